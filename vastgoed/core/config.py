@@ -1,0 +1,145 @@
+"""Typed configuration: the run config (TOML) and the data folder's ``manifest.toml``.
+
+TOML is parsed once, here, into pydantic models; the rest of the engine takes these objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from vastgoed.core.errors import ConfigError, DataError
+
+__all__ = [
+    "Bron",
+    "Config",
+    "IngestConfig",
+    "Manifest",
+    "ModelConfig",
+    "OutputConfig",
+    "TrackingConfig",
+    "load_config",
+    "load_manifest",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bron(_Strict):
+    """One source file's provenance in the manifest."""
+
+    extractdatum: dt.date | None = None
+    leverancier: str | None = None
+    grondslag: str | None = None
+
+
+class Manifest(BaseModel):
+    """The data folder's ``manifest.toml``."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    gemeentecode: str = Field(pattern=r"^[0-9]{4}$")
+    peildatum: dt.date
+    synthetisch: bool = False
+    bronnen: dict[str, Bron] = Field(default_factory=dict)
+    encoding: dict[str, str] = Field(default_factory=dict)
+
+    def extractdatum(self, stem: str) -> dt.date:
+        """The extract date of a source; the peildatum when the manifest gives none."""
+        bron = self.bronnen.get(stem)
+        return bron.extractdatum if bron and bron.extractdatum else self.peildatum
+
+
+class IngestConfig(_Strict):
+    """How extracts are read."""
+
+    fallback_encoding: str = "cp1252"
+
+
+class ModelConfig(_Strict):
+    """The scoring model's settings."""
+
+    num_threads: int = 2
+    num_boost_round: int = 300
+    learning_rate: float = 0.05
+    num_leaves: int = 15
+    min_data_in_leaf: int = 20
+    unlabelled_negatives_ratio: float = Field(default=5.0, ge=0.0)
+    unlabelled_weight: float = Field(default=0.3, gt=0.0, le=1.0)
+    explain_top: int = Field(default=2000, ge=0)
+    n_reasons: int = Field(default=5, ge=1)
+    seed: int = 42
+
+
+class OutputConfig(_Strict):
+    """What a run writes."""
+
+    top_n: int = Field(default=500, ge=1)
+
+
+class TrackingConfig(_Strict):
+    """Where MLflow keeps runs; relative paths are taken from the working directory."""
+
+    enabled: bool = True
+    tracking_uri: str = "sqlite:///mlflow.db"
+    artifact_location: str = "mlartifacts"
+    experiment: str = "vastgoed-score"
+
+
+class Config(_Strict):
+    """The whole run configuration (``configs/default.toml``)."""
+
+    ingest: IngestConfig = Field(default_factory=IngestConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+
+    @field_validator("model")
+    @classmethod
+    def _threads(cls, v: ModelConfig) -> ModelConfig:
+        if v.num_threads < 1:
+            raise ValueError("model.num_threads must be at least 1")
+        return v
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def load_config(path: Path | None) -> Config:
+    """Read a run config; ``None`` gives the defaults."""
+    if path is None:
+        return Config()
+    try:
+        return Config.model_validate(_read_toml(path))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def load_manifest(data_dir: Path) -> Manifest:
+    """Read ``DATA/manifest.toml``; a missing or invalid manifest is a fatal :class:`DataError`."""
+    path = data_dir / "manifest.toml"
+    if not path.exists():
+        raise DataError("manifest.toml", f"not found in {data_dir}")
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError("manifest.toml", f"not valid TOML: {exc}") from exc
+    try:
+        return Manifest.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        kolom = ".".join(str(p) for p in first["loc"])
+        raise DataError("manifest.toml", first["msg"], kolom=kolom) from exc

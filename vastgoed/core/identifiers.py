@@ -1,0 +1,146 @@
+"""Checks and constructors for the registries' identifiers.
+
+Scalar functions serve tests, the generator and single values; the ``*_expr`` functions are
+the same checks as polars expressions, used to validate millions of rows without a Python loop.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+__all__ = [
+    "BAG_TYPES",
+    "POSTCODE_RE",
+    "bag_id_expr",
+    "bsn_check",
+    "bsn_expr",
+    "ean_check_digit",
+    "ean_expr",
+    "is_valid_bag_id",
+    "is_valid_bsn",
+    "is_valid_ean",
+    "is_valid_kvk_nummer",
+    "is_valid_postcode",
+    "is_valid_vestigingsnummer",
+    "normalise_bsn",
+    "normalise_postcode",
+    "postcode_expr",
+]
+
+#: BAG object-type codes (positions 5-6 of a 16-digit BAG id).
+BAG_TYPES = {
+    "verblijfsobject": "01",
+    "ligplaats": "02",
+    "standplaats": "03",
+    "pand": "10",
+    "nummeraanduiding": "20",
+    "openbare_ruimte": "30",
+}
+
+#: Dutch postcode: four digits, the first not zero, then two letters; SA, SD and SS are never issued.
+POSTCODE_RE = re.compile(r"^[1-9][0-9]{3}(?!SA|SD|SS)[A-Z]{2}$")
+
+_BSN_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+def bsn_check(digits: str) -> int:
+    """Return the 11-proef weighted sum of a 9-digit string."""
+    return sum(int(d) * w for d, w in zip(digits, _BSN_WEIGHTS, strict=True))
+
+
+def normalise_bsn(value: str) -> str | None:
+    """Return the 9-digit form of a BSN (restoring the leading zero of an 8-digit one), or None."""
+    v = value.strip()
+    if len(v) == 8 and v.isdigit():
+        v = "0" + v
+    if len(v) != 9 or not v.isdigit():
+        return None
+    return v
+
+
+def is_valid_bsn(value: str) -> bool:
+    """True when ``value`` is a BSN: 8 or 9 digits that pass the 11-proef with a positive sum."""
+    v = normalise_bsn(value)
+    if v is None:
+        return False
+    s = bsn_check(v)
+    return s > 0 and s % 11 == 0
+
+
+def is_valid_bag_id(value: str, object_type: str) -> bool:
+    """True when ``value`` is a 16-digit BAG id of ``object_type`` (a key of :data:`BAG_TYPES`)."""
+    return len(value) == 16 and value.isdigit() and value[4:6] == BAG_TYPES[object_type]
+
+
+def is_valid_kvk_nummer(value: str) -> bool:
+    """True for an 8-digit KvK number."""
+    return len(value) == 8 and value.isdigit()
+
+
+def is_valid_vestigingsnummer(value: str) -> bool:
+    """True for a 12-digit vestigingsnummer."""
+    return len(value) == 12 and value.isdigit()
+
+
+def ean_check_digit(first17: str) -> int:
+    """GS1 mod-10 check digit for the first 17 digits of an EAN-18 connection code."""
+    total = 0
+    for i, d in enumerate(reversed(first17)):
+        total += int(d) * (3 if i % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def is_valid_ean(value: str) -> bool:
+    """True for an 18-digit EAN connection code with a correct GS1 check digit."""
+    return len(value) == 18 and value.isdigit() and ean_check_digit(value[:17]) == int(value[17])
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper-case a postcode and drop spaces: ``6211 ab`` -> ``6211AB``."""
+    return re.sub(r"\s+", "", value).upper()
+
+
+def is_valid_postcode(value: str) -> bool:
+    """True for a postcode that is valid after :func:`normalise_postcode`."""
+    return POSTCODE_RE.match(normalise_postcode(value)) is not None
+
+
+# --- vectorised forms -------------------------------------------------------------------------
+
+
+def _digit(col: pl.Expr, i: int) -> pl.Expr:
+    return col.str.slice(i, 1).cast(pl.Int32, strict=False)
+
+
+def bsn_expr(col: pl.Expr) -> pl.Expr:
+    """Normalise a string column of BSNs: the 9-digit form where valid, else null."""
+    v = col.str.strip_chars()
+    v = pl.when(v.str.contains(r"^[0-9]{8}$")).then(pl.lit("0") + v).otherwise(v)
+    v = pl.when(v.str.contains(r"^[0-9]{9}$")).then(v).otherwise(None)
+    total = pl.sum_horizontal([_digit(v, i) * w for i, w in enumerate(_BSN_WEIGHTS)])
+    return pl.when(v.is_not_null() & (total > 0) & (total % 11 == 0)).then(v).otherwise(None)
+
+
+def bag_id_expr(col: pl.Expr, object_type: str) -> pl.Expr:
+    """True where the string column holds a 16-digit BAG id of ``object_type``."""
+    code = BAG_TYPES[object_type]
+    return col.str.contains(r"^[0-9]{16}$").fill_null(False) & (col.str.slice(4, 2) == code).fill_null(
+        False
+    )
+
+
+def ean_expr(col: pl.Expr) -> pl.Expr:
+    """True where the string column holds an EAN-18 with a valid GS1 check digit."""
+    weights = [3 if (16 - i) % 2 == 0 else 1 for i in range(17)]
+    total = pl.sum_horizontal([_digit(col, i) * w for i, w in enumerate(weights)])
+    check = (10 - total % 10) % 10
+    return col.str.contains(r"^[0-9]{18}$").fill_null(False) & (check == _digit(col, 17)).fill_null(False)
+
+
+def postcode_expr(col: pl.Expr) -> pl.Expr:
+    """Normalise a string column of postcodes; null where the result is not a valid postcode."""
+    v = col.str.replace_all(r"\s+", "").str.to_uppercase()
+    ok = v.str.contains(r"^[1-9][0-9]{3}[A-Z]{2}$") & ~v.str.slice(4, 2).is_in(["SA", "SD", "SS"])
+    return pl.when(ok).then(v).otherwise(None)

@@ -1,0 +1,300 @@
+"""The data contract (``shared/data-contract.md``) as data: every file, column, type and key.
+
+The ingest validates against this, the generator writes it, and the tests check that both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "BAG_GEBRUIKSDOELEN",
+    "BAG_STATUSSEN",
+    "CONTRACT",
+    "FENOMENEN",
+    "Column",
+    "FileSpec",
+    "Kind",
+    "file_spec",
+]
+
+
+class Kind(StrEnum):
+    """What a column holds, and so how it is checked and typed after ingest."""
+
+    STR = "str"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    DATE = "date"  # YYYY-MM-DD or YYYYMMDD
+    PARTIAL_DATE = "partial_date"  # as DATE, or with unknown parts written 00 (kept as a string)
+    BSN = "bsn"
+    VBO_ID = "vbo_id"  # BAG verblijfsobject id (type 01)
+    NUM_ID = "num_id"  # BAG nummeraanduiding id (type 20)
+    PAND_ID = "pand_id"  # BAG pand id (type 10)
+    KVK = "kvk"  # 8 digits
+    VESTIGING = "vestiging"  # 12 digits
+    EAN = "ean"  # 18 digits, GS1 check digit
+    POSTCODE = "postcode"
+    ENUM = "enum"
+    MULTI_ENUM = "multi_enum"  # ';'-separated values of an enumeration
+
+
+FENOMENEN = (
+    "onverklaarbare_leegstand",
+    "spookbewoning",
+    "schijninschrijving",
+    "overbewoning",
+    "hennepteelt",
+    "brievenbusfirma",
+    "criminele_vastgoedtransactie",
+)
+
+BAG_GEBRUIKSDOELEN = (
+    "woonfunctie",
+    "bijeenkomstfunctie",
+    "celfunctie",
+    "gezondheidszorgfunctie",
+    "industriefunctie",
+    "kantoorfunctie",
+    "logiesfunctie",
+    "onderwijsfunctie",
+    "sportfunctie",
+    "winkelfunctie",
+    "overige gebruiksfunctie",
+)
+
+BAG_STATUSSEN = (
+    "Verblijfsobject gevormd",
+    "Verblijfsobject in gebruik",
+    "Verblijfsobject in gebruik (niet ingemeten)",
+    "Verblijfsobject buiten gebruik",
+    "Verbouwing verblijfsobject",
+    "Verblijfsobject ingetrokken",
+    "Niet gerealiseerd verblijfsobject",
+    "Verblijfsobject ten onrechte opgevoerd",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column.
+
+    Attributes:
+        name: Column name as in the contract.
+        kind: How it is checked and typed.
+        required: The column must be present in the file (the contract's non-optional columns).
+        nullable: A value may be empty.
+        values: Allowed values for ENUM and MULTI_ENUM columns.
+        identifier: A direct identifier (BSN, a person's name or birth date): masked wherever a
+            value has to be reported, never written out.
+        min_value: Lower bound for INT/FLOAT columns.
+        max_value: Upper bound for INT/FLOAT columns.
+    """
+
+    name: str
+    kind: Kind = Kind.STR
+    required: bool = True
+    nullable: bool = False
+    values: tuple[str, ...] = ()
+    identifier: bool = False
+    min_value: float | None = None
+    max_value: float | None = None
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One contract file: its stem, columns, key and whether the file itself may be absent."""
+
+    stem: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    optional_file: bool = False
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``."""
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(f"{self.stem} has no column {name}")
+
+    @property
+    def names(self) -> list[str]:
+        """The column names in contract order."""
+        return [c.name for c in self.columns]
+
+
+def _address(straat: str = "straat", *, nullable: bool = False) -> tuple[Column, ...]:
+    return (
+        Column(straat, nullable=nullable),
+        Column("huisnummer", Kind.INT, nullable=nullable, min_value=1, max_value=99999),
+        _opt("huisletter"),
+        _opt("huisnummertoevoeging"),
+        Column("postcode", Kind.POSTCODE, nullable=nullable),
+    )
+
+
+def _opt(name: str, kind: Kind = Kind.STR) -> Column:
+    return Column(name, kind, required=False, nullable=True)
+
+CONTRACT: tuple[FileSpec, ...] = (
+    FileSpec(
+        "bag_verblijfsobjecten",
+        (
+            Column("verblijfsobject_id", Kind.VBO_ID),
+            Column("nummeraanduiding_id", Kind.NUM_ID),
+            Column("openbare_ruimte"),
+            Column("huisnummer", Kind.INT, min_value=1, max_value=99999),
+            _opt("huisletter"),
+            _opt("huisnummertoevoeging"),
+            Column("postcode", Kind.POSTCODE),
+            Column("woonplaats"),
+            Column("gebruiksdoel", Kind.MULTI_ENUM, values=BAG_GEBRUIKSDOELEN),
+            Column("oppervlakte", Kind.INT, min_value=1, max_value=999999),
+            Column("status", Kind.ENUM, values=BAG_STATUSSEN),
+            Column("pand_id", Kind.PAND_ID),
+            Column("bouwjaar", Kind.INT, min_value=1000, max_value=2100),
+            Column("buurtcode"),
+            _opt("x", Kind.FLOAT),
+            _opt("y", Kind.FLOAT),
+        ),
+        key=("verblijfsobject_id",),
+    ),
+    FileSpec(
+        "brp_inschrijvingen",
+        (
+            Column("bsn", Kind.BSN, identifier=True),
+            Column("geslachtsnaam", identifier=True),
+            Column("voorvoegsel", required=False, nullable=True, identifier=True),
+            Column("voornamen", identifier=True),
+            Column("geboortedatum", Kind.PARTIAL_DATE, identifier=True),
+            Column("functie_adres", Kind.ENUM, values=("W", "B")),
+            Column("nummeraanduiding_id", Kind.NUM_ID, required=False, nullable=True),
+            Column("openbare_ruimte"),
+            Column("huisnummer", Kind.INT, min_value=1, max_value=99999),
+            _opt("huisletter"),
+            _opt("huisnummertoevoeging"),
+            Column("postcode", Kind.POSTCODE),
+            Column("woonplaats"),
+            Column("datum_aanvang_adreshouding", Kind.DATE),
+            Column("datum_einde_adreshouding", Kind.DATE, required=False, nullable=True),
+        ),
+        key=("bsn", "datum_aanvang_adreshouding"),
+    ),
+    FileSpec(
+        "kvk_vestigingen",
+        (
+            Column("vestigingsnummer", Kind.VESTIGING),
+            Column("kvk_nummer", Kind.KVK),
+            Column("handelsnaam"),
+            Column("rechtsvorm"),
+            Column("sbi_code"),
+            *_address("straat", nullable=True),
+            Column("plaats", nullable=True),
+            Column("datum_inschrijving", Kind.DATE),
+            Column("datum_uitschrijving", Kind.DATE, required=False, nullable=True),
+        ),
+        key=("vestigingsnummer",),
+    ),
+    FileSpec(
+        "kvk_functionarissen",
+        (
+            Column("kvk_nummer", Kind.KVK),
+            Column("geslachtsnaam", identifier=True),
+            Column("voorvoegsel", required=False, nullable=True, identifier=True),
+            Column("voornamen", identifier=True),
+            Column("geboortedatum", Kind.PARTIAL_DATE, required=False, nullable=True, identifier=True),
+            Column("functie", Kind.ENUM, values=("eigenaar", "bestuurder", "vennoot", "gevolmachtigde")),
+            Column("datum_aanvang", Kind.DATE),
+            Column("datum_einde", Kind.DATE, required=False, nullable=True),
+        ),
+    ),
+    FileSpec(
+        "kadaster_eigendom",
+        (
+            Column("kadastraal_object_id"),
+            Column("verblijfsobject_id", Kind.VBO_ID, required=False, nullable=True),
+            *_address("straat"),
+            Column("eigenaar_type", Kind.ENUM, values=("natuurlijk_persoon", "rechtspersoon")),
+            Column("eigenaar_naam", identifier=True),
+            Column("eigenaar_geboortedatum", Kind.PARTIAL_DATE, required=False, nullable=True, identifier=True),
+            Column("eigenaar_kvk_nummer", Kind.KVK, required=False, nullable=True),
+            Column("datum_verkrijging", Kind.DATE),
+            Column("datum_einde", Kind.DATE, required=False, nullable=True),
+            Column("koopsom", Kind.INT, required=False, nullable=True, min_value=0, max_value=1e10),
+            Column("hypotheek", Kind.BOOL),
+        ),
+    ),
+    FileSpec(
+        "vergunningen",
+        (
+            Column("vergunning_id"),
+            Column("soort"),
+            *_address("straat"),
+            Column("aanvrager_naam", identifier=True),
+            Column("aanvrager_kvk_nummer", Kind.KVK, required=False, nullable=True),
+            Column("datum_aanvraag", Kind.DATE),
+            Column("besluit", Kind.ENUM, values=("verleend", "geweigerd", "ingetrokken", "lopend")),
+            Column("bibob_toets", Kind.BOOL),
+        ),
+        key=("vergunning_id",),
+    ),
+    FileSpec(
+        "energie_verbruik",
+        (
+            Column("ean", Kind.EAN),
+            Column("product", Kind.ENUM, values=("elektriciteit", "gas", "water")),
+            *_address("straat"),
+            Column("jaar", Kind.INT, min_value=1990, max_value=2100),
+            Column("verbruik", Kind.FLOAT, min_value=-1e6, max_value=1e8),
+            Column("slimme_meter", Kind.BOOL, required=False, nullable=True),
+        ),
+        key=("ean", "jaar"),
+    ),
+    FileSpec(
+        "meldingen",
+        (
+            Column("melding_id"),
+            Column("datum", Kind.DATE),
+            Column("categorie"),
+            Column("straat", nullable=True),
+            Column("huisnummer", Kind.INT, nullable=True, min_value=1, max_value=99999),
+            _opt("huisletter"),
+            _opt("huisnummertoevoeging"),
+            Column("postcode", Kind.POSTCODE, nullable=True),
+        ),
+        key=("melding_id",),
+        optional_file=True,
+    ),
+    FileSpec(
+        "onderzoeksuitkomsten",
+        (
+            Column("verblijfsobject_id", Kind.VBO_ID),
+            Column("datum_onderzoek", Kind.DATE),
+            Column("fenomeen", Kind.ENUM, values=FENOMENEN),
+            Column("uitkomst", Kind.ENUM, values=("bevestigd", "niet_bevestigd")),
+        ),
+        key=("verblijfsobject_id", "datum_onderzoek", "fenomeen"),
+        optional_file=True,
+    ),
+    FileSpec(
+        "audit_kenmerken",
+        (
+            Column("bsn", Kind.BSN, identifier=True),
+            Column("leeftijdsgroep"),
+            Column("geslacht"),
+            Column("herkomst_groep"),
+        ),
+        key=("bsn",),
+        optional_file=True,
+    ),
+)
+
+
+def file_spec(stem: str) -> FileSpec:
+    """Return the contract's spec of the file called ``stem``."""
+    for f in CONTRACT:
+        if f.stem == stem:
+            return f
+    raise KeyError(f"the data contract has no file {stem}")
