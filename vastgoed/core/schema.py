@@ -12,7 +12,9 @@ __all__ = [
     "BAG_GEBRUIKSDOELEN",
     "BAG_STATUSSEN",
     "CONTRACT",
+    "AUDIT_ONLY_FILES",
     "FENOMENEN",
+    "PROTECTED_COLUMNS",
     "Column",
     "FileSpec",
     "Kind",
@@ -298,3 +300,29 @@ def file_spec(stem: str) -> FileSpec:
         if f.stem == stem:
             return f
     raise KeyError(f"the data contract has no file {stem}")
+
+
+#: Special-category and group attributes (GDPR art. 9 and groups protected against discrimination),
+#: and the audit-only columns. No feature input table may carry any of them: the feature stage
+#: refuses such a table, and the audit file's stem is refused as a feature source.
+PROTECTED_COLUMNS = frozenset(
+    {
+        "herkomst_groep",
+        "herkomst",
+        "nationaliteit",
+        "geboorteland",
+        "geboorteland_ouders",
+        "religie",
+        "levensovertuiging",
+        "etniciteit",
+        "gezondheid",
+        "handicap",
+        "seksuele_geaardheid",
+        "politieke_voorkeur",
+        "vakbondslidmaatschap",
+        "strafrechtelijk_verleden",
+        "geslacht",
+        "leeftijdsgroep",
+    }
+)
+AUDIT_ONLY_FILES = frozenset({"audit_kenmerken"})

@@ -1,0 +1,118 @@
+"""Occupancy: who is registered at the object (BRP), now and over the last years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
+
+__all__ = ["OccupancyFeatures"]
+
+_BRP = ("brp_inschrijvingen",)
+_BRP_BAG = ("brp_inschrijvingen", "bag_verblijfsobjecten")
+
+
+def _active(peildatum: dt.date) -> pl.Expr:
+    return (pl.col("datum_aanvang_adreshouding") <= peildatum) & (
+        pl.col("datum_einde_adreshouding").is_null() | (pl.col("datum_einde_adreshouding") > peildatum)
+    )
+
+
+class OccupancyFeatures(FeatureBuilder):
+    """Registered persons, their household structure, turnover and how long the object stood empty."""
+
+    family = "bewoning"
+    specs = (
+        FeatureSpec("n_ingeschreven", "bewoning", "ingeschreven personen (woonadres)",
+                    "Persons registered with a residential address (W) at the peildatum.",
+                    "Personen met woonadres (W) op de peildatum.", _BRP, "personen", "beide"),
+        FeatureSpec("n_volwassen", "bewoning", "ingeschreven volwassenen",
+                    "Registered persons aged 18 or over at the peildatum.",
+                    "Ingeschreven personen van 18 jaar of ouder op de peildatum.", _BRP, "personen", "beide",
+                    proxy_risk="middel: leeftijd van bewoners; alleen als aantal, nooit per groep"),
+        FeatureSpec("n_briefadres", "bewoning", "briefadressen",
+                    "Persons with a postal address (B) here at the peildatum; nobody lives at a briefadres.",
+                    "Personen met briefadres (B) op de peildatum.", _BRP, "personen"),
+        FeatureSpec("m2_per_persoon", "bewoning", "m² per ingeschreven persoon",
+                    "Floor area per registered resident; empty when nobody is registered.",
+                    "Oppervlakte per ingeschreven bewoner; leeg als niemand is ingeschreven.", _BRP_BAG, "m²",
+                    "lager_risico"),
+        FeatureSpec("n_achternamen_volwassen", "bewoning", "verschillende achternamen onder volwassenen",
+                    "Distinct surnames among registered adults: several suggests adults who are not one "
+                    "household in the BRP sense.",
+                    "Aantal verschillende geslachtsnamen onder ingeschreven volwassenen.", _BRP, "namen"),
+        FeatureSpec("n_inschrijfdata_volwassen", "bewoning", "verschillende inschrijfdata onder volwassenen",
+                    "Distinct registration dates among registered adults (people who moved in together share one).",
+                    "Aantal verschillende data van aanvang adreshouding onder volwassenen.", _BRP, "data"),
+        FeatureSpec("mutaties_2j", "bewoning", "in- en uitschrijvingen laatste 2 jaar",
+                    "Registrations that started or ended in the two years before the peildatum.",
+                    "Inschrijvingen die in de twee jaar voor de peildatum begonnen of eindigden.", _BRP,
+                    "mutaties"),
+        FeatureSpec("kort_ingeschreven_2j", "bewoning", "korte inschrijvingen (< 6 mnd) laatste 2 jaar",
+                    "Registrations of under six months that ended in the last two years.",
+                    "Inschrijvingen korter dan zes maanden die in de laatste twee jaar eindigden.", _BRP,
+                    "inschrijvingen"),
+        FeatureSpec("maanden_zonder_inschrijving", "bewoning", "maanden zonder inschrijving",
+                    "Months since the last residential registration ended, when nobody is registered now; "
+                    "0 when someone is; 240 when nobody was ever registered.",
+                    "Maanden sinds de laatste woonadres-inschrijving eindigde, als nu niemand is ingeschreven.",
+                    _BRP, "maanden"),
+    )
+
+    def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
+        """Aggregate BRP registrations per object."""
+        p = inputs.peildatum
+        two_years = self.days_before(p, 730)
+        adult_born_before = p.year - 18
+        brp = inputs.inschrijvingen.filter(pl.col("datum_aanvang_adreshouding") <= p).with_columns(
+            _active(p).alias("_actief"),
+            (pl.col("functie_adres") == "W").alias("_w"),
+            (pl.col("geboortedatum").str.slice(0, 4).cast(pl.Int32, strict=False) <= adult_born_before).alias(
+                "_volw"
+            ),
+        )
+        w_now = pl.col("_actief") & pl.col("_w")
+        adult_now = w_now & pl.col("_volw")
+        einde = pl.col("datum_einde_adreshouding")
+        aanvang = pl.col("datum_aanvang_adreshouding")
+        agg = brp.group_by("verblijfsobject_id").agg(
+            w_now.sum().cast(pl.Int64).alias("n_ingeschreven"),
+            adult_now.sum().cast(pl.Int64).alias("n_volwassen"),
+            (pl.col("_actief") & ~pl.col("_w")).sum().cast(pl.Int64).alias("n_briefadres"),
+            pl.col("geslachtsnaam").filter(adult_now).n_unique().cast(pl.Int64).alias("n_achternamen_volwassen"),
+            aanvang.filter(adult_now).n_unique().cast(pl.Int64).alias("n_inschrijfdata_volwassen"),
+            ((aanvang > two_years) | ((einde > two_years) & (einde <= p))).sum().cast(pl.Int64).alias("mutaties_2j"),
+            (
+                (einde > two_years)
+                & (einde <= p)
+                & ((einde - aanvang).dt.total_days() < 183)
+            )
+            .sum()
+            .cast(pl.Int64)
+            .alias("kort_ingeschreven_2j"),
+            einde.filter(pl.col("_w") & (einde <= p)).max().alias("_laatste_einde"),
+        )
+        out = (
+            inputs.objects.select("verblijfsobject_id", "oppervlakte")
+            .join(agg, on="verblijfsobject_id", how="left")
+            .with_columns(
+                pl.col(c).fill_null(0)
+                for c in ("n_ingeschreven", "n_volwassen", "n_briefadres", "n_achternamen_volwassen",
+                          "n_inschrijfdata_volwassen", "mutaties_2j", "kort_ingeschreven_2j")
+            )
+        )
+        months_empty = ((pl.lit(p) - pl.col("_laatste_einde")).dt.total_days() / 30.44).round(1)
+        return out.with_columns(
+            pl.when(pl.col("n_ingeschreven") > 0)
+            .then(pl.col("oppervlakte") / pl.col("n_ingeschreven"))
+            .otherwise(None)
+            .alias("m2_per_persoon"),
+            pl.when(pl.col("n_ingeschreven") > 0)
+            .then(0.0)
+            .when(pl.col("_laatste_einde").is_null())
+            .then(240.0)
+            .otherwise(months_empty.clip(0, 240))
+            .alias("maanden_zonder_inschrijving"),
+        ).drop("oppervlakte", "_laatste_einde")

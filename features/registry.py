@@ -1,0 +1,69 @@
+"""The registry of feature families, the catalogue, and the one entry point that builds them all."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+
+from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
+from features.companies import CompanyFeatures
+from features.occupancy import OccupancyFeatures
+from features.ownership import OwnershipFeatures
+from features.reports import ReportFeatures
+from features.utility import UtilityFeatures
+from features.vacancy import VacancyFeatures
+from vastgoed.core.errors import VastgoedError
+from vastgoed.core.schema import AUDIT_ONLY_FILES, PROTECTED_COLUMNS
+
+__all__ = ["BUILDERS", "ProtectedAttributeError", "build_features", "catalogue", "check_inputs"]
+
+BUILDERS: tuple[FeatureBuilder, ...] = (
+    VacancyFeatures(),
+    OccupancyFeatures(),
+    UtilityFeatures(),
+    CompanyFeatures(),
+    OwnershipFeatures(),
+    ReportFeatures(),
+)
+
+
+class ProtectedAttributeError(VastgoedError):
+    """A protected or audit-only attribute reached the feature stage."""
+
+
+def catalogue() -> list[FeatureSpec]:
+    """Every feature's catalogue entry, in model column order."""
+    return [s for b in BUILDERS for s in b.specs]
+
+
+def check_inputs(inputs: FeatureInputs) -> None:
+    """Refuse inputs that carry a protected attribute, and a catalogue that names an audit source.
+
+    Raises:
+        ProtectedAttributeError: naming the table and column.
+    """
+    for field in dataclasses.fields(inputs):
+        value = getattr(inputs, field.name)
+        if isinstance(value, pl.DataFrame):
+            bad = PROTECTED_COLUMNS.intersection(c.lower() for c in value.columns)
+            if bad:
+                raise ProtectedAttributeError(
+                    f"feature input {field.name} carries protected attribute(s) {sorted(bad)}"
+                )
+    for spec in catalogue():
+        if PROTECTED_COLUMNS.intersection([spec.name]) or AUDIT_ONLY_FILES.intersection(spec.sources):
+            raise ProtectedAttributeError(f"feature {spec.name} names a protected attribute or an audit-only source")
+
+
+def build_features(inputs: FeatureInputs) -> pl.DataFrame:
+    """One row per verblijfsobject: ``verblijfsobject_id`` and every catalogued feature.
+
+    Raises:
+        ProtectedAttributeError: when an input carries a protected attribute.
+    """
+    check_inputs(inputs)
+    out = inputs.objects.select("verblijfsobject_id")
+    for builder in BUILDERS:
+        out = out.join(builder.build(inputs), on="verblijfsobject_id", how="left")
+    return out

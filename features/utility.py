@@ -1,0 +1,118 @@
+"""Utility use: electricity, gas and water against the norm for the registered household."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
+
+__all__ = ["ELEKTRICITEIT_NORM_KWH", "UtilityFeatures"]
+
+#: CBS 2020 electricity per dwelling by household size (1 and 3 persons published; 2, 4, 5+
+#: interpolated from about 1,410 kWh per resident). Index 0 is used for nobody registered.
+ELEKTRICITEIT_NORM_KWH = (1800.0, 1800.0, 2600.0, 3370.0, 4000.0, 4500.0)
+_WATER_M3_PER_PERSON = 128 * 365 / 1000  # 128 litres a day
+_E = ("energie_verbruik",)
+_EB = ("energie_verbruik", "brp_inschrijvingen")
+
+
+class UtilityFeatures(FeatureBuilder):
+    """Use in the last complete year before the peildatum, its history, and its fit to the household."""
+
+    family = "verbruik"
+    specs = (
+        FeatureSpec("elektriciteit_kwh", "verbruik", "elektriciteitsverbruik (kWh)",
+                    "Metered net electricity in the last complete year (all connections of the object).",
+                    "Gemeten netto elektriciteitsverbruik in het laatste volledige jaar.", _E, "kWh/jaar", "beide"),
+        FeatureSpec("gas_m3", "verbruik", "gasverbruik (m³)",
+                    "Gas use in the last complete year; empty without a gas connection.",
+                    "Gasverbruik in het laatste volledige jaar; leeg zonder gasaansluiting.", _E, "m³/jaar",
+                    "beide"),
+        FeatureSpec("water_m3", "verbruik", "waterverbruik (m³)",
+                    "Water use in the last complete year.", "Waterverbruik in het laatste volledige jaar.", _E,
+                    "m³/jaar", "beide"),
+        FeatureSpec("elektriciteit_t_o_v_norm", "verbruik", "elektriciteit t.o.v. norm huishouden",
+                    "Electricity divided by the CBS norm for the registered household size (one person when "
+                    "nobody is registered).",
+                    "Elektriciteit gedeeld door de CBS-norm voor het ingeschreven huishouden.", _EB, "ratio"),
+        FeatureSpec("water_t_o_v_norm", "verbruik", "water t.o.v. norm huishouden",
+                    "Water divided by 128 litres a day per registered person (one when nobody is registered).",
+                    "Water gedeeld door 128 liter per dag per ingeschreven persoon.", _EB, "ratio"),
+        FeatureSpec("elektriciteit_per_m2", "verbruik", "elektriciteit per m²",
+                    "Electricity per m² of floor area.", "Elektriciteit per m² oppervlakte.",
+                    ("energie_verbruik", "bag_verblijfsobjecten"), "kWh/m²"),
+        FeatureSpec("elektriciteit_sprong", "verbruik", "sprong elektriciteit t.o.v. vorig jaar",
+                    "Electricity this year divided by the year before (1 = unchanged).",
+                    "Elektriciteit dit jaar gedeeld door vorig jaar.", _E, "ratio", "beide"),
+        FeatureSpec("jaren_nulverbruik", "verbruik", "jaren met (bijna) geen elektriciteit",
+                    "Years (of the last four) with under 300 kWh: the standby level of an empty dwelling.",
+                    "Jaren (van de laatste vier) met minder dan 300 kWh.", _E, "jaren"),
+        FeatureSpec("gas_elektriciteit_ratio", "verbruik", "verhouding gas/elektriciteit",
+                    "Gas m³ per kWh; low when electricity is used for something other than living.",
+                    "Gas in m³ per kWh elektriciteit.", _E, "m³/kWh", "beide"),
+    )
+
+    def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
+        """Sum use per object, product and year, and compare with the norms."""
+        y = inputs.utility_year
+        use = (
+            inputs.verbruik.filter(pl.col("jaar").is_between(y - 3, y))
+            .group_by("verblijfsobject_id", "product", "jaar")
+            .agg(pl.col("verbruik").sum())
+        )
+
+        def product(name: str, jaar: int) -> pl.Expr:
+            return (
+                pl.col("verbruik")
+                .filter((pl.col("product") == name) & (pl.col("jaar") == jaar))
+                .sum()
+            )
+
+        def has(name: str, jaar: int) -> pl.Expr:
+            return ((pl.col("product") == name) & (pl.col("jaar") == jaar)).any()
+
+        agg = use.group_by("verblijfsobject_id").agg(
+            pl.when(has("elektriciteit", y)).then(product("elektriciteit", y)).alias("elektriciteit_kwh"),
+            pl.when(has("gas", y)).then(product("gas", y)).alias("gas_m3"),
+            pl.when(has("water", y)).then(product("water", y)).alias("water_m3"),
+            pl.when(has("elektriciteit", y - 1)).then(product("elektriciteit", y - 1)).alias("_e_prev"),
+            pl.col("jaar")
+            .filter((pl.col("product") == "elektriciteit") & (pl.col("verbruik") < 300))
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("jaren_nulverbruik"),
+        )
+        persons = (
+            inputs.inschrijvingen.filter(
+                (pl.col("functie_adres") == "W")
+                & (pl.col("datum_aanvang_adreshouding") <= inputs.peildatum)
+                & (
+                    pl.col("datum_einde_adreshouding").is_null()
+                    | (pl.col("datum_einde_adreshouding") > inputs.peildatum)
+                )
+            )
+            .group_by("verblijfsobject_id")
+            .len("_n")
+        )
+        norm = dict(enumerate(ELEKTRICITEIT_NORM_KWH))
+        return (
+            inputs.objects.select("verblijfsobject_id", "oppervlakte")
+            .join(agg, on="verblijfsobject_id", how="left")
+            .join(persons, on="verblijfsobject_id", how="left")
+            .with_columns(pl.col("_n").fill_null(0).clip(0, len(ELEKTRICITEIT_NORM_KWH) - 1).alias("_k"))
+            .with_columns(
+                (pl.col("elektriciteit_kwh") / pl.col("_k").replace_strict(norm, return_dtype=pl.Float64)).alias(
+                    "elektriciteit_t_o_v_norm"
+                ),
+                (pl.col("water_m3") / (pl.col("_n").fill_null(0).clip(1, None) * _WATER_M3_PER_PERSON)).alias(
+                    "water_t_o_v_norm"
+                ),
+                (pl.col("elektriciteit_kwh") / pl.col("oppervlakte")).alias("elektriciteit_per_m2"),
+                (pl.col("elektriciteit_kwh").clip(1, None) / pl.col("_e_prev").clip(1, None)).alias(
+                    "elektriciteit_sprong"
+                ),
+                (pl.col("gas_m3") / pl.col("elektriciteit_kwh").clip(100, None)).alias("gas_elektriciteit_ratio"),
+                pl.col("jaren_nulverbruik").fill_null(0),
+            )
+            .drop("oppervlakte", "_e_prev", "_n", "_k")
+        )

@@ -1,0 +1,242 @@
+"""Address matching: every address-bearing record tied to a BAG verblijfsobject.
+
+Normalise first (case, diacritics, street abbreviations, huisletter/toevoeging formats, postcode
+spacing), then match exactly, in order of strength:
+
+1. ``bag_id``: the source carries the BAG reference (BRP ``nummeraanduiding_id``, Kadaster
+   ``verblijfsobject_id``) and it exists in the BAG extract.
+2. ``postcode_huisnummer``: postcode + huisnummer + normalised suffix (letter and toevoeging).
+3. ``straat_huisnummer``: normalised street + huisnummer + suffix, for a mistyped postcode.
+4. ``postcode_huisnummer_uniek``: postcode + huisnummer when exactly one object has that number
+   (the suffix was lost or garbled), a weaker match.
+
+What matches nothing is reported with a reason: ``afgeschermd`` (no address, e.g. a shielded KvK
+home address), ``ambiguous`` (several objects fit), ``no such number`` (the street or postcode
+exists, the number does not), ``unknown address``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+__all__ = [
+    "ADDRESS_SOURCES",
+    "AddressMatch",
+    "match_addresses",
+    "normalise_street",
+    "normalise_suffix",
+    "street_key_expr",
+    "suffix_key_expr",
+]
+
+#: Source stem -> (street column, has a BAG reference column or None).
+ADDRESS_SOURCES: dict[str, tuple[str, str | None]] = {
+    "brp_inschrijvingen": ("openbare_ruimte", "nummeraanduiding_id"),
+    "kvk_vestigingen": ("straat", None),
+    "kadaster_eigendom": ("straat", "verblijfsobject_id"),
+    "vergunningen": ("straat", None),
+    "energie_verbruik": ("straat", None),
+    "meldingen": ("straat", None),
+}
+
+#: Confidence of each method (``zekerheid``): exact keys are near-certain; the unique-number
+#: fallback drops the suffix and so can pick the wrong unit when the suffix was wrong, not missing.
+_ZEKERHEID = {
+    "bag_id": 1.0,
+    "postcode_huisnummer": 0.99,
+    "straat_huisnummer": 0.95,
+    "postcode_huisnummer_uniek": 0.85,
+}
+
+# Abbreviations at the end of a word (``Brusselsestr.``) or standing alone.
+_SUFFIX_ABBREVIATIONS = (
+    (r"str\.?$", "straat"),
+    (r"pl\.?$", "plein"),
+    (r"ln\.?$", "laan"),
+    (r"wg\.?$", "weg"),
+    (r"sngl\.?$", "singel"),
+    (r"kd\.?$", "kade"),
+)
+
+
+def street_key_expr(col: pl.Expr) -> pl.Expr:
+    """Vectorised street normalisation: a key without case, diacritics, abbreviations or spaces."""
+    s = col.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    s = s.str.replace_all(r"^st[\.\s]+", "sint ").str.replace_all(r"\bst\.\s*", "sint ")
+    s = s.str.replace_all(r"\bsint(\S)", "sint $1")
+    for pattern, full in _SUFFIX_ABBREVIATIONS:
+        s = s.str.replace_all(r"(\w)" + pattern, "${1}" + full)
+        s = s.str.replace_all(r"\s" + pattern, " " + full)
+    return s.str.replace_all(r"[^a-z0-9]", "")
+
+
+def suffix_key_expr(letter: pl.Expr, toevoeging: pl.Expr) -> pl.Expr:
+    """Huisletter and toevoeging as one key: ``A``/``a``/``-A``/`` a`` -> ``a``; ``2``/``-2`` -> ``2``."""
+    return (
+        pl.concat_str([letter.fill_null(""), toevoeging.fill_null("")])
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]", "")
+    )
+
+
+def normalise_street(value: str) -> str:
+    """Scalar form of :func:`street_key_expr` (for tests and single lookups)."""
+    out = pl.select(street_key_expr(pl.lit(value, dtype=pl.String))).item()
+    return str(out)
+
+
+def normalise_suffix(letter: str | None, toevoeging: str | None) -> str:
+    """Scalar form of :func:`suffix_key_expr`."""
+    out = pl.select(
+        suffix_key_expr(pl.lit(letter, dtype=pl.String), pl.lit(toevoeging, dtype=pl.String))
+    ).item()
+    return str(out)
+
+
+@dataclass(frozen=True)
+class AddressMatch:
+    """The result of matching all sources.
+
+    Attributes:
+        links: ``record, bron, rij, verblijfsobject_id, methode, zekerheid`` for every matched record.
+        unmatched: ``record, bron, rij, reden`` for every record that matched nothing.
+    """
+
+    links: pl.DataFrame
+    unmatched: pl.DataFrame
+
+    def coverage(self) -> pl.DataFrame:
+        """Share of records matched, per source."""
+        m = self.links.group_by("bron").len("gekoppeld")
+        u = self.unmatched.group_by("bron").len("niet_gekoppeld")
+        return (
+            m.join(u, on="bron", how="full", coalesce=True)
+            .fill_null(0)
+            .with_columns(
+                (pl.col("gekoppeld") / (pl.col("gekoppeld") + pl.col("niet_gekoppeld"))).alias("dekking")
+            )
+            .sort("bron")
+        )
+
+
+def _bag_keys(bag: pl.DataFrame) -> pl.DataFrame:
+    return bag.select(
+        "verblijfsobject_id",
+        "nummeraanduiding_id",
+        pl.col("postcode").alias("_pc"),
+        pl.col("huisnummer").alias("_nr"),
+        suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")).alias("_sfx"),
+        street_key_expr(pl.col("openbare_ruimte")).alias("_str"),
+    )
+
+
+def _unique_on(keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """Keys that identify exactly one object (ambiguous ones are left out and reported)."""
+    return (
+        keys.group_by(on)
+        .agg(pl.col("verblijfsobject_id").first(), pl.len().alias("_n"))
+        .filter(pl.col("_n") == 1)
+        .drop("_n")
+    )
+
+
+def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
+    return df.select(
+        pl.format("{}:{}", pl.lit(stem), pl.col("rij")).alias("record"),
+        pl.lit(stem).alias("bron"),
+        pl.col("rij"),
+        pl.col("postcode").alias("_pc"),
+        pl.col("huisnummer").cast(pl.Int64).alias("_nr"),
+        suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")).alias("_sfx"),
+        street_key_expr(pl.col(street_col)).fill_null("").alias("_str"),
+    )
+
+
+def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> AddressMatch:
+    """Match every address-bearing record of ``sources`` to a verblijfsobject of ``bag``.
+
+    Args:
+        bag: The validated BAG table.
+        sources: Validated source tables by stem (as the ingest returns them, with ``rij``);
+            stems not in :data:`ADDRESS_SOURCES` are ignored.
+
+    Returns:
+        The links and the unmatched records with reasons.
+    """
+    keys = _bag_keys(bag)
+    k_full = _unique_on(keys, ["_pc", "_nr", "_sfx"])
+    k_street = _unique_on(keys, ["_str", "_nr", "_sfx"])
+    k_pcnr = _unique_on(keys, ["_pc", "_nr"])
+    counts_pcnr = keys.group_by("_pc", "_nr").len("_n")
+    pcs = keys.select("_pc").unique()
+    streets = keys.select("_str").unique()
+    links: list[pl.DataFrame] = []
+    unmatched: list[pl.DataFrame] = []
+    out_cols = ["record", "bron", "rij", "verblijfsobject_id", "methode"]
+
+    for stem, (street_col, ref_col) in ADDRESS_SOURCES.items():
+        df = sources.get(stem)
+        if df is None or df.height == 0:
+            continue
+        todo = _source_keys(stem, df, street_col)
+        if ref_col is not None:
+            ref = df.select(pl.col("rij"), pl.col(ref_col).alias("_ref")).filter(pl.col("_ref").is_not_null())
+            on_bag = "nummeraanduiding_id" if ref_col == "nummeraanduiding_id" else "verblijfsobject_id"
+            hit = (
+                todo.join(ref, on="rij")
+                .join(keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id"), on="_ref")
+                .with_columns(pl.lit("bag_id").alias("methode"))
+            )
+            links.append(hit.select(out_cols))
+            todo = todo.join(hit.select("rij"), on="rij", how="anti")
+        for methode, table, on in (
+            ("postcode_huisnummer", k_full, ["_pc", "_nr", "_sfx"]),
+            ("straat_huisnummer", k_street, ["_str", "_nr", "_sfx"]),
+            ("postcode_huisnummer_uniek", k_pcnr, ["_pc", "_nr"]),
+        ):
+            hit = todo.join(table, on=on).with_columns(pl.lit(methode).alias("methode"))
+            links.append(hit.select(out_cols))
+            todo = todo.join(hit.select("rij"), on="rij", how="anti")
+        reason = (
+            todo.join(counts_pcnr, on=["_pc", "_nr"], how="left")
+            .join(pcs.with_columns(pl.lit(True).alias("_pc_ok")), on="_pc", how="left")
+            .join(streets.with_columns(pl.lit(True).alias("_str_ok")), on="_str", how="left")
+            .select(
+                "record",
+                "bron",
+                "rij",
+                pl.when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
+                .then(pl.lit("afgeschermd"))
+                .when(pl.col("_n") > 1)
+                .then(pl.lit("ambiguous"))
+                .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))
+                .then(pl.lit("no such number"))
+                .otherwise(pl.lit("unknown address"))
+                .alias("reden"),
+            )
+        )
+        unmatched.append(reason)
+
+    zekerheid = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
+    link_df = (
+        pl.concat(links).with_columns(zekerheid)
+        if links
+        else pl.DataFrame(
+            schema={
+                "record": pl.String,
+                "bron": pl.String,
+                "rij": pl.Int64,
+                "verblijfsobject_id": pl.String,
+                "methode": pl.String,
+                "zekerheid": pl.Float64,
+            }
+        )
+    )
+    un_df = (
+        pl.concat(unmatched)
+        if unmatched
+        else pl.DataFrame(schema={"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String})
+    )
+    return AddressMatch(links=link_df, unmatched=un_df)

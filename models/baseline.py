@@ -1,0 +1,81 @@
+"""The rule baseline: simple, documented rules that a municipality could run without a model.
+
+Every rule reads only catalogued features. A rule that fires gives its phenomenon a score of 1 plus
+a small severity term, so objects flagged by a rule rank above those that are not, and among
+flagged objects the more extreme ones rank first. The model must beat this to be worth its cost.
+
+Rules (dwellings only, except brievenbusfirma):
+
+- onverklaarbare_leegstand: nobody registered, no company, under 300 kWh in the last year,
+  and no explanation (no building permit in 2 years, not gevormd/renovated, not sold in the last
+  year, not built in the last 2 years).
+- spookbewoning: nobody registered, no company, yet over 1,000 kWh or over 20 m³ water.
+- schijninschrijving: 3 or more registered adults, yet electricity under 30% of their norm.
+- overbewoning: water over 2.5 times the registered household's norm, or under 12 m² per person.
+- hennepteelt: electricity over 5 times the registered household's norm.
+- brievenbusfirma: 10 or more active establishments at the address.
+- criminele_vastgoedtransactie: resold within 6 months, or 5 or more sales in 20 years.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from vastgoed.core.schema import FENOMENEN
+
+__all__ = ["RULES", "baseline_scores"]
+
+_c = pl.col
+_woning = _c("is_woning") == 1
+_leeg = (_c("n_ingeschreven") == 0) & (_c("n_vestigingen") == 0)
+
+RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
+    "onverklaarbare_leegstand": (
+        _woning
+        & _leeg
+        & (_c("elektriciteit_kwh").fill_null(0) < 300)
+        & (_c("omgevingsvergunning_2j") == 0)
+        & (_c("status_niet_in_gebruik") == 0)
+        & (_c("maanden_sinds_verkrijging").fill_null(999) > 12)
+        & (_c("leeftijd_gebouw") > 2),
+        _c("maanden_zonder_inschrijving") / 240,
+    ),
+    "spookbewoning": (
+        _woning & _leeg & ((_c("elektriciteit_kwh").fill_null(0) > 1000) | (_c("water_m3").fill_null(0) > 20)),
+        _c("elektriciteit_kwh").fill_null(0) / 1e5,
+    ),
+    "schijninschrijving": (
+        _woning & (_c("n_volwassen") >= 3) & (_c("elektriciteit_t_o_v_norm").fill_null(0) < 0.3),
+        _c("n_volwassen") / 100,
+    ),
+    "overbewoning": (
+        _woning & ((_c("water_t_o_v_norm").fill_null(0) > 2.5) | (_c("m2_per_persoon").fill_null(999) < 12)),
+        _c("water_t_o_v_norm").fill_null(0) / 100,
+    ),
+    "hennepteelt": (
+        _woning & (_c("elektriciteit_t_o_v_norm").fill_null(0) > 5),
+        _c("elektriciteit_t_o_v_norm").fill_null(0) / 1000,
+    ),
+    "brievenbusfirma": (_c("n_vestigingen") >= 10, _c("n_vestigingen") / 1e4),
+    "criminele_vastgoedtransactie": (
+        (_c("snelle_doorverkoop") == 1) | (_c("verkopen_20j") >= 5),
+        _c("verkopen_20j") / 100,
+    ),
+}
+
+
+def baseline_scores(features: pl.DataFrame) -> pl.DataFrame:
+    """``verblijfsobject_id``, ``score_<fenomeen>`` per rule, ``score`` (the highest) and ``fenomeen``."""
+    per = [
+        pl.when(rule).then(1.0 + severity.clip(0.0, 0.99)).otherwise(0.0).fill_null(0.0).alias(f"score_{f}")
+        for f, (rule, severity) in RULES.items()
+    ]
+    cols = [f"score_{f}" for f in FENOMENEN]
+    out = features.select("verblijfsobject_id", *per)
+    return out.with_columns(
+        pl.max_horizontal(cols).alias("score"),
+        pl.when(pl.max_horizontal(cols) > 0)
+        .then(pl.concat_list(cols).list.arg_max().replace_strict(dict(enumerate(FENOMENEN)), return_dtype=pl.String))
+        .otherwise(None)
+        .alias("fenomeen"),
+    )

@@ -1,0 +1,155 @@
+"""The ``vastgoed`` command line. Logging and console set up here, never on import."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from vastgoed.core.config import load_config
+from vastgoed.core.errors import DataError, VastgoedError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="vastgoed",
+    help="Property-risk signals for Dutch municipalities: generate, validate, run, evaluate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_console = Console(stderr=True)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=_console, show_path=False)],
+    )
+    logging.captureWarnings(True)
+    warnings.simplefilter("default", UserWarning)
+
+
+def _fail(exc: VastgoedError) -> typer.Exit:
+    """One line naming the file and column, exit code 2."""
+    _console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False) -> None:
+    _setup_logging(verbose)
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder for the data extracts (the data contract).")],
+    truth: Annotated[Path, typer.Option(help="Folder for the ground truth; never inside --out.")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
+    scale: Annotated[float, typer.Option(help="1.0 is Maastricht-sized (about 70k verblijfsobjecten).")] = 1.0,
+) -> None:
+    """Write a synthetic municipality with planted, known patterns, and its truth beside it."""
+    from vastgoed.synthetic import generate as _generate
+
+    try:
+        summary = _generate(out, truth, seed=seed, scale=scale)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(f"synthetic municipality written to [bold]{out}[/bold], truth to [bold]{truth}[/bold]")
+    _console.print_json(data=summary.to_dict())
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Argument(help="A data folder in the contract's format.")],
+    out: Annotated[Path | None, typer.Option(help="Write quarantine.csv here.")] = None,
+) -> None:
+    """Check every row of every file; report counts per file and quarantine bad rows (exit 0)."""
+    from vastgoed.ingest import ingest, write_quarantine
+
+    try:
+        res = ingest(data)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"validation of {data}")
+    for col in ("file", "rows", "kept", "quarantined", "encoding"):
+        table.add_column(col, justify="left" if col in ("file", "encoding") else "right")
+    for stem, c in res.counts.items():
+        table.add_row(stem, str(c.rows_read), str(c.rows_kept), str(c.rows_quarantined), c.encoding)
+    _console.print(table)
+    for w in res.warnings:
+        _console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_quarantine(res.quarantine, out / "quarantine.csv")
+        _console.print(f"quarantine written to {out / 'quarantine.csv'} ({res.quarantine.height} entries)")
+
+
+@app.command()
+def run(
+    data: Annotated[Path, typer.Option(help="A data folder in the contract's format.")],
+    out: Annotated[Path, typer.Option(help="Where run folders are written.")] = Path("out"),
+    config: Annotated[Path | None, typer.Option(help="A TOML run config (default: built-in defaults).")] = None,
+) -> None:
+    """Run the whole batch: ingest, link, build features, train, score, explain, track."""
+    from vastgoed.pipeline import run_batch
+
+    try:
+        cfg = load_config(config)
+        result = run_batch(data, out, cfg, console=_console)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    total = sum(result.timings.values())
+    _console.print(
+        f"\n[bold green]done[/bold green] in {total:.1f} s: {result.n_scored} objects scored\n"
+        f"  ranked list: [bold]{result.run_dir / 'signals.csv'}[/bold] (top), "
+        f"{result.run_dir / 'signals.parquet'} (all)\n  run record:  {result.run_dir / 'run.json'}",
+        highlight=False,
+    )
+    typer.echo(str(result.run_dir))
+
+
+@app.command()
+def evaluate(
+    run: Annotated[Path, typer.Option("--run", help="A run folder, e.g. out/latest.")],
+    truth: Annotated[Path, typer.Option(help="The synthetic truth folder.")],
+) -> None:
+    """Precision@k and recall@k against the synthetic truth, for the model and the rule baseline."""
+    from vastgoed.report import evaluate_run
+
+    try:
+        ev = evaluate_run(run.resolve(), truth)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    wide = (
+        ev.table.with_columns(
+            pl.format("{} / {}", pl.col("precision").round(2), pl.col("recall").round(2)).alias("p / r")
+        )
+        .pivot(on="k", index=["fenomeen", "ranking"], values="p / r")
+        .sort("fenomeen", "ranking", descending=[False, True])
+    )
+    table = Table(title=f"precision / recall at k — {run}")
+    for c in wide.columns:
+        table.add_column(c if c in ("fenomeen", "ranking") else f"@{c}")
+    table.add_column("positives", justify="right")
+    for row in wide.iter_rows(named=True):
+        table.add_row(*(str(row[c]) for c in wide.columns), str(ev.n_positives[row["fenomeen"]]))
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point for ``python -m vastgoed``."""
+    try:
+        app()
+    except DataError as exc:  # pragma: no cover - typer handles the commands' own errors
+        _console.print(f"error: {exc}")
+        sys.exit(2)

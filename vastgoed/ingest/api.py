@@ -1,0 +1,166 @@
+"""The ingest stage: read every contract file of a data folder, validate, pseudonymise, quarantine."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from vastgoed.core.config import Manifest, load_manifest
+from vastgoed.core.errors import DataError
+from vastgoed.core.pseudonym import Pseudonymiser, resolve_key
+from vastgoed.core.schema import CONTRACT, FileSpec, Kind
+from vastgoed.ingest.quarantine import empty_quarantine
+from vastgoed.ingest.reader import find_extract
+from vastgoed.ingest.table import validate_table
+
+__all__ = ["PSEUDONYM_COLUMN", "FileCounts", "IngestResult", "ingest"]
+
+#: The column that replaces a BSN column in the ingested tables.
+PSEUDONYM_COLUMN = "bsn_pseudoniem"
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """What happened to one file.
+
+    Attributes:
+        rows_read: Data rows in the file.
+        rows_kept: Rows in the ingested table.
+        rows_quarantined: Rows removed because of at least one bad value or a repeated key.
+        encoding: The text encoding used to read it; None for Parquet.
+        path: The file's name inside the data folder.
+
+    """
+
+    rows_read: int
+    rows_kept: int
+    rows_quarantined: int
+    encoding: str | None
+    path: str
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Everything the ingest hands to the rest of the pipeline.
+
+    Attributes:
+        tables: Per file stem, the validated, typed table (``rij`` plus the contract columns; BSN
+            columns replaced by ``bsn_pseudoniem``). Absent optional files are absent here.
+        quarantine: Every rejected cell: ``bestand, rij, kolom, waarde, reden``, identifiers masked.
+        counts: Per file stem that was read, its row counts and encoding.
+        warnings: Non-fatal findings (guessed encodings, ignored columns, absent optional files).
+        manifest: The data folder's manifest.
+        hashes: SHA-256 of every input file read, by file name relative to the data folder.
+
+    """
+
+    tables: dict[str, pl.DataFrame]
+    quarantine: pl.DataFrame
+    counts: dict[str, FileCounts]
+    warnings: list[str]
+    manifest: Manifest
+    hashes: dict[str, str]
+
+
+def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str = "cp1252") -> IngestResult:
+    """Read and validate a data folder that follows the data contract.
+
+    Bad values do not stop the run: the rows holding them go to the quarantine and the rest is kept.
+    What does stop it is a problem with a file as a whole.
+
+    Args:
+        data_dir: The data folder (``manifest.toml`` and the registry extracts).
+        key: The pseudonymisation key; by default taken from the environment (or the built-in test
+            key when the manifest says ``synthetisch = true``).
+        fallback_encoding: The encoding assumed for a CSV file that is not UTF-8 and has no
+            encoding declared in the manifest.
+
+    Returns:
+        The validated tables, the quarantine, counts, warnings, the manifest and input hashes.
+
+    Raises:
+        DataError: The manifest is missing or invalid; a required file is missing, cannot be decoded
+            or parsed, or lacks a required column.
+        ConfigError: No key is given and none can be resolved.
+
+    """
+    manifest = load_manifest(data_dir)
+    hashes = {"manifest.toml": _sha256((data_dir / "manifest.toml").read_bytes())}
+    pseudonymiser = Pseudonymiser(key if key is not None else resolve_key(synthetisch=manifest.synthetisch))
+    tables: dict[str, pl.DataFrame] = {}
+    counts: dict[str, FileCounts] = {}
+    warnings: list[str] = []
+    quarantines = [empty_quarantine()]
+    undated: list[str] = []
+    for spec in CONTRACT:
+        found = find_extract(data_dir, spec.stem)
+        if found is None:
+            if not spec.optional_file:
+                raise DataError(
+                    spec.stem, f"file not found (expected {spec.stem}.csv or .parquet in {data_dir})"
+                )
+            warnings.append(f"{spec.stem}: optional file not present")
+            continue
+        path, reader = found
+        data = path.read_bytes()
+        hashes[path.name] = _sha256(data)
+        raw = reader.read(
+            data,
+            spec,
+            declared_encoding=manifest.encoding.get(spec.stem),
+            fallback_encoding=fallback_encoding,
+        )
+        del data
+        warnings.extend(raw.warnings)
+        bron = manifest.bronnen.get(spec.stem)
+        if bron is None or bron.extractdatum is None:
+            undated.append(spec.stem)
+        validated = validate_table(raw.frame, spec)
+        tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
+        quarantines.append(validated.quarantine)
+        counts[spec.stem] = FileCounts(
+            rows_read=raw.frame.height,
+            rows_kept=validated.table.height,
+            rows_quarantined=validated.quarantine.get_column("rij").n_unique(),
+            encoding=raw.encoding,
+            path=path.name,
+        )
+    if undated:
+        warnings.append(
+            f"no extractdatum in the manifest for {', '.join(undated)}: "
+            f"taken as the peildatum {manifest.peildatum}"
+        )
+    kleinverbruik = data_dir / "kleinverbruik"
+    for path in sorted(kleinverbruik.glob("*.csv")) if kleinverbruik.is_dir() else []:
+        hashes[path.relative_to(data_dir).as_posix()] = _sha256(path.read_bytes())
+    return IngestResult(
+        tables=tables,
+        quarantine=pl.concat(quarantines),
+        counts=counts,
+        warnings=warnings,
+        manifest=manifest,
+        hashes=hashes,
+    )
+
+
+def _pseudonymise(table: pl.DataFrame, spec: FileSpec, pseudonymiser: Pseudonymiser) -> pl.DataFrame:
+    """Replace each BSN column by its pseudonym (hashing each distinct BSN once) and drop the BSN."""
+    for col in spec.columns:
+        if col.kind != Kind.BSN:
+            continue
+        distinct = table.get_column(col.name).drop_nulls().unique().to_list()
+        pseudonyms = [pseudonymiser.one(b) for b in distinct]
+        name = PSEUDONYM_COLUMN if col.name == "bsn" else f"{col.name}_pseudoniem"
+        table = table.with_columns(
+            pl.col(col.name)
+            .replace_strict(distinct, pseudonyms, default=None, return_dtype=pl.String)
+            .alias(col.name)
+        ).rename({col.name: name})
+    return table
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,171 @@
+"""Readers that turn one extract file into an all-string frame with the contract's columns.
+
+A reader only parses; the checks live in :mod:`vastgoed.ingest.checks`. Every value is read as a
+string (no type inference), so that every value can be checked and, if bad, reported as it was.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from vastgoed.core.errors import DataError
+from vastgoed.core.schema import FileSpec
+from vastgoed.ingest.encoding import decode_bytes
+
+__all__ = ["READERS", "CsvReader", "ExtractReader", "ParquetReader", "RawTable", "find_extract"]
+
+_DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_[0-9]+$")
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One extract as read: contract columns as strings, plus ``rij`` (the 0-based data row).
+
+    Attributes:
+        frame: Column ``rij`` (Int64) and every contract column (String), in contract order.
+        encoding: The text encoding used, or None for a binary format.
+        warnings: Messages about the file (guessed encoding, ignored columns).
+
+    """
+
+    frame: pl.DataFrame
+    encoding: str | None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    frame: pl.DataFrame
+    encoding: str | None
+    warnings: list[str]
+
+
+class ExtractReader(ABC):
+    """Base of the readers: parse a file's bytes, then conform the columns to the contract.
+
+    A subclass names its file ``suffix`` and implements :meth:`_parse`.
+    """
+
+    suffix: str = ""
+
+    def read(
+        self, data: bytes, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
+    ) -> RawTable:
+        """Parse an extract and keep exactly the contract's columns.
+
+        Args:
+            data: The file's bytes.
+            spec: The contract of the file.
+            declared_encoding: The encoding the manifest declares for the file, if any.
+            fallback_encoding: The encoding to try when a text file is not UTF-8.
+
+        Returns:
+            The raw table.
+
+        Raises:
+            DataError: The file cannot be decoded or parsed, has a duplicate column, or lacks a
+                required column.
+
+        """
+        parsed = self._parse(data, spec.stem, declared_encoding, fallback_encoding)
+        names = [c.strip().lower() for c in parsed.frame.columns]
+        _reject_duplicates(names, spec.stem)
+        frame = parsed.frame.rename(dict(zip(parsed.frame.columns, names, strict=True)))
+        warnings = list(parsed.warnings)
+        extra = [c for c in frame.columns if c not in spec.names]
+        if extra:
+            warnings.append(f"{spec.stem}: ignored columns not in the contract: {', '.join(extra)}")
+        columns: list[pl.Expr] = []
+        for col in spec.columns:
+            if col.name in frame.columns:
+                columns.append(pl.col(col.name).cast(pl.String))
+            elif col.required:
+                raise DataError(spec.stem, "required column missing", kolom=col.name)
+            else:
+                columns.append(pl.lit(None, pl.String).alias(col.name))
+        out = frame.select(columns).with_row_index("rij").with_columns(pl.col("rij").cast(pl.Int64))
+        return RawTable(out, parsed.encoding, warnings)
+
+    @abstractmethod
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+        """Parse bytes into a frame whose columns are strings or can be cast to strings."""
+
+
+class CsvReader(ExtractReader):
+    """Comma-separated text with a header row, UTF-8 or a declared/fallback encoding."""
+
+    suffix = ".csv"
+
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+        decoded = decode_bytes(data, stem, declared=declared_encoding, fallback=fallback)
+        # Plain UTF-8 without a BOM can go to the parser as it is; anything else is re-encoded.
+        source = data if decoded.encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else None
+        payload = source if source is not None else decoded.text.encode("utf-8")
+        try:
+            frame = pl.read_csv(io.BytesIO(payload), infer_schema=False, raise_if_empty=True)
+        except pl.exceptions.PolarsError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(stem, f"cannot be parsed as CSV: {first}") from exc
+        warnings = [decoded.warning] if decoded.warning else []
+        return _Parsed(frame, decoded.encoding, warnings)
+
+
+class ParquetReader(ExtractReader):
+    """Parquet with the contract's columns; every column is cast to its string form."""
+
+    suffix = ".parquet"
+
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+        try:
+            frame = pl.read_parquet(io.BytesIO(data))
+            frame = frame.with_columns(pl.all().cast(pl.String))
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DataError(stem, f"cannot be read as Parquet: {first}") from exc
+        return _Parsed(frame, None, [])
+
+
+#: The readers, by file suffix. A new format is a new subclass added here.
+READERS: tuple[ExtractReader, ...] = (CsvReader(), ParquetReader())
+
+
+def find_extract(data_dir: Path, stem: str) -> tuple[Path, ExtractReader] | None:
+    """Find the file of ``stem`` in ``data_dir`` and the reader for it.
+
+    Args:
+        data_dir: The data folder.
+        stem: The contract file's stem.
+
+    Returns:
+        The path and its reader, or None when there is no such file.
+
+    Raises:
+        DataError: The file exists in more than one format, so which one counts is ambiguous.
+
+    """
+    found = [
+        (data_dir / f"{stem}{r.suffix}", r) for r in READERS if (data_dir / f"{stem}{r.suffix}").is_file()
+    ]
+    if len(found) > 1:
+        names = ", ".join(p.name for p, _ in found)
+        raise DataError(stem, f"present in more than one format ({names}); keep one")
+    return found[0] if found else None
+
+
+def _reject_duplicates(names: list[str], stem: str) -> None:
+    present = set(names)
+    for name in names:
+        m = _DUPLICATE.match(name)
+        if m and m.group("base") in present:
+            raise DataError(stem, "column appears more than once in the header", kolom=m.group("base"))
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataError(stem, "column appears more than once in the header", kolom=name)
+        seen.add(name)

@@ -1,0 +1,119 @@
+"""Validating one raw table against its contract: typed good rows, and a quarantine of bad cells."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from vastgoed.core.schema import FileSpec
+from vastgoed.ingest.checks import check_column
+from vastgoed.ingest.quarantine import QUARANTINE_SCHEMA, empty_quarantine, mask_expr
+
+__all__ = ["Validated", "validate_table"]
+
+_REASON = "__reden__"
+_BAD = "__afgekeurd__"
+_FIRST = "__eerste_rij__"
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The outcome of validating one table.
+
+    Attributes:
+        table: The good rows: ``rij`` and the contract columns, typed and normalised.
+        quarantine: One row per rejected cell (columns of the quarantine schema).
+
+    """
+
+    table: pl.DataFrame
+    quarantine: pl.DataFrame
+
+
+def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
+    """Check every value of every contract column, then the key; split good rows from bad.
+
+    A row with any invalid value is quarantined (one quarantine row per bad cell). Among the rows
+    that pass, a row repeating the key of an earlier row is quarantined too; the first is kept.
+
+    Args:
+        raw: Column ``rij`` and the contract columns as strings (see ``ExtractReader.read``).
+        spec: The file's contract.
+
+    Returns:
+        The typed good rows and the quarantine.
+
+    """
+    checks = {col.name: check_column(col, pl.col(col.name)) for col in spec.columns}
+    checked = raw.select(
+        pl.col("rij"),
+        *[c.value.alias(name) for name, c in checks.items()],
+        *[c.reason.alias(_REASON + name) for name, c in checks.items()],
+    )
+    reason_cols = [_REASON + name for name in checks]
+    checked = checked.with_columns(pl.any_horizontal(pl.col(reason_cols).is_not_null()).alias(_BAD))
+
+    parts = [_cell_failures(raw, checked, spec)]
+    good = checked.filter(~pl.col(_BAD)).select("rij", *spec.names)
+    if spec.key and good.height:
+        good, duplicates = _split_duplicates(raw, good, spec)
+        parts.append(duplicates)
+    quarantine = pl.concat(parts).sort("rij", maintain_order=True)
+    return Validated(good, quarantine)
+
+
+def _cell_failures(raw: pl.DataFrame, checked: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
+    """One quarantine row per invalid cell, in row order and then contract column order."""
+    bad_mask = checked.get_column(_BAD)
+    if not bad_mask.any():
+        return empty_quarantine()
+    bad_raw = raw.filter(bad_mask)
+    bad = checked.filter(bad_mask).select("rij", *[_REASON + c.name for c in spec.columns])
+    frames = []
+    for i, col in enumerate(spec.columns):
+        reason = bad.get_column(_REASON + col.name)
+        if reason.null_count() == reason.len():
+            continue
+        cells = pl.DataFrame(
+            {"rij": bad.get_column("rij"), "reden": reason, "waarde": bad_raw.get_column(col.name)}
+        )
+        frames.append(
+            cells.filter(pl.col("reden").is_not_null()).select(
+                pl.lit(spec.stem).alias("bestand"),
+                pl.col("rij"),
+                pl.lit(col.name).alias("kolom"),
+                mask_expr(col, pl.col("waarde")).alias("waarde"),
+                pl.col("reden"),
+                pl.lit(i).alias("__volgorde__"),
+            )
+        )
+    return pl.concat(frames).sort(["rij", "__volgorde__"]).select(list(QUARANTINE_SCHEMA))
+
+
+def _split_duplicates(
+    raw: pl.DataFrame, good: pl.DataFrame, spec: FileSpec
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Keep the first row of each key; quarantine each later repeat, naming the row it repeats."""
+    key = list(spec.key)
+    first = good.select(pl.col("rij").min().over(key).alias(_FIRST)).get_column(_FIRST)
+    repeat = good.get_column("rij") != first
+    if not repeat.any():
+        return good, empty_quarantine()
+    dups = pl.DataFrame({"rij": good.get_column("rij").filter(repeat), _FIRST: first.filter(repeat)})
+    raw_keys = dups.join(raw.select("rij", *key), on="rij", how="left", maintain_order="left")
+    key_cols = [spec.column(k) for k in key]
+    waarde = (
+        mask_expr(key_cols[0], pl.col(key[0]))
+        if len(key) == 1
+        else pl.concat_str([mask_expr(c, pl.col(c.name)).fill_null("") for c in key_cols], separator=",")
+    )
+    label = ", ".join(key)
+    quarantine = raw_keys.select(
+        pl.lit(spec.stem).alias("bestand"),
+        pl.col("rij"),
+        pl.lit(",".join(key)).alias("kolom"),
+        waarde.alias("waarde"),
+        pl.format(f"duplicate key ({label}) of row {{}}", pl.col(_FIRST)).alias("reden"),
+    )
+    return good.filter(~repeat), quarantine

@@ -1,0 +1,356 @@
+"""The batch: ingest → address linkage → features → model → signals, run.json and MLflow.
+
+The only module that knows the order of the stages. Outputs are written into a hidden temporary
+folder and moved into place in one rename at the end, so a run that fails or is killed never
+leaves a partial signal list; ``OUT/latest`` points at the newest complete run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+from rich.console import Console
+
+from features import FeatureInputs, build_features, catalogue
+from linkage import AddressMatch, match_addresses
+from models import CLASSES, SignalModel, labels_from_outcomes, reasons, training_set
+from vastgoed.core.config import Config
+from vastgoed.core.errors import DataError
+from vastgoed.core.schema import FENOMENEN
+from vastgoed.ingest import IngestResult, ingest, write_quarantine
+from vastgoed.tracking import log_batch_run
+
+__all__ = ["RunResult", "address_text", "run_batch", "write_json_atomic"]
+
+SIGNAL_COLUMNS = (
+    "rank",
+    "verblijfsobject_id",
+    "adres",
+    "buurtcode",
+    "score",
+    "fenomeen",
+    "redenen",
+    "model_version",
+    "run_id",
+)
+_VERSIONED = ("vastgoed", "polars", "numpy", "lightgbm", "scikit-learn", "splink", "duckdb", "mlflow", "networkx")
+
+
+@dataclass
+class RunResult:
+    """What a batch run produced."""
+
+    run_id: str
+    run_dir: Path
+    n_scored: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class _Stages:
+    """Times each stage and shows progress on the console."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.timings: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        with self.console.status(f"[bold]{name}[/bold] …"):
+            yield
+        self.timings[name] = round(time.perf_counter() - start, 3)
+        self.console.log(f"[green]✓[/green] {name} ({self.timings[name]:.1f} s)")
+
+
+def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
+    """Write JSON through a temporary file and an atomic rename."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def address_text(bag: pl.DataFrame) -> pl.DataFrame:
+    """``verblijfsobject_id`` and a readable address: ``Straat 12A-2, 6211AB Maastricht``."""
+    suffix = pl.concat_str(
+        [
+            pl.col("huisletter").fill_null(""),
+            pl.when(pl.col("huisnummertoevoeging").is_not_null())
+            .then(pl.lit("-") + pl.col("huisnummertoevoeging"))
+            .otherwise(pl.lit("")),
+        ]
+    )
+    return bag.select(
+        "verblijfsobject_id",
+        pl.format(
+            "{} {}{}, {} {}",
+            "openbare_ruimte",
+            pl.col("huisnummer").cast(pl.String),
+            suffix,
+            "postcode",
+            "woonplaats",
+        ).alias("adres"),
+    )
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def _code_version() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _linked(table: pl.DataFrame | None, stem: str, links: pl.DataFrame, schema_from: pl.DataFrame | None = None) -> pl.DataFrame:
+    """The table with ``verblijfsobject_id`` of its address link (null where unmatched)."""
+    if table is None:
+        base = schema_from if schema_from is not None else pl.DataFrame({"rij": []}, schema={"rij": pl.Int64})
+        return base.head(0).with_columns(pl.lit(None, dtype=pl.String).alias("verblijfsobject_id"))
+    ids = links.filter(pl.col("bron") == stem).select("rij", "verblijfsobject_id")
+    if "verblijfsobject_id" in table.columns:
+        table = table.drop("verblijfsobject_id")
+    return table.join(ids, on="rij", how="left")
+
+
+def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
+    t = res.tables
+    links = am.links
+
+    def linked(stem: str) -> pl.DataFrame:
+        return _linked(t.get(stem), stem, links)
+
+    meld = t.get("meldingen")
+    meldingen = (
+        _linked(meld, "meldingen", links)
+        if meld is not None
+        else pl.DataFrame(
+            schema={"verblijfsobject_id": pl.String, "datum": pl.Date, "categorie": pl.String}
+        )
+    )
+    return FeatureInputs(
+        peildatum=res.manifest.peildatum,
+        objects=t["bag_verblijfsobjecten"],
+        inschrijvingen=linked("brp_inschrijvingen").filter(pl.col("verblijfsobject_id").is_not_null()),
+        vestigingen=linked("kvk_vestigingen"),
+        eigendom=linked("kadaster_eigendom").filter(pl.col("verblijfsobject_id").is_not_null()),
+        vergunningen=linked("vergunningen").filter(pl.col("verblijfsobject_id").is_not_null()),
+        verbruik=linked("energie_verbruik").filter(pl.col("verblijfsobject_id").is_not_null()),
+        meldingen=meldingen.filter(pl.col("verblijfsobject_id").is_not_null()),
+    )
+
+
+def _clean_stale(out_dir: Path) -> None:
+    for stale in out_dir.glob(".tmp-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _point_latest(out_dir: Path, run_id: str) -> None:
+    tmp_link = out_dir / f".latest-{run_id}"
+    tmp_link.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp_link, out_dir / "latest")
+
+
+def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | None = None) -> RunResult:
+    """Run the whole batch on a data folder and write ``OUT/<run_id>/``.
+
+    Args:
+        data_dir: A folder in the data contract's format.
+        out_dir: Where run folders go.
+        config: The typed run configuration.
+        console: Where progress goes (a quiet console when None).
+
+    Returns:
+        The run's id, folder, size and timings.
+    """
+    console = console or Console(quiet=True)
+    started = dt.datetime.now(dt.UTC)
+    run_id = f"{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clean_stale(out_dir)
+    tmp = out_dir / f".tmp-{run_id}"
+    (tmp / "links").mkdir(parents=True)
+    st = _Stages(console)
+    try:
+        result = _run(data_dir, tmp, run_id, started, config, st)
+        os.replace(tmp, out_dir / run_id)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_latest(out_dir, run_id)
+    result.run_dir = out_dir / run_id
+    return result
+
+
+def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages) -> RunResult:
+    mc = config.model
+    with st.stage("ingest"):
+        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+        write_quarantine(res.quarantine, tmp / "quarantine.csv")
+    bag = res.tables["bag_verblijfsobjecten"]
+
+    with st.stage("linkage"):
+        am = match_addresses(bag, res.tables)
+        am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
+            tmp / "links" / "adressen.parquet"
+        )
+        am.unmatched.select("record", "bron", "reden").write_parquet(tmp / "links" / "adressen_niet_gekoppeld.parquet")
+
+    with st.stage("features"):
+        inputs = _feature_inputs(res, am)
+        feats = build_features(inputs)
+        feats.write_parquet(tmp / "features.parquet")
+    feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
+    labels_nl = {s.name: s.label_nl for s in catalogue()}
+
+    with st.stage("train"):
+        outcomes = res.tables.get("onderzoeksuitkomsten")
+        if outcomes is None or outcomes.height == 0:
+            raise DataError("onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from")
+        labels = labels_from_outcomes(outcomes, res.manifest.peildatum)
+        ts = training_set(
+            feats,
+            labels,
+            unlabelled_ratio=mc.unlabelled_negatives_ratio,
+            unlabelled_weight=mc.unlabelled_weight,
+            seed=mc.seed,
+        )
+        model = SignalModel(
+            num_boost_round=mc.num_boost_round,
+            learning_rate=mc.learning_rate,
+            num_leaves=mc.num_leaves,
+            min_data_in_leaf=mc.min_data_in_leaf,
+            num_threads=mc.num_threads,
+            seed=mc.seed,
+        ).fit(ts.X, ts.y, ts.weight)
+        model_text = model.booster_.model_to_string()
+        model_version = "lgbm-" + hashlib.sha256(model_text.encode()).hexdigest()[:12]
+        (tmp / "model.txt").write_text(model_text, encoding="utf-8")
+
+    with st.stage("score"):
+        proba = model.predict_proba(feats.select(feature_cols))
+        fen_idx = proba[:, 1:].argmax(axis=1)
+        scored = (
+            feats.select("verblijfsobject_id")
+            .with_columns(
+                pl.Series("score", 1.0 - proba[:, 0]),
+                pl.Series("fenomeen", np.array(FENOMENEN)[fen_idx]),
+                *(pl.Series(f"score_{f}", proba[:, i + 1]) for i, f in enumerate(FENOMENEN)),
+            )
+            .join(address_text(bag), on="verblijfsobject_id", how="left")
+            .join(bag.select("verblijfsobject_id", "buurtcode"), on="verblijfsobject_id", how="left")
+            .sort(["score", "verblijfsobject_id"], descending=[True, False])
+            .with_row_index("rank", offset=1)
+            .with_columns(pl.col("rank").cast(pl.Int64))
+        )
+
+    with st.stage("explain"):
+        n_explain = min(max(mc.explain_top, config.output.top_n), scored.height)
+        top = scored.head(n_explain)
+        top_x = top.select("verblijfsobject_id").join(feats, on="verblijfsobject_id", how="left").select(feature_cols)
+        texts = reasons(model, top_x, top["fenomeen"].to_list(), labels_nl, mc.n_reasons)
+        redenen = pl.Series("redenen", texts + [None] * (scored.height - n_explain), dtype=pl.String)
+        signals = scored.with_columns(
+            redenen,
+            pl.lit(model_version).alias("model_version"),
+            pl.lit(run_id).alias("run_id"),
+        ).select(*SIGNAL_COLUMNS, *(f"score_{f}" for f in FENOMENEN))
+
+    with st.stage("write"):
+        signals.write_parquet(tmp / "signals.parquet")
+        signals.head(config.output.top_n).select(SIGNAL_COLUMNS).write_csv(tmp / "signals.csv")
+        class_counts = {c: int((ts.y == i).sum()) for i, c in enumerate(CLASSES)}
+        run_info: dict[str, Any] = {
+            "run_id": run_id,
+            "started": started.isoformat(),
+            "data": {
+                "folder": str(data_dir),
+                "peildatum": res.manifest.peildatum.isoformat(),
+                "gemeentecode": res.manifest.gemeentecode,
+                "synthetisch": res.manifest.synthetisch,
+                "hashes_sha256": res.hashes,
+                "rows": {k: dataclasses.asdict(v) for k, v in res.counts.items()},
+                "warnings": res.warnings,
+                "quarantined_rows": int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
+                if res.quarantine.height
+                else 0,
+            },
+            "linkage": {
+                "address_coverage": am.coverage().to_dicts(),
+                "unmatched_reasons": am.unmatched.group_by("bron", "reden").len().sort("bron", "reden").to_dicts(),
+            },
+            "model": {
+                "model_version": model_version,
+                "features": feature_cols,
+                "training_rows_labelled": ts.n_labelled,
+                "training_rows_unlabelled": ts.n_unlabelled,
+                "class_counts": class_counts,
+                "explained_rows": n_explain,
+            },
+            "config": config.model_dump(mode="json"),
+            "code_version": _code_version(),
+            "versions": _versions(),
+            "n_scored": signals.height,
+        }
+        write_json_atomic(tmp / "run.json", run_info)
+
+    if config.tracking.enabled:
+        with st.stage("tracking"):
+            tracked = log_batch_run(
+                config.tracking,
+                run_name=run_id,
+                params={f"model.{k}": v for k, v in mc.model_dump().items()} | {"output.top_n": config.output.top_n},
+                metrics={
+                    "n_scored": float(signals.height),
+                    "training_rows_labelled": float(ts.n_labelled),
+                    "training_rows_unlabelled": float(ts.n_unlabelled),
+                    "confirmed_share_labelled": float((ts.y[: ts.n_labelled] > 0).mean()) if ts.n_labelled else 0.0,
+                    "address_match_share": float(am.links.height / max(1, am.links.height + am.unmatched.height)),
+                },
+                tags={
+                    "vastgoed.run_id": run_id,
+                    "model_version": model_version,
+                    "peildatum": res.manifest.peildatum.isoformat(),
+                    "gemeentecode": res.manifest.gemeentecode,
+                    "synthetisch": str(res.manifest.synthetisch).lower(),
+                },
+                booster=model.booster_,
+                artifacts=[tmp / "run.json"],
+            )
+        run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id, "model_uri": tracked.model_uri}
+    run_info["timings_s"] = st.timings
+    run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
+    write_json_atomic(tmp / "run.json", run_info)
+    return RunResult(run_id=run_id, run_dir=tmp, n_scored=signals.height, timings=dict(st.timings))
+
