@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PYTHON ?= python3
-UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+# uv from PATH, else the one pip installs for $(PYTHON) (`python -m uv` works where shims do not).
+UV ?= $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 BIN := $(VENV)/bin
 DATA ?= data/synthetic
@@ -21,11 +22,9 @@ export OMP_WAIT_POLICY := PASSIVE
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}'
 
-$(UV):
-	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
-
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	@UV=$$(command -v uv || echo $(UV)); $$UV sync --frozen --compile-bytecode --python 3.11
+$(VENV)/.synced: pyproject.toml uv.lock
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) sync --frozen --compile-bytecode --python 3.11
 	@touch $@
 
 bootstrap: $(VENV)/.synced ## Install uv if missing, create .venv and sync the lock

@@ -144,7 +144,7 @@ def _unique_on(keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
 
 def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
     return df.select(
-        pl.format("{}:{}", pl.lit(stem), pl.col("rij")).alias("record"),
+        (pl.lit(stem + ":") + pl.col("rij").cast(pl.String)).alias("record"),
         pl.lit(stem).alias("bron"),
         pl.col("rij"),
         pl.col("postcode").alias("_pc"),
@@ -237,6 +237,8 @@ def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> Addr
     un_df = (
         pl.concat(unmatched)
         if unmatched
-        else pl.DataFrame(schema={"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String})
+        else pl.DataFrame(
+            schema={"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String}
+        )
     )
     return AddressMatch(links=link_df, unmatched=un_df)

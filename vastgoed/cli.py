@@ -55,7 +55,9 @@ def generate(
     out: Annotated[Path, typer.Option(help="Folder for the data extracts (the data contract).")],
     truth: Annotated[Path, typer.Option(help="Folder for the ground truth; never inside --out.")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
-    scale: Annotated[float, typer.Option(help="1.0 is Maastricht-sized (about 70k verblijfsobjecten).")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="1.0 is Maastricht-sized (about 70k verblijfsobjecten).")
+    ] = 1.0,
 ) -> None:
     """Write a synthetic municipality with planted, known patterns, and its truth beside it."""
     from vastgoed.synthetic import generate as _generate
@@ -98,7 +100,9 @@ def validate(
 def run(
     data: Annotated[Path, typer.Option(help="A data folder in the contract's format.")],
     out: Annotated[Path, typer.Option(help="Where run folders are written.")] = Path("out"),
-    config: Annotated[Path | None, typer.Option(help="A TOML run config (default: built-in defaults).")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML run config (default: built-in defaults).")
+    ] = None,
 ) -> None:
     """Run the whole batch: ingest, link, build features, train, score, explain, track."""
     from vastgoed.pipeline import run_batch
@@ -132,7 +136,7 @@ def evaluate(
         raise _fail(exc) from exc
     wide = (
         ev.table.with_columns(
-            pl.format("{} / {}", pl.col("precision").round(2), pl.col("recall").round(2)).alias("p / r")
+            pl.concat_str([pl.col("precision").round(2), pl.lit(" / "), pl.col("recall").round(2)]).alias("p / r")
         )
         .pivot(on="k", index=["fenomeen", "ranking"], values="p / r")
         .sort("fenomeen", "ranking", descending=[False, True])

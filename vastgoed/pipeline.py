@@ -50,7 +50,17 @@ SIGNAL_COLUMNS = (
     "model_version",
     "run_id",
 )
-_VERSIONED = ("vastgoed", "polars", "numpy", "lightgbm", "scikit-learn", "splink", "duckdb", "mlflow", "networkx")
+_VERSIONED = (
+    "vastgoed",
+    "polars",
+    "numpy",
+    "lightgbm",
+    "scikit-learn",
+    "splink",
+    "duckdb",
+    "mlflow",
+    "networkx",
+)
 
 
 @dataclass
@@ -98,13 +108,17 @@ def address_text(bag: pl.DataFrame) -> pl.DataFrame:
     )
     return bag.select(
         "verblijfsobject_id",
-        pl.format(
-            "{} {}{}, {} {}",
-            "openbare_ruimte",
-            pl.col("huisnummer").cast(pl.String),
-            suffix,
-            "postcode",
-            "woonplaats",
+        pl.concat_str(
+            [
+                pl.col("openbare_ruimte"),
+                pl.lit(" "),
+                pl.col("huisnummer").cast(pl.String),
+                suffix,
+                pl.lit(", "),
+                pl.col("postcode"),
+                pl.lit(" "),
+                pl.col("woonplaats"),
+            ]
         ).alias("adres"),
     )
 
@@ -133,7 +147,9 @@ def _code_version() -> str:
         return "unknown"
 
 
-def _linked(table: pl.DataFrame | None, stem: str, links: pl.DataFrame, schema_from: pl.DataFrame | None = None) -> pl.DataFrame:
+def _linked(
+    table: pl.DataFrame | None, stem: str, links: pl.DataFrame, schema_from: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """The table with ``verblijfsobject_id`` of its address link (null where unmatched)."""
     if table is None:
         base = schema_from if schema_from is not None else pl.DataFrame({"rij": []}, schema={"rij": pl.Int64})
@@ -155,9 +171,7 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
     meldingen = (
         _linked(meld, "meldingen", links)
         if meld is not None
-        else pl.DataFrame(
-            schema={"verblijfsobject_id": pl.String, "datum": pl.Date, "categorie": pl.String}
-        )
+        else pl.DataFrame(schema={"verblijfsobject_id": pl.String, "datum": pl.Date, "categorie": pl.String})
     )
     return FeatureInputs(
         peildatum=res.manifest.peildatum,
@@ -213,7 +227,9 @@ def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | 
     return result
 
 
-def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages) -> RunResult:
+def _run(
+    data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages
+) -> RunResult:
     mc = config.model
     with st.stage("ingest"):
         res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
@@ -225,7 +241,9 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
         am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
             tmp / "links" / "adressen.parquet"
         )
-        am.unmatched.select("record", "bron", "reden").write_parquet(tmp / "links" / "adressen_niet_gekoppeld.parquet")
+        am.unmatched.select("record", "bron", "reden").write_parquet(
+            tmp / "links" / "adressen_niet_gekoppeld.parquet"
+        )
 
     with st.stage("features"):
         inputs = _feature_inputs(res, am)
@@ -237,7 +255,9 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
     with st.stage("train"):
         outcomes = res.tables.get("onderzoeksuitkomsten")
         if outcomes is None or outcomes.height == 0:
-            raise DataError("onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from")
+            raise DataError(
+                "onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from"
+            )
         labels = labels_from_outcomes(outcomes, res.manifest.peildatum)
         ts = training_set(
             feats,
@@ -278,7 +298,11 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
     with st.stage("explain"):
         n_explain = min(max(mc.explain_top, config.output.top_n), scored.height)
         top = scored.head(n_explain)
-        top_x = top.select("verblijfsobject_id").join(feats, on="verblijfsobject_id", how="left").select(feature_cols)
+        top_x = (
+            top.select("verblijfsobject_id")
+            .join(feats, on="verblijfsobject_id", how="left")
+            .select(feature_cols)
+        )
         texts = reasons(model, top_x, top["fenomeen"].to_list(), labels_nl, mc.n_reasons)
         redenen = pl.Series("redenen", texts + [None] * (scored.height - n_explain), dtype=pl.String)
         signals = scored.with_columns(
@@ -308,7 +332,10 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
             },
             "linkage": {
                 "address_coverage": am.coverage().to_dicts(),
-                "unmatched_reasons": am.unmatched.group_by("bron", "reden").len().sort("bron", "reden").to_dicts(),
+                "unmatched_reasons": am.unmatched.group_by("bron", "reden")
+                .len()
+                .sort("bron", "reden")
+                .to_dicts(),
             },
             "model": {
                 "model_version": model_version,
@@ -330,13 +357,18 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
             tracked = log_batch_run(
                 config.tracking,
                 run_name=run_id,
-                params={f"model.{k}": v for k, v in mc.model_dump().items()} | {"output.top_n": config.output.top_n},
+                params={f"model.{k}": v for k, v in mc.model_dump().items()}
+                | {"output.top_n": config.output.top_n},
                 metrics={
                     "n_scored": float(signals.height),
                     "training_rows_labelled": float(ts.n_labelled),
                     "training_rows_unlabelled": float(ts.n_unlabelled),
-                    "confirmed_share_labelled": float((ts.y[: ts.n_labelled] > 0).mean()) if ts.n_labelled else 0.0,
-                    "address_match_share": float(am.links.height / max(1, am.links.height + am.unmatched.height)),
+                    "confirmed_share_labelled": float((ts.y[: ts.n_labelled] > 0).mean())
+                    if ts.n_labelled
+                    else 0.0,
+                    "address_match_share": float(
+                        am.links.height / max(1, am.links.height + am.unmatched.height)
+                    ),
                 },
                 tags={
                     "vastgoed.run_id": run_id,
@@ -348,9 +380,12 @@ def _run(data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: C
                 booster=model.booster_,
                 artifacts=[tmp / "run.json"],
             )
-        run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id, "model_uri": tracked.model_uri}
+        run_info["mlflow"] = {
+            "experiment_id": tracked.experiment_id,
+            "run_id": tracked.run_id,
+            "model_uri": tracked.model_uri,
+        }
     run_info["timings_s"] = st.timings
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)
     return RunResult(run_id=run_id, run_dir=tmp, n_scored=signals.height, timings=dict(st.timings))
-

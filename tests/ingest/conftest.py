@@ -234,7 +234,9 @@ class FolderBuilder:
             header = (columns or {}).get(stem) or list(_BASE[stem][0])
             if fmt == "parquet":
                 data = {c: [r.get(c, "") for r in stem_rows] for c in header}
-                pl.DataFrame(data, schema=dict.fromkeys(header, pl.String)).write_parquet(root / f"{stem}.parquet")
+                pl.DataFrame(data, schema=dict.fromkeys(header, pl.String)).write_parquet(
+                    root / f"{stem}.parquet"
+                )
                 continue
             enc = (encodings or {}).get(stem, "utf-8")
             with (root / f"{stem}.csv").open("w", encoding=enc, newline="") as fh:

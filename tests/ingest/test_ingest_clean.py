@@ -83,7 +83,9 @@ def test_missing_optional_files_are_reported(tmp_path: Path, builder: FolderBuil
 def test_missing_extractdatum_is_reported(tmp_path: Path, builder: FolderBuilder) -> None:
     manifest = (
         'gemeentecode = "0935"\npeildatum = "2024-01-01"\nsynthetisch = true\n[bronnen]\n'
-        + "\n".join(f'{f.stem} = {{ extractdatum = "2024-01-02" }}' for f in CONTRACT if f.stem != "vergunningen")
+        + "\n".join(
+            f'{f.stem} = {{ extractdatum = "2024-01-02" }}' for f in CONTRACT if f.stem != "vergunningen"
+        )
         + "\n"
     )
     result = ingest(builder.write(tmp_path, manifest=manifest), key=KEY)

@@ -56,7 +56,9 @@ def test_damaged_cell_quarantines_exactly_its_row(
             assert table.height == 3, other
 
 
-def test_several_bad_cells_in_one_row_give_one_quarantine_row_each(tmp_path: Path, builder: FolderBuilder) -> None:
+def test_several_bad_cells_in_one_row_give_one_quarantine_row_each(
+    tmp_path: Path, builder: FolderBuilder
+) -> None:
     rows = builder.rows()
     rows["bag_verblijfsobjecten"][1].update(postcode="12", oppervlakte="0", status="?")
     result = ingest(builder.write(tmp_path, rows), key=KEY)
@@ -117,7 +119,9 @@ def test_identifiers_are_masked_in_the_quarantine(tmp_path: Path, builder: Folde
     rows["kvk_functionarissen"][0]["geboortedatum"] = "30-11-1985"
     rows["bag_verblijfsobjecten"][0]["postcode"] = "XXXX"
     result = ingest(builder.write(tmp_path, rows), key=KEY)
-    waarden = dict(zip(result.quarantine.get_column("kolom"), result.quarantine.get_column("waarde"), strict=True))
+    waarden = dict(
+        zip(result.quarantine.get_column("kolom"), result.quarantine.get_column("waarde"), strict=True)
+    )
     assert waarden["bsn"] == "*******" + bad_bsn[-2:]
     assert waarden["geboortedatum"] == "<datum>"
     assert waarden["voornamen"] is None
@@ -156,4 +160,3 @@ def test_valid_variation_is_not_an_error(tmp_path: Path, builder: FolderBuilder)
     assert bag.get_column("status")[0] == "Verblijfsobject in gebruik"
     assert bag.get_column("gebruiksdoel")[1] == "woonfunctie;kantoorfunctie"
     assert result.tables["energie_verbruik"].get_column("verbruik")[0] == 2750.5
-

@@ -8,6 +8,7 @@ never leave this package in the clear.
 from __future__ import annotations
 
 from vastgoed.ingest.api import PSEUDONYM_COLUMN, FileCounts, IngestResult, ingest
+from vastgoed.ingest.kleinverbruik import read_kleinverbruik
 from vastgoed.ingest.quarantine import QUARANTINE_SCHEMA, write_quarantine
 
 __all__ = [
@@ -16,5 +17,6 @@ __all__ = [
     "FileCounts",
     "IngestResult",
     "ingest",
+    "read_kleinverbruik",
     "write_quarantine",
 ]

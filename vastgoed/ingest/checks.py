@@ -1,58 +1,34 @@
-"""The contract-driven checks: for each column kind, a normalised value and a reason when it is invalid.
+"""The contract-driven checks: one small class per column kind.
 
-Every check is a polars expression over a string column, so a file of a million rows is checked
-without a Python loop. A check gives two expressions: the typed, normalised value, and a reason
-(a short English string) that is null where the value is acceptable.
+Every check is a set of polars expressions over a string column, so a file of a million rows is
+checked without a Python loop. A check runs in stages, each materialised by the caller, so that no
+expression tree repeats an expensive sub-expression:
+
+1. ``prepare``: the cleaned string, normalised (e.g. ``20240101`` -> ``2024-01-01``);
+2. ``parse``: the typed value, null where the prepared string is not a valid value;
+3. ``problem``: a short English reason where the value is invalid, else null.
+
+Each stage sees only plain column references to the previous stages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
 
 import polars as pl
 
 from vastgoed.core.identifiers import bag_id_expr, bsn_expr, ean_expr, postcode_expr
 from vastgoed.core.schema import Column, Kind
 
-__all__ = ["Checked", "check_column", "clean_string", "output_dtype"]
+__all__ = ["EMPTY_REASON", "KindCheck", "clean_string", "kind_check"]
 
-_TRUE = ("true", "1", "ja", "j", "waar", "yes", "y", "t")
-_FALSE = ("false", "0", "nee", "n", "onwaar", "no", "f")
-_BOOLS = {**dict.fromkeys(_TRUE, True), **dict.fromkeys(_FALSE, False)}
-_EMPTY = "empty value in a required column"
-
-_DTYPES: dict[Kind, type[pl.DataType]] = {
-    Kind.INT: pl.Int64,
-    Kind.FLOAT: pl.Float64,
-    Kind.BOOL: pl.Boolean,
-    Kind.DATE: pl.Date,
+#: The reason given for an empty value in a column that must have one.
+EMPTY_REASON = "empty value in a required column"
+_NO_REASON = pl.lit(None, pl.String)
+_BOOLS = {
+    **dict.fromkeys(("true", "1", "ja", "j", "waar", "yes", "y", "t"), True),
+    **dict.fromkeys(("false", "0", "nee", "n", "onwaar", "no", "f"), False),
 }
-
-_BAG_LABELS = {
-    Kind.VBO_ID: ("verblijfsobject", "01"),
-    Kind.NUM_ID: ("nummeraanduiding", "20"),
-    Kind.PAND_ID: ("pand", "10"),
-}
-
-
-@dataclass(frozen=True)
-class Checked:
-    """A column's check.
-
-    Attributes:
-        value: The normalised, typed value; null where the input is empty or invalid.
-        reason: Why the value is rejected; null where it is accepted.
-
-    """
-
-    value: pl.Expr
-    reason: pl.Expr
-
-
-def output_dtype(kind: Kind) -> type[pl.DataType]:
-    """Return the polars type a column of ``kind`` has in the ingested tables."""
-    return _DTYPES.get(kind, pl.String)
 
 
 def clean_string(raw: pl.Expr) -> pl.Expr:
@@ -61,48 +37,70 @@ def clean_string(raw: pl.Expr) -> pl.Expr:
     return pl.when(s.str.len_bytes() > 0).then(s)
 
 
-def check_column(col: Column, raw: pl.Expr) -> Checked:
-    """Build the check of one contract column.
-
-    Args:
-        col: The contract column.
-        raw: The column as read, a string expression.
-
-    Returns:
-        The normalised value and the rejection reason, as expressions.
-
-    """
-    s = clean_string(raw)
-    value, bad = _KIND_CHECKS[col.kind](s, col)
-    empty = pl.lit(None, pl.String) if col.nullable else pl.lit(_EMPTY)
-    reason = pl.when(s.is_null()).then(empty).otherwise(bad)
-    return Checked(value.cast(output_dtype(col.kind)), reason)
-
-
-# --- one function per kind: (cleaned string) -> (value, reason where the value is not null) -------
-
-_KindCheck = Callable[[pl.Expr, Column], tuple[pl.Expr, pl.Expr]]
-
-
 def _reason(ok: pl.Expr, text: str) -> pl.Expr:
-    return pl.when(ok).then(pl.lit(None, pl.String)).otherwise(pl.lit(text))
+    return pl.when(ok).then(_NO_REASON).otherwise(pl.lit(text))
 
 
-def _range_reason(value: pl.Expr, parsed_ok: pl.Expr, col: Column, what: str) -> pl.Expr:
-    lo, hi = col.min_value, col.max_value
-    in_range = pl.lit(True)
-    if lo is not None:
-        in_range = in_range & (value >= lo)
-    if hi is not None:
-        in_range = in_range & (value <= hi)
-    bounds = f"[{_num(lo, '-inf')}, {_num(hi, 'inf')}]"
-    return (
-        pl.when(~parsed_ok)
-        .then(pl.lit(f"not {what}"))
-        .when(~in_range)
-        .then(pl.lit(f"out of range {bounds}"))
-        .otherwise(pl.lit(None, pl.String))
-    )
+class KindCheck(ABC):
+    """The check of one column kind; a subclass overrides what differs."""
+
+    dtype: type[pl.DataType] = pl.String
+    message: str = "not a valid value"
+
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        """Normalise the cleaned (stripped, non-empty) string."""
+        return s
+
+    @abstractmethod
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        """Return the typed value of the prepared string, null where it is not a valid value."""
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        """Return why a non-empty value is rejected, null where it is accepted."""
+        return _reason(v.is_not_null(), self.message)
+
+    def reason(self, s: pl.Expr, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        """Return why a cell is rejected (including emptiness), null where it is accepted.
+
+        Args:
+            s: The cleaned string column.
+            p: The prepared string column.
+            v: The parsed value column.
+            col: The contract column.
+
+        Returns:
+            A string expression.
+
+        """
+        empty = _NO_REASON if col.nullable else pl.lit(EMPTY_REASON)
+        return pl.when(s.is_null()).then(empty).otherwise(self.problem(p, v, col))
+
+
+class _Str(KindCheck):
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return p
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        return _NO_REASON
+
+
+class _Number(KindCheck):
+    """A number within the column's bounds."""
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        in_range = pl.lit(True)
+        if col.min_value is not None:
+            in_range = in_range & (v >= col.min_value)
+        if col.max_value is not None:
+            in_range = in_range & (v <= col.max_value)
+        bounds = f"[{_num(col.min_value, '-inf')}, {_num(col.max_value, 'inf')}]"
+        return (
+            pl.when(v.is_null())
+            .then(pl.lit(self.message))
+            .when(~in_range)
+            .then(pl.lit(f"out of range {bounds}"))
+            .otherwise(_NO_REASON)
+        )
 
 
 def _num(x: float | None, unbounded: str) -> str:
@@ -111,99 +109,119 @@ def _num(x: float | None, unbounded: str) -> str:
     return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else str(x)
 
 
-def _check_str(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    return s, pl.lit(None, pl.String)
+class _Int(_Number):
+    dtype = pl.Int64
+    message = "not an integer"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        # Spreadsheet and Parquet float exports write whole numbers as "12.0"; accept those.
+        whole = pl.when(p.str.contains(r"^[+-]?[0-9]+\.0+$")).then(p.str.replace(r"\.0+$", ""))
+        return pl.coalesce(p.cast(pl.Int64, strict=False), whole.cast(pl.Int64, strict=False))
 
 
-def _check_int(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    # Spreadsheet and Parquet float exports write whole numbers as "12.0"; accept those.
-    digits = s.str.replace(r"^([+-]?[0-9]+)\.0*$", "${1}")
-    value = pl.when(digits.str.contains(r"^[+-]?[0-9]+$")).then(digits.cast(pl.Int64, strict=False))
-    parsed = value.is_not_null()
-    ok_value = pl.when(parsed).then(value)
-    reason = _range_reason(ok_value, parsed, col, "an integer")
-    return pl.when(reason.is_null()).then(value), reason
+class _Float(_Number):
+    dtype = pl.Float64
+    message = "not a finite number"
+
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        # A decimal comma (Dutch exports) is accepted when it is the only separator.
+        return pl.when(s.str.contains(r"^[+-]?[0-9]*,[0-9]+$")).then(s.str.replace(",", ".")).otherwise(s)
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        v = p.cast(pl.Float64, strict=False)
+        return pl.when(v.is_finite()).then(v)
 
 
-def _check_float(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    # A decimal comma (Dutch exports) is accepted when it is the only separator.
-    dotted = pl.when(s.str.contains(r"^[+-]?[0-9]*,[0-9]+$")).then(s.str.replace(",", ".")).otherwise(s)
-    value = dotted.cast(pl.Float64, strict=False)
-    parsed = value.is_not_null() & value.is_finite()
-    reason = _range_reason(pl.when(parsed).then(value), parsed, col, "a finite number")
-    return pl.when(reason.is_null()).then(value), reason
+class _Bool(KindCheck):
+    dtype = pl.Boolean
+    message = "not a boolean (expected true/false, 1/0, ja/nee)"
 
-
-def _check_bool(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    value = s.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
-    return value, _reason(value.is_not_null(), "not a boolean (expected true/false, 1/0, ja/nee)")
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return p.str.to_lowercase().replace_strict(_BOOLS, default=None, return_dtype=pl.Boolean)
 
 
 def _iso(s: pl.Expr) -> pl.Expr:
-    """``YYYY-MM-DD`` from ``YYYY-MM-DD``, ``YYYYMMDD`` or a midnight timestamp; null otherwise."""
+    """``YYYY-MM-DD`` from ``YYYY-MM-DD``, ``YYYYMMDD`` or a midnight timestamp; else unchanged."""
     compact = s.str.contains(r"^[0-9]{8}$")
     iso = pl.concat_str(s.str.slice(0, 4), pl.lit("-"), s.str.slice(4, 2), pl.lit("-"), s.str.slice(6, 2))
-    dashed = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$", "${1}")
-    return (
-        pl.when(compact)
-        .then(iso)
-        .when(dashed.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
-        .then(dashed)
-        .otherwise(pl.lit(None, pl.String))
-    )
+    dashed = s.str.replace(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?$", "${1}")
+    return pl.when(compact).then(iso).otherwise(dashed)
 
 
-def _check_date(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    value = _iso(s).str.to_date("%Y-%m-%d", strict=False)
-    return value, _reason(value.is_not_null(), "not a date (expected YYYY-MM-DD)")
+class _Date(KindCheck):
+    dtype: type[pl.DataType] = pl.Date
+    message = "not a date (expected YYYY-MM-DD)"
+
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        return _iso(s)
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        shaped = p.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        return pl.when(shaped).then(p.str.to_date("%Y-%m-%d", strict=False))
 
 
-def _check_partial_date(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    iso = _iso(s)
-    year, month, day = iso.str.slice(0, 4), iso.str.slice(5, 2), iso.str.slice(8, 2)
-    full = iso.str.to_date("%Y-%m-%d", strict=False).is_not_null()
-    month_ok = month.cast(pl.Int32, strict=False).is_between(1, 12)
-    partial = (year != "0000") & (day == "00") & ((month == "00") | month_ok)
-    ok = iso.is_not_null() & (full | partial)
-    reason = _reason(ok.fill_null(False), "not a date (expected YYYY-MM-DD, unknown parts as 00)")
-    return pl.when(ok).then(iso), reason
+class _PartialDate(_Date):
+    """A date whose unknown month and day, or unknown day, are written ``00``; kept as a string."""
+
+    dtype = pl.String
+    message = "not a date (expected YYYY-MM-DD, unknown parts as 00)"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        full = super().parse(p, col).is_not_null()
+        month = p.str.slice(5, 2)
+        month_ok = (month == "00") | month.cast(pl.Int32, strict=False).is_between(1, 12)
+        partial = (
+            p.str.contains(r"^[0-9]{4}-[0-9]{2}-00$")
+            & (p.str.slice(0, 4) != "0000")
+            & month_ok.fill_null(False)
+        )
+        return pl.when(full | partial).then(p)
 
 
-def _check_bsn(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    value = bsn_expr(s)
-    shaped = s.str.contains(r"^[0-9]{8,9}$")
-    reason = (
-        pl.when(value.is_not_null())
-        .then(pl.lit(None, pl.String))
-        .when(shaped)
-        .then(pl.lit("fails the 11-proef"))
-        .otherwise(pl.lit("not a BSN (expected 9 digits)"))
-    )
-    return value, reason
+class _Bsn(KindCheck):
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return bsn_expr(p)
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        return (
+            pl.when(v.is_not_null())
+            .then(_NO_REASON)
+            .when(p.str.contains(r"^[0-9]{8,9}$"))
+            .then(pl.lit("fails the 11-proef"))
+            .otherwise(pl.lit("not a BSN (expected 9 digits)"))
+        )
 
 
-def _check_bag(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    object_type, code = _BAG_LABELS[col.kind]
-    ok = bag_id_expr(s, object_type)
-    return pl.when(ok).then(s), _reason(ok, f"not a BAG {object_type} id (16 digits, type code {code})")
+class _BagId(KindCheck):
+    def __init__(self, object_type: str, code: str) -> None:
+        self.object_type = object_type
+        self.message = f"not a BAG {object_type} id (16 digits, type code {code})"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return pl.when(bag_id_expr(p, self.object_type)).then(p)
 
 
-def _digits(n: int, label: str) -> _KindCheck:
-    def check(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-        ok = s.str.contains(f"^[0-9]{{{n}}}$")
-        return pl.when(ok).then(s), _reason(ok, f"not a {label} ({n} digits)")
+class _Digits(KindCheck):
+    def __init__(self, n: int, label: str) -> None:
+        self.pattern = f"^[0-9]{{{n}}}$"
+        self.message = f"not a {label} ({n} digits)"
 
-    return check
-
-
-def _check_ean(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    ok = ean_expr(s)
-    return pl.when(ok).then(s), _reason(ok, "not an EAN code (18 digits with a valid check digit)")
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return pl.when(p.str.contains(self.pattern)).then(p)
 
 
-def _check_postcode(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    value = postcode_expr(s)
-    return value, _reason(value.is_not_null(), "not a valid postcode")
+class _Ean(KindCheck):
+    message = "not an EAN code (18 digits with a valid check digit)"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return pl.when(ean_expr(p)).then(p)
+
+
+class _Postcode(KindCheck):
+    message = "not a valid postcode"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return postcode_expr(p)
 
 
 def _enum_key(e: pl.Expr) -> pl.Expr:
@@ -211,57 +229,74 @@ def _enum_key(e: pl.Expr) -> pl.Expr:
     return e.str.strip_chars().str.replace_all(r"\s+", " ").str.to_lowercase()
 
 
-def _enum_lookup(values: tuple[str, ...]) -> dict[str, str]:
-    return {" ".join(v.split()).lower(): v for v in values}
+class _Enum(KindCheck):
+    """One of the column's values, matched regardless of case and spacing."""
 
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        return _enum_key(s)
 
-def _allowed(col: Column) -> str:
-    return "[" + ", ".join(col.values) + "]"
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        lookup = {" ".join(v.split()).lower(): v for v in col.values}
+        return p.replace_strict(lookup, default=None, return_dtype=pl.String)
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        return pl.when(v.is_not_null()).then(_NO_REASON).otherwise(_not_in(p, col))
 
 
 def _not_in(bad: pl.Expr, col: Column) -> pl.Expr:
+    allowed = "[" + ", ".join(col.values) + "]"
     if col.identifier:
-        return pl.lit(f"value not in {_allowed(col)}")
-    return pl.concat_str(pl.lit("value '"), bad, pl.lit(f"' not in {_allowed(col)}"))
+        return pl.lit(f"value not in {allowed}")
+    return pl.concat_str(pl.lit("value '"), bad, pl.lit(f"' not in {allowed}"))
 
 
-def _check_enum(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    value = _enum_key(s).replace_strict(_enum_lookup(col.values), default=None, return_dtype=pl.String)
-    reason = pl.when(value.is_not_null()).then(pl.lit(None, pl.String)).otherwise(_not_in(s, col))
-    return value, reason
+class _MultiEnum(_Enum):
+    """``;``-separated values of the column's enumeration; empty parts are ignored."""
+
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        parts = s.str.split(";").list.eval(_enum_key(pl.element()))
+        return parts.list.eval(pl.element().filter(pl.element() != "")).list.join(";")
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        lookup = {" ".join(v.split()).lower(): v for v in col.values}
+        mapped = p.str.split(";").list.eval(
+            pl.element().replace_strict(lookup, default=None, return_dtype=pl.String)
+        )
+        ok = (p != "") & ~mapped.list.eval(pl.element().is_null()).list.any()
+        return pl.when(ok).then(mapped.list.join(";"))
+
+    def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        known = [" ".join(x.split()).lower() for x in col.values]
+        first_bad = p.str.split(";").list.eval(pl.element().filter(~pl.element().is_in(known))).list.first()
+        return (
+            pl.when(v.is_not_null())
+            .then(_NO_REASON)
+            .when(p == "")
+            .then(pl.lit("no value"))
+            .otherwise(_not_in(first_bad, col))
+        )
 
 
-def _check_multi_enum(s: pl.Expr, col: Column) -> tuple[pl.Expr, pl.Expr]:
-    lookup = _enum_lookup(col.values)
-    parts = s.str.split(";").list.eval(_enum_key(pl.element()).filter(pl.element().str.strip_chars() != ""))
-    mapped = parts.list.eval(pl.element().replace_strict(lookup, default=None, return_dtype=pl.String))
-    first_bad = parts.list.eval(pl.element().filter(~pl.element().is_in(list(lookup)))).list.first()
-    ok = (mapped.list.len() > 0) & ~mapped.list.eval(pl.element().is_null()).list.any()
-    reason = (
-        pl.when(ok)
-        .then(pl.lit(None, pl.String))
-        .when(first_bad.is_null())
-        .then(pl.lit("no value"))
-        .otherwise(_not_in(first_bad, col))
-    )
-    return pl.when(ok).then(mapped.list.join(";")), reason
-
-
-_KIND_CHECKS: dict[Kind, _KindCheck] = {
-    Kind.STR: _check_str,
-    Kind.INT: _check_int,
-    Kind.FLOAT: _check_float,
-    Kind.BOOL: _check_bool,
-    Kind.DATE: _check_date,
-    Kind.PARTIAL_DATE: _check_partial_date,
-    Kind.BSN: _check_bsn,
-    Kind.VBO_ID: _check_bag,
-    Kind.NUM_ID: _check_bag,
-    Kind.PAND_ID: _check_bag,
-    Kind.KVK: _digits(8, "KvK number"),
-    Kind.VESTIGING: _digits(12, "vestigingsnummer"),
-    Kind.EAN: _check_ean,
-    Kind.POSTCODE: _check_postcode,
-    Kind.ENUM: _check_enum,
-    Kind.MULTI_ENUM: _check_multi_enum,
+_CHECKS: dict[Kind, KindCheck] = {
+    Kind.STR: _Str(),
+    Kind.INT: _Int(),
+    Kind.FLOAT: _Float(),
+    Kind.BOOL: _Bool(),
+    Kind.DATE: _Date(),
+    Kind.PARTIAL_DATE: _PartialDate(),
+    Kind.BSN: _Bsn(),
+    Kind.VBO_ID: _BagId("verblijfsobject", "01"),
+    Kind.NUM_ID: _BagId("nummeraanduiding", "20"),
+    Kind.PAND_ID: _BagId("pand", "10"),
+    Kind.KVK: _Digits(8, "KvK number"),
+    Kind.VESTIGING: _Digits(12, "vestigingsnummer"),
+    Kind.EAN: _Ean(),
+    Kind.POSTCODE: _Postcode(),
+    Kind.ENUM: _Enum(),
+    Kind.MULTI_ENUM: _MultiEnum(),
 }
+
+
+def kind_check(kind: Kind) -> KindCheck:
+    """Return the check of a column kind."""
+    return _CHECKS[kind]

@@ -18,7 +18,7 @@ from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FileSpec
 from vastgoed.ingest.encoding import decode_bytes
 
-__all__ = ["READERS", "CsvReader", "ExtractReader", "ParquetReader", "RawTable", "find_extract"]
+__all__ = ["READERS", "CsvReader", "ExtractReader", "ParquetReader", "Parsed", "RawTable", "find_extract"]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_[0-9]+$")
 
@@ -40,7 +40,9 @@ class RawTable:
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class Parsed:
+    """A parsed file before its columns are conformed to the contract (what ``_parse`` returns)."""
+
     frame: pl.DataFrame
     encoding: str | None
     warnings: list[str]
@@ -93,7 +95,7 @@ class ExtractReader(ABC):
         return RawTable(out, parsed.encoding, warnings)
 
     @abstractmethod
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
         """Parse bytes into a frame whose columns are strings or can be cast to strings."""
 
 
@@ -102,18 +104,26 @@ class CsvReader(ExtractReader):
 
     suffix = ".csv"
 
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
+        return self._read_text(data, stem, declared_encoding, fallback, ",")
+
+    def _read_text(
+        self, data: bytes, stem: str, declared_encoding: str | None, fallback: str, separator: str
+    ) -> Parsed:
+        """Decode the bytes and parse them as delimited text with a header row, all columns strings."""
         decoded = decode_bytes(data, stem, declared=declared_encoding, fallback=fallback)
         # Plain UTF-8 without a BOM can go to the parser as it is; anything else is re-encoded.
         source = data if decoded.encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else None
         payload = source if source is not None else decoded.text.encode("utf-8")
         try:
-            frame = pl.read_csv(io.BytesIO(payload), infer_schema=False, raise_if_empty=True)
+            frame = pl.read_csv(
+                io.BytesIO(payload), separator=separator, infer_schema=False, raise_if_empty=True
+            )
         except pl.exceptions.PolarsError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DataError(stem, f"cannot be parsed as CSV: {first}") from exc
         warnings = [decoded.warning] if decoded.warning else []
-        return _Parsed(frame, decoded.encoding, warnings)
+        return Parsed(frame, decoded.encoding, warnings)
 
 
 class ParquetReader(ExtractReader):
@@ -121,14 +131,14 @@ class ParquetReader(ExtractReader):
 
     suffix = ".parquet"
 
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> _Parsed:
+    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
         try:
             frame = pl.read_parquet(io.BytesIO(data))
             frame = frame.with_columns(pl.all().cast(pl.String))
         except (pl.exceptions.PolarsError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DataError(stem, f"cannot be read as Parquet: {first}") from exc
-        return _Parsed(frame, None, [])
+        return Parsed(frame, None, [])
 
 
 #: The readers, by file suffix. A new format is a new subclass added here.

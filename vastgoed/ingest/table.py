@@ -7,12 +7,15 @@ from dataclasses import dataclass
 import polars as pl
 
 from vastgoed.core.schema import FileSpec
-from vastgoed.ingest.checks import check_column
+from vastgoed.ingest.checks import clean_string, kind_check
 from vastgoed.ingest.quarantine import QUARANTINE_SCHEMA, empty_quarantine, mask_expr
 
 __all__ = ["Validated", "validate_table"]
 
 _REASON = "__reden__"
+_CLEAN = "__schoon__"
+_PREPARED = "__voorbereid__"
+_VALUE = "__waarde__"
 _BAD = "__afgekeurd__"
 _FIRST = "__eerste_rij__"
 
@@ -45,13 +48,44 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
         The typed good rows and the quarantine.
 
     """
-    checks = {col.name: check_column(col, pl.col(col.name)) for col in spec.columns}
-    checked = raw.select(
-        pl.col("rij"),
-        *[c.value.alias(name) for name, c in checks.items()],
-        *[c.reason.alias(_REASON + name) for name, c in checks.items()],
+    # Each stage is materialised, so later stages refer to plain columns, never to repeated
+    # sub-expressions (a reason refers to the value several times).
+    staged = (
+        raw.lazy()
+        .select(pl.col("rij"), *[clean_string(pl.col(c.name)).alias(_CLEAN + c.name) for c in spec.columns])
+        .collect()
+        .lazy()
+        .with_columns(
+            [
+                kind_check(c.kind).prepare(pl.col(_CLEAN + c.name), c).alias(_PREPARED + c.name)
+                for c in spec.columns
+            ]
+        )
+        .collect()
+        .lazy()
+        .with_columns(
+            [
+                kind_check(c.kind)
+                .parse(pl.col(_PREPARED + c.name), c)
+                .cast(kind_check(c.kind).dtype)
+                .alias(_VALUE + c.name)
+                for c in spec.columns
+            ]
+        )
+        .collect()
     )
-    reason_cols = [_REASON + name for name in checks]
+    checked = staged.select(
+        pl.col("rij"),
+        *[pl.col(_VALUE + c.name).alias(c.name) for c in spec.columns],
+        *[
+            kind_check(c.kind)
+            .reason(pl.col(_CLEAN + c.name), pl.col(_PREPARED + c.name), pl.col(_VALUE + c.name), c)
+            .alias(_REASON + c.name)
+            for c in spec.columns
+        ],
+    )
+    del staged
+    reason_cols = [_REASON + c.name for c in spec.columns]
     checked = checked.with_columns(pl.any_horizontal(pl.col(reason_cols).is_not_null()).alias(_BAD))
 
     parts = [_cell_failures(raw, checked, spec)]
@@ -114,6 +148,9 @@ def _split_duplicates(
         pl.col("rij"),
         pl.lit(",".join(key)).alias("kolom"),
         waarde.alias("waarde"),
-        pl.format(f"duplicate key ({label}) of row {{}}", pl.col(_FIRST)).alias("reden"),
+        # concat_str, not pl.format: polars 2.1's format panics on some filtered/joined frames
+        pl.concat_str(pl.lit(f"duplicate key ({label}) of row "), pl.col(_FIRST).cast(pl.String)).alias(
+            "reden"
+        ),
     )
     return good.filter(~repeat), quarantine

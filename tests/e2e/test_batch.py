@@ -1,0 +1,165 @@
+"""The whole batch at small scale, through the command line, as an operator runs it."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from vastgoed.cli import app
+from vastgoed.core.identifiers import is_valid_bsn
+
+SIGNAL_COLUMNS = ["rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "redenen",
+                  "model_version", "run_id"]
+
+
+def _config(tmp: Path) -> Path:
+    cfg = tmp / "config.toml"
+    cfg.write_text(
+        f"""
+[model]
+num_boost_round = 60
+num_threads = 1
+explain_top = 300
+
+[output]
+top_n = 200
+
+[tracking]
+tracking_uri = "sqlite:///{tmp / 'mlflow.db'}"
+artifact_location = "{tmp / 'mlartifacts'}"
+experiment = "test"
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def batch(small_municipality: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    data, truth = small_municipality
+    tmp = tmp_path_factory.mktemp("batch")
+    out = tmp / "out"
+    result = CliRunner().invoke(app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))])
+    assert result.exit_code == 0, result.output
+    run_dir = Path(result.stdout.strip().splitlines()[-1])
+    return run_dir, tmp, truth
+
+
+def test_run_writes_the_contract_outputs(batch: tuple[Path, Path, Path]) -> None:
+    run_dir, _, _ = batch
+    assert (run_dir.parent / "latest").resolve() == run_dir.resolve()
+    signals = pl.read_parquet(run_dir / "signals.parquet")
+    bag_rows = signals.height
+    assert signals.columns[: len(SIGNAL_COLUMNS)] == SIGNAL_COLUMNS
+    assert signals["verblijfsobject_id"].n_unique() == bag_rows
+    assert signals["rank"].to_list() == list(range(1, bag_rows + 1))
+    assert signals["score"].is_sorted(descending=True)
+    top = pl.read_csv(run_dir / "signals.csv", schema_overrides={"verblijfsobject_id": pl.String})
+    assert top.columns == SIGNAL_COLUMNS and top.height == min(200, bag_rows)
+    assert top["redenen"].null_count() == 0
+    first = top["redenen"][0]
+    assert re.search(r" = [^;]+ \([+-]\d+\.\d\d\)", first), first
+    info = json.loads((run_dir / "run.json").read_text())
+    for key in ("run_id", "timings_s", "data", "config", "versions", "code_version", "model", "mlflow"):
+        assert key in info
+    assert set(info["timings_s"]) >= {"ingest", "linkage", "features", "train", "score", "explain", "write", "tracking"}
+    assert len(info["data"]["hashes_sha256"]["bag_verblijfsobjecten"]) == 64
+    assert (run_dir / "quarantine.csv").exists()
+    links = pl.read_parquet(run_dir / "links" / "adressen.parquet")
+    assert links.columns == ["record", "verblijfsobject_id", "methode", "zekerheid"]
+    assert links["record"].str.contains(r"^[a-z_]+:\d+$").all()
+    assert not list(run_dir.parent.glob(".tmp-*"))
+
+
+def test_mlflow_has_the_run_and_its_model(batch: tuple[Path, Path, Path]) -> None:
+    run_dir, tmp, _ = batch
+    info = json.loads((run_dir / "run.json").read_text())
+    with sqlite3.connect(tmp / "mlflow.db") as db:
+        names = {r[0] for r in db.execute("select name from runs")}
+    assert info["run_id"] in names
+    assert any((tmp / "mlartifacts").rglob("MLmodel"))
+
+
+def _person_strings(data: Path) -> set[str]:
+    brp = pl.read_csv(data / "brp_inschrijvingen.csv", infer_schema=False)
+    full = brp.select(pl.concat_str(["voornamen", "geslachtsnaam"], separator=" ")).to_series().to_list()
+    kad = pl.read_csv(data / "kadaster_eigendom.csv", infer_schema=False).filter(
+        pl.col("eigenaar_type") == "natuurlijk_persoon"
+    )
+    return {s for s in full + kad["eigenaar_naam"].to_list() if s and len(s) > 5}
+
+
+def _texts_under(root: Path) -> list[str]:
+    texts = []
+    for path in root.rglob("*"):
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            df = pl.read_parquet(path)
+            texts.append(df.select(pl.all().cast(pl.String)).write_csv())
+        else:
+            texts.append(path.read_bytes().decode("utf-8", errors="replace"))
+    return texts
+
+
+def test_no_bsn_and_no_person_name_in_outputs_or_mlflow(
+    batch: tuple[Path, Path, Path], small_municipality: tuple[Path, Path]
+) -> None:
+    run_dir, tmp, _ = batch
+    data, _ = small_municipality
+    names = _person_strings(data)
+    assert len(names) > 100  # the check below must have something to find
+    texts = _texts_under(run_dir.parent) + _texts_under(tmp / "mlartifacts")
+    texts.append((tmp / "mlflow.db").read_bytes().decode("utf-8", errors="replace"))
+    for text in texts:
+        bsn_like = [m for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text) if is_valid_bsn(m)]
+        assert not bsn_like, bsn_like[:3]
+        found = [n for n in names if n in text]
+        assert not found, found[:3]
+
+
+def test_evaluate_prints_model_and_baseline(batch: tuple[Path, Path, Path]) -> None:
+    run_dir, _, truth = batch
+    result = CliRunner().invoke(app, ["evaluate", "--run", str(run_dir), "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    ev = json.loads((run_dir / "evaluatie.json").read_text())
+    rankings = {(r["ranking"], r["fenomeen"]) for r in ev["rows"]}
+    assert ("model", "alle") in rankings and ("baseline", "hennepteelt") in rankings
+    ks = {r["k"] for r in ev["rows"]}
+    assert ks == {50, 100, 200, 500}
+
+
+def test_a_failing_run_leaves_no_list(
+    small_municipality: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vastgoed.pipeline as pipeline
+
+    data, _ = small_municipality
+
+    def boom(*args: object, **kwargs: object) -> list[str]:
+        raise RuntimeError("killed during explain")
+
+    monkeypatch.setattr(pipeline, "reasons", boom)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))])
+    assert result.exit_code != 0
+    assert list(out.iterdir()) == []
+
+
+def test_missing_outcomes_is_a_clear_error(small_municipality: tuple[Path, Path], tmp_path: Path) -> None:
+    data, _ = small_municipality
+    copy = tmp_path / "data"
+    shutil.copytree(data, copy)
+    (copy / "onderzoeksuitkomsten.csv").unlink()
+    result = CliRunner().invoke(
+        app, ["run", "--data", str(copy), "--out", str(tmp_path / "out"), "--config", str(_config(tmp_path))]
+    )
+    assert result.exit_code == 2
+    assert "onderzoeksuitkomsten" in result.output

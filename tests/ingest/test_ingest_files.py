@@ -1,0 +1,201 @@
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import BSNS, KEY, MANIFEST, FolderBuilder
+from polars.testing import assert_frame_equal
+
+from vastgoed.core.errors import DataError
+from vastgoed.ingest import ingest, write_quarantine
+
+NAMES = ("Müller", "Çelik", "Jañez", "Dœrr")
+
+
+def _with_names(builder: FolderBuilder) -> dict[str, list[dict[str, str]]]:
+    rows = builder.rows()
+    for r, name in zip(rows["kvk_functionarissen"], NAMES, strict=False):
+        r["geslachtsnaam"] = name
+        r["voornamen"] = "Zoë"
+    return rows
+
+
+def test_cp1252_file_is_read_with_a_warning(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path, _with_names(builder), encodings={"kvk_functionarissen": "cp1252"})
+    result = ingest(folder, key=KEY)
+    table = result.tables["kvk_functionarissen"]
+    assert table.get_column("geslachtsnaam").to_list() == list(NAMES[:3])
+    assert table.get_column("voornamen").to_list() == ["Zoë"] * 3
+    assert result.counts["kvk_functionarissen"].encoding == "cp1252"
+    assert [w for w in result.warnings if "UTF-8" in w] == [
+        w for w in result.warnings if "kvk_functionarissen" in w and "cp1252" in w
+    ]
+    assert any("kvk_functionarissen" in w and "cp1252" in w for w in result.warnings)
+
+
+def test_fallback_encoding_can_be_chosen(tmp_path: Path, builder: FolderBuilder) -> None:
+    rows = builder.rows()
+    rows["kvk_functionarissen"][0]["geslachtsnaam"] = "Œuvré"
+    folder = builder.write(tmp_path, rows, encodings={"kvk_functionarissen": "cp1252"})
+    result = ingest(folder, key=KEY, fallback_encoding="latin-1")
+    assert result.tables["kvk_functionarissen"].get_column("geslachtsnaam")[0] == "\x8cuvré"
+
+
+def test_manifest_encoding_is_honoured(tmp_path: Path, builder: FolderBuilder) -> None:
+    manifest = MANIFEST + '[encoding]\nkvk_functionarissen = "latin-1"\n'
+    rows = builder.rows()
+    # 0x80 is the euro sign in cp1252 but a control character in Latin-1: the declaration decides
+    rows["kvk_functionarissen"][0]["geslachtsnaam"] = "Müller\x80"
+    folder = builder.write(tmp_path, rows, encodings={"kvk_functionarissen": "latin-1"}, manifest=manifest)
+    result = ingest(folder, key=KEY)
+    assert result.tables["kvk_functionarissen"].get_column("geslachtsnaam")[0] == "Müller\x80"
+    assert result.counts["kvk_functionarissen"].encoding == "iso8859-1"
+    assert not any("UTF-8" in w for w in result.warnings)
+
+
+def test_utf8_bom_is_stripped(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path, _with_names(builder), encodings={"kvk_functionarissen": "utf-8-sig"})
+    result = ingest(folder, key=KEY)
+    assert result.tables["kvk_functionarissen"].get_column("kvk_nummer").len() == 3
+    assert result.counts["kvk_functionarissen"].encoding == "utf-8"
+    assert result.quarantine.height == 0
+
+
+def test_undecodable_file_is_fatal(tmp_path: Path, builder: FolderBuilder) -> None:
+    manifest = MANIFEST + '[encoding]\nkvk_functionarissen = "utf-8"\n'
+    folder = builder.write(
+        tmp_path, _with_names(builder), encodings={"kvk_functionarissen": "cp1252"}, manifest=manifest
+    )
+    with pytest.raises(DataError, match="kvk_functionarissen") as err:
+        ingest(folder, key=KEY)
+    assert err.value.bestand == "kvk_functionarissen"
+
+
+def test_unparseable_csv_is_fatal(folder: Path) -> None:
+    with (folder / "vergunningen.csv").open("a", encoding="utf-8") as fh:
+        fh.write('"V-9,omgevingsvergunning,Markt,1\n')
+    with pytest.raises(DataError, match="vergunningen"):
+        ingest(folder, key=KEY)
+
+
+def test_missing_required_column_is_fatal(tmp_path: Path, builder: FolderBuilder) -> None:
+    header = [c for c in builder.rows()["energie_verbruik"][0] if c != "jaar"]
+    folder = builder.write(tmp_path, columns={"energie_verbruik": header})
+    with pytest.raises(DataError, match="required column missing") as err:
+        ingest(folder, key=KEY)
+    assert (err.value.bestand, err.value.kolom) == ("energie_verbruik", "jaar")
+
+
+def test_missing_required_file_is_fatal(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path, omit=["kadaster_eigendom"])
+    with pytest.raises(DataError, match="file not found") as err:
+        ingest(folder, key=KEY)
+    assert err.value.bestand == "kadaster_eigendom"
+
+
+def test_missing_or_invalid_manifest_is_fatal(folder: Path) -> None:
+    (folder / "manifest.toml").write_text(
+        'gemeentecode = "935"\npeildatum = "2024-01-01"\n', encoding="utf-8"
+    )
+    with pytest.raises(DataError, match="manifest"):
+        ingest(folder, key=KEY)
+    (folder / "manifest.toml").unlink()
+    with pytest.raises(DataError, match="manifest"):
+        ingest(folder, key=KEY)
+
+
+def test_two_formats_of_one_file_is_fatal(folder: Path) -> None:
+    pl.read_csv(folder / "vergunningen.csv").write_parquet(folder / "vergunningen.parquet")
+    with pytest.raises(DataError, match="more than one format"):
+        ingest(folder, key=KEY)
+
+
+def test_empty_file_is_fatal(folder: Path) -> None:
+    (folder / "meldingen.csv").write_bytes(b"")
+    with pytest.raises(DataError, match="meldingen"):
+        ingest(folder, key=KEY)
+
+
+def test_header_only_file_gives_an_empty_typed_table(tmp_path: Path, builder: FolderBuilder) -> None:
+    rows = builder.rows()
+    rows["vergunningen"] = []
+    header = list(builder.rows()["vergunningen"][0])
+    result = ingest(builder.write(tmp_path, rows, columns={"vergunningen": header}), key=KEY)
+    table = result.tables["vergunningen"]
+    assert table.height == 0
+    assert table.schema["datum_aanvraag"] == pl.Date
+
+
+def test_raw_bsn_appears_nowhere(tmp_path: Path, builder: FolderBuilder) -> None:
+    rows = builder.rows()
+    brp = rows["brp_inschrijvingen"]
+    brp.append(dict(brp[0]))  # duplicate key: quarantined with the key reported
+    brp.append(dict(brp[1], postcode="nope"))  # quarantined for another column
+    brp.append(dict(brp[2], bsn=BSNS[2][1:] if BSNS[2][0] == "0" else BSNS[2] + "0"))  # bad BSN
+    rows["audit_kenmerken"][0]["geslacht"] = ""  # nothing to do with the BSN, still masked row
+    result = ingest(builder.write(tmp_path, rows), key=KEY)
+    assert result.quarantine.height == 4
+    secrets = {*BSNS, *(b[1:] for b in BSNS if b.startswith("0")), BSNS[2] + "0"}
+    frames = [*result.tables.values(), result.quarantine]
+    for frame in frames:
+        for name, dtype in frame.schema.items():
+            if dtype == pl.String:
+                for cell in frame.get_column(name).drop_nulls().to_list():
+                    assert not any(s in cell for s in secrets), (name, cell)
+
+
+def test_parquet_gives_the_same_result_as_csv(tmp_path: Path, builder: FolderBuilder) -> None:
+    rows = builder.rows()
+    rows["bag_verblijfsobjecten"][1]["postcode"] = "0000AA"
+    rows["energie_verbruik"].append(dict(rows["energie_verbruik"][0]))
+    from_csv = ingest(builder.write(tmp_path / "csv", rows), key=KEY)
+    from_parquet = ingest(builder.write(tmp_path / "parquet", rows, fmt="parquet"), key=KEY)
+    assert set(from_csv.tables) == set(from_parquet.tables)
+    for stem, table in from_csv.tables.items():
+        assert_frame_equal(table, from_parquet.tables[stem])
+    assert_frame_equal(from_csv.quarantine, from_parquet.quarantine)
+    assert from_parquet.quarantine.height == 2
+    assert from_parquet.counts["energie_verbruik"].encoding is None
+    assert "energie_verbruik.parquet" in from_parquet.hashes
+
+
+def test_typed_parquet_is_read(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path)
+    path = folder / "energie_verbruik.csv"
+    typed = pl.read_csv(path, schema_overrides={"ean": pl.String, "postcode": pl.String}).with_columns(
+        pl.col("jaar").cast(pl.Int32), pl.col("slimme_meter").cast(pl.Boolean)
+    )
+    path.unlink()
+    typed.write_parquet(folder / "energie_verbruik.parquet")
+    kad = folder / "kadaster_eigendom.csv"
+    frame = pl.read_csv(kad, infer_schema=False).with_columns(
+        pl.col("datum_verkrijging").str.to_datetime("%Y-%m-%d"), pl.col("koopsom").cast(pl.Int64)
+    )
+    kad.unlink()
+    frame.write_parquet(folder / "kadaster_eigendom.parquet")
+    result = ingest(folder, key=KEY)
+    assert result.quarantine.height == 0
+    assert result.tables["energie_verbruik"].get_column("jaar").to_list() == [2023] * 3
+    assert result.tables["kadaster_eigendom"].get_column("datum_verkrijging")[0] == dt.date(2016, 2, 1)
+
+
+def test_write_quarantine_is_sorted_and_complete(tmp_path: Path, builder: FolderBuilder) -> None:
+    rows = builder.rows()
+    rows["vergunningen"][2]["besluit"] = "?"
+    rows["bag_verblijfsobjecten"][2]["postcode"] = "?"
+    rows["bag_verblijfsobjecten"][0]["postcode"] = "?"
+    result = ingest(builder.write(tmp_path / "data", rows), key=KEY)
+    out = tmp_path / "out" / "run" / "quarantine.csv"
+    write_quarantine(result.quarantine.reverse(), out)
+    written = pl.read_csv(out, infer_schema=False)
+    assert written.columns == ["bestand", "rij", "kolom", "waarde", "reden"]
+    assert written.select("bestand", "rij").rows() == [
+        ("bag_verblijfsobjecten", "0"),
+        ("bag_verblijfsobjecten", "2"),
+        ("vergunningen", "2"),
+    ]
+    assert [p.name for p in out.parent.iterdir()] == ["quarantine.csv"]
+    write_quarantine(result.quarantine.clear(), out)
+    assert pl.read_csv(out).height == 0

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkage.addresses import match_addresses, normalise_street, normalise_suffix
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("Brusselsestr.", "Brusselsestraat"),
+        ("BRUSSELSESTRAAT", "Brusselsestraat"),
+        ("St. Pieterstraat", "Sint Pieterstraat"),
+        ("St.Pieterstr", "Sint Pieterstraat"),
+        ("Markt pl.", "Marktplein"),
+        ("Hoöge Weg", "Hooge Weg"),
+        ("Wilhelminasngl", "Wilhelminasingel"),
+    ],
+)
+def test_street_variants_normalise_to_the_same_key(variant: str, canonical: str) -> None:
+    assert normalise_street(variant) == normalise_street(canonical)
+
+
+def test_different_streets_stay_different() -> None:
+    assert normalise_street("Stationsstraat") != normalise_street("Stationsplein")
+    assert normalise_street("Sint Pieterstraat") != normalise_street("Pieterstraat")
+
+
+@pytest.mark.parametrize(
+    ("letter", "toevoeging", "key"),
+    [
+        ("A", None, "a"),
+        (None, "a", "a"),
+        (None, "-A", "a"),
+        ("a", None, "a"),
+        (None, " 2", "2"),
+        ("B", "2", "b2"),
+        (None, None, ""),
+        (None, "bis", "bis"),
+    ],
+)
+def test_suffix_formats(letter: str | None, toevoeging: str | None, key: str) -> None:
+    assert normalise_suffix(letter, toevoeging) == key
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzé .-", min_size=1, max_size=30))
+def test_street_key_is_idempotent_and_case_blind(street: str) -> None:
+    key = normalise_street(street)
+    assert normalise_street(street.upper()) == key
+    assert normalise_street(key) == key
+    assert key == "" or key.isalnum()
+
+
+def _bag() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "verblijfsobject_id": [
+                "0935010000000001",
+                "0935010000000002",
+                "0935010000000003",
+                "0935010000000004",
+            ],
+            "nummeraanduiding_id": [
+                "0935200000000001",
+                "0935200000000002",
+                "0935200000000003",
+                "0935200000000004",
+            ],
+            "openbare_ruimte": ["Brusselsestraat", "Brusselsestraat", "Brusselsestraat", "Vrijthof"],
+            "huisnummer": [12, 12, 14, 1],
+            "huisletter": [None, "A", None, None],
+            "huisnummertoevoeging": [None, None, None, None],
+            "postcode": ["6211PB", "6211PB", "6211PB", "6211LD"],
+            "woonplaats": ["Maastricht"] * 4,
+        }
+    )
+
+
+def test_matching_methods_and_reasons() -> None:
+    src = pl.DataFrame(
+        {
+            "rij": [0, 1, 2, 3, 4, 5, 6],
+            "straat": [
+                "Brusselsestr.",
+                "brusselsestraat",
+                "Brusselsestraat",
+                "Vrijthof",
+                None,
+                "Onbekendeweg",
+                "Brusselsestraat",
+            ],
+            "huisnummer": [12, 12, 14, 1, None, 3, 99],
+            "huisletter": [None, None, None, None, None, None, None],
+            "huisnummertoevoeging": [None, "-a", None, None, None, None, None],
+            "postcode": ["6211PB", "6211PB", "6299ZZ", "6211LD", None, "6200AA", "6211PB"],
+        }
+    )
+    am = match_addresses(_bag(), {"vergunningen": src})
+    got = dict(
+        zip(
+            am.links["rij"].to_list(),
+            zip(am.links["verblijfsobject_id"], am.links["methode"], strict=True),
+            strict=True,
+        )
+    )
+    assert got[0] == ("0935010000000001", "postcode_huisnummer")
+    assert got[1] == ("0935010000000002", "postcode_huisnummer")
+    assert got[2] == ("0935010000000003", "straat_huisnummer")  # postcode mistyped
+    assert got[3] == ("0935010000000004", "postcode_huisnummer")
+    reasons = dict(zip(am.unmatched["rij"].to_list(), am.unmatched["reden"].to_list(), strict=True))
+    assert reasons == {4: "afgeschermd", 5: "unknown address", 6: "no such number"}
+    cov = am.coverage().row(0, named=True)
+    assert cov["gekoppeld"] == 4 and cov["niet_gekoppeld"] == 3
+
+
+def test_bag_reference_wins_over_a_noisy_address() -> None:
+    src = pl.DataFrame(
+        {
+            "rij": [0, 1],
+            "openbare_ruimte": ["Vrijthof", "Vrijthof"],
+            "huisnummer": [1, 12],
+            "huisletter": [None, "A"],
+            "huisnummertoevoeging": [None, None],
+            "postcode": ["6211LD", "6211PB"],
+            "nummeraanduiding_id": ["0935200000000002", None],
+        }
+    )
+    am = match_addresses(_bag(), {"brp_inschrijvingen": src})
+    by_row = {r["rij"]: r for r in am.links.iter_rows(named=True)}
+    assert by_row[0]["verblijfsobject_id"] == "0935010000000002" and by_row[0]["methode"] == "bag_id"
+    # Row 1: the number exists only under another street, the postcode decides; the unique-number fallback
+    # must not fire because 6211PB 12 has two objects (12 and 12A) and the suffix is exact here.
+    assert by_row[1]["verblijfsobject_id"] == "0935010000000002"
+
+
+def test_ambiguous_number_without_suffix_is_reported() -> None:
+    src = pl.DataFrame(
+        {
+            "rij": [0],
+            "straat": ["Elders"],
+            "huisnummer": [12],
+            "huisletter": ["Z"],
+            "huisnummertoevoeging": [None],
+            "postcode": ["6211PB"],
+        }
+    )
+    am = match_addresses(_bag(), {"meldingen": src})
+    assert am.links.height == 0
+    assert am.unmatched["reden"].to_list() == ["ambiguous"]

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models import precision_recall_at_k
+
+
+def test_precision_recall_at_k_by_hand() -> None:
+    ranked = ["a", "b", "c", "d", "e"]
+    t = precision_recall_at_k(ranked, {"a", "c", "z"}, ks=(1, 2, 5, 10))
+    assert t["hits"].to_list() == [1, 1, 2, 2]
+    assert t["precision"].to_list() == [1.0, 0.5, 0.4, 0.4]  # k beyond the list: divide by its length
+    assert t["recall"].to_list() == [1 / 3, 1 / 3, 2 / 3, 2 / 3]
+
+
+@given(st.lists(st.integers(0, 50), unique=True, max_size=40), st.sets(st.integers(0, 50), max_size=20))
+def test_recall_is_monotone_in_k(ranked: list[int], pos: set[int]) -> None:
+    t = precision_recall_at_k([str(i) for i in ranked], {str(i) for i in pos}, ks=(1, 5, 10, 20, 40))
+    hits = t["hits"].to_list()
+    assert hits == sorted(hits)
+    assert all(h <= len(pos) for h in hits)
+
+
+def test_baseline_rules_fire_on_their_signatures() -> None:
+    from models import baseline_scores
+
+    base = {
+        "is_woning": 1,
+        "n_ingeschreven": 1,
+        "n_vestigingen": 0,
+        "elektriciteit_kwh": 1800.0,
+        "water_m3": 45.0,
+        "omgevingsvergunning_2j": 0,
+        "status_niet_in_gebruik": 0,
+        "maanden_sinds_verkrijging": 100.0,
+        "leeftijd_gebouw": 50,
+        "maanden_zonder_inschrijving": 0.0,
+        "n_volwassen": 1,
+        "elektriciteit_t_o_v_norm": 1.0,
+        "water_t_o_v_norm": 1.0,
+        "m2_per_persoon": 60.0,
+        "snelle_doorverkoop": 0,
+        "verkopen_20j": 1,
+    }
+    rows = {
+        "normaal": {},
+        "leeg": {
+            "n_ingeschreven": 0,
+            "elektriciteit_kwh": 50.0,
+            "water_m3": 0.0,
+            "maanden_zonder_inschrijving": 30.0,
+        },
+        "leeg_verbouwing": {
+            "n_ingeschreven": 0,
+            "elektriciteit_kwh": 50.0,
+            "water_m3": 2.0,
+            "omgevingsvergunning_2j": 1,
+        },
+        "spook": {"n_ingeschreven": 0, "elektriciteit_kwh": 2500.0},
+        "hennep": {"elektriciteit_kwh": 40000.0, "elektriciteit_t_o_v_norm": 22.0},
+        "brievenbus": {"n_vestigingen": 40, "is_woning": 0},
+        "abc": {"snelle_doorverkoop": 1},
+    }
+    frame = pl.DataFrame([{"verblijfsobject_id": k, **base, **v} for k, v in rows.items()])
+    out = dict(
+        zip(*baseline_scores(frame).select("verblijfsobject_id", "fenomeen").to_dict().values(), strict=True)
+    )
+    assert out == {
+        "normaal": None,
+        "leeg": "onverklaarbare_leegstand",
+        "leeg_verbouwing": None,
+        "spook": "spookbewoning",
+        "hennep": "hennepteelt",
+        "brievenbus": "brievenbusfirma",
+        "abc": "criminele_vastgoedtransactie",
+    }
