@@ -81,7 +81,9 @@ class FeatureBuilder(ABC):
         missing = set(names) - set(out.columns)
         extra = set(out.columns) - {*names, "verblijfsobject_id"}
         if missing or extra:
-            raise ValueError(f"{self.family}: undeclared {sorted(extra)} or missing {sorted(missing)} features")
+            raise ValueError(
+                f"{self.family}: undeclared {sorted(extra)} or missing {sorted(missing)} features"
+            )
         if out.select(pl.col("verblijfsobject_id").is_duplicated().any()).item():
             raise ValueError(f"{self.family}: more than one row per verblijfsobject")
         return inputs.objects.select("verblijfsobject_id").join(

@@ -16,21 +16,42 @@ class CompanyFeatures(FeatureBuilder):
 
     family = "bedrijven"
     specs = (
-        FeatureSpec("n_vestigingen", "bedrijven", "actieve vestigingen op het adres",
-                    "KvK establishments registered here and not deregistered at the peildatum.",
-                    "KvK-vestigingen op dit adres die op de peildatum ingeschreven zijn.", _K, "vestigingen"),
-        FeatureSpec("n_vestigingen_nieuw_2j", "bedrijven", "vestigingen ingeschreven in laatste 2 jaar",
-                    "Establishments registered here in the two years before the peildatum.",
-                    "Vestigingen die in de twee jaar voor de peildatum hier werden ingeschreven.", _K,
-                    "vestigingen"),
-        FeatureSpec("n_vestigingen_kortlevend", "bedrijven", "kortlevende vestigingen (< 1 jaar)",
-                    "Establishments here that were deregistered within a year of registration (last 5 years).",
-                    "Vestigingen die binnen een jaar na inschrijving werden uitgeschreven (laatste 5 jaar).", _K,
-                    "vestigingen"),
-        FeatureSpec("n_kvk_nummers", "bedrijven", "verschillende ondernemingen op het adres",
-                    "Distinct enterprises (KvK numbers) with an active establishment here.",
-                    "Verschillende ondernemingen (KvK-nummers) met een actieve vestiging hier.", _K,
-                    "ondernemingen"),
+        FeatureSpec(
+            "n_vestigingen",
+            "bedrijven",
+            "actieve vestigingen op het adres",
+            "KvK establishments registered here and not deregistered at the peildatum.",
+            "KvK-vestigingen op dit adres die op de peildatum ingeschreven zijn.",
+            _K,
+            "vestigingen",
+        ),
+        FeatureSpec(
+            "n_vestigingen_nieuw_2j",
+            "bedrijven",
+            "vestigingen ingeschreven in laatste 2 jaar",
+            "Establishments registered here in the two years before the peildatum.",
+            "Vestigingen die in de twee jaar voor de peildatum hier werden ingeschreven.",
+            _K,
+            "vestigingen",
+        ),
+        FeatureSpec(
+            "n_vestigingen_kortlevend",
+            "bedrijven",
+            "kortlevende vestigingen (< 1 jaar)",
+            "Establishments here that were deregistered within a year of registration (last 5 years).",
+            "Vestigingen die binnen een jaar na inschrijving werden uitgeschreven (laatste 5 jaar).",
+            _K,
+            "vestigingen",
+        ),
+        FeatureSpec(
+            "n_kvk_nummers",
+            "bedrijven",
+            "verschillende ondernemingen op het adres",
+            "Distinct enterprises (KvK numbers) with an active establishment here.",
+            "Verschillende ondernemingen (KvK-nummers) met een actieve vestiging hier.",
+            _K,
+            "ondernemingen",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:

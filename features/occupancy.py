@@ -25,40 +25,93 @@ class OccupancyFeatures(FeatureBuilder):
 
     family = "bewoning"
     specs = (
-        FeatureSpec("n_ingeschreven", "bewoning", "ingeschreven personen (woonadres)",
-                    "Persons registered with a residential address (W) at the peildatum.",
-                    "Personen met woonadres (W) op de peildatum.", _BRP, "personen", "beide"),
-        FeatureSpec("n_volwassen", "bewoning", "ingeschreven volwassenen",
-                    "Registered persons aged 18 or over at the peildatum.",
-                    "Ingeschreven personen van 18 jaar of ouder op de peildatum.", _BRP, "personen", "beide",
-                    proxy_risk="middel: leeftijd van bewoners; alleen als aantal, nooit per groep"),
-        FeatureSpec("n_briefadres", "bewoning", "briefadressen",
-                    "Persons with a postal address (B) here at the peildatum; nobody lives at a briefadres.",
-                    "Personen met briefadres (B) op de peildatum.", _BRP, "personen"),
-        FeatureSpec("m2_per_persoon", "bewoning", "m² per ingeschreven persoon",
-                    "Floor area per registered resident; empty when nobody is registered.",
-                    "Oppervlakte per ingeschreven bewoner; leeg als niemand is ingeschreven.", _BRP_BAG, "m²",
-                    "lager_risico"),
-        FeatureSpec("n_achternamen_volwassen", "bewoning", "verschillende achternamen onder volwassenen",
-                    "Distinct surnames among registered adults: several suggests adults who are not one "
-                    "household in the BRP sense.",
-                    "Aantal verschillende geslachtsnamen onder ingeschreven volwassenen.", _BRP, "namen"),
-        FeatureSpec("n_inschrijfdata_volwassen", "bewoning", "verschillende inschrijfdata onder volwassenen",
-                    "Distinct registration dates among registered adults (people who moved in together share one).",
-                    "Aantal verschillende data van aanvang adreshouding onder volwassenen.", _BRP, "data"),
-        FeatureSpec("mutaties_2j", "bewoning", "in- en uitschrijvingen laatste 2 jaar",
-                    "Registrations that started or ended in the two years before the peildatum.",
-                    "Inschrijvingen die in de twee jaar voor de peildatum begonnen of eindigden.", _BRP,
-                    "mutaties"),
-        FeatureSpec("kort_ingeschreven_2j", "bewoning", "korte inschrijvingen (< 6 mnd) laatste 2 jaar",
-                    "Registrations of under six months that ended in the last two years.",
-                    "Inschrijvingen korter dan zes maanden die in de laatste twee jaar eindigden.", _BRP,
-                    "inschrijvingen"),
-        FeatureSpec("maanden_zonder_inschrijving", "bewoning", "maanden zonder inschrijving",
-                    "Months since the last residential registration ended, when nobody is registered now; "
-                    "0 when someone is; 240 when nobody was ever registered.",
-                    "Maanden sinds de laatste woonadres-inschrijving eindigde, als nu niemand is ingeschreven.",
-                    _BRP, "maanden"),
+        FeatureSpec(
+            "n_ingeschreven",
+            "bewoning",
+            "ingeschreven personen (woonadres)",
+            "Persons registered with a residential address (W) at the peildatum.",
+            "Personen met woonadres (W) op de peildatum.",
+            _BRP,
+            "personen",
+            "beide",
+        ),
+        FeatureSpec(
+            "n_volwassen",
+            "bewoning",
+            "ingeschreven volwassenen",
+            "Registered persons aged 18 or over at the peildatum.",
+            "Ingeschreven personen van 18 jaar of ouder op de peildatum.",
+            _BRP,
+            "personen",
+            "beide",
+            proxy_risk="middel: leeftijd van bewoners; alleen als aantal, nooit per groep",
+        ),
+        FeatureSpec(
+            "n_briefadres",
+            "bewoning",
+            "briefadressen",
+            "Persons with a postal address (B) here at the peildatum; nobody lives at a briefadres.",
+            "Personen met briefadres (B) op de peildatum.",
+            _BRP,
+            "personen",
+        ),
+        FeatureSpec(
+            "m2_per_persoon",
+            "bewoning",
+            "m² per ingeschreven persoon",
+            "Floor area per registered resident; empty when nobody is registered.",
+            "Oppervlakte per ingeschreven bewoner; leeg als niemand is ingeschreven.",
+            _BRP_BAG,
+            "m²",
+            "lager_risico",
+        ),
+        FeatureSpec(
+            "n_achternamen_volwassen",
+            "bewoning",
+            "verschillende achternamen onder volwassenen",
+            "Distinct surnames among registered adults: several suggests adults who are not one "
+            "household in the BRP sense.",
+            "Aantal verschillende geslachtsnamen onder ingeschreven volwassenen.",
+            _BRP,
+            "namen",
+        ),
+        FeatureSpec(
+            "n_inschrijfdata_volwassen",
+            "bewoning",
+            "verschillende inschrijfdata onder volwassenen",
+            "Distinct registration dates among registered adults (people who moved in together share one).",
+            "Aantal verschillende data van aanvang adreshouding onder volwassenen.",
+            _BRP,
+            "data",
+        ),
+        FeatureSpec(
+            "mutaties_2j",
+            "bewoning",
+            "in- en uitschrijvingen laatste 2 jaar",
+            "Registrations that started or ended in the two years before the peildatum.",
+            "Inschrijvingen die in de twee jaar voor de peildatum begonnen of eindigden.",
+            _BRP,
+            "mutaties",
+        ),
+        FeatureSpec(
+            "kort_ingeschreven_2j",
+            "bewoning",
+            "korte inschrijvingen (< 6 mnd) laatste 2 jaar",
+            "Registrations of under six months that ended in the last two years.",
+            "Inschrijvingen korter dan zes maanden die in de laatste twee jaar eindigden.",
+            _BRP,
+            "inschrijvingen",
+        ),
+        FeatureSpec(
+            "maanden_zonder_inschrijving",
+            "bewoning",
+            "maanden zonder inschrijving",
+            "Months since the last residential registration ended, when nobody is registered now; "
+            "0 when someone is; 240 when nobody was ever registered.",
+            "Maanden sinds de laatste woonadres-inschrijving eindigde, als nu niemand is ingeschreven.",
+            _BRP,
+            "maanden",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -81,14 +134,17 @@ class OccupancyFeatures(FeatureBuilder):
             w_now.sum().cast(pl.Int64).alias("n_ingeschreven"),
             adult_now.sum().cast(pl.Int64).alias("n_volwassen"),
             (pl.col("_actief") & ~pl.col("_w")).sum().cast(pl.Int64).alias("n_briefadres"),
-            pl.col("geslachtsnaam").filter(adult_now).n_unique().cast(pl.Int64).alias("n_achternamen_volwassen"),
+            pl.col("geslachtsnaam")
+            .filter(adult_now)
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("n_achternamen_volwassen"),
             aanvang.filter(adult_now).n_unique().cast(pl.Int64).alias("n_inschrijfdata_volwassen"),
-            ((aanvang > two_years) | ((einde > two_years) & (einde <= p))).sum().cast(pl.Int64).alias("mutaties_2j"),
-            (
-                (einde > two_years)
-                & (einde <= p)
-                & ((einde - aanvang).dt.total_days() < 183)
-            )
+            ((aanvang > two_years) | ((einde > two_years) & (einde <= p)))
+            .sum()
+            .cast(pl.Int64)
+            .alias("mutaties_2j"),
+            ((einde > two_years) & (einde <= p) & ((einde - aanvang).dt.total_days() < 183))
             .sum()
             .cast(pl.Int64)
             .alias("kort_ingeschreven_2j"),
@@ -99,8 +155,15 @@ class OccupancyFeatures(FeatureBuilder):
             .join(agg, on="verblijfsobject_id", how="left")
             .with_columns(
                 pl.col(c).fill_null(0)
-                for c in ("n_ingeschreven", "n_volwassen", "n_briefadres", "n_achternamen_volwassen",
-                          "n_inschrijfdata_volwassen", "mutaties_2j", "kort_ingeschreven_2j")
+                for c in (
+                    "n_ingeschreven",
+                    "n_volwassen",
+                    "n_briefadres",
+                    "n_achternamen_volwassen",
+                    "n_inschrijfdata_volwassen",
+                    "mutaties_2j",
+                    "kort_ingeschreven_2j",
+                )
             )
         )
         months_empty = ((pl.lit(p) - pl.col("_laatste_einde")).dt.total_days() / 30.44).round(1)

@@ -16,35 +16,84 @@ class OwnershipFeatures(FeatureBuilder):
 
     family = "eigendom"
     specs = (
-        FeatureSpec("eigenaar_rechtspersoon", "eigendom", "eigenaar is een rechtspersoon",
-                    "The current owner is a legal person (company, foundation, corporation).",
-                    "De huidige eigenaar is een rechtspersoon.", _KAD, "ja/nee", "beide"),
-        FeatureSpec("geen_hypotheek", "eigendom", "geen hypotheek bij huidige eigenaar",
-                    "No mortgage is registered for the current ownership.",
-                    "Er is geen hypotheek ingeschreven bij het huidige eigendom.", _KAD, "ja/nee"),
-        FeatureSpec("verkopen_20j", "eigendom", "verkopen in 20 jaar",
-                    "Acquisitions of the object in the 20 years before the peildatum (5 or more is a red flag).",
-                    "Aantal verkrijgingen in de 20 jaar voor de peildatum.", _KAD, "verkopen"),
-        FeatureSpec("snelle_doorverkoop", "eigendom", "doorverkocht binnen 6 maanden",
-                    "Two acquisitions within 6 months of each other in the last 10 years (ABC transaction).",
-                    "Twee verkrijgingen binnen 6 maanden in de laatste 10 jaar (ABC-transactie).", _KAD,
-                    "ja/nee"),
-        FeatureSpec("maanden_sinds_verkrijging", "eigendom", "maanden sinds laatste verkrijging",
-                    "Months since the current owner acquired the object.",
-                    "Maanden sinds de huidige eigenaar het object verkreeg.", _KAD, "maanden", "beide"),
-        FeatureSpec("koopsom_t_o_v_buurt", "eigendom", "koopsom per m² t.o.v. buurtmediaan",
-                    "Last price per m² divided by the median of sales in the same buurt in the last 5 years.",
-                    "Laatste koopsom per m² gedeeld door de buurtmediaan (laatste 5 jaar).",
-                    ("kadaster_eigendom", "bag_verblijfsobjecten"), "ratio", "beide",
-                    proxy_risk="middel: buurt alleen als vergelijkingsbasis, nooit zelf een kenmerk"),
-        FeatureSpec("koper_bedrijf_leeftijd_maanden", "eigendom", "leeftijd kopende onderneming (maanden)",
-                    "For a company owner: months between its first KvK registration and the acquisition.",
-                    "Bij een rechtspersoon als eigenaar: maanden tussen eerste KvK-inschrijving en verkrijging.",
-                    ("kadaster_eigendom", "kvk_vestigingen"), "maanden", "lager_risico"),
-        FeatureSpec("portefeuille_eigenaar", "eigendom", "objecten in bezit van dezelfde eigenaar",
-                    "Objects in this municipality held by the current owner at the peildatum.",
-                    "Objecten in de gemeente in bezit van de huidige eigenaar op de peildatum.", _KAD, "objecten",
-                    "beide"),
+        FeatureSpec(
+            "eigenaar_rechtspersoon",
+            "eigendom",
+            "eigenaar is een rechtspersoon",
+            "The current owner is a legal person (company, foundation, corporation).",
+            "De huidige eigenaar is een rechtspersoon.",
+            _KAD,
+            "ja/nee",
+            "beide",
+        ),
+        FeatureSpec(
+            "geen_hypotheek",
+            "eigendom",
+            "geen hypotheek bij huidige eigenaar",
+            "No mortgage is registered for the current ownership.",
+            "Er is geen hypotheek ingeschreven bij het huidige eigendom.",
+            _KAD,
+            "ja/nee",
+        ),
+        FeatureSpec(
+            "verkopen_20j",
+            "eigendom",
+            "verkopen in 20 jaar",
+            "Acquisitions of the object in the 20 years before the peildatum (5 or more is a red flag).",
+            "Aantal verkrijgingen in de 20 jaar voor de peildatum.",
+            _KAD,
+            "verkopen",
+        ),
+        FeatureSpec(
+            "snelle_doorverkoop",
+            "eigendom",
+            "doorverkocht binnen 6 maanden",
+            "Two acquisitions within 6 months of each other in the last 10 years (ABC transaction).",
+            "Twee verkrijgingen binnen 6 maanden in de laatste 10 jaar (ABC-transactie).",
+            _KAD,
+            "ja/nee",
+        ),
+        FeatureSpec(
+            "maanden_sinds_verkrijging",
+            "eigendom",
+            "maanden sinds laatste verkrijging",
+            "Months since the current owner acquired the object.",
+            "Maanden sinds de huidige eigenaar het object verkreeg.",
+            _KAD,
+            "maanden",
+            "beide",
+        ),
+        FeatureSpec(
+            "koopsom_t_o_v_buurt",
+            "eigendom",
+            "koopsom per m² t.o.v. buurtmediaan",
+            "Last price per m² divided by the median of sales in the same buurt in the last 5 years.",
+            "Laatste koopsom per m² gedeeld door de buurtmediaan (laatste 5 jaar).",
+            ("kadaster_eigendom", "bag_verblijfsobjecten"),
+            "ratio",
+            "beide",
+            proxy_risk="middel: buurt alleen als vergelijkingsbasis, nooit zelf een kenmerk",
+        ),
+        FeatureSpec(
+            "koper_bedrijf_leeftijd_maanden",
+            "eigendom",
+            "leeftijd kopende onderneming (maanden)",
+            "For a company owner: months between its first KvK registration and the acquisition.",
+            "Bij een rechtspersoon als eigenaar: maanden tussen eerste KvK-inschrijving en verkrijging.",
+            ("kadaster_eigendom", "kvk_vestigingen"),
+            "maanden",
+            "lager_risico",
+        ),
+        FeatureSpec(
+            "portefeuille_eigenaar",
+            "eigendom",
+            "objecten in bezit van dezelfde eigenaar",
+            "Objects in this municipality held by the current owner at the peildatum.",
+            "Objecten in de gemeente in bezit van de huidige eigenaar op de peildatum.",
+            _KAD,
+            "objecten",
+            "beide",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -54,8 +103,10 @@ class OwnershipFeatures(FeatureBuilder):
             pl.coalesce(
                 pl.col("eigenaar_kvk_nummer"),
                 pl.concat_str(
-                    [pl.col("eigenaar_naam").str.to_lowercase().str.replace_all(r"[^a-z]", ""),
-                     pl.col("eigenaar_geboortedatum").fill_null("")],
+                    [
+                        pl.col("eigenaar_naam").str.to_lowercase().str.replace_all(r"[^a-z]", ""),
+                        pl.col("eigenaar_geboortedatum").fill_null(""),
+                    ],
                     separator="|",
                 ),
             ).alias("_eigenaar")
@@ -70,14 +121,21 @@ class OwnershipFeatures(FeatureBuilder):
             .agg(pl.all().last())
             .join(portfolio, on="_eigenaar", how="left")
         )
-        dates = e.select("verblijfsobject_id", "datum_verkrijging").unique().sort("verblijfsobject_id", "datum_verkrijging")
+        dates = (
+            e.select("verblijfsobject_id", "datum_verkrijging")
+            .unique()
+            .sort("verblijfsobject_id", "datum_verkrijging")
+        )
         gaps = dates.with_columns(
             (pl.col("datum_verkrijging") - pl.col("datum_verkrijging").shift(1).over("verblijfsobject_id"))
             .dt.total_days()
             .alias("_gap")
         )
         history = gaps.group_by("verblijfsobject_id").agg(
-            (pl.col("datum_verkrijging") > self.days_before(p, 7305)).sum().cast(pl.Int64).alias("verkopen_20j"),
+            (pl.col("datum_verkrijging") > self.days_before(p, 7305))
+            .sum()
+            .cast(pl.Int64)
+            .alias("verkopen_20j"),
             ((pl.col("_gap") <= 183) & (pl.col("datum_verkrijging") > self.days_before(p, 3652)))
             .any()
             .alias("snelle_doorverkoop"),
@@ -103,9 +161,9 @@ class OwnershipFeatures(FeatureBuilder):
                 (~pl.col("hypotheek")).cast(pl.Int8).alias("geen_hypotheek"),
                 pl.col("verkopen_20j").fill_null(0),
                 pl.col("snelle_doorverkoop").fill_null(False).cast(pl.Int8),
-                ((pl.lit(p) - pl.col("datum_verkrijging")).dt.total_days() / 30.44).round(1).alias(
-                    "maanden_sinds_verkrijging"
-                ),
+                ((pl.lit(p) - pl.col("datum_verkrijging")).dt.total_days() / 30.44)
+                .round(1)
+                .alias("maanden_sinds_verkrijging"),
                 (pl.col("_prijs_m2") / pl.col("_mediaan")).alias("koopsom_t_o_v_buurt"),
                 ((pl.col("datum_verkrijging") - pl.col("_opgericht")).dt.total_days() / 30.44)
                 .round(1)

@@ -53,7 +53,9 @@ def check_inputs(inputs: FeatureInputs) -> None:
                 )
     for spec in catalogue():
         if PROTECTED_COLUMNS.intersection([spec.name]) or AUDIT_ONLY_FILES.intersection(spec.sources):
-            raise ProtectedAttributeError(f"feature {spec.name} names a protected attribute or an audit-only source")
+            raise ProtectedAttributeError(
+                f"feature {spec.name} names a protected attribute or an audit-only source"
+            )
 
 
 def build_features(inputs: FeatureInputs) -> pl.DataFrame:

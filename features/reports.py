@@ -18,15 +18,33 @@ class ReportFeatures(FeatureBuilder):
 
     family = "meldingen"
     specs = (
-        FeatureSpec("meldingen_12m", "meldingen", "meldingen laatste 12 maanden",
-                    "Reports at the address in the 12 months before the peildatum.",
-                    "Meldingen op het adres in de 12 maanden voor de peildatum.", _M, "meldingen"),
-        FeatureSpec("meldingen_drugs_stank_3j", "meldingen", "meldingen drugs/stank laatste 3 jaar",
-                    "Reports of drugs or smell (stankoverlast) in the last three years.",
-                    "Meldingen van drugs of stankoverlast in de laatste drie jaar.", _M, "meldingen"),
-        FeatureSpec("meldingen_woonoverlast_3j", "meldingen", "meldingen woonoverlast/afval laatste 3 jaar",
-                    "Reports of nuisance from a dwelling, noise or rubbish in the last three years.",
-                    "Meldingen van woonoverlast, geluid of afval in de laatste drie jaar.", _M, "meldingen"),
+        FeatureSpec(
+            "meldingen_12m",
+            "meldingen",
+            "meldingen laatste 12 maanden",
+            "Reports at the address in the 12 months before the peildatum.",
+            "Meldingen op het adres in de 12 maanden voor de peildatum.",
+            _M,
+            "meldingen",
+        ),
+        FeatureSpec(
+            "meldingen_drugs_stank_3j",
+            "meldingen",
+            "meldingen drugs/stank laatste 3 jaar",
+            "Reports of drugs or smell (stankoverlast) in the last three years.",
+            "Meldingen van drugs of stankoverlast in de laatste drie jaar.",
+            _M,
+            "meldingen",
+        ),
+        FeatureSpec(
+            "meldingen_woonoverlast_3j",
+            "meldingen",
+            "meldingen woonoverlast/afval laatste 3 jaar",
+            "Reports of nuisance from a dwelling, noise or rubbish in the last three years.",
+            "Meldingen van woonoverlast, geluid of afval in de laatste drie jaar.",
+            _M,
+            "meldingen",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -37,7 +55,13 @@ class ReportFeatures(FeatureBuilder):
         cat = pl.col("categorie").str.to_lowercase()
         agg = m.group_by("verblijfsobject_id").agg(
             (pl.col("datum") >= self.days_before(p, 365)).sum().cast(pl.Int64).alias("meldingen_12m"),
-            ((pl.col("datum") >= three) & cat.is_in(_DRUGS)).sum().cast(pl.Int64).alias("meldingen_drugs_stank_3j"),
-            ((pl.col("datum") >= three) & cat.is_in(_WONEN)).sum().cast(pl.Int64).alias("meldingen_woonoverlast_3j"),
+            ((pl.col("datum") >= three) & cat.is_in(_DRUGS))
+            .sum()
+            .cast(pl.Int64)
+            .alias("meldingen_drugs_stank_3j"),
+            ((pl.col("datum") >= three) & cat.is_in(_WONEN))
+            .sum()
+            .cast(pl.Int64)
+            .alias("meldingen_woonoverlast_3j"),
         )
         return agg.with_columns(pl.exclude("verblijfsobject_id").fill_null(0))

@@ -21,35 +21,93 @@ class UtilityFeatures(FeatureBuilder):
 
     family = "verbruik"
     specs = (
-        FeatureSpec("elektriciteit_kwh", "verbruik", "elektriciteitsverbruik (kWh)",
-                    "Metered net electricity in the last complete year (all connections of the object).",
-                    "Gemeten netto elektriciteitsverbruik in het laatste volledige jaar.", _E, "kWh/jaar", "beide"),
-        FeatureSpec("gas_m3", "verbruik", "gasverbruik (m³)",
-                    "Gas use in the last complete year; empty without a gas connection.",
-                    "Gasverbruik in het laatste volledige jaar; leeg zonder gasaansluiting.", _E, "m³/jaar",
-                    "beide"),
-        FeatureSpec("water_m3", "verbruik", "waterverbruik (m³)",
-                    "Water use in the last complete year.", "Waterverbruik in het laatste volledige jaar.", _E,
-                    "m³/jaar", "beide"),
-        FeatureSpec("elektriciteit_t_o_v_norm", "verbruik", "elektriciteit t.o.v. norm huishouden",
-                    "Electricity divided by the CBS norm for the registered household size (one person when "
-                    "nobody is registered).",
-                    "Elektriciteit gedeeld door de CBS-norm voor het ingeschreven huishouden.", _EB, "ratio"),
-        FeatureSpec("water_t_o_v_norm", "verbruik", "water t.o.v. norm huishouden",
-                    "Water divided by 128 litres a day per registered person (one when nobody is registered).",
-                    "Water gedeeld door 128 liter per dag per ingeschreven persoon.", _EB, "ratio"),
-        FeatureSpec("elektriciteit_per_m2", "verbruik", "elektriciteit per m²",
-                    "Electricity per m² of floor area.", "Elektriciteit per m² oppervlakte.",
-                    ("energie_verbruik", "bag_verblijfsobjecten"), "kWh/m²"),
-        FeatureSpec("elektriciteit_sprong", "verbruik", "sprong elektriciteit t.o.v. vorig jaar",
-                    "Electricity this year divided by the year before (1 = unchanged).",
-                    "Elektriciteit dit jaar gedeeld door vorig jaar.", _E, "ratio", "beide"),
-        FeatureSpec("jaren_nulverbruik", "verbruik", "jaren met (bijna) geen elektriciteit",
-                    "Years (of the last four) with under 300 kWh: the standby level of an empty dwelling.",
-                    "Jaren (van de laatste vier) met minder dan 300 kWh.", _E, "jaren"),
-        FeatureSpec("gas_elektriciteit_ratio", "verbruik", "verhouding gas/elektriciteit",
-                    "Gas m³ per kWh; low when electricity is used for something other than living.",
-                    "Gas in m³ per kWh elektriciteit.", _E, "m³/kWh", "beide"),
+        FeatureSpec(
+            "elektriciteit_kwh",
+            "verbruik",
+            "elektriciteitsverbruik (kWh)",
+            "Metered net electricity in the last complete year (all connections of the object).",
+            "Gemeten netto elektriciteitsverbruik in het laatste volledige jaar.",
+            _E,
+            "kWh/jaar",
+            "beide",
+        ),
+        FeatureSpec(
+            "gas_m3",
+            "verbruik",
+            "gasverbruik (m³)",
+            "Gas use in the last complete year; empty without a gas connection.",
+            "Gasverbruik in het laatste volledige jaar; leeg zonder gasaansluiting.",
+            _E,
+            "m³/jaar",
+            "beide",
+        ),
+        FeatureSpec(
+            "water_m3",
+            "verbruik",
+            "waterverbruik (m³)",
+            "Water use in the last complete year.",
+            "Waterverbruik in het laatste volledige jaar.",
+            _E,
+            "m³/jaar",
+            "beide",
+        ),
+        FeatureSpec(
+            "elektriciteit_t_o_v_norm",
+            "verbruik",
+            "elektriciteit t.o.v. norm huishouden",
+            "Electricity divided by the CBS norm for the registered household size (one person when "
+            "nobody is registered).",
+            "Elektriciteit gedeeld door de CBS-norm voor het ingeschreven huishouden.",
+            _EB,
+            "ratio",
+        ),
+        FeatureSpec(
+            "water_t_o_v_norm",
+            "verbruik",
+            "water t.o.v. norm huishouden",
+            "Water divided by 128 litres a day per registered person (one when nobody is registered).",
+            "Water gedeeld door 128 liter per dag per ingeschreven persoon.",
+            _EB,
+            "ratio",
+        ),
+        FeatureSpec(
+            "elektriciteit_per_m2",
+            "verbruik",
+            "elektriciteit per m²",
+            "Electricity per m² of floor area.",
+            "Elektriciteit per m² oppervlakte.",
+            ("energie_verbruik", "bag_verblijfsobjecten"),
+            "kWh/m²",
+        ),
+        FeatureSpec(
+            "elektriciteit_sprong",
+            "verbruik",
+            "sprong elektriciteit t.o.v. vorig jaar",
+            "Electricity this year divided by the year before (1 = unchanged).",
+            "Elektriciteit dit jaar gedeeld door vorig jaar.",
+            _E,
+            "ratio",
+            "beide",
+        ),
+        FeatureSpec(
+            "jaren_nulverbruik",
+            "verbruik",
+            "jaren met (bijna) geen elektriciteit",
+            "Years (of the last four) with under 300 kWh: the standby level of an empty dwelling.",
+            "Jaren (van de laatste vier) met minder dan 300 kWh.",
+            _E,
+            "jaren",
+        ),
+        FeatureSpec(
+            "gas_elektriciteit_ratio",
+            "verbruik",
+            "verhouding gas/elektriciteit",
+            "Gas m³ per kWh; low when electricity is used for something other than living.",
+            "Gas in m³ per kWh elektriciteit.",
+            _E,
+            "m³/kWh",
+            "beide",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -62,11 +120,7 @@ class UtilityFeatures(FeatureBuilder):
         )
 
         def product(name: str, jaar: int) -> pl.Expr:
-            return (
-                pl.col("verbruik")
-                .filter((pl.col("product") == name) & (pl.col("jaar") == jaar))
-                .sum()
-            )
+            return pl.col("verbruik").filter((pl.col("product") == name) & (pl.col("jaar") == jaar)).sum()
 
         def has(name: str, jaar: int) -> pl.Expr:
             return ((pl.col("product") == name) & (pl.col("jaar") == jaar)).any()
@@ -101,9 +155,9 @@ class UtilityFeatures(FeatureBuilder):
             .join(persons, on="verblijfsobject_id", how="left")
             .with_columns(pl.col("_n").fill_null(0).clip(0, len(ELEKTRICITEIT_NORM_KWH) - 1).alias("_k"))
             .with_columns(
-                (pl.col("elektriciteit_kwh") / pl.col("_k").replace_strict(norm, return_dtype=pl.Float64)).alias(
-                    "elektriciteit_t_o_v_norm"
-                ),
+                (
+                    pl.col("elektriciteit_kwh") / pl.col("_k").replace_strict(norm, return_dtype=pl.Float64)
+                ).alias("elektriciteit_t_o_v_norm"),
                 (pl.col("water_m3") / (pl.col("_n").fill_null(0).clip(1, None) * _WATER_M3_PER_PERSON)).alias(
                     "water_t_o_v_norm"
                 ),
@@ -111,7 +165,9 @@ class UtilityFeatures(FeatureBuilder):
                 (pl.col("elektriciteit_kwh").clip(1, None) / pl.col("_e_prev").clip(1, None)).alias(
                     "elektriciteit_sprong"
                 ),
-                (pl.col("gas_m3") / pl.col("elektriciteit_kwh").clip(100, None)).alias("gas_elektriciteit_ratio"),
+                (pl.col("gas_m3") / pl.col("elektriciteit_kwh").clip(100, None)).alias(
+                    "gas_elektriciteit_ratio"
+                ),
                 pl.col("jaren_nulverbruik").fill_null(0),
             )
             .drop("oppervlakte", "_e_prev", "_n", "_k")

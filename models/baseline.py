@@ -41,7 +41,9 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         _c("maanden_zonder_inschrijving") / 240,
     ),
     "spookbewoning": (
-        _woning & _leeg & ((_c("elektriciteit_kwh").fill_null(0) > 1000) | (_c("water_m3").fill_null(0) > 20)),
+        _woning
+        & _leeg
+        & ((_c("elektriciteit_kwh").fill_null(0) > 1000) | (_c("water_m3").fill_null(0) > 20)),
         _c("elektriciteit_kwh").fill_null(0) / 1e5,
     ),
     "schijninschrijving": (
@@ -75,7 +77,11 @@ def baseline_scores(features: pl.DataFrame) -> pl.DataFrame:
     return out.with_columns(
         pl.max_horizontal(cols).alias("score"),
         pl.when(pl.max_horizontal(cols) > 0)
-        .then(pl.concat_list(cols).list.arg_max().replace_strict(dict(enumerate(FENOMENEN)), return_dtype=pl.String))
+        .then(
+            pl.concat_list(cols)
+            .list.arg_max()
+            .replace_strict(dict(enumerate(FENOMENEN)), return_dtype=pl.String)
+        )
         .otherwise(None)
         .alias("fenomeen"),
     )

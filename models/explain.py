@@ -11,6 +11,9 @@ from models.signal_model import CLASSES, SignalModel
 
 __all__ = ["format_value", "reasons"]
 
+#: When no feature moves the score away from the model's base rate, say so rather than stay silent.
+_NO_REASON = "geen kenmerk wijkt af: alleen de basisscore van het model"
+
 
 def format_value(value: float | None) -> str:
     """A feature value as a reviewer reads it: integers plain, small ratios with two decimals."""
@@ -55,5 +58,5 @@ def reasons(
             for j in order
             if per_row[i, j] != 0.0
         ]
-        out.append("; ".join(parts))
+        out.append("; ".join(parts) if parts else _NO_REASON)
     return out

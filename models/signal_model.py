@@ -81,11 +81,16 @@ class SignalModel:
             "verbosity": -1,
         }
 
-    def fit(self, X: pl.DataFrame, y: npt.NDArray[np.int64], sample_weight: FloatArray | None = None) -> SignalModel:
+    def fit(
+        self, X: pl.DataFrame, y: npt.NDArray[np.int64], sample_weight: FloatArray | None = None
+    ) -> SignalModel:
         """Train on feature rows ``X`` and class indices ``y`` (into :data:`CLASSES`)."""
         self.feature_names_ = list(X.columns)
         data = lgb.Dataset(
-            X.to_numpy().astype(np.float64), label=y, weight=sample_weight, feature_name=self.feature_names_,
+            X.to_numpy().astype(np.float64),
+            label=y,
+            weight=sample_weight,
+            feature_name=self.feature_names_,
             free_raw_data=True,
         )
         self.booster_ = lgb.train(self.lgb_params(), data, num_boost_round=self.num_boost_round)
@@ -99,11 +104,14 @@ class SignalModel:
 
     def predict_proba(self, X: pl.DataFrame) -> FloatArray:
         """Class probabilities, shape ``(n, len(CLASSES))``."""
-        return np.asarray(self.booster_.predict(self._matrix(X), num_threads=self.num_threads), dtype=np.float64)
+        return np.asarray(
+            self.booster_.predict(self._matrix(X), num_threads=self.num_threads), dtype=np.float64
+        )
 
     def contributions(self, X: pl.DataFrame) -> FloatArray:
         """TreeSHAP contributions, shape ``(n, len(CLASSES), n_features + 1)``; the last is the bias."""
         raw = np.asarray(
-            self.booster_.predict(self._matrix(X), pred_contrib=True, num_threads=self.num_threads), dtype=np.float64
+            self.booster_.predict(self._matrix(X), pred_contrib=True, num_threads=self.num_threads),
+            dtype=np.float64,
         )
         return raw.reshape(X.height, len(CLASSES), len(self.feature_names_) + 1)

@@ -70,7 +70,7 @@ def test_run_writes_the_contract_outputs(batch: tuple[Path, Path, Path]) -> None
     for key in ("run_id", "timings_s", "data", "config", "versions", "code_version", "model", "mlflow"):
         assert key in info
     assert set(info["timings_s"]) >= {"ingest", "linkage", "features", "train", "score", "explain", "write", "tracking"}
-    assert len(info["data"]["hashes_sha256"]["bag_verblijfsobjecten"]) == 64
+    assert len(info["data"]["hashes_sha256"]["bag_verblijfsobjecten.csv"]) == 64
     assert (run_dir / "quarantine.csv").exists()
     links = pl.read_parquet(run_dir / "links" / "adressen.parquet")
     assert links.columns == ["record", "verblijfsobject_id", "methode", "zekerheid"]
@@ -119,7 +119,7 @@ def test_no_bsn_and_no_person_name_in_outputs_or_mlflow(
     texts = _texts_under(run_dir.parent) + _texts_under(tmp / "mlartifacts")
     texts.append((tmp / "mlflow.db").read_bytes().decode("utf-8", errors="replace"))
     for text in texts:
-        bsn_like = [m for m in re.findall(r"(?<!\d)\d{9}(?!\d)", text) if is_valid_bsn(m)]
+        bsn_like = [m for m in re.findall(r"(?<![\d.])\d{9}(?![\d.])", text) if is_valid_bsn(m)]
         assert not bsn_like, bsn_like[:3]
         found = [n for n in names if n in text]
         assert not found, found[:3]

@@ -126,9 +126,7 @@ def bsn_expr(col: pl.Expr) -> pl.Expr:
 def bag_id_expr(col: pl.Expr, object_type: str) -> pl.Expr:
     """True where the string column holds a 16-digit BAG id of ``object_type``."""
     code = BAG_TYPES[object_type]
-    return col.str.contains(r"^[0-9]{16}$").fill_null(False) & (col.str.slice(4, 2) == code).fill_null(
-        False
-    )
+    return col.str.contains(r"^[0-9]{16}$").fill_null(False) & (col.str.slice(4, 2) == code).fill_null(False)
 
 
 def ean_expr(col: pl.Expr) -> pl.Expr:

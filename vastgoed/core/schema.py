@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 __all__ = [
+    "AUDIT_ONLY_FILES",
     "BAG_GEBRUIKSDOELEN",
     "BAG_STATUSSEN",
     "CONTRACT",
-    "AUDIT_ONLY_FILES",
     "FENOMENEN",
     "PROTECTED_COLUMNS",
     "Column",
@@ -140,6 +140,7 @@ def _address(straat: str = "straat", *, nullable: bool = False) -> tuple[Column,
 def _opt(name: str, kind: Kind = Kind.STR) -> Column:
     return Column(name, kind, required=False, nullable=True)
 
+
 CONTRACT: tuple[FileSpec, ...] = (
     FileSpec(
         "bag_verblijfsobjecten",
@@ -220,7 +221,9 @@ CONTRACT: tuple[FileSpec, ...] = (
             *_address("straat"),
             Column("eigenaar_type", Kind.ENUM, values=("natuurlijk_persoon", "rechtspersoon")),
             Column("eigenaar_naam", identifier=True),
-            Column("eigenaar_geboortedatum", Kind.PARTIAL_DATE, required=False, nullable=True, identifier=True),
+            Column(
+                "eigenaar_geboortedatum", Kind.PARTIAL_DATE, required=False, nullable=True, identifier=True
+            ),
             Column("eigenaar_kvk_nummer", Kind.KVK, required=False, nullable=True),
             Column("datum_verkrijging", Kind.DATE),
             Column("datum_einde", Kind.DATE, required=False, nullable=True),

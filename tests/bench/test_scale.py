@@ -1,0 +1,46 @@
+"""Scale benchmarks (``make bench``): Maastricht-sized generation and batch, median of several runs.
+
+Figures are printed, never asserted: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import pytest
+
+from vastgoed.core.config import Config, TrackingConfig
+from vastgoed.pipeline import run_batch
+
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+
+
+@pytest.mark.slow
+def test_scale_one_generation_and_batch(tmp_path: Path) -> None:
+    from vastgoed.synthetic import generate
+
+    gen_times, batch_times, stage_times = [], [], []
+    for i in range(REPEATS):
+        data, truth = tmp_path / f"data{i}", tmp_path / f"truth{i}"
+        start = time.perf_counter()
+        generate(data, truth, seed=0, scale=1.0)
+        gen_times.append(time.perf_counter() - start)
+        cfg = Config(
+            tracking=TrackingConfig(
+                tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", artifact_location=str(tmp_path / "mlartifacts")
+            )
+        )
+        result = run_batch(data, tmp_path / "out", cfg)
+        info = json.loads((result.run_dir / "run.json").read_text())
+        batch_times.append(sum(info["timings_s"].values()))
+        stage_times.append(info["timings_s"])
+    print(f"\nscale 1.0, {REPEATS} runs")
+    print(f"  generate: median {statistics.median(gen_times):.1f} s  (runs: {[round(t, 1) for t in gen_times]})")
+    print(f"  batch:    median {statistics.median(batch_times):.1f} s  (runs: {[round(t, 1) for t in batch_times]})")
+    for stage in stage_times[0]:
+        print(f"    {stage:<10} median {statistics.median(s[stage] for s in stage_times):6.1f} s")
+    print(f"  objects scored: {result.n_scored}")

@@ -1,0 +1,14 @@
+"""The synthetic municipality: a Maastricht-sized world written in the data contract, with ground truth.
+
+``generate(out, truth, seed=..., scale=...)`` writes every registry extract of the data contract
+into ``out`` (with realistic linkage noise) and the truth (planted phenomena, benign look-alikes,
+true person and company identities, summary statistics) into ``truth``, which is never inside
+``out``. ``summarise(out, truth)`` recomputes the key statistics from the written files.
+"""
+
+from __future__ import annotations
+
+from vastgoed.synthetic.generator import GenerationError, generate
+from vastgoed.synthetic.summary import GenerationSummary, summarise
+
+__all__ = ["GenerationError", "GenerationSummary", "generate", "summarise"]

@@ -1,0 +1,133 @@
+"""The generator's entry point: build the synthetic municipality and write it atomically."""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from vastgoed.core.errors import VastgoedError
+from vastgoed.synthetic.companies import build_companies
+from vastgoed.synthetic.geography import build_geography
+from vastgoed.synthetic.labels import build_investigations
+from vastgoed.synthetic.ownership import build_ownership
+from vastgoed.synthetic.permits import build_permits
+from vastgoed.synthetic.phenomena import plan_states
+from vastgoed.synthetic.population import build_population
+from vastgoed.synthetic.reports import build_reports
+from vastgoed.synthetic.summary import GenerationSummary, summary_from_world
+from vastgoed.synthetic.utility import build_utility
+from vastgoed.synthetic.world import CompanyTable, PersonTable, State, child_rng
+from vastgoed.synthetic.writer import World, write_world
+
+__all__ = ["GenerationError", "build_world", "generate"]
+
+
+class GenerationError(VastgoedError):
+    """The synthetic municipality cannot be generated as asked (bad folders or parameters)."""
+
+
+def build_world(seed: int, scale: float) -> World:
+    """Build the whole synthetic world in memory.
+
+    Args:
+        seed: Random seed; the same seed gives the same world.
+        scale: Size relative to Maastricht (1.0: about 70k verblijfsobjecten).
+
+    Returns:
+        The world, ready to be written.
+    """
+    geo = build_geography(child_rng(seed, 1), scale)
+    plan = plan_states(child_rng(seed, 2), geo, scale)
+    pt = PersonTable()
+    ct = CompanyTable()
+    pop = build_population(child_rng(seed, 3), geo, plan, pt)
+    comp = build_companies(child_rng(seed, 4), geo, plan, pop, pt, ct, scale)
+    own = build_ownership(child_rng(seed, 5), geo, plan, pop, comp, pt, ct, scale)
+    pt.finalise()
+    util = build_utility(child_rng(seed, 6), geo, plan, pop)
+    # look-alikes that depend on use: solar panels and students
+    free = (plan.lookalike == "") & (plan.fenomeen == "")
+    plan.lookalike[free & util.solar] = "zonnepanelen"
+    plan.lookalike[free & ((plan.state == State.STUDIO) | (plan.state == State.STUDENT_HOUSE))] = "studenten"
+    permits = build_permits(child_rng(seed, 7), geo, plan, own, comp)
+    reports = build_reports(child_rng(seed, 8), geo, plan)
+    inv = build_investigations(child_rng(seed, 9), geo, plan, pop, pt, util, reports, own, ct, permits, scale)
+    return World(
+        geo=geo,
+        plan=plan,
+        pt=pt,
+        ct=ct,
+        pop=pop,
+        own=own,
+        util=util,
+        permits=permits,
+        reports=reports,
+        inv=inv,
+    )
+
+
+def _check_folders(out: Path, truth: Path) -> tuple[Path, Path]:
+    o = out.resolve()
+    t = truth.resolve()
+    if t == o or o in t.parents:
+        raise GenerationError(f"the truth folder {truth} must not be inside the data folder {out}")
+    if t in o.parents:
+        raise GenerationError(f"the data folder {out} must not be inside the truth folder {truth}")
+    for folder, marker in ((o, "manifest.toml"), (t, "adressen.csv")):
+        if folder.exists() and (
+            not folder.is_dir() or (any(folder.iterdir()) and not (folder / marker).exists())
+        ):
+            raise GenerationError(
+                f"{folder} exists and is not an earlier generator output; refusing to overwrite"
+            )
+    return o, t
+
+
+def _swap(tmp: Path, final: Path) -> None:
+    """Replace ``final`` by ``tmp`` with renames, so a failure never leaves a half-written folder."""
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def generate(out: Path, truth: Path, *, seed: int = 0, scale: float = 1.0) -> GenerationSummary:
+    """Generate a synthetic municipality: the contract's files in ``out`` and the truth in ``truth``.
+
+    Args:
+        out: Data folder to create or replace (an earlier generator output may be overwritten).
+        truth: Truth folder, never inside ``out``.
+        seed: Random seed; the same seed and scale give byte-identical files.
+        scale: Size relative to Maastricht; 1.0 gives about 70k verblijfsobjecten and 125k residents.
+
+    Returns:
+        The summary statistics, also written to ``truth/summary.json``.
+
+    Raises:
+        GenerationError: When the folders overlap or would overwrite something else, or scale is invalid.
+    """
+    if not 0.005 <= scale <= 20:
+        raise GenerationError(f"scale must be between 0.005 and 20, got {scale}")
+    o, t = _check_folders(Path(out), Path(truth))
+    world = build_world(seed, scale)
+    o.parent.mkdir(parents=True, exist_ok=True)
+    t.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    tmp_o = o.with_name(f".{o.name}.tmp-{tag}")
+    tmp_t = t.with_name(f".{t.name}.tmp-{tag}")
+    try:
+        tmp_o.mkdir()
+        tmp_t.mkdir()
+        rows = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
+        summary = summary_from_world(world, seed, scale, rows)
+        (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
+        _swap(tmp_o, o)
+        _swap(tmp_t, t)
+    finally:
+        for tmp in (tmp_o, tmp_t):
+            if tmp.exists():
+                shutil.rmtree(tmp)
+    return summary

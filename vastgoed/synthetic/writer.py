@@ -1,0 +1,536 @@
+"""Write the synthetic world as the data contract's files (with linkage noise) and the ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from vastgoed.core.schema import Kind, file_spec
+from vastgoed.synthetic.geography import Geo
+from vastgoed.synthetic.ids import bsns, sequential_numbers
+from vastgoed.synthetic.kleinverbruik import write_kleinverbruik
+from vastgoed.synthetic.labels import Investigations, audit_groups
+from vastgoed.synthetic.names import SURNAMES
+from vastgoed.synthetic.noise import (
+    birth_date_strings,
+    huisletter_variants,
+    name_typos,
+    postcode_variants,
+    street_variants,
+)
+from vastgoed.synthetic.ownership import Ownership
+from vastgoed.synthetic.permits import Permits
+from vastgoed.synthetic.phenomena import Plan
+from vastgoed.synthetic.population import OPEN, Population
+from vastgoed.synthetic.reports import Reports
+from vastgoed.synthetic.utility import Utility
+from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, days_to_iso
+
+__all__ = ["World", "write_world"]
+
+_GRONDSLAG = {
+    "bag_verblijfsobjecten": "Wet basisregistraties adressen en gebouwen, art. 2 (synthetisch)",
+    "brp_inschrijvingen": "Wet BRP, art. 3.3 (synthetisch)",
+    "kvk_vestigingen": "Handelsregisterwet 2007, art. 22 (synthetisch)",
+    "kvk_functionarissen": "Handelsregisterwet 2007, art. 22 (synthetisch)",
+    "kadaster_eigendom": "Kadasterwet, art. 107 (synthetisch)",
+    "vergunningen": "Omgevingswet en Alcoholwet, eigen registratie gemeente (synthetisch)",
+    "energie_verbruik": "Convenant netbeheerder en drinkwaterbedrijf (synthetisch)",
+    "meldingen": "Eigen registratie gemeente, MeldDesk (synthetisch)",
+    "onderzoeksuitkomsten": "Eigen registratie LAA-werkgroep (synthetisch)",
+    "audit_kenmerken": "Alleen voor de fairness-audit, AVG art. 9 lid 2 sub g (synthetisch)",
+}
+_EXTRACT = {
+    "bag_verblijfsobjecten": "2025-01-02",
+    "brp_inschrijvingen": "2025-01-02",
+    "kvk_vestigingen": "2025-01-03",
+    "kvk_functionarissen": "2025-01-03",
+    "kadaster_eigendom": "2025-01-02",
+    "vergunningen": "2025-01-06",
+    "energie_verbruik": "2025-01-15",
+    "meldingen": "2025-01-06",
+    "onderzoeksuitkomsten": "2025-01-06",
+    "audit_kenmerken": "2025-01-02",
+}
+
+
+@dataclass
+class World:
+    """Everything the generator made, ready to be written."""
+
+    geo: Geo
+    plan: Plan
+    pt: PersonTable
+    ct: CompanyTable
+    pop: Population
+    own: Ownership
+    util: Utility
+    permits: Permits
+    reports: Reports
+    inv: Investigations
+
+
+def _series(name: str, values: Arr | list[object], kind: Kind) -> pl.Series:
+    if kind == Kind.INT:
+        v = np.asarray(values, dtype=object)
+        return pl.Series(name, [None if x is None or x == "" else int(x) for x in v.tolist()], dtype=pl.Int64)
+    if kind == Kind.FLOAT:
+        return pl.Series(name, np.asarray(values, dtype=np.float64), dtype=pl.Float64)
+    if kind == Kind.BOOL:
+        v = np.asarray(values, dtype=object)
+        return pl.Series(name, [None if x is None else bool(x) for x in v.tolist()], dtype=pl.Boolean)
+    v = np.asarray(values, dtype=object)
+    return pl.Series(name, [None if x is None or x == "" else str(x) for x in v.tolist()], dtype=pl.Utf8)
+
+
+def _write(folder: Path, stem: str, cols: dict[str, Arr]) -> int:
+    spec = file_spec(stem)
+    if list(cols) != spec.names:
+        raise ValueError(f"{stem}: columns {list(cols)} differ from the contract {spec.names}")
+    df = pl.DataFrame([_series(c.name, cols[c.name], c.kind) for c in spec.columns])
+    df.write_csv(folder / f"{stem}.csv")
+    return df.height
+
+
+def _write_plain(path: Path, cols: dict[str, Arr]) -> None:
+    pl.DataFrame([_series(k, v, Kind.STR) for k, v in cols.items()]).write_csv(path)
+
+
+def _opt_days(days: Arr) -> Arr:
+    d = np.asarray(days, dtype=np.int64)
+    iso = days_to_iso(np.where((d >= OPEN) | (d < -(10**6)), -(10**7), d))
+    return iso
+
+
+class _Writer:
+    """Formats one world into contract files, drawing noise from one random stream."""
+
+    def __init__(self, world: World, rng: np.random.Generator) -> None:
+        self.w = world
+        self.rng = rng
+        g = world.geo
+        self.street = g.street_name[g.street]
+        self.vv = np.array([s[0] for s in SURNAMES], dtype=object)
+        self.gn = np.array([s[1] for s in SURNAMES], dtype=object)
+
+    def address(self, vbo: Arr, street_rate: float, letter_rate: float, pc_rate: float) -> dict[str, Arr]:
+        g = self.w.geo
+        letter, toev = huisletter_variants(self.rng, g.huisletter[vbo], g.toevoeging[vbo], letter_rate)
+        return {
+            "straat": street_variants(self.rng, self.street[vbo], street_rate),
+            "huisnummer": g.huisnummer[vbo].astype(object),
+            "huisletter": letter,
+            "huisnummertoevoeging": toev,
+            "postcode": postcode_variants(self.rng, g.postcode[vbo], pc_rate),
+        }
+
+    def initials(self, persons: Arr) -> Arr:
+        vn = self.w.pt.data["voornamen"][persons]
+        return np.array([".".join(p[0] for p in str(v).split()) + "." for v in vn.tolist()], dtype=object)
+
+    def display_name(self, persons: Arr, typo_rate: float) -> Arr:
+        """A name as a clerk writes it: ``Berg, J. van der``, ``J. van der Berg`` or ``Jan van der Berg``."""
+        sur = self.w.pt.data["surname"][persons]
+        gn = name_typos(self.rng, self.gn[sur], typo_rate)
+        vv = self.vv[sur]
+        ini = self.initials(persons)
+        first = np.array(
+            [str(v).split()[0] for v in self.w.pt.data["voornamen"][persons].tolist()], dtype=object
+        )
+        vv_sp = np.where(vv != "", " " + vv, "")
+        vv_pre = np.where(vv != "", vv + " ", "")
+        fmt = self.rng.choice(3, size=len(persons), p=[0.5, 0.25, 0.25])
+        return np.where(
+            fmt == 0,
+            gn + ", " + ini + vv_sp,
+            np.where(fmt == 1, ini + " " + vv_pre + gn, first + " " + vv_pre + gn),
+        )
+
+    # --- files -----------------------------------------------------------------------------------
+    def bag(self, folder: Path) -> int:
+        g = self.w.geo
+        return _write(
+            folder,
+            "bag_verblijfsobjecten",
+            {
+                "verblijfsobject_id": g.vbo_id,
+                "nummeraanduiding_id": g.num_id,
+                "openbare_ruimte": self.street,
+                "huisnummer": g.huisnummer,
+                "huisletter": g.huisletter,
+                "huisnummertoevoeging": g.toevoeging,
+                "postcode": g.postcode,
+                "woonplaats": np.full(g.n, "Maastricht", dtype=object),
+                "gebruiksdoel": g.doel,
+                "oppervlakte": g.area,
+                "status": g.status,
+                "pand_id": g.pand_id,
+                "bouwjaar": g.bouwjaar,
+                "buurtcode": g.buurt_code[g.buurt],
+                "x": g.x,
+                "y": g.y,
+            },
+        )
+
+    def brp(self, folder: Path) -> tuple[int, Arr, Arr]:
+        pop, pt, rng = self.w.pop, self.w.pt, self.rng
+        persons = np.unique(pop.brp_person)
+        bsn_of = np.full(pt.n, "", dtype=object)
+        bsn_of[persons] = bsns(rng, len(persons))
+        order = np.lexsort((pop.brp_start, bsn_of[pop.brp_person]))
+        p = pop.brp_person[order]
+        v = pop.brp_vbo[order]
+        n = len(p)
+        bsn = bsn_of[p].copy()
+        short = np.flatnonzero(np.char.startswith(bsn.astype(str), "0") & (rng.random(n) < 0.4))
+        bsn[short] = np.array([str(b)[1:] for b in bsn[short].tolist()], dtype=object)
+        sur = pt.data["surname"][p]
+        partial_person = rng.random(pt.n) < np.where(pt.data["herkomst"] == 0, 0.003, 0.04)
+        addr = self.address(v, 0.05, 0.2, 0.06)
+        num = self.w.geo.num_id[v].copy()
+        num[rng.random(n) < 0.1] = ""
+        woonplaats = np.where(rng.random(n) < 0.03, "MAASTRICHT", "Maastricht").astype(object)
+        rows = _write(
+            folder,
+            "brp_inschrijvingen",
+            {
+                "bsn": bsn,
+                "geslachtsnaam": name_typos(rng, self.gn[sur], 0.02),
+                "voorvoegsel": self.vv[sur],
+                "voornamen": name_typos(rng, pt.data["voornamen"][p], 0.015),
+                "geboortedatum": birth_date_strings(rng, pt.data["birth"][p], partial_person[p], 0.008, 0.01),
+                "functie_adres": pop.brp_functie[order],
+                "nummeraanduiding_id": num,
+                "openbare_ruimte": addr["straat"],
+                "huisnummer": addr["huisnummer"],
+                "huisletter": addr["huisletter"],
+                "huisnummertoevoeging": addr["huisnummertoevoeging"],
+                "postcode": addr["postcode"],
+                "woonplaats": woonplaats,
+                "datum_aanvang_adreshouding": days_to_iso(pop.brp_start[order]),
+                "datum_einde_adreshouding": _opt_days(pop.brp_end[order]),
+            },
+        )
+        self.bsn_of = bsn_of
+        return rows, p, persons
+
+    def kvk(self, folder: Path) -> tuple[int, int, Arr, Arr]:
+        ct, rng = self.w.ct, self.rng
+        ent = ct.arrays("ent")
+        est = ct.arrays("est")
+        off = ct.arrays("off")
+        order = np.argsort(ent["founded"], kind="stable")
+        kvk = np.empty(ct.n, dtype=object)
+        kvk[order] = np.array(
+            [f"{x:08d}" for x in sequential_numbers(rng, ct.n, 10_000_000, 4000).tolist()], dtype=object
+        )
+        self.kvk_of = kvk
+        keep = np.flatnonzero(est["vbo"] >= 0)
+        keep = keep[np.lexsort((est["ent"][keep], est["start"][keep]))]
+        nv = len(keep)
+        vest = np.array(
+            [f"{x:012d}" for x in sequential_numbers(rng, nv, 10_000_000, 900).tolist()], dtype=object
+        )
+        e = est["ent"][keep]
+        v = est["vbo"][keep]
+        addr = self.address(v, 0.06, 0.25, 0.06)
+        shielded = est["shielded"][keep]
+        for k in addr:
+            addr[k] = np.where(shielded, "", addr[k])
+        plaats = np.where(shielded, "", "Maastricht").astype(object)
+        rows_v = _write(
+            folder,
+            "kvk_vestigingen",
+            {
+                "vestigingsnummer": vest,
+                "kvk_nummer": kvk[e],
+                "handelsnaam": ent["name"][e],
+                "rechtsvorm": ent["rechtsvorm"][e],
+                "sbi_code": ent["sbi"][e],
+                "straat": addr["straat"],
+                "huisnummer": addr["huisnummer"],
+                "huisletter": addr["huisletter"],
+                "huisnummertoevoeging": addr["huisnummertoevoeging"],
+                "postcode": addr["postcode"],
+                "plaats": plaats,
+                "datum_inschrijving": days_to_iso(est["start"][keep]),
+                "datum_uitschrijving": _opt_days(est["end"][keep]),
+            },
+        )
+        # officers
+        oo = np.lexsort((off["start"], kvk[off["ent"]]))
+        p = off["person"][oo]
+        pt = self.w.pt
+        sur = pt.data["surname"][p]
+        gn = name_typos(rng, self.gn[sur], 0.025)
+        vv = self.vv[sur].copy()
+        merged = (vv != "") & (rng.random(len(p)) < 0.35)
+        gn = np.where(merged, vv + " " + gn, gn)
+        vv[merged] = ""
+        vn = pt.data["voornamen"][p]
+        first_only = rng.random(len(p)) < 0.1
+        vn = np.where(first_only, np.array([str(x).split()[0] for x in vn.tolist()], dtype=object), vn)
+        bd = birth_date_strings(rng, pt.data["birth"][p], np.zeros(len(p), dtype=bool), 0.01)
+        bd[rng.random(len(p)) < 0.12] = ""
+        rows_f = _write(
+            folder,
+            "kvk_functionarissen",
+            {
+                "kvk_nummer": kvk[off["ent"][oo]],
+                "geslachtsnaam": gn,
+                "voorvoegsel": vv,
+                "voornamen": name_typos(rng, vn, 0.015),
+                "geboortedatum": bd,
+                "functie": off["functie"][oo],
+                "datum_aanvang": days_to_iso(off["start"][oo]),
+                "datum_einde": _opt_days(off["end"][oo]),
+            },
+        )
+        return rows_v, rows_f, e, p
+
+    def kadaster(self, folder: Path) -> tuple[int, Arr, Arr]:
+        own, g, rng = self.w.own, self.w.geo, self.rng
+        order = np.lexsort((own.start, own.vbo))
+        v = own.vbo[order]
+        person = own.person[order]
+        ent = own.ent[order]
+        n = len(v)
+        wijk = np.array([int(str(c)[6:8]) for c in g.buurt_code], dtype=np.int64)[g.buurt]
+        sectie = np.array(list("ABCDEFGHKLMN"), dtype=object)[g.pand % 12]
+        apt = np.bincount(g.pand)[g.pand] > 1
+        idx_in = np.arange(g.n) - np.searchsorted(g.pand, g.pand)
+        obj = np.array(
+            [
+                f"MTT{w:02d} {s} {p % 100000:05d} {'A' if a else 'G'}{(i + 1) if a else 0:04d}"
+                for w, s, p, a, i in zip(
+                    wijk.tolist(),
+                    sectie.tolist(),
+                    g.pand.tolist(),
+                    apt.tolist(),
+                    idx_in.tolist(),
+                    strict=True,
+                )
+            ],
+            dtype=object,
+        )
+        linked = rng.random(g.n) < 0.96
+        is_p = person >= 0
+        names = np.empty(n, dtype=object)
+        names[is_p] = self.display_name(person[is_p], 0.02)
+        names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[ent[~is_p]]
+        bd = np.full(n, "", dtype=object)
+        bd[is_p] = birth_date_strings(
+            rng, self.w.pt.data["birth"][person[is_p]], np.zeros(int(is_p.sum()), dtype=bool), 0.01
+        )
+        bd[is_p & (rng.random(n) < 0.1)] = ""
+        kvk_col = np.where(is_p, "", self.kvk_of[np.maximum(ent, 0)])
+        kvk_col[~is_p & (rng.random(n) < 0.03)] = ""
+        addr = self.address(v, 0.04, 0.2, 0.05)
+        koop = own.koopsom[order].astype(object)
+        koop[own.koopsom[order] < 0] = ""
+        rows = _write(
+            folder,
+            "kadaster_eigendom",
+            {
+                "kadastraal_object_id": obj[v],
+                "verblijfsobject_id": np.where(linked[v], g.vbo_id[v], ""),
+                "straat": addr["straat"],
+                "huisnummer": addr["huisnummer"],
+                "huisletter": addr["huisletter"],
+                "huisnummertoevoeging": addr["huisnummertoevoeging"],
+                "postcode": addr["postcode"],
+                "eigenaar_type": np.where(is_p, "natuurlijk_persoon", "rechtspersoon").astype(object),
+                "eigenaar_naam": names,
+                "eigenaar_geboortedatum": bd,
+                "eigenaar_kvk_nummer": kvk_col,
+                "datum_verkrijging": days_to_iso(own.start[order]),
+                "datum_einde": _opt_days(own.end[order]),
+                "koopsom": koop,
+                "hypotheek": own.hypotheek[order],
+            },
+        )
+        return rows, person, ent
+
+    def vergunningen(self, folder: Path) -> tuple[int, Arr, Arr]:
+        pm, rng = self.w.permits, self.rng
+        n = len(pm.vbo)
+        is_p = pm.person >= 0
+        names = np.empty(n, dtype=object)
+        names[is_p] = self.display_name(pm.person[is_p], 0.02)
+        names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[pm.ent[~is_p]]
+        kvk_col = np.where(is_p | (rng.random(n) < 0.15), "", self.kvk_of[np.maximum(pm.ent, 0)])
+        addr = self.address(pm.vbo, 0.08, 0.3, 0.1)
+        years = (pm.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970) % 100
+        ids = np.array([f"Z/{y:02d}/{i + 100000:06d}" for i, y in enumerate(years.tolist())], dtype=object)
+        rows = _write(
+            folder,
+            "vergunningen",
+            {
+                "vergunning_id": ids,
+                "soort": pm.soort,
+                "straat": addr["straat"],
+                "huisnummer": addr["huisnummer"],
+                "huisletter": addr["huisletter"],
+                "huisnummertoevoeging": addr["huisnummertoevoeging"],
+                "postcode": addr["postcode"],
+                "aanvrager_naam": names,
+                "aanvrager_kvk_nummer": kvk_col,
+                "datum_aanvraag": days_to_iso(pm.datum),
+                "besluit": pm.besluit,
+                "bibob_toets": pm.bibob,
+            },
+        )
+        return rows, pm.person, pm.ent
+
+    def energie(self, folder: Path) -> int:
+        u = self.w.util
+        order = np.lexsort((u.jaar, u.ean))
+        ean = u.ean[order]
+        first = np.r_[True, ean[1:] != ean[:-1]]
+        conn = np.cumsum(first) - 1
+        cv = u.vbo[order][first]
+        addr = self.address(cv, 0.05, 0.2, 0.05)
+        sm = u.slimme_meter[order]
+        smart = np.asarray(np.where(sm < 0, None, sm == 1), dtype=object)
+        return _write(
+            folder,
+            "energie_verbruik",
+            {
+                "ean": ean,
+                "product": u.product[order],
+                "straat": addr["straat"][conn],
+                "huisnummer": addr["huisnummer"][conn],
+                "huisletter": addr["huisletter"][conn],
+                "huisnummertoevoeging": addr["huisnummertoevoeging"][conn],
+                "postcode": addr["postcode"][conn],
+                "jaar": u.jaar[order],
+                "verbruik": u.verbruik[order],
+                "slimme_meter": smart,
+            },
+        )
+
+    def meldingen(self, folder: Path) -> int:
+        r, rng = self.w.reports, self.rng
+        n = len(r.vbo)
+        addr = self.address(r.vbo, 0.1, 0.3, 0.1)
+        no_nr = rng.random(n) < 0.08
+        for k in ("huisnummer", "huisletter", "huisnummertoevoeging"):
+            addr[k] = np.where(no_nr, "", addr[k])
+        addr["postcode"] = np.where(rng.random(n) < 0.1, "", addr["postcode"])
+        addr["straat"] = np.where(
+            (rng.random(n) < 0.03) & (addr["postcode"] != "") & ~no_nr, "", addr["straat"]
+        )
+        years = r.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        ids = np.array([f"M{y}-{i + 1:06d}" for i, y in enumerate(years.tolist())], dtype=object)
+        return _write(
+            folder,
+            "meldingen",
+            {
+                "melding_id": ids,
+                "datum": days_to_iso(r.datum),
+                "categorie": r.categorie,
+                **addr,
+            },
+        )
+
+    def onderzoek(self, folder: Path) -> int:
+        inv, g = self.w.inv, self.w.geo
+        return _write(
+            folder,
+            "onderzoeksuitkomsten",
+            {
+                "verblijfsobject_id": g.vbo_id[inv.vbo],
+                "datum_onderzoek": days_to_iso(inv.datum),
+                "fenomeen": inv.fenomeen,
+                "uitkomst": np.where(inv.bevestigd, "bevestigd", "niet_bevestigd").astype(object),
+            },
+        )
+
+    def audit(self, folder: Path, persons: Arr) -> int:
+        bsn = self.bsn_of[persons]
+        order = np.argsort(bsn.astype(str), kind="stable")
+        persons = persons[order]
+        leeftijd, geslacht, herkomst = audit_groups(self.w.pt, persons)
+        return _write(
+            folder,
+            "audit_kenmerken",
+            {
+                "bsn": self.bsn_of[persons],
+                "leeftijdsgroep": leeftijd,
+                "geslacht": geslacht,
+                "herkomst_groep": herkomst,
+            },
+        )
+
+
+def _manifest(folder: Path) -> None:
+    lines = [
+        "# Synthetic municipality generated by vastgoed.synthetic: no real person or property.",
+        'gemeentecode = "0935"',
+        'peildatum = "2025-01-01"',
+        "synthetisch = true",
+        "",
+        "[bronnen]",
+    ]
+    for stem, grond in _GRONDSLAG.items():
+        lines.append(f'{stem} = {{ extractdatum = "{_EXTRACT[stem]}", grondslag = "{grond}" }}')
+    (folder / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _pid(persons: Arr) -> Arr:
+    return np.array([f"P{x:07d}" for x in np.asarray(persons).tolist()], dtype=object)
+
+
+def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) -> dict[str, int]:
+    """Write every contract file into ``out`` and the ground truth into ``truth``.
+
+    Args:
+        world: The generated world.
+        out: Data folder (must exist and be empty).
+        truth: Truth folder (must exist and be empty).
+        rng: Random stream for the noise.
+
+    Returns:
+        Data rows per file stem.
+    """
+    w = _Writer(world, rng)
+    counts: dict[str, int] = {}
+    counts["bag_verblijfsobjecten"] = w.bag(out)
+    counts["brp_inschrijvingen"], brp_p, brp_persons = w.brp(out)
+    counts["kvk_vestigingen"], counts["kvk_functionarissen"], vest_ent, off_p = w.kvk(out)
+    counts["kadaster_eigendom"], kad_p, kad_e = w.kadaster(out)
+    counts["vergunningen"], verg_p, verg_e = w.vergunningen(out)
+    counts["energie_verbruik"] = w.energie(out)
+    counts["meldingen"] = w.meldingen(out)
+    counts["onderzoeksuitkomsten"] = w.onderzoek(out)
+    counts["audit_kenmerken"] = w.audit(out, brp_persons)
+    _manifest(out)
+    write_kleinverbruik(out / "kleinverbruik", world.geo, world.util)
+
+    g, plan = world.geo, world.plan
+    _write_plain(
+        truth / "adressen.csv",
+        {"verblijfsobject_id": g.vbo_id, "fenomeen": plan.fenomeen, "lookalike": plan.lookalike},
+    )
+    rec: list[Arr] = []
+    pid: list[Arr] = []
+    for stem, persons in (
+        ("brp_inschrijvingen", brp_p),
+        ("kvk_functionarissen", off_p),
+        ("kadaster_eigendom", kad_p),
+        ("vergunningen", verg_p),
+    ):
+        rows = np.flatnonzero(persons >= 0)
+        rec.append(np.array([f"{stem}:{r}" for r in rows.tolist()], dtype=object))
+        pid.append(_pid(persons[rows]))
+    _write_plain(truth / "personen.csv", {"record": np.concatenate(rec), "persoon_id": np.concatenate(pid)})
+    rec, kv = [], []
+    for stem, ents in (("kvk_vestigingen", vest_ent), ("kadaster_eigendom", kad_e), ("vergunningen", verg_e)):
+        rows = np.flatnonzero(ents >= 0)
+        rec.append(np.array([f"{stem}:{r}" for r in rows.tolist()], dtype=object))
+        kv.append(w.kvk_of[ents[rows]])
+    _write_plain(truth / "bedrijven.csv", {"record": np.concatenate(rec), "kvk_nummer": np.concatenate(kv)})
+    return counts
