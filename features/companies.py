@@ -59,7 +59,7 @@ class CompanyFeatures(FeatureBuilder):
         p = inputs.peildatum
         ins, uit = pl.col("datum_inschrijving"), pl.col("datum_uitschrijving")
         active = uit.is_null() | (uit > p)
-        v = inputs.vestigingen.filter(ins <= p)
+        v = inputs.vestigingen.filter((ins <= p) & pl.col("verblijfsobject_id").is_not_null())
         agg = v.group_by("verblijfsobject_id").agg(
             active.sum().cast(pl.Int64).alias("n_vestigingen"),
             (ins > self.days_before(p, 730)).sum().cast(pl.Int64).alias("n_vestigingen_nieuw_2j"),
@@ -69,4 +69,9 @@ class CompanyFeatures(FeatureBuilder):
             .alias("n_vestigingen_kortlevend"),
             pl.col("kvk_nummer").filter(active).n_unique().cast(pl.Int64).alias("n_kvk_nummers"),
         )
-        return agg.with_columns(pl.exclude("verblijfsobject_id").fill_null(0))
+        counts = [s.name for s in self.specs]
+        return (
+            inputs.objects.select("verblijfsobject_id")
+            .join(agg, on="verblijfsobject_id", how="left")
+            .with_columns(pl.col(counts).fill_null(0))
+        )

@@ -64,4 +64,9 @@ class ReportFeatures(FeatureBuilder):
             .cast(pl.Int64)
             .alias("meldingen_woonoverlast_3j"),
         )
-        return agg.with_columns(pl.exclude("verblijfsobject_id").fill_null(0))
+        counts = [s.name for s in self.specs]
+        return (
+            inputs.objects.select("verblijfsobject_id")
+            .join(agg, on="verblijfsobject_id", how="left")
+            .with_columns(pl.col(counts).fill_null(0))
+        )

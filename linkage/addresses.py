@@ -11,8 +11,8 @@ spacing), then match exactly, in order of strength:
    (the suffix was lost or garbled), a weaker match.
 
 What matches nothing is reported with a reason: ``afgeschermd`` (no address, e.g. a shielded KvK
-home address), ``ambiguous`` (several objects fit), ``no such number`` (the street or postcode
-exists, the number does not), ``unknown address``.
+home address), ``incomplete address`` (no house number), ``ambiguous`` (several objects fit),
+``no such number`` (the street or postcode exists, the number does not), ``unknown address``.
 """
 
 from __future__ import annotations
@@ -73,11 +73,15 @@ def street_key_expr(col: pl.Expr) -> pl.Expr:
 
 
 def suffix_key_expr(letter: pl.Expr, toevoeging: pl.Expr) -> pl.Expr:
-    """Huisletter and toevoeging as one key: ``A``/``a``/``-A``/`` a`` -> ``a``; ``2``/``-2`` -> ``2``."""
+    """Huisletter and toevoeging as one key.
+
+    ``A``/``a``/``-A``/`` a`` give ``a``; ``2``/``-2``/``002`` give ``2`` (leading zeros are dropped).
+    """
     return (
         pl.concat_str([letter.fill_null(""), toevoeging.fill_null("")])
         .str.to_lowercase()
         .str.replace_all(r"[^a-z0-9]", "")
+        .str.replace_all(r"(^|[a-z])0+([0-9])", "${1}${2}")
     )
 
 
@@ -209,6 +213,8 @@ def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> Addr
                 "rij",
                 pl.when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
                 .then(pl.lit("afgeschermd"))
+                .when(pl.col("_nr").is_null())
+                .then(pl.lit("incomplete address"))
                 .when(pl.col("_n") > 1)
                 .then(pl.lit("ambiguous"))
                 .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +35,6 @@ def _setup_logging(verbose: bool) -> None:
         handlers=[RichHandler(console=_console, show_path=False)],
     )
     logging.captureWarnings(True)
-    warnings.simplefilter("default", UserWarning)
 
 
 def _fail(exc: VastgoedError) -> typer.Exit:
@@ -136,7 +134,9 @@ def evaluate(
         raise _fail(exc) from exc
     wide = (
         ev.table.with_columns(
-            pl.concat_str([pl.col("precision").round(2), pl.lit(" / "), pl.col("recall").round(2)]).alias("p / r")
+            pl.concat_str([pl.col("precision").round(2), pl.lit(" / "), pl.col("recall").round(2)]).alias(
+                "p / r"
+            )
         )
         .pivot(on="k", index=["fenomeen", "ranking"], values="p / r")
         .sort("fenomeen", "ranking", descending=[False, True])
@@ -147,7 +147,7 @@ def evaluate(
     table.add_column("positives", justify="right")
     for row in wide.iter_rows(named=True):
         table.add_row(*(str(row[c]) for c in wide.columns), str(ev.n_positives[row["fenomeen"]]))
-    Console().print(table)
+    Console(width=160).print(table)
 
 
 def main() -> None:

@@ -31,7 +31,8 @@ def test_scale_one_generation_and_batch(tmp_path: Path) -> None:
         gen_times.append(time.perf_counter() - start)
         cfg = Config(
             tracking=TrackingConfig(
-                tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}", artifact_location=str(tmp_path / "mlartifacts")
+                tracking_uri=f"sqlite:///{tmp_path / 'mlflow.db'}",
+                artifact_location=str(tmp_path / "mlartifacts"),
             )
         )
         result = run_batch(data, tmp_path / "out", cfg)
@@ -39,8 +40,13 @@ def test_scale_one_generation_and_batch(tmp_path: Path) -> None:
         batch_times.append(sum(info["timings_s"].values()))
         stage_times.append(info["timings_s"])
     print(f"\nscale 1.0, {REPEATS} runs")
-    print(f"  generate: median {statistics.median(gen_times):.1f} s  (runs: {[round(t, 1) for t in gen_times]})")
-    print(f"  batch:    median {statistics.median(batch_times):.1f} s  (runs: {[round(t, 1) for t in batch_times]})")
+    print(
+        f"  generate: median {statistics.median(gen_times):.1f} s  (runs: {[round(t, 1) for t in gen_times]})"
+    )
+    print(
+        f"  batch:    median {statistics.median(batch_times):.1f} s"
+        f"  (runs: {[round(t, 1) for t in batch_times]})"
+    )
     for stage in stage_times[0]:
         print(f"    {stage:<10} median {statistics.median(s[stage] for s in stage_times):6.1f} s")
     print(f"  objects scored: {result.n_scored}")

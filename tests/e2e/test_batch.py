@@ -15,8 +15,17 @@ from typer.testing import CliRunner
 from vastgoed.cli import app
 from vastgoed.core.identifiers import is_valid_bsn
 
-SIGNAL_COLUMNS = ["rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "redenen",
-                  "model_version", "run_id"]
+SIGNAL_COLUMNS = [
+    "rank",
+    "verblijfsobject_id",
+    "adres",
+    "buurtcode",
+    "score",
+    "fenomeen",
+    "redenen",
+    "model_version",
+    "run_id",
+]
 
 
 def _config(tmp: Path) -> Path:
@@ -32,8 +41,8 @@ explain_top = 300
 top_n = 200
 
 [tracking]
-tracking_uri = "sqlite:///{tmp / 'mlflow.db'}"
-artifact_location = "{tmp / 'mlartifacts'}"
+tracking_uri = "sqlite:///{tmp / "mlflow.db"}"
+artifact_location = "{tmp / "mlartifacts"}"
 experiment = "test"
 """,
         encoding="utf-8",
@@ -42,11 +51,15 @@ experiment = "test"
 
 
 @pytest.fixture(scope="module")
-def batch(small_municipality: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+def batch(
+    small_municipality: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, Path]:
     data, truth = small_municipality
     tmp = tmp_path_factory.mktemp("batch")
     out = tmp / "out"
-    result = CliRunner().invoke(app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))])
+    result = CliRunner().invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))]
+    )
     assert result.exit_code == 0, result.output
     run_dir = Path(result.stdout.strip().splitlines()[-1])
     return run_dir, tmp, truth
@@ -69,7 +82,16 @@ def test_run_writes_the_contract_outputs(batch: tuple[Path, Path, Path]) -> None
     info = json.loads((run_dir / "run.json").read_text())
     for key in ("run_id", "timings_s", "data", "config", "versions", "code_version", "model", "mlflow"):
         assert key in info
-    assert set(info["timings_s"]) >= {"ingest", "linkage", "features", "train", "score", "explain", "write", "tracking"}
+    assert set(info["timings_s"]) >= {
+        "ingest",
+        "linkage",
+        "features",
+        "train",
+        "score",
+        "explain",
+        "write",
+        "tracking",
+    }
     assert len(info["data"]["hashes_sha256"]["bag_verblijfsobjecten.csv"]) == 64
     assert (run_dir / "quarantine.csv").exists()
     links = pl.read_parquet(run_dir / "links" / "adressen.parquet")
@@ -148,7 +170,9 @@ def test_a_failing_run_leaves_no_list(
 
     monkeypatch.setattr(pipeline, "reasons", boom)
     out = tmp_path / "out"
-    result = CliRunner().invoke(app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))])
+    result = CliRunner().invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]
+    )
     assert result.exit_code != 0
     assert list(out.iterdir()) == []
 

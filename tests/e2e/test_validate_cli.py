@@ -52,7 +52,9 @@ def test_damaged_copy_quarantines_exactly_the_damaged_rows(copy: Path, tmp_path:
     brp = _read(copy / "brp_inschrijvingen.csv")
     for row in (3, 10):
         bsn = brp["bsn"][row]
-        brp = _set(brp, row, "bsn", bsn[:-1] + str((int(bsn[-1]) + 1) % 10))  # one digit off: fails the 11-proef
+        brp = _set(
+            brp, row, "bsn", bsn[:-1] + str((int(bsn[-1]) + 1) % 10)
+        )  # one digit off: fails the 11-proef
         damaged.add(("brp_inschrijvingen", row))
     brp.write_csv(copy / "brp_inschrijvingen.csv")
 

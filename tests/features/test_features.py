@@ -163,3 +163,9 @@ def test_no_catalogued_feature_reads_an_audit_source() -> None:
     for spec in catalogue():
         assert "audit_kenmerken" not in spec.sources
         assert spec.description_en and spec.description_nl and spec.label_nl and spec.unit
+
+
+def test_counts_are_zero_not_missing_where_nothing_is_registered() -> None:
+    out = build_features(_inputs())
+    for name in ("n_ingeschreven", "n_vestigingen", "n_kvk_nummers", "meldingen_12m", "mutaties_2j"):
+        assert out[name].to_list() == [0, 0], name
