@@ -8,6 +8,7 @@ logged: only configuration, counts, metrics and the model.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,9 +70,12 @@ def log_batch_run(
         mlflow.set_tags(tags)
         for path in artifacts:
             mlflow.log_artifact(str(path))
-        info = mlflow.lightgbm.log_model(
-            booster,
-            name="model",
-            pip_requirements=["lightgbm", "numpy", "scipy"],
-        )
+        with warnings.catch_warnings():
+            # MLflow's pyfunc wrapper warns that it cannot infer a type hint; the model is a plain booster.
+            warnings.filterwarnings("ignore", message=".*type hint is inferred as AnyType", category=UserWarning)
+            info = mlflow.lightgbm.log_model(
+                booster,
+                name="model",
+                pip_requirements=["lightgbm", "numpy", "scipy"],
+            )
         return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id, model_uri=info.model_uri)
