@@ -72,7 +72,7 @@ def log_batch_run(
             mlflow.log_artifact(str(path))
         with warnings.catch_warnings():
             # MLflow's pyfunc wrapper warns that it cannot infer a type hint; the model is a plain booster.
-            warnings.filterwarnings("ignore", message=".*type hint is inferred as AnyType", category=UserWarning)
+            warnings.filterwarnings("ignore", message=".*inferred as AnyType", category=UserWarning)
             info = mlflow.lightgbm.log_model(
                 booster,
                 name="model",
