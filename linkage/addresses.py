@@ -64,6 +64,7 @@ _SUFFIX_ABBREVIATIONS = (
 def street_key_expr(col: pl.Expr) -> pl.Expr:
     """Vectorised street normalisation: a key without case, diacritics, abbreviations or spaces."""
     s = col.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    s = s.str.replace_all(r"\s+", " ").str.strip_chars()
     s = s.str.replace_all(r"^st[\.\s]+", "sint ").str.replace_all(r"\bst\.\s*", "sint ")
     s = s.str.replace_all(r"\bsint(\S)", "sint $1")
     for pattern, full in _SUFFIX_ABBREVIATIONS:
