@@ -7,7 +7,9 @@ PYTHON ?= python3
 UV ?= $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 BIN := $(VENV)/bin
-DATA ?= data/synthetic
+SYNTHETIC := data/synthetic
+# Real extracts: `make score DATA=/path` or VASTGOED_DATA=/path; otherwise the synthetic municipality.
+DATA ?= $(or $(VASTGOED_DATA),$(SYNTHETIC))
 TRUTH ?= data/synthetic-truth
 OUT ?= out
 SEED ?= 0
@@ -29,12 +31,14 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 bootstrap: $(VENV)/.synced ## Install uv if missing, create .venv and sync the lock
 
-$(DATA)/manifest.toml: | $(VENV)/.synced
-	$(BIN)/vastgoed generate --out $(DATA) --truth $(TRUTH) --seed $(SEED) --scale $(SCALE)
+$(SYNTHETIC)/manifest.toml: | $(VENV)/.synced
+	$(BIN)/vastgoed generate --out $(SYNTHETIC) --truth $(TRUTH) --seed $(SEED) --scale $(SCALE)
 
-score: $(VENV)/.synced $(DATA)/manifest.toml ## Generate the synthetic municipality if absent, run the whole batch, print where the list is
+score: $(VENV)/.synced ## Generate the synthetic municipality if no data is configured, run the whole batch, print where the list is
+	@if [ "$(DATA)" = "$(SYNTHETIC)" ]; then $(MAKE) --no-print-directory $(SYNTHETIC)/manifest.toml; fi
 	$(BIN)/vastgoed run --data $(DATA) --out $(OUT) --config $(CONFIG)
-	@if [ -d $(TRUTH) ]; then $(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH); fi
+	@if [ "$(DATA)" = "$(SYNTHETIC)" ] && [ -d $(TRUTH) ]; then \
+		$(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH); fi
 
 evaluate: $(VENV)/.synced ## Evaluate the latest run against the synthetic truth
 	$(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH)
