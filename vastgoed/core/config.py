@@ -9,7 +9,7 @@ import datetime as dt
 import tomllib
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from vastgoed.core.errors import ConfigError, DataError
 
@@ -17,9 +17,11 @@ __all__ = [
     "Bron",
     "Config",
     "IngestConfig",
+    "LinkageConfig",
     "Manifest",
     "ModelConfig",
     "OutputConfig",
+    "PersonLinkageConfig",
     "TrackingConfig",
     "load_config",
     "load_manifest",
@@ -61,6 +63,38 @@ class IngestConfig(_Strict):
     fallback_encoding: str = "cp1252"
 
 
+class PersonLinkageConfig(_Strict):
+    """Splink person linkage: thresholds, training and the clerical-review band.
+
+    Thresholds are match probabilities; the review band is ``[review_lower, review_upper)``.
+    """
+
+    match_threshold: float = Field(default=0.95, gt=0.0, lt=1.0)
+    review_lower: float = Field(default=0.5, gt=0.0, lt=1.0)
+    review_upper: float = Field(default=0.95, gt=0.0, le=1.0)
+    max_pairs_u: int = Field(default=5_000_000, ge=10_000)
+    seed: int = 42
+    retrain: bool = False
+    num_threads: int = Field(default=2, ge=1)
+
+    @field_validator("review_upper")
+    @classmethod
+    def _band(cls, v: float, info: ValidationInfo) -> float:
+        lower = info.data.get("review_lower")
+        if lower is not None and v <= lower:
+            raise ValueError("review_upper must be above review_lower")
+        return v
+
+
+class LinkageConfig(_Strict):
+    """Record linkage settings."""
+
+    persons: PersonLinkageConfig = Field(default_factory=PersonLinkageConfig)
+    company_name_threshold: float = Field(default=0.92, gt=0.0, le=1.0)
+    address_fuzzy_threshold: float = Field(default=0.9, gt=0.0, le=1.0)
+    reviewed_pairs: str | None = None
+
+
 class ModelConfig(_Strict):
     """The scoring model's settings."""
 
@@ -95,6 +129,7 @@ class Config(_Strict):
     """The whole run configuration (``configs/default.toml``)."""
 
     ingest: IngestConfig = Field(default_factory=IngestConfig)
+    linkage: LinkageConfig = Field(default_factory=LinkageConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
