@@ -9,6 +9,11 @@ spacing), then match exactly, in order of strength:
 3. ``straat_huisnummer``: normalised street + huisnummer + suffix, for a mistyped postcode.
 4. ``postcode_huisnummer_uniek``: postcode + huisnummer when exactly one object has that number
    (the suffix was lost or garbled), a weaker match.
+5. ``fuzzy``: what is left is scored against the objects with the same huisnummer in its
+   neighbourhood (same postcode, same PC4 area, or same street): postcode agreement, Jaro-Winkler
+   similarity of the street and agreement of the suffix, combined into ``zekerheid``. The best
+   candidate is taken when it scores at least the configured threshold and clearly beats the
+   runner-up; otherwise the record is reported as ``ambiguous`` or unmatched.
 
 What matches nothing is reported with a reason: ``afgeschermd`` (no address, e.g. a shielded KvK
 home address), ``incomplete address`` (no house number), ``ambiguous`` (several objects fit),
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import duckdb
 import polars as pl
 
 __all__ = [
@@ -50,6 +56,15 @@ _ZEKERHEID = {
     "postcode_huisnummer_uniek": 0.85,
 }
 
+# Titles abbreviated at the start of a word (``Burg. Cortenstraat``): the period or a space must follow.
+_PREFIX_ABBREVIATIONS = (
+    (r"burg", "burgemeester"),
+    (r"mgr", "monseigneur"),
+    (r"prof", "professor"),
+    (r"dr", "doctor"),
+    (r"gen", "generaal"),
+)
+
 # Abbreviations at the end of a word (``Brusselsestr.``) or standing alone.
 _SUFFIX_ABBREVIATIONS = (
     (r"str\.?$", "straat"),
@@ -67,6 +82,8 @@ def street_key_expr(col: pl.Expr) -> pl.Expr:
     s = s.str.replace_all(r"\s+", " ").str.strip_chars()
     s = s.str.replace_all(r"^st[\.\s]+", "sint ").str.replace_all(r"\bst\.\s*", "sint ")
     s = s.str.replace_all(r"\bsint(\S)", "sint $1")
+    for short, full in _PREFIX_ABBREVIATIONS:
+        s = s.str.replace_all(r"\b" + short + r"(\.\s*|\s+)", full + " ")
     for pattern, full in _SUFFIX_ABBREVIATIONS:
         s = s.str.replace_all(r"(\w)" + pattern, "${1}" + full)
         s = s.str.replace_all(r"\s" + pattern, " " + full)
@@ -159,18 +176,74 @@ def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
     )
 
 
-def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> AddressMatch:
+_FUZZY_SQL = """
+with cand as (
+    select t.rij, b.verblijfsobject_id,
+        case when b._pc = t._pc then 1.0
+             when left(b._pc, 4) = left(t._pc, 4)
+                  and (right(b._pc, 1) = right(t._pc, 1) or substr(b._pc, 5, 1) = substr(t._pc, 5, 1)) then 0.7
+             when left(b._pc, 4) = left(t._pc, 4) then 0.5
+             else 0.0 end as pc_score,
+        jaro_winkler_similarity(b._str, t._str) as str_score,
+        case when b._sfx = t._sfx then 1.0
+             when b._sfx = '' or t._sfx = '' then 0.4
+             when jaro_winkler_similarity(b._sfx, t._sfx) >= 0.8 then 0.5
+             else 0.0 end as sfx_score
+    from todo t join bag b
+      on b._nr = t._nr
+     and (b._pc = t._pc or b._str = t._str
+          or (left(b._pc, 4) = left(t._pc, 4) and jaro_winkler_similarity(b._str, t._str) >= 0.8))
+), scored as (
+    select rij, verblijfsobject_id, 0.35 * pc_score + 0.45 * str_score + 0.20 * sfx_score as score
+    from cand
+), ranked as (
+    select *, row_number() over (partition by rij order by score desc, verblijfsobject_id) as pos,
+              lead(score) over (partition by rij order by score desc, verblijfsobject_id) as runner_up
+    from scored
+)
+select rij, verblijfsobject_id, score, coalesce(runner_up, 0.0) as runner_up from ranked where pos = 1
+"""
+
+#: The best fuzzy candidate must beat the runner-up by this much; otherwise the record is ambiguous.
+_FUZZY_MARGIN = 0.05
+
+
+def _fuzzy(todo: pl.DataFrame, keys: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Score the leftovers against same-number objects in their neighbourhood (DuckDB, Jaro-Winkler)."""
+    if todo.height == 0:
+        return pl.DataFrame(
+            schema={"rij": pl.Int64, "verblijfsobject_id": pl.String, "zekerheid": pl.Float64}
+        )
+    con = duckdb.connect()
+    try:
+        con.register(
+            "todo", todo.filter(pl.col("_nr").is_not_null()).select("rij", "_pc", "_nr", "_sfx", "_str")
+        )
+        con.register("bag", keys.select("verblijfsobject_id", "_pc", "_nr", "_sfx", "_str"))
+        best = con.sql(_FUZZY_SQL).pl()
+    finally:
+        con.close()
+    return best.filter(
+        (pl.col("score") >= threshold) & (pl.col("score") - pl.col("runner_up") >= _FUZZY_MARGIN)
+    ).select("rij", "verblijfsobject_id", pl.col("score").round(4).alias("zekerheid"))
+
+
+def match_addresses(
+    bag: pl.DataFrame, sources: dict[str, pl.DataFrame], *, fuzzy_threshold: float = 0.9
+) -> AddressMatch:
     """Match every address-bearing record of ``sources`` to a verblijfsobject of ``bag``.
 
     Args:
         bag: The validated BAG table.
         sources: Validated source tables by stem (as the ingest returns them, with ``rij``);
             stems not in :data:`ADDRESS_SOURCES` are ignored.
+        fuzzy_threshold: Minimum score of a fuzzy match.
 
     Returns:
         The links and the unmatched records with reasons.
     """
     keys = _bag_keys(bag)
+    zekerheid = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
     k_full = _unique_on(keys, ["_pc", "_nr", "_sfx"])
     k_street = _unique_on(keys, ["_str", "_nr", "_sfx"])
     k_pcnr = _unique_on(keys, ["_pc", "_nr"])
@@ -194,7 +267,7 @@ def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> Addr
                 .join(keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id"), on="_ref")
                 .with_columns(pl.lit("bag_id").alias("methode"))
             )
-            links.append(hit.select(out_cols))
+            links.append(hit.select(out_cols).with_columns(zekerheid))
             todo = todo.join(hit.select("rij"), on="rij", how="anti")
         for methode, table, on in (
             ("postcode_huisnummer", k_full, ["_pc", "_nr", "_sfx"]),
@@ -202,8 +275,13 @@ def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> Addr
             ("postcode_huisnummer_uniek", k_pcnr, ["_pc", "_nr"]),
         ):
             hit = todo.join(table, on=on).with_columns(pl.lit(methode).alias("methode"))
-            links.append(hit.select(out_cols))
+            links.append(hit.select(out_cols).with_columns(zekerheid))
             todo = todo.join(hit.select("rij"), on="rij", how="anti")
+        fuzzy = _fuzzy(todo, keys, fuzzy_threshold).join(todo.select("record", "bron", "rij"), on="rij")
+        links.append(
+            fuzzy.select(*out_cols[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid")
+        )
+        todo = todo.join(fuzzy.select("rij"), on="rij", how="anti")
         reason = (
             todo.join(counts_pcnr, on=["_pc", "_nr"], how="left")
             .join(pcs.with_columns(pl.lit(True).alias("_pc_ok")), on="_pc", how="left")
@@ -226,9 +304,8 @@ def match_addresses(bag: pl.DataFrame, sources: dict[str, pl.DataFrame]) -> Addr
         )
         unmatched.append(reason)
 
-    zekerheid = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
     link_df = (
-        pl.concat(links).with_columns(zekerheid)
+        pl.concat(links)
         if links
         else pl.DataFrame(
             schema={

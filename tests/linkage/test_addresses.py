@@ -150,3 +150,24 @@ def test_ambiguous_number_without_suffix_is_reported() -> None:
     am = match_addresses(_bag(), {"meldingen": src})
     assert am.links.height == 0
     assert am.unmatched["reden"].to_list() == ["ambiguous"]
+
+
+def test_golden_table_of_real_world_spelling_variants() -> None:
+    """Each variant, as clerks and registries write it, normalises to its agreed form."""
+    from pathlib import Path
+
+    from linkage.addresses import street_key_expr, suffix_key_expr
+    from vastgoed.core.identifiers import postcode_expr
+
+    golden = pl.read_csv(Path(__file__).parent / "data" / "golden_addresses.csv", infer_schema=False)
+    assert golden.height >= 50
+    got = golden.select(
+        street_key_expr(pl.col("straat")).alias("straat_key"),
+        suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")).alias("suffix_key"),
+        postcode_expr(pl.col("postcode")).alias("postcode_norm"),
+    )
+    expected = golden.select("straat_key", pl.col("suffix_key").fill_null(""), "postcode_norm")
+    mismatches = [
+        (row, exp) for row, exp in zip(got.iter_rows(), expected.iter_rows(), strict=True) if row != exp
+    ]
+    assert not mismatches, mismatches[:5]
