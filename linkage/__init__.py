@@ -1,4 +1,4 @@
-"""Record linkage: addresses to BAG verblijfsobjecten (persons and companies follow in issue 3)."""
+"""Record linkage: addresses to BAG verblijfsobjecten, persons and companies across registries."""
 
 from __future__ import annotations
 
@@ -9,5 +9,19 @@ from linkage.addresses import (
     normalise_street,
     normalise_suffix,
 )
+from linkage.companies import CompanyMatch, company_name_key_expr, link_companies
+from linkage.quality import address_quality, company_quality, pairwise_quality
 
-__all__ = ["ADDRESS_SOURCES", "AddressMatch", "match_addresses", "normalise_street", "normalise_suffix"]
+__all__ = [
+    "ADDRESS_SOURCES",
+    "AddressMatch",
+    "CompanyMatch",
+    "address_quality",
+    "company_name_key_expr",
+    "company_quality",
+    "link_companies",
+    "match_addresses",
+    "normalise_street",
+    "normalise_suffix",
+    "pairwise_quality",
+]

@@ -178,10 +178,11 @@ def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
 
 _FUZZY_SQL = """
 with cand as (
-    select t.rij, b.verblijfsobject_id,
+    select t.rij, b.verblijfsobject_id, t._pc is not null as has_pc,
         case when b._pc = t._pc then 1.0
              when left(b._pc, 4) = left(t._pc, 4)
-                  and (right(b._pc, 1) = right(t._pc, 1) or substr(b._pc, 5, 1) = substr(t._pc, 5, 1)) then 0.7
+                  and (right(b._pc, 1) = right(t._pc, 1)
+                       or substr(b._pc, 5, 1) = substr(t._pc, 5, 1)) then 0.7
              when left(b._pc, 4) = left(t._pc, 4) then 0.5
              else 0.0 end as pc_score,
         jaro_winkler_similarity(b._str, t._str) as str_score,
@@ -192,9 +193,13 @@ with cand as (
     from todo t join bag b
       on b._nr = t._nr
      and (b._pc = t._pc or b._str = t._str
-          or (left(b._pc, 4) = left(t._pc, 4) and jaro_winkler_similarity(b._str, t._str) >= 0.8))
+          or (left(b._pc, 4) = left(t._pc, 4) and jaro_winkler_similarity(b._str, t._str) >= 0.8)
+          or (t._pc is null and jaro_winkler_similarity(b._str, t._str) >= 0.9))
 ), scored as (
-    select rij, verblijfsobject_id, 0.35 * pc_score + 0.45 * str_score + 0.20 * sfx_score as score
+    -- without a postcode the score rests on street and suffix alone
+    select rij, verblijfsobject_id,
+        case when has_pc then 0.35 * pc_score + 0.45 * str_score + 0.20 * sfx_score
+             else (0.45 * str_score + 0.20 * sfx_score) / 0.65 end as score
     from cand
 ), ranked as (
     select *, row_number() over (partition by rij order by score desc, verblijfsobject_id) as pos,
@@ -220,7 +225,7 @@ def _fuzzy(todo: pl.DataFrame, keys: pl.DataFrame, threshold: float) -> pl.DataF
             "todo", todo.filter(pl.col("_nr").is_not_null()).select("rij", "_pc", "_nr", "_sfx", "_str")
         )
         con.register("bag", keys.select("verblijfsobject_id", "_pc", "_nr", "_sfx", "_str"))
-        best = con.sql(_FUZZY_SQL).pl()
+        best: pl.DataFrame = con.sql(_FUZZY_SQL).pl()
     finally:
         con.close()
     return best.filter(

@@ -45,7 +45,12 @@ def company_name_key_expr(col: pl.Expr) -> pl.Expr:
 
 @dataclass(frozen=True)
 class CompanyMatch:
-    """Links ``record, bron, rij, kvk_nummer, methode, zekerheid`` and unmatched ``record, bron, rij, reden``."""
+    """Company links and the company records that matched nothing.
+
+    Attributes:
+        links: ``record, bron, rij, kvk_nummer, methode, zekerheid``.
+        unmatched: ``record, bron, rij, reden``.
+    """
 
     links: pl.DataFrame
     unmatched: pl.DataFrame
@@ -137,7 +142,7 @@ def _by_name(
             con.register("todo", rest.select("rij", "_key", "verblijfsobject_id"))
             con.register("names", names.unique(["kvk_nummer", "_key"]))
             con.register("est", establishments)
-            best = con.sql(_FUZZY_SQL, params=[threshold]).pl()
+            best: pl.DataFrame = con.sql(_FUZZY_SQL, params=[threshold]).pl()
         finally:
             con.close()
         fuzzy = best.filter(

@@ -147,7 +147,32 @@ def evaluate(
     table.add_column("positives", justify="right")
     for row in wide.iter_rows(named=True):
         table.add_row(*(str(row[c]) for c in wide.columns), str(ev.n_positives[row["fenomeen"]]))
-    Console(width=160).print(table)
+    out = Console(width=160)
+    out.print(table)
+    for title, frame, cols in (
+        (
+            "person linkage (pairwise)",
+            ev.persons,
+            ["bron_a", "bron_b", "tp", "predicted", "true", "precision", "recall", "f1"],
+        ),
+        (
+            "address matching",
+            ev.addresses,
+            ["bron", "records", "matchable", "matched", "precision", "coverage"],
+        ),
+        ("company linkage", ev.companies, ["bron", "true", "linked", "correct", "precision", "recall"]),
+    ):
+        if frame is not None:
+            out.print(_frame_table(title, frame.select(cols)))
+
+
+def _frame_table(title: str, frame: pl.DataFrame) -> Table:
+    table = Table(title=title)
+    for c in frame.columns:
+        table.add_column(c, justify="left" if frame[c].dtype == pl.String else "right")
+    for row in frame.iter_rows():
+        table.add_row(*(f"{v:.4f}" if isinstance(v, float) else str(v) for v in row))
+    return table
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ import polars as pl
 from rich.console import Console
 
 from features import FeatureInputs, build_features, catalogue
-from linkage import AddressMatch, match_addresses
+from linkage import AddressMatch, link_companies, match_addresses
 from models import CLASSES, SignalModel, labels_from_outcomes, reasons, training_set
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
@@ -237,9 +237,13 @@ def _run(
     bag = res.tables["bag_verblijfsobjecten"]
 
     with st.stage("linkage"):
-        am = match_addresses(bag, res.tables)
+        am = match_addresses(bag, res.tables, fuzzy_threshold=config.linkage.address_fuzzy_threshold)
         am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
             tmp / "links" / "adressen.parquet"
+        )
+        cm = link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
+        cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
+            tmp / "links" / "bedrijven.parquet"
         )
         am.unmatched.select("record", "bron", "reden").write_parquet(
             tmp / "links" / "adressen_niet_gekoppeld.parquet"

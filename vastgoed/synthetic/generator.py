@@ -121,8 +121,10 @@ def generate(out: Path, truth: Path, *, seed: int = 0, scale: float = 1.0) -> Ge
     try:
         tmp_o.mkdir()
         tmp_t.mkdir()
-        rows = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
-        summary = summary_from_world(world, seed, scale, rows)
+        written = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
+        summary = summary_from_world(
+            world, seed, scale, written.rijen, written.adreslinks, written.afgeschermd
+        )
         (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
         _swap(tmp_o, o)
         _swap(tmp_t, t)

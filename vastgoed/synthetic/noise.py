@@ -113,19 +113,21 @@ def huisletter_variants(rng: np.random.Generator, letter: Arr, toev: Arr, rate: 
     for j, i in enumerate(idx.tolist()):
         lt, tv = str(letter[i]), str(toev[i])
         r = rr[j]
+        # Noise changes how an address is written, never which unit it names: a variant that would
+        # not fit the 4-character toevoeging is not applied (truncating would name another unit).
         if lt:
-            if r < 0.35:
+            if r < 0.35 or len(lt + tv) > 4:
                 letter[i] = lt.lower()
             elif r < 0.75:
-                letter[i], toev[i] = "", (lt + tv)[:4]
-            else:
-                letter[i], toev[i] = "", ("-" + lt)[:4]
+                letter[i], toev[i] = "", lt + tv
+            elif len(lt + tv) < 4:
+                letter[i], toev[i] = "", "-" + lt + tv
         elif tv.isdigit() and tv.startswith("0") and len(tv) > 1:
             toev[i] = tv.lstrip("0") or "0"
         elif len(tv) == 1 and tv.isalpha():
             letter[i], toev[i] = tv.upper(), ""
-        elif r < 0.5:
-            toev[i] = ("-" + tv)[:4]
+        elif r < 0.5 and len(tv) < 4:
+            toev[i] = "-" + tv
     return letter, toev
 
 

@@ -49,6 +49,8 @@ class GenerationSummary:
         aandeel_zonnepanelen: Share of dwellings with solar panels.
         n_onderzoeken: Past investigations.
         aandeel_bevestigd: Share of investigations confirmed.
+        adreslinks: Address-bearing records per file stem (rows of ``truth/adreslinks.csv``).
+        adreslinks_afgeschermd: Of those, records written without a usable address, per file stem.
     """
 
     seed: int
@@ -73,6 +75,8 @@ class GenerationSummary:
     aandeel_zonnepanelen: float = 0.0
     n_onderzoeken: int = 0
     aandeel_bevestigd: float = 0.0
+    adreslinks: dict[str, int] = field(default_factory=dict)
+    adreslinks_afgeschermd: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -83,8 +87,18 @@ class GenerationSummary:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def summary_from_world(world: Any, seed: int, scale: float, rijen: dict[str, int]) -> GenerationSummary:
-    """Compute the summary from the generator's own arrays (``world`` is a :class:`writer.World`)."""
+def summary_from_world(
+    world: Any,
+    seed: int,
+    scale: float,
+    rijen: dict[str, int],
+    adreslinks: dict[str, int] | None = None,
+    afgeschermd: dict[str, int] | None = None,
+) -> GenerationSummary:
+    """Compute the summary from the generator's own arrays (``world`` is a :class:`writer.World`).
+
+    ``rijen``, ``adreslinks`` and ``afgeschermd`` are the counts :func:`writer.write_world` returns.
+    """
     g, plan, pop, util, inv = world.geo, world.plan, world.pop, world.util, world.inv
     dw = g.is_dwelling
     n_dw = int(dw.sum())
@@ -123,6 +137,8 @@ def summary_from_world(world: Any, seed: int, scale: float, rijen: dict[str, int
         aandeel_zonnepanelen=round(float(util.solar[dw].mean()), 4),
         n_onderzoeken=len(inv.vbo),
         aandeel_bevestigd=round(float(inv.bevestigd.mean()) if len(inv.vbo) else 0.0, 4),
+        adreslinks=dict(adreslinks or {}),
+        adreslinks_afgeschermd=dict(afgeschermd or {}),
     )
 
 
@@ -158,7 +174,8 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
 
     Args:
         out: The data folder.
-        truth: The truth folder, for per-phenomenon counts and the electricity norms check.
+        truth: The truth folder, for per-phenomenon counts, the electricity norms check and the
+            address-link counts.
 
     Returns:
         Statistics keyed like :class:`GenerationSummary` where they can be recomputed.
@@ -223,4 +240,12 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
             k: (round(float(v), 1) if isinstance(v, float) else None) for k, v in by_size.items()
         }
         res["elektriciteit_norm"] = {str(s): float(ELEC_NORM[s]) for s in _SIZES}
+        links = pl.read_csv(truth / "adreslinks.csv", infer_schema=False).with_columns(
+            stem=pl.col("record").str.split(":").list.first()
+        )
+        per = links.group_by("stem").agg(n=pl.len(), afg=(pl.col("afgeschermd") == "true").sum())
+        res["adreslinks"] = {str(r["stem"]): int(r["n"]) for r in per.sort("stem").iter_rows(named=True)}
+        res["adreslinks_afgeschermd"] = {
+            str(r["stem"]): int(r["afg"]) for r in per.sort("stem").iter_rows(named=True)
+        }
     return res

@@ -29,7 +29,17 @@ from vastgoed.synthetic.reports import Reports
 from vastgoed.synthetic.utility import Utility
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, days_to_iso
 
-__all__ = ["World", "write_world"]
+__all__ = ["ADDRESS_STEMS", "World", "Written", "write_world"]
+
+#: The files whose records carry an address, in the order of ``truth/adreslinks.csv``.
+ADDRESS_STEMS: tuple[str, ...] = (
+    "brp_inschrijvingen",
+    "kvk_vestigingen",
+    "kadaster_eigendom",
+    "vergunningen",
+    "energie_verbruik",
+    "meldingen",
+)
 
 _GRONDSLAG = {
     "bag_verblijfsobjecten": "Wet basisregistraties adressen en gebouwen, art. 2 (synthetisch)",
@@ -71,6 +81,21 @@ class World:
     permits: Permits
     reports: Reports
     inv: Investigations
+
+
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_world` wrote.
+
+    Attributes:
+        rijen: Data rows per file stem.
+        adreslinks: Records per address-bearing file stem in ``truth/adreslinks.csv``.
+        afgeschermd: Of those, the records written without a usable address, per stem.
+    """
+
+    rijen: dict[str, int]
+    adreslinks: dict[str, int]
+    afgeschermd: dict[str, int]
 
 
 def _series(name: str, values: Arr | list[object], kind: Kind) -> pl.Series:
@@ -115,6 +140,19 @@ class _Writer:
         self.street = g.street_name[g.street]
         self.vv = np.array([s[0] for s in SURNAMES], dtype=object)
         self.gn = np.array([s[1] for s in SURNAMES], dtype=object)
+        #: per address-bearing stem: the true object index and the unmatchable flag of every written row
+        self.links: dict[str, tuple[Arr, Arr]] = {}
+
+    def link(self, stem: str, vbo: Arr, addr: dict[str, Arr]) -> None:
+        """Remember the true object of each written row of ``stem`` and whether its address is unusable.
+
+        Unusable (``afgeschermd``) means: no huisnummer, or neither a postcode nor a street name.
+        """
+        nr = np.asarray(addr["huisnummer"], dtype=object)
+        pc = np.asarray(addr["postcode"], dtype=object)
+        st = np.asarray(addr["straat"], dtype=object)
+        unusable = (nr == "") | ((pc == "") & (st == ""))
+        self.links[stem] = (np.asarray(vbo, dtype=np.int64), np.asarray(unusable, dtype=bool))
 
     def address(self, vbo: Arr, street_rate: float, letter_rate: float, pc_rate: float) -> dict[str, Arr]:
         g = self.w.geo
@@ -193,6 +231,7 @@ class _Writer:
         num = self.w.geo.num_id[v].copy()
         num[rng.random(n) < 0.1] = ""
         woonplaats = np.where(rng.random(n) < 0.03, "MAASTRICHT", "Maastricht").astype(object)
+        self.link("brp_inschrijvingen", v, addr)
         rows = _write(
             folder,
             "brp_inschrijvingen",
@@ -241,6 +280,7 @@ class _Writer:
         for k in addr:
             addr[k] = np.where(shielded, "", addr[k])
         plaats = np.where(shielded, "", "Maastricht").astype(object)
+        self.link("kvk_vestigingen", v, addr)
         rows_v = _write(
             folder,
             "kvk_vestigingen",
@@ -329,6 +369,7 @@ class _Writer:
         kvk_col = np.where(is_p, "", self.kvk_of[np.maximum(ent, 0)])
         kvk_col[~is_p & (rng.random(n) < 0.03)] = ""
         addr = self.address(v, 0.04, 0.2, 0.05)
+        self.link("kadaster_eigendom", v, addr)
         koop = own.koopsom[order].astype(object)
         koop[own.koopsom[order] < 0] = ""
         rows = _write(
@@ -363,6 +404,7 @@ class _Writer:
         names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[pm.ent[~is_p]]
         kvk_col = np.where(is_p | (rng.random(n) < 0.15), "", self.kvk_of[np.maximum(pm.ent, 0)])
         addr = self.address(pm.vbo, 0.08, 0.3, 0.1)
+        self.link("vergunningen", pm.vbo, addr)
         years = (pm.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970) % 100
         ids = np.array([f"Z/{y:02d}/{i + 100000:06d}" for i, y in enumerate(years.tolist())], dtype=object)
         rows = _write(
@@ -395,6 +437,9 @@ class _Writer:
         addr = self.address(cv, 0.05, 0.2, 0.05)
         sm = u.slimme_meter[order]
         smart = np.asarray(np.where(sm < 0, None, sm == 1), dtype=object)
+        self.link(
+            "energie_verbruik", cv[conn], {k: addr[k][conn] for k in ("straat", "huisnummer", "postcode")}
+        )
         return _write(
             folder,
             "energie_verbruik",
@@ -423,6 +468,7 @@ class _Writer:
         addr["straat"] = np.where(
             (rng.random(n) < 0.03) & (addr["postcode"] != "") & ~no_nr, "", addr["straat"]
         )
+        self.link("meldingen", r.vbo, addr)
         years = r.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
         ids = np.array([f"M{y}-{i + 1:06d}" for i, y in enumerate(years.tolist())], dtype=object)
         return _write(
@@ -484,8 +530,55 @@ def _pid(persons: Arr) -> Arr:
     return np.array([f"P{x:07d}" for x in np.asarray(persons).tolist()], dtype=object)
 
 
-def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) -> dict[str, int]:
+def _write_adreslinks(path: Path, geo: Geo, links: dict[str, tuple[Arr, Arr]]) -> None:
+    """Write ``record, verblijfsobject_id, afgeschermd`` for every address-bearing record."""
+    frames = [
+        pl.DataFrame({"i": np.arange(len(links[stem][0]), dtype=np.int64)}).select(
+            record=pl.lit(f"{stem}:") + pl.col("i").cast(pl.Utf8)
+        )
+        for stem in ADDRESS_STEMS
+    ]
+    vbo = np.concatenate([links[stem][0] for stem in ADDRESS_STEMS])
+    afg = np.concatenate([links[stem][1] for stem in ADDRESS_STEMS])
+    ids = pl.Series("verblijfsobject_id", np.asarray(geo.vbo_id, dtype=str), dtype=pl.Utf8)
+    pl.concat(frames).with_columns(
+        ids.gather(vbo), pl.Series("afgeschermd", afg, dtype=pl.Boolean)
+    ).write_csv(path)
+
+
+def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) -> Written:
     """Write every contract file into ``out`` and the ground truth into ``truth``.
+
+    The truth folder holds:
+
+    - ``adressen.csv``: ``verblijfsobject_id, fenomeen, lookalike`` for every BAG object, in BAG order.
+    - ``personen.csv``: ``record, persoon_id`` for every person-bearing record.
+    - ``bedrijven.csv``: ``record, kvk_nummer`` for every company-bearing record.
+    - ``adreslinks.csv``: ``record, verblijfsobject_id, afgeschermd``: exactly one row for every data
+      row of the address-bearing files (:data:`ADDRESS_STEMS`: ``brp_inschrijvingen``,
+      ``kvk_vestigingen``, ``kadaster_eigendom``, ``vergunningen``, ``energie_verbruik``,
+      ``meldingen``), grouped by file in that order and by row within a file.
+
+    A ``record`` is ``stem:row`` with ``row`` the 0-based data row of the written CSV (after every
+    sort the writer does). In ``adreslinks.csv``, ``verblijfsobject_id`` is the BAG object the record
+    truly refers to, chosen before any noise was applied: the registered address (BRP rows, briefadres
+    included), the establishment's address (also when its address is shielded), the object the right
+    is on, the permit's object, the connection's object, the object a melding is about.
+
+    ``afgeschermd`` is ``true`` exactly when the written record carries no usable address, so a
+    matcher cannot be expected to link it:
+
+    - the huisnummer is empty (a shielded KvK home address, where straat, huisnummer, huisletter,
+      huisnummertoevoeging, postcode and plaats are all empty; or a melding written with a street
+      and possibly a postcode but no number, which names a street or postcode range, not an object), or
+    - both the postcode and the street name are empty (never produced at present).
+
+    Every other record is ``false``: it carries a huisnummer and a postcode or a street, and with the
+    generator's noise (postcode format, street abbreviations, case and single typos, huisletter and
+    toevoeging notation, a missing postcode or a missing street but never both) it still identifies
+    one object: postcode + huisnummer + huisletter/toevoeging and street + huisnummer +
+    huisletter/toevoeging are each unique in the synthetic BAG (street names are unique, there is
+    one woonplaats). The huisnummer itself is never altered.
 
     Args:
         world: The generated world.
@@ -494,7 +587,7 @@ def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) 
         rng: Random stream for the noise.
 
     Returns:
-        Data rows per file stem.
+        Data rows per file stem, and the address-link counts.
     """
     w = _Writer(world, rng)
     counts: dict[str, int] = {}
@@ -533,4 +626,9 @@ def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) 
         rec.append(np.array([f"{stem}:{r}" for r in rows.tolist()], dtype=object))
         kv.append(w.kvk_of[ents[rows]])
     _write_plain(truth / "bedrijven.csv", {"record": np.concatenate(rec), "kvk_nummer": np.concatenate(kv)})
-    return counts
+    _write_adreslinks(truth / "adreslinks.csv", g, w.links)
+    return Written(
+        rijen=counts,
+        adreslinks={s: len(w.links[s][0]) for s in ADDRESS_STEMS},
+        afgeschermd={s: int(w.links[s][1].sum()) for s in ADDRESS_STEMS},
+    )
