@@ -179,9 +179,6 @@ def link_companies(
     if vest is None:
         return CompanyMatch(pl.concat(links), pl.concat(unmatched))
     links.append(_direct("kvk_vestigingen", vest, "kvk_nummer"))
-    func = tables.get("kvk_functionarissen")
-    if func is not None:
-        links.append(_direct("kvk_functionarissen", func, "kvk_nummer"))
 
     names = vest.select("kvk_nummer", company_name_key_expr(pl.col("handelsnaam")).alias("_key")).unique()
     est_links = address_links.filter(pl.col("bron") == "kvk_vestigingen").select("rij", "verblijfsobject_id")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -45,6 +46,10 @@ def _fail(exc: VastgoedError) -> typer.Exit:
 
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False) -> None:
+    # Before LightGBM's OpenMP runtime starts: spinning worker threads slow training several-fold
+    # on a shared 2-core machine. MLflow must not phone home.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     _setup_logging(verbose)
 
 
@@ -118,6 +123,50 @@ def run(
         highlight=False,
     )
     typer.echo(str(result.run_dir))
+
+
+linkage_app = typer.Typer(
+    help="Record linkage: clerical review of uncertain pairs, and benchmarks.", no_args_is_help=True
+)
+app.add_typer(linkage_app, name="linkage")
+
+
+@linkage_app.command("review-export")
+def review_export(
+    data: Annotated[Path, typer.Option(help="A data folder in the contract's format.")],
+    out: Annotated[Path, typer.Option(help="CSV to write; it holds names: keep it with the reviewers.")],
+    config: Annotated[
+        Path | None, typer.Option(help="A TOML run config (thresholds, reviewed pairs).")
+    ] = None,
+) -> None:
+    """Export person pairs between the two review thresholds for clerical review.
+
+    Fill in ``besluit`` (``match`` / ``no match``) and set ``linkage.reviewed_pairs`` to the file:
+    later runs apply the decisions before clustering.
+    """
+    from vastgoed.pipeline import export_review
+
+    try:
+        n = export_review(data, out, load_config(config), console=_console)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(f"{n} pairs to review written to [bold]{out}[/bold] (contains personal data)")
+
+
+@linkage_app.command("benchmark")
+def benchmark(
+    dataset: Annotated[str, typer.Argument(help="febrl4 (linking two files) or febrl3 (deduplication).")],
+) -> None:
+    """Run the person-linkage code on a Febrl dataset and print precision, recall, F1 and time."""
+    from linkage.benchmark import febrl_benchmark
+
+    if dataset not in ("febrl3", "febrl4"):
+        raise _fail(VastgoedError(f"unknown dataset {dataset!r}: choose febrl3 or febrl4"))
+    r = febrl_benchmark(dataset)  # type: ignore[arg-type]
+    typer.echo(
+        f"{dataset}: precision {r.precision:.5f}  recall {r.recall:.5f}  F1 {r.f1:.5f}  "
+        f"time {r.seconds:.1f} s  candidate pairs {r.n_candidate_pairs}  threshold {r.threshold}"
+    )
 
 
 @app.command()

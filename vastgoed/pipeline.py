@@ -29,15 +29,18 @@ import polars as pl
 from rich.console import Console
 
 from features import FeatureInputs, build_features, catalogue
-from linkage import AddressMatch, link_companies, match_addresses
+from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
+from linkage.person_records import person_records
+from linkage.persons import PersonLinkResult, link_persons, uncertain_pairs
 from models import CLASSES, SignalModel, labels_from_outcomes, reasons, training_set
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ingest import IngestResult, ingest, write_quarantine
-from vastgoed.tracking import log_batch_run
+from vastgoed.report.charts import chart_png
+from vastgoed.tracking import load_linkage_model, log_batch_run
 
-__all__ = ["RunResult", "address_text", "run_batch", "write_json_atomic"]
+__all__ = ["RunResult", "address_text", "export_review", "read_reviewed", "run_batch", "write_json_atomic"]
 
 SIGNAL_COLUMNS = (
     "rank",
@@ -185,6 +188,112 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
     )
 
 
+def _linkage_model(config: Config, gemeentecode: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The Splink model of an earlier run, unless retraining is asked or tracking is off."""
+    if config.linkage.persons.retrain or not config.tracking.enabled:
+        return None, None
+    found = load_linkage_model(config.tracking, gemeentecode)
+    return (None, None) if found is None else found
+
+
+def _person_records(res: IngestResult, am: AddressMatch, cm: CompanyMatch) -> pl.DataFrame:
+    # A permit applicant whose name is a company's trade name is that company, not a person.
+    companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")
+    return person_records(res.tables, am.links).join(companies, on="record", how="anti")
+
+
+def _person_linkage(
+    res: IngestResult,
+    am: AddressMatch,
+    cm: CompanyMatch,
+    config: Config,
+    trained: dict[str, Any] | None,
+    reviewed: pl.DataFrame | None,
+) -> PersonLinkResult:
+    records = _person_records(res, am, cm)
+    return link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+
+
+_REVIEW_DECISIONS = ("match", "no match")
+
+
+def read_reviewed(path: Path) -> pl.DataFrame:
+    """Read clerical decisions: ``record_l, record_r, besluit`` (``match`` or ``no match``).
+
+    Rows with an empty ``besluit`` (not yet reviewed) are skipped.
+
+    Raises:
+        DataError: naming the file, row and column of a malformed decision.
+    """
+    if not path.exists():
+        raise DataError(str(path), "reviewed pairs file not found")
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        raise DataError(str(path), f"cannot be parsed as CSV: {exc}") from exc
+    for col in ("record_l", "record_r", "besluit"):
+        if col not in df.columns:
+            raise DataError(str(path), "required column missing", kolom=col)
+    df = df.with_row_index("rij").with_columns(pl.col("besluit").str.strip_chars().str.to_lowercase())
+    df = df.filter(pl.col("besluit").is_not_null() & (pl.col("besluit") != ""))
+    record = r"^[a-z_]+:\d+$"
+    for col in ("record_l", "record_r"):
+        bad = df.filter(~pl.col(col).fill_null("").str.contains(record))
+        if bad.height:
+            raise DataError(str(path), f"row {bad['rij'][0]}: not a record id (stem:row)", kolom=col)
+    bad = df.filter(~pl.col("besluit").is_in(_REVIEW_DECISIONS))
+    if bad.height:
+        raise DataError(
+            str(path), f"row {bad['rij'][0]}: besluit must be 'match' or 'no match'", kolom="besluit"
+        )
+    return df.select("record_l", "record_r", "besluit")
+
+
+def export_review(data_dir: Path, out_file: Path, config: Config, console: Console | None = None) -> int:
+    """Write the person pairs in the review band, with both records' fields, for clerical review.
+
+    The file holds names and birth dates: it is for the reviewers, never part of a run's outputs.
+    Pairs already decided in ``config.linkage.reviewed_pairs`` are left out.
+
+    Returns:
+        The number of pairs written.
+    """
+    st = _Stages(console or Console(quiet=True))
+    with st.stage("ingest"):
+        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+    with st.stage("linkage"):
+        am = match_addresses(
+            res.tables["bag_verblijfsobjecten"],
+            res.tables,
+            fuzzy_threshold=config.linkage.address_fuzzy_threshold,
+        )
+        cm = link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
+    with st.stage("persons"):
+        trained, _ = _linkage_model(config, res.manifest.gemeentecode)
+        reviewed = (
+            read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
+        )
+        records = _person_records(res, am, cm)
+        pr = link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+        p = config.linkage.persons
+        band = uncertain_pairs(pr, records, p.review_lower, p.review_upper)
+        if reviewed is not None:
+            decided = pl.concat(
+                [
+                    reviewed.select("record_l", "record_r"),
+                    reviewed.select(
+                        pl.col("record_r").alias("record_l"), pl.col("record_l").alias("record_r")
+                    ),
+                ]
+            )
+            band = band.join(decided, on=["record_l", "record_r"], how="anti")
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_file.with_name(f".{out_file.name}.tmp")
+    band.write_csv(tmp)
+    os.replace(tmp, out_file)
+    return band.height
+
+
 def _clean_stale(out_dir: Path) -> None:
     for stale in out_dir.glob(".tmp-*"):
         shutil.rmtree(stale, ignore_errors=True)
@@ -245,6 +354,14 @@ def _run(
         cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
             tmp / "links" / "bedrijven.parquet"
         )
+
+    with st.stage("persons"):
+        trained, reused_from = _linkage_model(config, res.manifest.gemeentecode)
+        reviewed = (
+            read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
+        )
+        pr = _person_linkage(res, am, cm, config, trained, reviewed)
+        pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
         am.unmatched.select("record", "bron", "reden").write_parquet(
             tmp / "links" / "adressen_niet_gekoppeld.parquet"
         )
@@ -340,6 +457,17 @@ def _run(
                 .len()
                 .sort("bron", "reden")
                 .to_dicts(),
+                "company_links": cm.links.group_by("bron", "methode")
+                .len()
+                .sort("bron", "methode")
+                .to_dicts(),
+                "persons": {
+                    "counts": pr.counts,
+                    "timings_s": pr.timings,
+                    "blocking": pr.blocking,
+                    "model": "trained" if reused_from is None else f"reused from MLflow run {reused_from}",
+                    "reviewed_pairs": 0 if reviewed is None else reviewed.height,
+                },
             },
             "model": {
                 "model_version": model_version,
@@ -383,6 +511,10 @@ def _run(
                 },
                 booster=model.booster_,
                 artifacts=[tmp / "run.json"],
+                texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()},
+                images={f"linkage/{name}.png": chart_png(spec) for name, spec in pr.charts.items()},
+                linkage_model=pr.model,
+                linkage_model_trained=reused_from is None,
             )
         run_info["mlflow"] = {
             "experiment_id": tracked.experiment_id,

@@ -141,9 +141,15 @@ def test_no_bsn_and_no_person_name_in_outputs_or_mlflow(
     texts = _texts_under(run_dir.parent) + _texts_under(tmp / "mlartifacts")
     with sqlite3.connect(tmp / "mlflow.db") as db:  # a SQL dump: every stored value, quoted and delimited
         texts.append("\n".join(db.iterdump()))
+    raw_bsns = set(pl.read_csv(data / "brp_inschrijvingen.csv", infer_schema=False)["bsn"].to_list())
+    assert len(raw_bsns) > 100
     for text in texts:
-        bsn_like = [m for m in re.findall(r"(?<![\d.])\d{9}(?![\d.])", text) if is_valid_bsn(m)]
+        # a standalone 9-digit number passing the 11-proef (not digits inside an id or a decimal)
+        bsn_like = [m for m in re.findall(r"(?<![0-9A-Za-z.])\d{9}(?![0-9A-Za-z.])", text) if is_valid_bsn(m)]
         assert not bsn_like, bsn_like[:3]
+        # and no input BSN anywhere, also glued to letters (not as digits of a longer number or decimal)
+        leaked = raw_bsns.intersection(re.findall(r"(?<![\d.])\d{8,9}(?![\d.])", text))
+        assert not leaked, len(leaked)
         found = [n for n in names if n in text]
         assert not found, found[:3]
 

@@ -70,7 +70,7 @@ def test_written_address_is_that_of_the_true_object(
     usable = df.filter(pl.col("afgeschermd") == "false")
     # records without postcode noise (the canonical form): postcode + huisnummer as in BAG, verbatim
     clean = usable.filter(pl.col("postcode").str.contains(_CANONICAL_PC))
-    assert clean.height >= 0.8 * usable.height
+    assert clean.height >= 0.7 * usable.height  # 10% spacing/case noise and 10% dropped postcodes (meldingen)
     sample = clean.sample(n=min(clean.height, 300), seed=1)
     written = (sample["postcode"] + " " + sample["huisnummer"]).to_list()
     in_bag = (sample["bag_postcode"] + " " + sample["bag_huisnummer"]).to_list()

@@ -69,9 +69,9 @@ class PersonLinkageConfig(_Strict):
     Thresholds are match probabilities; the review band is ``[review_lower, review_upper)``.
     """
 
-    match_threshold: float = Field(default=0.95, gt=0.0, lt=1.0)
-    review_lower: float = Field(default=0.5, gt=0.0, lt=1.0)
-    review_upper: float = Field(default=0.95, gt=0.0, le=1.0)
+    match_threshold: float = Field(default=0.7, gt=0.0, lt=1.0)
+    review_lower: float = Field(default=0.4, gt=0.0, lt=1.0)
+    review_upper: float = Field(default=0.9, gt=0.0, le=1.0)
     max_pairs_u: int = Field(default=5_000_000, ge=10_000)
     seed: int = 42
     retrain: bool = False

@@ -20,6 +20,21 @@ _INDEX_YEARS = np.array([1975, 1985, 1995, 2000, 2008, 2013, 2016, 2019, 2022, 2
 _INDEX = np.array([0.12, 0.2, 0.36, 0.55, 0.72, 0.6, 0.66, 0.82, 1.0, 0.97, 1.05])
 
 
+#: Largest portfolio a private landlord holds in their own name; larger ones are held through BVs.
+_MAX_PERSON_PORTFOLIO = 30
+
+
+def _capped(rng: np.random.Generator, owner: np.ndarray, n_owners: int) -> np.ndarray:
+    """Reassign the objects above :data:`_MAX_PERSON_PORTFOLIO` of any owner to random owners."""
+    order = np.argsort(owner, kind="stable")
+    ranked = owner[order]
+    pos = np.arange(len(ranked)) - np.searchsorted(ranked, ranked)
+    over = order[pos >= _MAX_PERSON_PORTFOLIO]
+    out = owner.copy()
+    out[over] = rng.integers(0, n_owners, len(over))
+    return out
+
+
 def market_price(geo: Geo, vbo: Arr, when: Arr, rng: np.random.Generator | None = None) -> Arr:
     """Market price in euro of objects ``vbo`` at days ``when`` (buurt level, size and year index)."""
     year = 1970 + np.asarray(when) / 365.25
@@ -172,7 +187,7 @@ def build_ownership(
         ]
     )
     w = 1.0 / np.arange(1, n_llp + 1) ** 1.1
-    owner_person[llp] = ll_persons[rng.choice(n_llp, size=len(llp), p=w / w.sum())]
+    owner_person[llp] = ll_persons[_capped(rng, rng.choice(n_llp, size=len(llp), p=w / w.sum()), n_llp)]
     llb = np.flatnonzero(ten == Tenure.LL_BV)
     n_llb = max(3, len(llb) // 3)
     bv_founded = _P - years_to_days(rng.uniform(2, 35, n_llb))

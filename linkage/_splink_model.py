@@ -1,0 +1,278 @@
+"""Shared Splink 5 building blocks: comparisons, training, prediction and clustering.
+
+The person linkage (:mod:`linkage.persons`) and the Febrl benchmark (:mod:`linkage.benchmark`) use
+these same pieces, so the benchmark measures the approach the engine runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+if TYPE_CHECKING:
+    from splink import DuckDBAPI, Linker
+    from splink.internals.comparison_creator import ComparisonCreator
+
+__all__ = [
+    "TrainingPlan",
+    "array_overlap_comparison",
+    "birth_date_comparison",
+    "charts",
+    "connected_components",
+    "count_pairs",
+    "duckdb_api",
+    "exact_comparison",
+    "given_name_comparison",
+    "make_linker",
+    "name_comparison",
+    "predict_pairs",
+    "probability_from_weight",
+    "quiet_splink",
+    "train",
+]
+
+
+def quiet_splink() -> None:
+    """Keep Splink's progress logging out of the engine's output (it logs at INFO)."""
+    logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+def duckdb_api(num_threads: int) -> DuckDBAPI:
+    """A DuckDB database API with an explicit thread count (the default takes every core)."""
+    import duckdb
+    from splink import DuckDBAPI
+
+    con = duckdb.connect(":memory:")
+    con.execute(f"SET threads = {int(num_threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    return DuckDBAPI(connection=con)
+
+
+def name_comparison(
+    col: str, *, thresholds: Sequence[float] = (0.92, 0.8), term_frequency: bool = True
+) -> ComparisonCreator:
+    """Exact (term-frequency adjusted) match, then Jaro-Winkler levels, then anything else."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    levels: list[Any] = [
+        cll.NullLevel(col),
+        cll.ExactMatchLevel(col, term_frequency_adjustments=term_frequency),
+    ]
+    levels += [cll.JaroWinklerLevel(col, t) for t in thresholds]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
+
+
+def exact_comparison(col: str, *, term_frequency: bool = False) -> ComparisonCreator:
+    """Exact match or not (null when either side is missing)."""
+    import splink.comparison_library as cl
+
+    return cl.ExactMatch(col).configure(term_frequency_adjustments=term_frequency)
+
+
+def given_name_comparison(first: str, initials: str, *, output: str = "voornamen") -> ComparisonCreator:
+    """Given names where some sources know only initials, or only the first name.
+
+    Levels: same first name; first name Jaro-Winkler >= 0.9; the same two or more initials;
+    compatible initials (one a prefix of the other, e.g. ``g`` from ``Gerard`` vs ``gjm``); same first
+    initial only; else.
+    """
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    fl, fr, il, ir = f"{first}_l", f"{first}_r", f"{initials}_l", f"{initials}_r"
+    both_first = f"{fl} IS NOT NULL AND {fr} IS NOT NULL"
+    levels: list[Any] = [
+        cll.CustomLevel(f"{il} IS NULL OR {ir} IS NULL", label_for_charts="null").configure(
+            is_null_level=True
+        ),
+        cll.CustomLevel(f"{both_first} AND {fl} = {fr}", label_for_charts="first name equal"),
+        cll.CustomLevel(
+            f"{both_first} AND jaro_winkler_similarity({fl}, {fr}) >= 0.9",
+            label_for_charts="first name JW >= 0.9",
+        ),
+        cll.CustomLevel(f"{il} = {ir} AND length({il}) >= 2", label_for_charts="two or more initials equal"),
+        cll.CustomLevel(
+            f"starts_with({il}, {ir}) OR starts_with({ir}, {il})", label_for_charts="initials compatible"
+        ),
+        cll.CustomLevel(f"substr({il}, 1, 1) = substr({ir}, 1, 1)", label_for_charts="first initial equal"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=output)
+
+
+def birth_date_comparison(
+    full: str, year: str, month: str, day: str, *, output: str = "geboortedatum"
+) -> ComparisonCreator:
+    """Birth dates with partial dates (year only) and day-month swaps.
+
+    Levels: exact; day and month swapped; one side known to the year only and the years agree;
+    one character apart (a typo); same year; else. Null when either year is unknown.
+    """
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    same_year = f"{year}_l = {year}_r"
+    levels: list[Any] = [
+        cll.CustomLevel(f"{year}_l IS NULL OR {year}_r IS NULL", label_for_charts="null").configure(
+            is_null_level=True
+        ),
+        cll.CustomLevel(f"{full}_l = {full}_r", label_for_charts="exact"),
+        cll.CustomLevel(
+            f"{same_year} AND {month}_l = {day}_r AND {day}_l = {month}_r",
+            label_for_charts="day-month swapped",
+        ),
+        cll.CustomLevel(
+            f"{same_year} AND ({month}_l IS NULL OR {month}_r IS NULL)", label_for_charts="partial, same year"
+        ),
+        cll.CustomLevel(
+            f"damerau_levenshtein({full}_l, {full}_r) <= 1", label_for_charts="one character apart"
+        ),
+        cll.CustomLevel(same_year, label_for_charts="same year"),
+        cll.ElseLevel(),
+    ]
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=output)
+
+
+def array_overlap_comparison(col: str, no_overlap_cases: Sequence[tuple[str, str]] = ()) -> ComparisonCreator:
+    """Any shared element (e.g. a shared verblijfsobject) or not; null when either list is empty.
+
+    Args:
+        col: The list column.
+        no_overlap_cases: ``(sql condition, label)`` levels that split the pairs without overlap
+            by how informative the disagreement is (an officer's business address, an owner's
+            portfolio), each with its own m and u; the rest fall to the last level.
+    """
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    levels: list[Any] = [
+        cll.CustomLevel(
+            f"{col}_l IS NULL OR {col}_r IS NULL OR len({col}_l) = 0 OR len({col}_r) = 0",
+            label_for_charts="null",
+        ).configure(is_null_level=True),
+        cll.ArrayIntersectLevel(col, 1),
+    ]
+    levels += [cll.CustomLevel(sql, label_for_charts=label) for sql, label in no_overlap_cases]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
+
+
+def make_linker(db_api: DuckDBAPI, frames: dict[str, pl.DataFrame], settings: dict[str, Any] | Any) -> Linker:
+    """Register the frames (one per source) with the database API and build the linker."""
+    from splink import Linker
+
+    sdfs = [db_api.register(df.to_arrow(), table_name=name) for name, df in frames.items()]
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """How to train a model: the steps the person linkage and the benchmark share.
+
+    Attributes:
+        deterministic_rules: High-precision rules to estimate the probability that two random
+            records match (``estimate_probability_two_random_records_match``).
+        recall: The assumed recall of those rules.
+        em_rules: Blocking rules for the expectation-maximisation rounds (each estimates the m of
+            the comparisons its rule does not use).
+        max_pairs_u: Pairs sampled for the u estimates.
+        seed: Seed of the u sampling.
+        em_max_pairs: Cap on the blocked pairs of each EM round (Splink samples records to it).
+    """
+
+    deterministic_rules: Sequence[str]
+    recall: float
+    em_rules: Sequence[str]
+    max_pairs_u: int
+    seed: int
+    em_max_pairs: float | None = None
+
+
+def train(linker: Linker, plan: TrainingPlan) -> None:
+    """λ from deterministic rules, u by random sampling, m by EM on each blocking rule."""
+    linker.training.estimate_probability_two_random_records_match(
+        list(plan.deterministic_rules), recall=plan.recall
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=plan.max_pairs_u, seed=plan.seed)
+    for rule in plan.em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True
+        )
+
+
+def count_pairs(
+    db_api: DuckDBAPI,
+    frames: dict[str, pl.DataFrame],
+    rules: Sequence[str],
+    link_type: str,
+    unique_id: str,
+) -> list[dict[str, Any]]:
+    """Exact candidate-pair counts per blocking rule (marginal and cumulative)."""
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    sdfs = [db_api.register(df.to_arrow(), table_name=f"__count_{name}") for name, df in frames.items()]
+    records = count_comparisons_from_blocking_rules(
+        sdfs if len(sdfs) > 1 else sdfs[0],
+        blocking_rules=list(rules),
+        link_type=link_type,  # type: ignore[arg-type]
+        unique_id_column_name=unique_id,
+        record_sample_proportion=1.0,
+    )
+    return [
+        {
+            "rule": str(r["blocking_rule"]),
+            "marginal": int(r["marginal_comparison_count"]),
+            "cumulative": int(r["cumulative_comparison_count"]),
+        }
+        for r in records
+    ]
+
+
+def predict_pairs(linker: Linker, threshold_probability: float) -> pl.DataFrame:
+    """Scored pairs at or above ``threshold_probability``, as a polars frame."""
+    df = linker.inference.predict(threshold_match_probability=threshold_probability)
+    try:
+        return pl.from_arrow(df.as_duckdbpyrelation().arrow())  # type: ignore[return-value]
+    finally:
+        df.drop_table_from_database_and_remove_from_cache()
+
+
+def probability_from_weight(weight: float) -> float:
+    """``2^w / (1 + 2^w)``."""
+    return 1.0 / (1.0 + math.pow(2.0, -weight))
+
+
+def connected_components(n_nodes: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component label per node of the graph with the given edges (scipy, linear time)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components as cc
+
+    data = np.ones(len(left), dtype=np.int8)
+    graph = coo_matrix((data, (left, right)), shape=(n_nodes, n_nodes))
+    _, labels = cc(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
+
+
+def charts(linker: Linker) -> dict[str, str]:
+    """Vega-Lite specifications (JSON) of the match-weights chart and the m/u parameters chart.
+
+    Specifications, not HTML: they carry only the chart's data, and render offline to PNG
+    (``vl-convert``) for MLflow, without embedding a JavaScript library in every artifact.
+    """
+    out: dict[str, str] = {}
+    for name, make in (
+        ("match_weights", linker.visualisations.match_weights_chart),
+        ("m_u_parameters", linker.visualisations.m_u_parameters_chart),
+    ):
+        chart = make()
+        out[name] = json.dumps(chart.chart_dict)
+    return out

@@ -1,0 +1,170 @@
+"""Clustering scored pairs into persons under the constraints a registry imposes.
+
+Connected components at a threshold chain records transitively: a permit applicant ``Carla
+Janssen`` without a birth date links to two different Carla Janssens, and the two become one
+person. Here, edges are taken strongest first into a union-find, and a union is refused when it
+would put into one person:
+
+- two different BSN pseudonyms (different BSNs are different people, whatever the names say);
+- two full birth dates that cannot be the same (equal, or day and month swapped, is compatible);
+- two records a reviewer decided are ``no match``.
+
+A reviewer's ``match`` is applied before anything else and outweighs a birth-date conflict (the
+reviewer saw both records), but never joins two BSN pseudonyms.
+
+Records with neither a pseudonym nor a full birth date ("unanchored") join an anchored person only
+when that person clearly beats the next candidate (by ``margin`` in match probability); otherwise
+they stay apart, because guessing would accuse the wrong person.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+__all__ = ["constrained_clusters"]
+
+IntArray = npt.NDArray[np.int64]
+
+
+class _Components:
+    """Union-find that keeps, per component, its anchors and the nodes it must never join."""
+
+    def __init__(self, pseudonym: list[str | None], dob: list[tuple[int, int, int] | None]) -> None:
+        n = len(pseudonym)
+        self.parent = list(range(n))
+        self.members: dict[int, set[int]] = {i: {i} for i in range(n)}
+        self.pseudonyms: dict[int, set[str]] = {i: {p} for i, p in enumerate(pseudonym) if p is not None}
+        self.dobs: dict[int, set[tuple[int, int, int]]] = {i: {d} for i, d in enumerate(dob) if d is not None}
+        self.forbidden: dict[int, set[int]] = {}
+
+    def find(self, i: int) -> int:
+        root = i
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[i] != root:
+            self.parent[i], i = root, self.parent[i]
+        return root
+
+    def forbid(self, a: int, b: int) -> None:
+        self.forbidden.setdefault(a, set()).add(b)
+        self.forbidden.setdefault(b, set()).add(a)
+
+    def anchored(self, root: int) -> bool:
+        return root in self.pseudonyms or root in self.dobs
+
+    def compatible(self, ra: int, rb: int, *, reviewed: bool = False) -> bool:
+        pa, pb = self.pseudonyms.get(ra), self.pseudonyms.get(rb)
+        if pa and pb and pa != pb:
+            return False
+        da, db = self.dobs.get(ra), self.dobs.get(rb)
+        if not reviewed and da and db and not all(_same_birth(x, y) for x in da for y in db):
+            return False
+        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        return not any(self.forbidden.get(m, set()) & self.members[large] for m in self.members[small])
+
+    def union(self, a: int, b: int, *, reviewed: bool = False) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if not self.compatible(ra, rb, reviewed=reviewed):
+            return False
+        if len(self.members[ra]) < len(self.members[rb]):
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
+        for store in (self.pseudonyms, self.dobs):
+            moved = store.pop(rb, None)
+            if moved:
+                store.setdefault(ra, set()).update(moved)  # type: ignore[arg-type]
+        return True
+
+
+def _same_birth(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
+    return x == y or (x[0] == y[0] and x[1] == y[2] and x[2] == y[1])
+
+
+def constrained_clusters(
+    nodes: pl.DataFrame,
+    edges: pl.DataFrame,
+    *,
+    threshold: float,
+    margin: float = 0.05,
+    unanchored_threshold: float = 0.995,
+) -> IntArray:
+    """Cluster labels per node (index = ``_node``).
+
+    Args:
+        nodes: ``_node`` (0..n-1), ``bsn_pseudoniem`` (or null), ``geb_jaar``, ``geb_maand``,
+            ``geb_dag`` (null or 0 where unknown).
+        edges: ``_a, _b, match_probability`` and optionally ``besluit`` between nodes; reviewed
+            ``match`` pairs are joined first, reviewed ``no match`` pairs (probability 0.0) become
+            cannot-link constraints.
+        threshold: Minimum probability of an edge that may join two nodes.
+        margin: How much an unanchored node's best anchored person must beat the runner-up.
+        unanchored_threshold: Minimum probability of an edge between two unanchored nodes.
+    """
+    nodes = nodes.sort("_node")
+    full = (
+        (pl.col("geb_jaar").fill_null(0) > 0)
+        & (pl.col("geb_maand").fill_null(0) > 0)
+        & (pl.col("geb_dag").fill_null(0) > 0)
+    )
+    dob_rows = nodes.select(
+        pl.when(full).then(pl.concat_list("geb_jaar", "geb_maand", "geb_dag")).otherwise(None).alias("d")
+    )["d"].to_list()
+    dobs = [None if d is None else (int(d[0]), int(d[1]), int(d[2])) for d in dob_rows]
+    comps = _Components(nodes["bsn_pseudoniem"].to_list(), dobs)
+
+    for a, b in edges.filter(pl.col("match_probability") <= 0.0).select("_a", "_b").iter_rows():
+        comps.forbid(int(a), int(b))
+    # 0. a reviewer's "match" comes first and outweighs a birth-date conflict (not two BSNs)
+    if "besluit" in edges.columns:
+        for a, b in edges.filter(pl.col("besluit") == "match").select("_a", "_b").iter_rows():
+            comps.union(int(a), int(b), reviewed=True)
+
+    strong = edges.filter(pl.col("match_probability") >= threshold).sort(
+        ["match_probability", "_a", "_b"], descending=[True, False, False]
+    )
+    pseudonyms = nodes["bsn_pseudoniem"].to_list()
+    anchored_node = np.array([p is not None or d is not None for p, d in zip(pseudonyms, dobs, strict=True)])
+    a_arr = strong["_a"].to_numpy().astype(np.int64)
+    b_arr = strong["_b"].to_numpy().astype(np.int64)
+    p_arr = strong["match_probability"].to_numpy()
+
+    # 1. anchored with anchored, strongest first
+    both = anchored_node[a_arr] & anchored_node[b_arr]
+    for a, b in zip(a_arr[both].tolist(), b_arr[both].tolist(), strict=True):
+        comps.union(a, b)
+
+    # 2. unanchored nodes join their clearly best anchored person
+    one = anchored_node[a_arr] ^ anchored_node[b_arr]
+    weak = np.where(anchored_node[a_arr[one]], b_arr[one], a_arr[one])
+    anchor = np.where(anchored_node[a_arr[one]], a_arr[one], b_arr[one])
+    if len(weak):
+        roots = np.array([comps.find(int(x)) for x in anchor.tolist()], dtype=np.int64)
+        cand = (
+            pl.DataFrame({"weak": weak, "root": roots, "anchor": anchor, "p": p_arr[one]})
+            .group_by("weak", "root")
+            .agg(pl.col("p").max(), pl.col("anchor").first())
+            .sort(["weak", "p", "root"], descending=[False, True, False])
+            .group_by("weak", maintain_order=True)
+            .agg(
+                pl.col("anchor").first(),
+                pl.col("p").first().alias("best"),
+                pl.col("p").slice(1, 1).first().alias("second"),
+            )
+            .filter(pl.col("second").is_null() | (pl.col("best") - pl.col("second") >= margin))
+            .sort(["best", "weak"], descending=[True, False])
+        )
+        for w, a in cand.select("weak", "anchor").iter_rows():
+            comps.union(int(w), int(a))
+
+    # 3. unanchored with unanchored, only on near-certain edges (the constraints still hold through
+    # what they joined): nothing but the name and the address speaks for these.
+    neither = ~anchored_node[a_arr] & ~anchored_node[b_arr] & (p_arr >= unanchored_threshold)
+    for a, b in zip(a_arr[neither].tolist(), b_arr[neither].tolist(), strict=True):
+        comps.union(a, b)
+
+    return np.array([comps.find(i) for i in range(nodes.height)], dtype=np.int64)

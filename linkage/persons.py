@@ -1,0 +1,450 @@
+"""Person linkage across BRP, KvK officers, Kadaster owners and permit applicants (Splink 5, DuckDB).
+
+The steps:
+
+1. **Deterministic collapse.** BRP rows with the same ``bsn_pseudoniem`` are one person (a keyed
+   hash of the BSN). Other records that agree exactly on every compared name field and on a
+   complete birth date, within one source, are one node too (a landlord's hundreds of Kadaster
+   rows), which keeps the candidate pairs near-linear. The node carries the union of its
+   records' verblijfsobjecten.
+2. **Splink** ``link_and_dedupe`` over the nodes of all sources, with blocking rules that never pair
+   two BRP nodes (different BSNs are different persons), comparisons on surname (Jaro-Winkler,
+   term-frequency adjusted), voorvoegsel, given names or initials, birth date (partial dates,
+   day-month swaps) and shared verblijfsobject; u by random sampling, the prior from
+   deterministic rules, m by expectation maximisation.
+3. **Review overrides**, then connected components at the match threshold; every record gets
+   its cluster's ``persoon_id`` and a ``zekerheid``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import polars as pl
+
+from linkage._splink_model import (
+    TrainingPlan,
+    array_overlap_comparison,
+    birth_date_comparison,
+    charts,
+    count_pairs,
+    duckdb_api,
+    exact_comparison,
+    given_name_comparison,
+    make_linker,
+    name_comparison,
+    predict_pairs,
+    quiet_splink,
+    train,
+)
+from linkage.clustering import constrained_clusters
+
+if TYPE_CHECKING:
+    from vastgoed.core.config import PersonLinkageConfig
+
+__all__ = [
+    "PERSON_BLOCKING_RULES",
+    "PersonLinkResult",
+    "link_persons",
+    "person_settings",
+    "uncertain_pairs",
+]
+
+_BRP = "brp_inschrijvingen"
+_NOT_BOTH_BRP = f"NOT (l.bron = '{_BRP}' AND r.bron = '{_BRP}')"
+
+#: Candidate-pair rules (SQL on the node table). None pairs two BRP nodes.
+PERSON_BLOCKING_RULES: tuple[str, ...] = (
+    f"l.achternaam = r.achternaam AND l.geboortedatum = r.geboortedatum AND {_NOT_BOTH_BRP}",
+    f"l.geboortedatum = r.geboortedatum AND l.voorletter1 = r.voorletter1 AND {_NOT_BOTH_BRP}",
+    "l.achternaam = r.achternaam AND l.geb_jaar = r.geb_jaar AND l.voorletter1 = r.voorletter1 "
+    f"AND {_NOT_BOTH_BRP}",
+    # Records without a complete birth date: surname and all initials (two asymmetric equi-joins,
+    # so the join itself stays small).
+    f"l.naam_zonder_datum = r.naam_sleutel AND {_NOT_BOTH_BRP}",
+    f"l.naam_sleutel = r.naam_zonder_datum AND {_NOT_BOTH_BRP}",
+    f"l.vbo1 = r.vbo1 AND l.voorletter1 = r.voorletter1 AND {_NOT_BOTH_BRP}",
+)
+
+_DETERMINISTIC_RULES: tuple[str, ...] = (
+    "l.achternaam = r.achternaam AND l.voorletters = r.voorletters AND l.geboortedatum = r.geboortedatum "
+    f"AND {_NOT_BOTH_BRP}",
+)
+# EM rules must not mention ``bron``: the address levels use it, and Splink does not estimate a
+# comparison whose columns appear in the training rule.
+_EM_RULES: tuple[str, ...] = (
+    "l.geboortedatum = r.geboortedatum",
+    "l.achternaam = r.achternaam AND l.voornaam = r.voornaam",
+)
+_EM_MAX_PAIRS = 2_000_000.0
+_NODE_FIELDS = [
+    "achternaam",
+    "voorvoegsel",
+    "voornaam",
+    "voorletters",
+    "geboortedatum",
+    "geb_jaar",
+    "geb_maand",
+    "geb_dag",
+]
+_REVIEW_FIELDS = [
+    "bron",
+    "naam",
+    "achternaam",
+    "voorvoegsel",
+    "voornaam",
+    "voorletters",
+    "geboortedatum",
+    "postcode",
+    "huisnummer",
+]
+
+
+@dataclass(frozen=True)
+class PersonLinkResult:
+    """The outcome of :func:`link_persons`.
+
+    Attributes:
+        links: ``record, persoon_id, zekerheid`` for every person-bearing record.
+        pairs: ``record_l, record_r, match_weight, match_probability, besluit`` for every scored pair
+            at or above the lower review threshold (a pair names each node by its representative
+            record), after review overrides (``besluit`` set where a reviewer decided).
+        model: The trained Splink settings (JSON-serialisable), for reuse and logging.
+        charts: Vega-Lite JSON specifications by name: ``match_weights`` and ``m_u_parameters``.
+        counts: ``records``, ``nodes``, ``candidate_pairs``, ``pairs``, ``clusters``, ...
+        timings: Seconds per step.
+        blocking: Exact candidate-pair counts per blocking rule (``rule, marginal, cumulative``).
+    """
+
+    links: pl.DataFrame
+    pairs: pl.DataFrame
+    model: dict[str, Any]
+    charts: dict[str, str]
+    counts: dict[str, int]
+    timings: dict[str, float]
+    blocking: list[dict[str, Any]] = field(default_factory=list)
+
+
+def person_settings() -> dict[str, Any]:
+    """The untrained Splink settings of the person model (link_and_dedupe over the sources)."""
+    from splink import SettingsCreator
+
+    creator = SettingsCreator(
+        link_type="link_and_dedupe",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            name_comparison("achternaam", thresholds=(0.92, 0.8), term_frequency=True),
+            exact_comparison("voorvoegsel"),
+            given_name_comparison("voornaam", "voorletters", output="voornamen"),
+            birth_date_comparison("geboortedatum", "geb_jaar", "geb_maand", "geb_dag"),
+            array_overlap_comparison(
+                "verblijfsobject_ids",
+                (
+                    (
+                        "bron_l = 'kvk_functionarissen' OR bron_r = 'kvk_functionarissen'",
+                        "no overlap, business address",
+                    ),
+                    (
+                        "(bron_l <> 'brp_inschrijvingen' AND len(verblijfsobject_ids_l) >= 2) OR "
+                        "(bron_r <> 'brp_inschrijvingen' AND len(verblijfsobject_ids_r) >= 2)",
+                        "no overlap, portfolio",
+                    ),
+                ),
+            ),
+        ],
+        blocking_rules_to_generate_predictions=[cast(Any, r) for r in PERSON_BLOCKING_RULES],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    settings: dict[str, Any] = creator.get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+    return settings
+
+
+def _node_keys(records: pl.DataFrame, reviewed_records: pl.Series) -> pl.DataFrame:
+    """``record -> node key``: the BSN pseudonym, an exact profile (complete birth date), or itself."""
+    parts = [pl.col("bron"), *(pl.col(c).cast(pl.String).fill_null("") for c in _NODE_FIELDS[:5])]
+    profile = pl.concat_str(parts, separator="|")
+    # Only a complete profile with a birth date collapses: without one, two "Yvonne Janssen" rows are
+    # as likely two people as one, and the scored pairs with the constrained clustering decide.
+    free = pl.col("geboortedatum").is_not_null() & ~pl.col("record").is_in(reviewed_records.implode())
+    return records.with_columns(
+        pl.when(pl.col("bsn_pseudoniem").is_not_null())
+        .then(pl.lit("b|") + pl.col("bsn_pseudoniem"))
+        .when(free)
+        .then(pl.lit("p|") + profile)
+        .otherwise(pl.lit("r|") + pl.col("record"))
+        .alias("_key")
+    )
+
+
+def _nodes(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The node table (one row per key, fields of its most common variant) and ``record -> node``."""
+    variants = (
+        keyed.group_by(["_key", "bron", *_NODE_FIELDS], maintain_order=False)
+        .agg(
+            pl.len().alias("_n"), pl.col("record").min().alias("unique_id"), pl.col("rij").min().alias("_rij")
+        )
+        .sort(["_key", "_n", "_rij"], descending=[False, True, False])
+        .unique("_key", keep="first", maintain_order=True)
+    )
+    vbos = (
+        keyed.select("_key", pl.col("verblijfsobject_ids"))
+        .explode("verblijfsobject_ids")
+        .group_by("_key")
+        .agg(
+            pl.col("verblijfsobject_ids").drop_nulls().unique().sort(),
+            pl.len().alias("n_records"),
+        )
+    )
+    nodes = (
+        variants.drop("_n", "_rij")
+        .join(vbos, on="_key")
+        .with_columns(
+            pl.col("voorletters").str.slice(0, 1).alias("voorletter1"),
+            pl.col("verblijfsobject_ids").list.first().alias("vbo1"),
+            pl.concat_str(["achternaam", "voorletters"], separator="|").alias("naam_sleutel"),
+        )
+        .with_columns(
+            pl.when(pl.col("geboortedatum").is_null()).then(pl.col("naam_sleutel")).alias("naam_zonder_datum")
+        )
+        .sort("unique_id")
+        .with_row_index("_node")
+    )
+    rec2node = keyed.select("record", "_key").join(nodes.select("_key", "_node", "unique_id"), on="_key")
+    return nodes, rec2node
+
+
+def _plan(cfg: PersonLinkageConfig) -> TrainingPlan:
+    return TrainingPlan(
+        deterministic_rules=_DETERMINISTIC_RULES,
+        recall=0.75,
+        em_rules=_EM_RULES,
+        max_pairs_u=cfg.max_pairs_u,
+        seed=cfg.seed,
+        em_max_pairs=_EM_MAX_PAIRS,
+    )
+
+
+def _overrides(reviewed: pl.DataFrame | None, rec2node: pl.DataFrame) -> pl.DataFrame:
+    """Reviewed decisions as node pairs ``_a < _b`` with the forced probability."""
+    schema = {"_a": pl.UInt32, "_b": pl.UInt32, "_forced": pl.Float64, "besluit": pl.String}
+    if reviewed is None or reviewed.height == 0:
+        return pl.DataFrame(schema=schema)
+    m = rec2node.select("record", "_node")
+    pairs = (
+        reviewed.select("record_l", "record_r", pl.col("besluit").str.strip_chars().str.to_lowercase())
+        .join(m.rename({"record": "record_l", "_node": "_l"}), on="record_l")
+        .join(m.rename({"record": "record_r", "_node": "_r"}), on="record_r")
+        .filter(pl.col("_l") != pl.col("_r"))
+        .select(
+            pl.min_horizontal("_l", "_r").alias("_a"),
+            pl.max_horizontal("_l", "_r").alias("_b"),
+            pl.when(pl.col("besluit") == "match").then(1.0).otherwise(0.0).alias("_forced"),
+            "besluit",
+        )
+        .unique(["_a", "_b"], keep="last")
+    )
+    return pairs.cast(schema)  # type: ignore[arg-type]
+
+
+_LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
+
+
+def _persoon_ids(min_records: list[str]) -> list[str]:
+    # Letters only: a hex digest can hold nine digits in a row that pass the 11-proef and look like a BSN.
+    return ["P" + hashlib.sha256(r.encode()).hexdigest()[:16].translate(_LETTERS) for r in min_records]
+
+
+def link_persons(
+    records: pl.DataFrame,
+    cfg: PersonLinkageConfig,
+    *,
+    trained_model: dict[str, Any] | None = None,
+    reviewed: pl.DataFrame | None = None,
+) -> PersonLinkResult:
+    """Link the person-bearing records into persons.
+
+    Args:
+        records: The output of :func:`linkage.person_records.person_records`.
+        cfg: Thresholds, training and thread settings.
+        trained_model: A trained Splink settings dict; reused unless ``cfg.retrain``.
+        reviewed: Clerical decisions ``record_l, record_r, besluit`` (``match``/``no match``);
+            they force the pair's probability to 1.0 / 0.0 before clustering.
+
+    Returns:
+        The links, scored pairs, model, charts, counts and timings.
+    """
+    quiet_splink()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    reviewed_records = (
+        pl.concat([reviewed.get_column("record_l"), reviewed.get_column("record_r")])
+        if reviewed is not None and reviewed.height > 0
+        else pl.Series("record", [], dtype=pl.String)
+    )
+    nodes, rec2node = _nodes(_node_keys(records, reviewed_records))
+    frames = {
+        str(b): nodes.filter(pl.col("bron") == b).drop("_key", "_node", "n_records")
+        for b in nodes.get_column("bron").unique().sort().to_list()
+    }
+    timings["nodes"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    db_api = duckdb_api(cfg.num_threads)
+    blocking = count_pairs(db_api, frames, PERSON_BLOCKING_RULES, "link_and_dedupe", "unique_id")
+    timings["blocking_counts"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    reuse = trained_model is not None and not cfg.retrain
+    settings = trained_model if reuse and trained_model is not None else person_settings()
+    linker = make_linker(db_api, frames, settings)
+    if not reuse:
+        train(linker, _plan(cfg))
+    timings["train"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    lower = min(cfg.review_lower, cfg.match_threshold)
+    raw = predict_pairs(linker, lower)
+    timings["predict"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    ids = nodes.select("unique_id", "_node")
+    pairs = (
+        raw.select("unique_id_l", "unique_id_r", "match_weight", "match_probability")
+        .join(ids.rename({"unique_id": "unique_id_l", "_node": "_l"}), on="unique_id_l")
+        .join(ids.rename({"unique_id": "unique_id_r", "_node": "_r"}), on="unique_id_r")
+        .with_columns(pl.min_horizontal("_l", "_r").alias("_a"), pl.max_horizontal("_l", "_r").alias("_b"))
+    )
+    over = _overrides(reviewed, rec2node)
+    rep = ids.select(pl.col("_node"), pl.col("unique_id"))
+    pairs = (
+        pairs.join(over, on=["_a", "_b"], how="full", coalesce=True)
+        .join(rep.rename({"_node": "_a", "unique_id": "_ua"}), on="_a", how="left")
+        .join(rep.rename({"_node": "_b", "unique_id": "_ub"}), on="_b", how="left")
+        .select(
+            pl.coalesce("unique_id_l", "_ua").alias("record_l"),
+            pl.coalesce("unique_id_r", "_ub").alias("record_r"),
+            "match_weight",
+            pl.coalesce("_forced", "match_probability").alias("match_probability"),
+            "besluit",
+            "_a",
+            "_b",
+        )
+    )
+    n_nodes = nodes.height
+    strong = pairs.filter(pl.col("match_probability") >= cfg.match_threshold)
+    labels = constrained_clusters(
+        nodes.select(
+            "_node",
+            # BRP nodes are keyed by their pseudonym: two of them are two people.
+            pl.when(pl.col("_key").str.starts_with("b|")).then(pl.col("_key")).alias("bsn_pseudoniem"),
+            "geb_jaar",
+            "geb_maand",
+            "geb_dag",
+        ),
+        pairs.select("_a", "_b", "match_probability", "besluit"),
+        threshold=cfg.match_threshold,
+    )
+    node_cluster = nodes.select("_node", "unique_id", "n_records").with_columns(
+        pl.Series("_cluster", labels, dtype=pl.Int64)
+    )
+    cl = node_cluster.select("_node", "_cluster")
+    edges = (
+        pairs.join(cl.rename({"_node": "_a", "_cluster": "_ca"}), on="_a")
+        .join(cl.rename({"_node": "_b", "_cluster": "_cb"}), on="_b")
+        .with_columns((pl.col("_ca") == pl.col("_cb")).alias("_within"))
+    )
+    ends = pl.concat(
+        [
+            edges.select(pl.col("_a").alias("_node"), "match_probability", "_within"),
+            edges.select(pl.col("_b").alias("_node"), "match_probability", "_within"),
+        ]
+    )
+    best = ends.group_by("_node").agg(
+        pl.col("match_probability").filter(pl.col("_within")).max().alias("_p_in"),
+        pl.col("match_probability").max().alias("_p_any"),
+    )
+    cluster_size = node_cluster.group_by("_cluster").agg(pl.col("n_records").sum().alias("_size"))
+    node_z = (
+        node_cluster.join(best, on="_node", how="left")
+        .join(cluster_size, on="_cluster")
+        .with_columns(
+            pl.when(pl.col("n_records") > 1)
+            .then(pl.lit(1.0))
+            .when(pl.col("_size") > 1)
+            .then(pl.col("_p_in").fill_null(0.0))
+            .otherwise(pl.col("_p_any").fill_null(0.0))
+            .alias("zekerheid")
+        )
+    )
+    links = rec2node.select("record", "_node").join(
+        node_z.select("_node", "_cluster", "zekerheid"), on="_node"
+    )
+    first = links.group_by("_cluster").agg(pl.col("record").min().alias("_min"))
+    first = first.with_columns(pl.Series("persoon_id", _persoon_ids(first.get_column("_min").to_list())))
+    links = (
+        links.join(first.select("_cluster", "persoon_id"), on="_cluster")
+        .select("record", "persoon_id", "zekerheid")
+        .sort("record")
+    )
+    timings["cluster"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    model: dict[str, Any] = linker.misc.save_model_to_json()
+    chart_html = charts(linker)
+    timings["model_charts"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    counts = {
+        "records": records.height,
+        "nodes": n_nodes,
+        "candidate_pairs": int(blocking[-1]["cumulative"]) if blocking else 0,
+        "pairs": pairs.height,
+        "clusters": int(first.height),
+        "linked_pairs": strong.height,
+    }
+    return PersonLinkResult(
+        links=links,
+        pairs=pairs.drop("_a", "_b").sort("match_probability", descending=True),
+        model=model,
+        charts=chart_html,
+        counts=counts,
+        timings=timings,
+        blocking=blocking,
+    )
+
+
+def uncertain_pairs(
+    result: PersonLinkResult, records: pl.DataFrame, lower: float, upper: float
+) -> pl.DataFrame:
+    """The pairs with ``lower <= match_probability < upper`` and both records side by side.
+
+    Args:
+        result: A person linkage result.
+        records: The person records it was run on (for names, birth dates, addresses).
+        lower: Lower bound of the review band (inclusive).
+        upper: Upper bound (exclusive).
+
+    Returns:
+        ``record_l, record_r, match_weight, match_probability``, the compared fields with suffixes
+        ``_l`` / ``_r`` and an empty ``besluit`` column for the reviewer.
+    """
+    fields = records.select("record", *_REVIEW_FIELDS)
+    band = result.pairs.filter(
+        (pl.col("match_probability") >= lower)
+        & (pl.col("match_probability") < upper)
+        & pl.col("besluit").is_null()
+    ).select("record_l", "record_r", "match_weight", "match_probability")
+    out = band.join(fields.rename({c: f"{c}_l" for c in fields.columns}), on="record_l", how="left").join(
+        fields.rename({c: f"{c}_r" for c in fields.columns}), on="record_r", how="left"
+    )
+    ordered = ["record_l", "record_r", "match_weight", "match_probability"]
+    for c in _REVIEW_FIELDS:
+        ordered += [f"{c}_l", f"{c}_r"]
+    return (
+        out.select(ordered)
+        .with_columns(pl.lit("", dtype=pl.String).alias("besluit"))
+        .sort("match_probability", descending=True)
+    )
