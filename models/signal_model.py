@@ -12,6 +12,7 @@ import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import polars as pl
+from sklearn.base import BaseEstimator
 
 from vastgoed.core.schema import FENOMENEN
 
@@ -23,8 +24,8 @@ CLASSES: tuple[str, ...] = ("geen", *FENOMENEN)
 FloatArray = npt.NDArray[np.float64]
 
 
-class SignalModel:
-    """A scikit-learn-style estimator: ``__init__`` stores parameters, ``fit`` returns self.
+class SignalModel(BaseEstimator):  # type: ignore[misc]
+    """A scikit-learn estimator: ``__init__`` stores parameters, ``fit`` returns self.
 
     Args:
         num_boost_round: Boosting rounds.
@@ -50,17 +51,6 @@ class SignalModel:
         self.min_data_in_leaf = min_data_in_leaf
         self.num_threads = num_threads
         self.seed = seed
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters (scikit-learn contract)."""
-        return {
-            "num_boost_round": self.num_boost_round,
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_data_in_leaf": self.min_data_in_leaf,
-            "num_threads": self.num_threads,
-            "seed": self.seed,
-        }
 
     def lgb_params(self) -> dict[str, Any]:
         """The LightGBM parameters this estimator trains with."""

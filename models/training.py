@@ -27,25 +27,24 @@ class TrainingSet:
 
 
 def labels_from_outcomes(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
-    """One label per investigated object: the phenomenon of its latest confirmed outcome, else ``geen``.
+    """One label per investigated object: what its latest investigation found.
 
-    Only investigations before the peildatum count.
+    The phenomenon when the latest investigation (before the peildatum) confirmed it; ``geen`` when
+    it found nothing, also if an earlier one had confirmed something (that was dealt with).
     """
-    before = outcomes.filter(pl.col("datum_onderzoek") < peildatum)
-    confirmed = (
-        before.filter(pl.col("uitkomst") == "bevestigd")
-        .sort("datum_onderzoek")
+    latest = (
+        outcomes.filter(pl.col("datum_onderzoek") < peildatum)
+        .sort("datum_onderzoek", "fenomeen")
         .group_by("verblijfsobject_id")
-        .agg(pl.col("fenomeen").last())
+        .agg(pl.col("fenomeen").last(), pl.col("uitkomst").last())
     )
-    return (
-        before.select("verblijfsobject_id")
-        .unique()
-        .join(confirmed, on="verblijfsobject_id", how="left")
-        .with_columns(pl.col("fenomeen").fill_null("geen").alias("label"))
-        .select("verblijfsobject_id", "label")
-        .sort("verblijfsobject_id")
-    )
+    return latest.select(
+        "verblijfsobject_id",
+        pl.when(pl.col("uitkomst") == "bevestigd")
+        .then(pl.col("fenomeen"))
+        .otherwise(pl.lit("geen"))
+        .alias("label"),
+    ).sort("verblijfsobject_id")
 
 
 def training_set(

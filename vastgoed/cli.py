@@ -188,7 +188,7 @@ def evaluate(
             )
         )
         .pivot(on="k", index=["fenomeen", "ranking"], values="p / r")
-        .sort("fenomeen", "ranking", descending=[False, True])
+        .sort("fenomeen", "ranking")
     )
     table = Table(title=f"precision / recall at k — {run}")
     for c in wide.columns:

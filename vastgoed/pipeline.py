@@ -188,6 +188,21 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
     )
 
 
+def _previous_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """Per investigated object: the date and outcome of its latest investigation before the peildatum."""
+    return (
+        outcomes.filter(pl.col("datum_onderzoek") < peildatum)
+        .sort("datum_onderzoek", "fenomeen")
+        .group_by("verblijfsobject_id")
+        .agg(
+            pl.col("datum_onderzoek").last().alias("laatste_onderzoek"),
+            pl.concat_str([pl.col("fenomeen"), pl.lit(": "), pl.col("uitkomst")])
+            .last()
+            .alias("laatste_uitkomst"),
+        )
+    )
+
+
 def _linkage_model(config: Config, gemeentecode: str) -> tuple[dict[str, Any] | None, str | None]:
     """The Splink model of an earlier run, unless retraining is asked or tracking is off."""
     if config.linkage.persons.retrain or not config.tracking.enabled:
@@ -294,8 +309,28 @@ def export_review(data_dir: Path, out_file: Path, config: Config, console: Conso
     return band.height
 
 
+_OWNER_FILE = ".pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _clean_stale(out_dir: Path) -> None:
+    """Remove the temporary folders of runs that were killed; leave those of runs still going."""
     for stale in out_dir.glob(".tmp-*"):
+        try:
+            pid = int((stale / _OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pid = -1
+        if pid > 0 and _alive(pid):
+            continue
         shutil.rmtree(stale, ignore_errors=True)
 
 
@@ -324,9 +359,11 @@ def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | 
     _clean_stale(out_dir)
     tmp = out_dir / f".tmp-{run_id}"
     (tmp / "links").mkdir(parents=True)
+    (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     st = _Stages(console)
     try:
         result = _run(data_dir, tmp, run_id, started, config, st)
+        (tmp / _OWNER_FILE).unlink()
         os.replace(tmp, out_dir / run_id)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -431,6 +468,10 @@ def _run(
             pl.lit(model_version).alias("model_version"),
             pl.lit(run_id).alias("run_id"),
         ).select(*SIGNAL_COLUMNS, *(f"score_{f}" for f in FENOMENEN))
+        # The working group sees which objects it already looked into (and what it found).
+        signals = signals.join(
+            _previous_investigations(outcomes, res.manifest.peildatum), on="verblijfsobject_id", how="left"
+        )
 
     with st.stage("write"):
         signals.write_parquet(tmp / "signals.parquet")

@@ -194,3 +194,18 @@ def test_missing_outcomes_is_a_clear_error(small_municipality: tuple[Path, Path]
     )
     assert result.exit_code == 2
     assert "onderzoeksuitkomsten" in result.output
+
+
+def test_a_running_batch_keeps_its_work_when_another_starts(tmp_path: Path) -> None:
+    import os
+
+    from vastgoed.pipeline import _clean_stale
+
+    out = tmp_path / "out"
+    live, dead = out / ".tmp-live", out / ".tmp-dead"
+    live.mkdir(parents=True)
+    dead.mkdir()
+    (live / ".pid").write_text(str(os.getpid()))
+    (dead / ".pid").write_text("999999999")
+    _clean_stale(out)
+    assert live.exists() and not dead.exists()

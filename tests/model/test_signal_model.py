@@ -62,4 +62,8 @@ def test_outcomes_after_the_peildatum_are_ignored() -> None:
         }
     )
     lab = labels_from_outcomes(out, dt.date(2025, 1, 1))
-    assert lab.to_dicts() == [{"verblijfsobject_id": "a", "label": "hennepteelt"}]
+    # b's investigation lies after the peildatum; a's latest investigation found nothing
+    assert lab.to_dicts() == [{"verblijfsobject_id": "a", "label": "geen"}]
+    assert labels_from_outcomes(out, dt.date(2024, 1, 1)).to_dicts() == [
+        {"verblijfsobject_id": "a", "label": "hennepteelt"}
+    ]

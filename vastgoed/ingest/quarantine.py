@@ -77,6 +77,10 @@ def write_quarantine(quarantine: pl.DataFrame, path: Path) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             frame.write_csv(fh)
+        # mkstemp makes the file private (0600); give it the permissions any other output gets
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o666 & ~umask)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

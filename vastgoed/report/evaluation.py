@@ -1,7 +1,9 @@
 """Evaluation of a run against the synthetic truth: precision@k and recall@k, model vs. rule baseline.
 
 Overall, an object counts as a hit when the truth gives it any phenomenon; the ranking is by
-``score``. Per fenomeen, the ranking is by that phenomenon's own score and a hit is an object whose
+``score``. Because the model learned from past investigations, the same metrics are also given
+for the addresses never investigated before: the honest measure of what the list adds.
+Per fenomeen, the ranking is by that phenomenon's own score and a hit is an object whose
 true phenomenon is that one. The rule baseline is computed from the run's own features.
 """
 
@@ -109,8 +111,22 @@ def evaluate_run(run_dir: Path, truth_dir: Path, ks: tuple[int, ...] = K_VALUES)
     for f in FENOMENEN:
         positives[f] = set(truth.filter(pl.col("fenomeen") == f)["verblijfsobject_id"].to_list())
 
+    # The honest view: addresses never investigated before (the model saw the others' outcomes).
+    investigated = (
+        signals.filter(pl.col("laatste_onderzoek").is_not_null())["verblijfsobject_id"]
+        if "laatste_onderzoek" in signals.columns
+        else pl.Series([], dtype=pl.String)
+    )
+    fresh = {
+        "model (niet eerder onderzocht)": signals.filter(
+            ~pl.col("verblijfsobject_id").is_in(investigated.implode())
+        ),
+        "baseline (niet eerder onderzocht)": base.filter(
+            ~pl.col("verblijfsobject_id").is_in(investigated.implode())
+        ),
+    }
     parts = []
-    for ranking, frame in (("model", signals), ("baseline", base)):
+    for ranking, frame in (("model", signals), ("baseline", base), *fresh.items()):
         for f in ("alle", *FENOMENEN):
             col = "score" if f == "alle" else f"score_{f}"
             table = precision_recall_at_k(_rank(frame, col), positives[f], ks)
