@@ -199,3 +199,24 @@ def test_write_quarantine_is_sorted_and_complete(tmp_path: Path, builder: Folder
     assert [p.name for p in out.parent.iterdir()] == ["quarantine.csv"]
     write_quarantine(result.quarantine.clear(), out)
     assert pl.read_csv(out).height == 0
+
+
+def test_a_row_with_too_many_fields_is_quarantined_not_fatal(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path / "data")
+    path = folder / "meldingen.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2] + ",extra,fields"  # data row 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = ingest(folder, key=KEY)
+    q = res.quarantine.filter(pl.col("bestand") == "meldingen")
+    assert q["rij"].to_list() == [1]
+    assert "2 more fields" in q["reden"][0]
+    assert sorted(res.tables["meldingen"]["rij"].to_list()) == [0, 2]
+
+
+def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path, builder: FolderBuilder) -> None:
+    folder = builder.write(tmp_path / "data")
+    path = folder / "meldingen.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    with pytest.raises(DataError, match="not comma-separated"):
+        ingest(folder, key=KEY)

@@ -121,10 +121,12 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
         validated = validate_table(raw.frame, spec)
         tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
         quarantines.append(validated.quarantine)
+        ragged = _ragged_quarantine(spec.stem, raw.ragged)
+        quarantines.append(ragged)
         counts[spec.stem] = FileCounts(
-            rows_read=raw.frame.height,
+            rows_read=raw.frame.height + ragged.height,
             rows_kept=validated.table.height,
-            rows_quarantined=validated.quarantine.get_column("rij").n_unique(),
+            rows_quarantined=validated.quarantine.get_column("rij").n_unique() + ragged.height,
             encoding=raw.encoding,
             path=path.name,
         )
@@ -160,6 +162,23 @@ def _pseudonymise(table: pl.DataFrame, spec: FileSpec, pseudonymiser: Pseudonymi
             .alias(col.name)
         ).rename({col.name: name})
     return table
+
+
+def _ragged_quarantine(stem: str, ragged: list[tuple[int, int]]) -> pl.DataFrame:
+    """Quarantine entries for rows whose number of fields did not match the header."""
+    if not ragged:
+        return empty_quarantine()
+    return pl.DataFrame(
+        {
+            "bestand": [stem] * len(ragged),
+            "rij": [r for r, _ in ragged],
+            "kolom": [None] * len(ragged),
+            "waarde": [None] * len(ragged),
+            "reden": [
+                f"row has {abs(n)} {'more' if n > 0 else 'fewer'} fields than the header" for _, n in ragged
+            ],
+        }
+    ).cast(empty_quarantine().schema)
 
 
 def _sha256(data: bytes) -> str:

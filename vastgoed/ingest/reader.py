@@ -6,6 +6,7 @@ string (no type inference), so that every value can be checked and, if bad, repo
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from abc import ABC, abstractmethod
@@ -37,15 +38,26 @@ class RawTable:
     frame: pl.DataFrame
     encoding: str | None
     warnings: list[str] = field(default_factory=list)
+    ragged: list[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """A parsed file before its columns are conformed to the contract (what ``_parse`` returns)."""
+    """A parsed file before its columns are conformed to the contract (what ``_parse`` returns).
+
+    Attributes:
+        frame: The parsed rows.
+        encoding: The text encoding used, or None for a binary format.
+        warnings: Messages about the file.
+        rows: The 0-based data row of each frame row, when rows were left out (else None).
+        ragged: ``(row, fields)`` of rows left out because their number of fields is wrong.
+    """
 
     frame: pl.DataFrame
     encoding: str | None
     warnings: list[str]
+    rows: list[int] | None = None
+    ragged: list[tuple[int, int]] = field(default_factory=list)
 
 
 class ExtractReader(ABC):
@@ -80,6 +92,11 @@ class ExtractReader(ABC):
         _reject_duplicates(names, spec.stem)
         frame = parsed.frame.rename(dict(zip(parsed.frame.columns, names, strict=True)))
         warnings = list(parsed.warnings)
+        if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+            raise DataError(
+                spec.stem,
+                "the header is not comma-separated (found ';' or a tab); the contract asks for commas",
+            )
         extra = [c for c in frame.columns if c not in spec.names]
         if extra:
             warnings.append(f"{spec.stem}: ignored columns not in the contract: {', '.join(extra)}")
@@ -92,7 +109,9 @@ class ExtractReader(ABC):
             else:
                 columns.append(pl.lit(None, pl.String).alias(col.name))
         out = frame.select(columns).with_row_index("rij").with_columns(pl.col("rij").cast(pl.Int64))
-        return RawTable(out, parsed.encoding, warnings)
+        if parsed.rows is not None:
+            out = out.with_columns(pl.Series("rij", parsed.rows, dtype=pl.Int64))
+        return RawTable(out, parsed.encoding, warnings, parsed.ragged)
 
     @abstractmethod
     def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
@@ -121,7 +140,12 @@ class CsvReader(ExtractReader):
             )
         except pl.exceptions.PolarsError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DataError(stem, f"cannot be parsed as CSV: {first}") from exc
+            salvaged = _salvage(decoded.text, separator)
+            if salvaged is None:
+                raise DataError(stem, f"cannot be parsed as CSV: {first}") from exc
+            frame, rows, ragged = salvaged
+            warnings = [decoded.warning] if decoded.warning else []
+            return Parsed(frame, decoded.encoding, warnings, rows=rows, ragged=ragged)
         warnings = [decoded.warning] if decoded.warning else []
         return Parsed(frame, decoded.encoding, warnings)
 
@@ -166,6 +190,36 @@ def find_extract(data_dir: Path, stem: str) -> tuple[Path, ExtractReader] | None
         names = ", ".join(p.name for p, _ in found)
         raise DataError(stem, f"present in more than one format ({names}); keep one")
     return found[0] if found else None
+
+
+def _salvage(text: str, separator: str) -> tuple[pl.DataFrame, list[int], list[tuple[int, int]]] | None:
+    """Re-read text the fast parser refused, row by row.
+
+    Rows with the wrong number of fields are set apart (to be quarantined), the rest kept with their
+    row numbers. None when no row is ragged, i.e. the file is broken in some other way.
+    """
+    records = csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator)
+    header = next(records, None)
+    if not header:
+        return None
+    good: list[list[str | None]] = []
+    rows: list[int] = []
+    ragged: list[tuple[int, int]] = []
+    try:
+        for i, rec in enumerate(records):
+            if len(rec) == len(header):
+                good.append([v if v != "" else None for v in rec])
+                rows.append(i)
+            elif any("\n" in v or "\r" in v for v in rec):
+                return None  # a quote left open swallows the rows after it: the file itself is broken
+            else:
+                ragged.append((i, len(rec) - len(header)))
+    except csv.Error:
+        return None
+    if not ragged:
+        return None
+    frame = pl.DataFrame(good, schema=dict.fromkeys(header, pl.String), orient="row")
+    return frame, rows, ragged
 
 
 def _reject_duplicates(names: list[str], stem: str) -> None:
