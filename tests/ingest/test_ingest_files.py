@@ -220,3 +220,24 @@ def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path, builder: Fo
     path.write_text(path.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
     with pytest.raises(DataError, match="not comma-separated"):
         ingest(folder, key=KEY)
+
+
+@pytest.mark.parametrize(
+    ("stem", "column", "value", "reason"),
+    [
+        ("bag_verblijfsobjecten", "huisletter", "AB", "one letter"),
+        ("bag_verblijfsobjecten", "huisnummertoevoeging", "1234567", "up to 4"),
+        ("bag_verblijfsobjecten", "buurtcode", "XYZ", "buurtcode"),
+        ("brp_inschrijvingen", "datum_einde_adreshouding", "1900-01-01", "ends before"),
+        ("onderzoeksuitkomsten", "datum_onderzoek", "2030-01-01", "peildatum"),
+    ],
+)
+def test_form_period_and_peildatum_checks(
+    tmp_path: Path, builder: FolderBuilder, stem: str, column: str, value: str, reason: str
+) -> None:
+    rows = builder.rows()
+    rows[stem][1][column] = value
+    res = ingest(builder.write(tmp_path / "data", rows), key=KEY)
+    q = res.quarantine.filter(pl.col("bestand") == stem)
+    assert q.select("rij", "kolom").rows() == [(1, column)]
+    assert reason in q["reden"][0]

@@ -93,6 +93,9 @@ class Column:
             value has to be reported, never written out.
         min_value: Lower bound for INT/FLOAT columns.
         max_value: Upper bound for INT/FLOAT columns.
+        pattern: A regular expression a STR value must match.
+        pattern_hint: How to say the pattern in an error message.
+        before_peildatum: A DATE that must lie before the manifest's peildatum.
     """
 
     name: str
@@ -103,16 +106,23 @@ class Column:
     identifier: bool = False
     min_value: float | None = None
     max_value: float | None = None
+    pattern: str | None = None
+    pattern_hint: str | None = None
+    before_peildatum: bool = False
 
 
 @dataclass(frozen=True)
 class FileSpec:
-    """One contract file: its stem, columns, key and whether the file itself may be absent."""
+    """One contract file: its stem, columns, key, whether it may be absent, and its periods.
+
+    ``periods`` are ``(start, end)`` date columns: an end before its start is an error.
+    """
 
     stem: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     optional_file: bool = False
+    periods: tuple[tuple[str, str], ...] = ()
 
     def column(self, name: str) -> Column:
         """Return the column called ``name``."""
@@ -131,14 +141,28 @@ def _address(straat: str = "straat", *, nullable: bool = False) -> tuple[Column,
     return (
         Column(straat, nullable=nullable),
         Column("huisnummer", Kind.INT, nullable=nullable, min_value=1, max_value=99999),
-        _opt("huisletter"),
-        _opt("huisnummertoevoeging"),
+        _HUISLETTER,
+        _TOEVOEGING,
         Column("postcode", Kind.POSTCODE, nullable=nullable),
     )
 
 
 def _opt(name: str, kind: Kind = Kind.STR) -> Column:
     return Column(name, kind, required=False, nullable=True)
+
+
+# BAG: a huisletter is one letter; a huisnummertoevoeging at most four letters or digits. Sources
+# write them with a dash or a space ("12-A", "12 a"), which the address matching normalises.
+_HUISLETTER = Column(
+    "huisletter", required=False, nullable=True, pattern=r"^[-\s]?[A-Za-z]$", pattern_hint="one letter"
+)
+_TOEVOEGING = Column(
+    "huisnummertoevoeging",
+    required=False,
+    nullable=True,
+    pattern=r"^[-\s]?[A-Za-z0-9]{1,4}$",
+    pattern_hint="up to 4 letters or digits",
+)
 
 
 CONTRACT: tuple[FileSpec, ...] = (
@@ -149,8 +173,8 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("nummeraanduiding_id", Kind.NUM_ID),
             Column("openbare_ruimte"),
             Column("huisnummer", Kind.INT, min_value=1, max_value=99999),
-            _opt("huisletter"),
-            _opt("huisnummertoevoeging"),
+            _HUISLETTER,
+            _TOEVOEGING,
             Column("postcode", Kind.POSTCODE),
             Column("woonplaats"),
             Column("gebruiksdoel", Kind.MULTI_ENUM, values=BAG_GEBRUIKSDOELEN),
@@ -158,7 +182,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("status", Kind.ENUM, values=BAG_STATUSSEN),
             Column("pand_id", Kind.PAND_ID),
             Column("bouwjaar", Kind.INT, min_value=1000, max_value=2100),
-            Column("buurtcode"),
+            Column("buurtcode", pattern=r"^BU[0-9]{8}$", pattern_hint="BU and 8 digits (CBS buurtcode)"),
             _opt("x", Kind.FLOAT),
             _opt("y", Kind.FLOAT),
         ),
@@ -176,14 +200,15 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("nummeraanduiding_id", Kind.NUM_ID, required=False, nullable=True),
             Column("openbare_ruimte"),
             Column("huisnummer", Kind.INT, min_value=1, max_value=99999),
-            _opt("huisletter"),
-            _opt("huisnummertoevoeging"),
+            _HUISLETTER,
+            _TOEVOEGING,
             Column("postcode", Kind.POSTCODE),
             Column("woonplaats"),
             Column("datum_aanvang_adreshouding", Kind.DATE),
             Column("datum_einde_adreshouding", Kind.DATE, required=False, nullable=True),
         ),
         key=("bsn", "datum_aanvang_adreshouding"),
+        periods=(("datum_aanvang_adreshouding", "datum_einde_adreshouding"),),
     ),
     FileSpec(
         "kvk_vestigingen",
@@ -199,6 +224,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("datum_uitschrijving", Kind.DATE, required=False, nullable=True),
         ),
         key=("vestigingsnummer",),
+        periods=(("datum_inschrijving", "datum_uitschrijving"),),
     ),
     FileSpec(
         "kvk_functionarissen",
@@ -212,6 +238,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("datum_aanvang", Kind.DATE),
             Column("datum_einde", Kind.DATE, required=False, nullable=True),
         ),
+        periods=(("datum_aanvang", "datum_einde"),),
     ),
     FileSpec(
         "kadaster_eigendom",
@@ -230,6 +257,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("koopsom", Kind.INT, required=False, nullable=True, min_value=0, max_value=1e10),
             Column("hypotheek", Kind.BOOL),
         ),
+        periods=(("datum_verkrijging", "datum_einde"),),
     ),
     FileSpec(
         "vergunningen",
@@ -265,8 +293,8 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("categorie"),
             Column("straat", nullable=True),
             Column("huisnummer", Kind.INT, nullable=True, min_value=1, max_value=99999),
-            _opt("huisletter"),
-            _opt("huisnummertoevoeging"),
+            _HUISLETTER,
+            _TOEVOEGING,
             Column("postcode", Kind.POSTCODE, nullable=True),
         ),
         key=("melding_id",),
@@ -276,7 +304,7 @@ CONTRACT: tuple[FileSpec, ...] = (
         "onderzoeksuitkomsten",
         (
             Column("verblijfsobject_id", Kind.VBO_ID),
-            Column("datum_onderzoek", Kind.DATE),
+            Column("datum_onderzoek", Kind.DATE, before_peildatum=True),
             Column("fenomeen", Kind.ENUM, values=FENOMENEN),
             Column("uitkomst", Kind.ENUM, values=("bevestigd", "niet_bevestigd")),
         ),

@@ -118,7 +118,7 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
         bron = manifest.bronnen.get(spec.stem)
         if bron is None or bron.extractdatum is None:
             undated.append(spec.stem)
-        validated = validate_table(raw.frame, spec)
+        validated = validate_table(raw.frame, spec, manifest.peildatum)
         tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
         quarantines.append(validated.quarantine)
         ragged = _ragged_quarantine(spec.stem, raw.ragged)

@@ -78,10 +78,18 @@ class KindCheck(ABC):
 
 class _Str(KindCheck):
     def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
-        return p
+        if col.pattern is None:
+            return p
+        return pl.when(p.str.contains(col.pattern)).then(p)
 
     def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
-        return _NO_REASON
+        if col.pattern is None:
+            return _NO_REASON
+        return (
+            pl.when(v.is_null())
+            .then(pl.lit(f"not of the form {col.pattern_hint or col.pattern}"))
+            .otherwise(_NO_REASON)
+        )
 
 
 class _Number(KindCheck):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
@@ -34,7 +35,7 @@ class Validated:
     quarantine: pl.DataFrame
 
 
-def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
+def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None = None) -> Validated:
     """Check every value of every contract column, then the key; split good rows from bad.
 
     A row with any invalid value is quarantined (one quarantine row per bad cell). Among the rows
@@ -43,6 +44,7 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
     Args:
         raw: Column ``rij`` and the contract columns as strings (see ``ExtractReader.read``).
         spec: The file's contract.
+        peildatum: The manifest's reference date, for columns that must lie before it.
 
     Returns:
         The typed good rows and the quarantine.
@@ -85,6 +87,7 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
         ],
     )
     del staged
+    checked = checked.with_columns(_cross_field_reasons(spec, peildatum))
     reason_cols = [_REASON + c.name for c in spec.columns]
     checked = checked.with_columns(pl.any_horizontal(pl.col(reason_cols).is_not_null()).alias(_BAD))
 
@@ -95,6 +98,31 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec) -> Validated:
         parts.append(duplicates)
     quarantine = pl.concat(parts).sort("rij", maintain_order=True)
     return Validated(good, quarantine)
+
+
+def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.Expr]:
+    """Reasons that need more than one value.
+
+    Periods that end before they start, dates on or after the peildatum; only where the cell itself
+    was valid.
+    """
+    out: list[pl.Expr] = []
+    for start, end in spec.periods:
+        out.append(
+            pl.when(pl.col(_REASON + end).is_null() & (pl.col(end) < pl.col(start)))
+            .then(pl.lit(f"ends before {start}"))
+            .otherwise(pl.col(_REASON + end))
+            .alias(_REASON + end)
+        )
+    for col in spec.columns:
+        if col.before_peildatum and peildatum is not None:
+            out.append(
+                pl.when(pl.col(_REASON + col.name).is_null() & (pl.col(col.name) >= peildatum))
+                .then(pl.lit(f"not before the peildatum {peildatum}"))
+                .otherwise(pl.col(_REASON + col.name))
+                .alias(_REASON + col.name)
+            )
+    return out
 
 
 def _cell_failures(raw: pl.DataFrame, checked: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:

@@ -302,6 +302,11 @@ class _Writer:
         )
         # officers
         oo = np.lexsort((off["start"], kvk[off["ent"]]))
+        # an officer's term starts before it ends (a company that closed early ends its officers' terms)
+        off_start = off["start"][oo].copy()
+        off_end = off["end"][oo]
+        early = (off_end > -(10**6)) & (off_end < OPEN) & (off_end <= off_start)
+        off_start[early] = off_end[early] - 30
         p = off["person"][oo]
         pt = self.w.pt
         sur = pt.data["surname"][p]
@@ -325,7 +330,7 @@ class _Writer:
                 "voornamen": name_typos(rng, vn, 0.015),
                 "geboortedatum": bd,
                 "functie": off["functie"][oo],
-                "datum_aanvang": days_to_iso(off["start"][oo]),
+                "datum_aanvang": days_to_iso(off_start),
                 "datum_einde": _opt_days(off["end"][oo]),
             },
         )
