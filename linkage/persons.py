@@ -250,6 +250,63 @@ def _overrides(reviewed: pl.DataFrame | None, rec2node: pl.DataFrame) -> pl.Data
     return pairs.cast(schema)  # type: ignore[arg-type]
 
 
+#: Probability given to a deterministic link (same surname, full birth date and first initial).
+_DETERMINISTIC = 0.999
+
+
+def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFrame:
+    """Certain links the model may underrate.
+
+    Same surname, same full birth date (or with day and month swapped) and same first initial:
+    ``Leonardus Paulussen`` and ``Paulussen, L.``, both born 1973-03-12, are one person whatever
+    the given-name levels learned. Chained per group; the clustering's constraints still keep two
+    BSNs (twins) apart.
+    """
+    full = nodes.filter(
+        (pl.col("geb_jaar").fill_null(0) > 0)
+        & (pl.col("geb_maand").fill_null(0) > 0)
+        & (pl.col("geb_dag").fill_null(0) > 0)
+    )
+    edges = []
+    for dm in (
+        pl.concat_str(
+            [pl.col("geb_maand").cast(pl.String), pl.col("geb_dag").cast(pl.String)], separator="-"
+        ),
+        pl.concat_str(
+            [
+                pl.min_horizontal("geb_maand", "geb_dag").cast(pl.String),
+                pl.max_horizontal("geb_maand", "geb_dag").cast(pl.String),
+            ],
+            separator="-",
+        ),
+    ):
+        keyed = (
+            full.select(
+                "_node",
+                pl.concat_str(
+                    [pl.col("achternaam"), pl.col("geb_jaar").cast(pl.String), dm, pl.col("voorletter1")],
+                    separator="|",
+                ).alias("_k"),
+            )
+            .drop_nulls("_k")
+            .sort("_k", "_node")
+        )
+        chain = keyed.with_columns(pl.col("_node").shift(1).over("_k").alias("_prev")).drop_nulls("_prev")
+        edges.append(
+            chain.select(
+                pl.min_horizontal("_node", "_prev").alias("_a"),
+                pl.max_horizontal("_node", "_prev").alias("_b"),
+            )
+        )
+    det = pl.concat(edges).unique().join(scored.select("_a", "_b"), on=["_a", "_b"], how="anti")
+    rep = nodes.select("_node", "unique_id")
+    return (
+        det.join(rep.rename({"_node": "_a", "unique_id": "record_l"}), on="_a")
+        .join(rep.rename({"_node": "_b", "unique_id": "record_r"}), on="_b")
+        .with_columns(pl.lit(_DETERMINISTIC).alias("match_probability"))
+    )
+
+
 _LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 
 
@@ -335,6 +392,7 @@ def link_persons(
         )
     )
     n_nodes = nodes.height
+    pairs = pl.concat([pairs, _deterministic_edges(nodes, pairs)], how="diagonal_relaxed")
     strong = pairs.filter(pl.col("match_probability") >= cfg.match_threshold)
     labels = constrained_clusters(
         nodes.select(
