@@ -50,3 +50,21 @@ def test_scale_one_generation_and_batch(tmp_path: Path) -> None:
     for stage in stage_times[0]:
         print(f"    {stage:<10} median {statistics.median(s[stage] for s in stage_times):6.1f} s")
     print(f"  objects scored: {result.n_scored}")
+    linkage = [s["linkage"] + s["persons"] for s in stage_times]
+    print(
+        f"  linkage (addresses, companies, persons): median {statistics.median(linkage):.1f} s"
+        f"  (runs: {[round(t, 1) for t in linkage]}; target 60 s)"
+    )
+
+
+@pytest.mark.slow
+def test_febrl_benchmarks() -> None:
+    from linkage.benchmark import febrl_benchmark
+
+    for name in ("febrl4", "febrl3"):
+        runs = [febrl_benchmark(name) for _ in range(REPEATS)]  # type: ignore[arg-type]
+        r = runs[-1]
+        print(
+            f"\n{name}: precision {r.precision:.5f} recall {r.recall:.5f} F1 {r.f1:.5f}"
+            f"  time median {statistics.median(x.seconds for x in runs):.1f} s"
+        )
