@@ -91,7 +91,7 @@ def constrained_clusters(
     *,
     threshold: float,
     margin: float = 0.05,
-    unanchored_threshold: float = 0.995,
+    unanchored_threshold: float = 0.9,
 ) -> IntArray:
     """Cluster labels per node (index = ``_node``).
 

@@ -259,8 +259,9 @@ def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFr
 
     Same surname, same full birth date (or with day and month swapped) and same first initial:
     ``Leonardus Paulussen`` and ``Paulussen, L.``, both born 1973-03-12, are one person whatever
-    the given-name levels learned. Chained per group; the clustering's constraints still keep two
-    BSNs (twins) apart.
+    the given-name levels learned. And the applicant, owner or resident of one verblijfsobject with
+    the same surname and first initial. Chained per group; the clustering's constraints still keep
+    two BSNs (twins, or a father and son at one address) apart.
     """
     full = nodes.filter(
         (pl.col("geb_jaar").fill_null(0) > 0)
@@ -298,6 +299,27 @@ def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFr
                 pl.max_horizontal("_node", "_prev").alias("_b"),
             )
         )
+    # Same object, same surname and first initial: the permit applicant for an object, its owner and
+    # its resident are one person (father and son at one address stay apart through the constraints).
+    on_object = (
+        nodes.filter(pl.col("bron").is_in(["vergunningen", "kadaster_eigendom", "brp_inschrijvingen"]))
+        .select(
+            "_node",
+            "verblijfsobject_ids",
+            pl.concat_str(["achternaam", "voorletter1"], separator="|").alias("_n"),
+        )
+        .explode("verblijfsobject_ids")
+        .drop_nulls()
+        .select("_node", pl.concat_str(["verblijfsobject_ids", "_n"], separator="|").alias("_k"))
+        .unique()
+        .sort("_k", "_node")
+    )
+    chain = on_object.with_columns(pl.col("_node").shift(1).over("_k").alias("_prev")).drop_nulls("_prev")
+    edges.append(
+        chain.select(
+            pl.min_horizontal("_node", "_prev").alias("_a"), pl.max_horizontal("_node", "_prev").alias("_b")
+        )
+    )
     det = pl.concat(edges).unique().join(scored.select("_a", "_b"), on=["_a", "_b"], how="anti")
     rep = nodes.select("_node", "unique_id")
     return (
@@ -405,6 +427,8 @@ def link_persons(
         ),
         pairs.select("_a", "_b", "match_probability", "besluit"),
         threshold=cfg.match_threshold,
+        margin=cfg.unanchored_margin,
+        unanchored_threshold=cfg.unanchored_threshold,
     )
     node_cluster = nodes.select("_node", "unique_id", "n_records").with_columns(
         pl.Series("_cluster", labels, dtype=pl.Int64)

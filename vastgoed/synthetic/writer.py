@@ -363,14 +363,17 @@ class _Writer:
         )
         linked = rng.random(g.n) < 0.96
         is_p = person >= 0
+        # The Kadaster registers a natural person once: the name as written, its errors and a missing
+        # birth date belong to the person and repeat on every right that person holds.
+        uniq, inv = np.unique(person[is_p], return_inverse=True)
+        names_u = np.asarray(self.display_name(uniq, 0.02), dtype=object)
+        bd_u = birth_date_strings(rng, self.w.pt.data["birth"][uniq], np.zeros(len(uniq), dtype=bool), 0.01)
+        bd_u[rng.random(len(uniq)) < 0.1] = ""
         names = np.empty(n, dtype=object)
-        names[is_p] = self.display_name(person[is_p], 0.02)
+        names[is_p] = names_u[inv]
         names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[ent[~is_p]]
         bd = np.full(n, "", dtype=object)
-        bd[is_p] = birth_date_strings(
-            rng, self.w.pt.data["birth"][person[is_p]], np.zeros(int(is_p.sum()), dtype=bool), 0.01
-        )
-        bd[is_p & (rng.random(n) < 0.1)] = ""
+        bd[is_p] = bd_u[inv]
         kvk_col = np.where(is_p, "", self.kvk_of[np.maximum(ent, 0)])
         kvk_col[~is_p & (rng.random(n) < 0.03)] = ""
         addr = self.address(v, 0.04, 0.2, 0.05)
