@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +36,12 @@ def _setup_logging(verbose: bool) -> None:
         format="%(message)s",
         handlers=[RichHandler(console=_console, show_path=False)],
     )
-    logging.captureWarnings(True)
+
+    # A warning is a line for the operator ("warning: ..."), not a Python source excerpt.
+    def _show(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+        _console.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+
+    warnings.showwarning = _show
 
 
 def _fail(exc: VastgoedError) -> typer.Exit:
