@@ -154,13 +154,16 @@ def test_signatures_hold(world: object) -> None:
     est = w.ct.arrays("est")  # type: ignore[attr-defined]
     per = np.bincount(est["vbo"][est["vbo"] >= 0], minlength=geo.n)
     assert (per[st == State.BRIEVENBUS] >= 12).all()
-    # criminal transactions: 5+ sales, resales within six months, no mortgage for the network buyers
+    # criminal transactions: 5+ sales, resales within six months; mostly no mortgage for the last buyer
     own = w.own  # type: ignore[attr-defined]
-    for v in np.flatnonzero(plan.fenomeen == "criminele_vastgoedtransactie").tolist():
+    crime_v = np.flatnonzero(plan.fenomeen == "criminele_vastgoedtransactie")
+    last_hyp = []
+    for v in crime_v.tolist():
         m = own.vbo == v
         dates = np.sort(own.start[m])
         assert len(dates) >= 5 and np.diff(dates).min() < 183
-        assert not own.hypotheek[m][np.argsort(own.start[m])][-1]
+        last_hyp.append(own.hypotheek[m][np.argsort(own.start[m])][-1])
+    assert 0.0 < np.mean(last_hyp) < 0.6 or len(crime_v) < 10
     # look-alikes: renovations have a granted permit, new builds have nobody
     pm = w.permits  # type: ignore[attr-defined]
     reno = np.flatnonzero(st == State.RENOVATION)

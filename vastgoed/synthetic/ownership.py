@@ -383,6 +383,10 @@ def build_ownership(
 
     # --- criminal transactions: 5+ sales in 20 years with ABC resales within six months ----------
     cv = np.flatnonzero(crime)
+    # Not every case shows every red flag (an academic review warned that several are speculative):
+    # some final buyers take a registered (private or network) mortgage, some are a network person
+    # (a katvanger) rather than a BV, and networks reuse their BVs, so portfolios grow.
+    bvs_of_net: dict[int, list[int]] = {}
     for v in cv.tolist():
         k = int(rng.integers(5, 9))
         gaps = rng.exponential(900, k - 1)
@@ -407,10 +411,20 @@ def build_ownership(
         if rng.random() < 0.4:
             ents[-3] = -1
             pers[-3] = np_[int(rng.integers(0, len(np_)))]
+        earlier = bvs_of_net.get(net, [])
+        if earlier and rng.random() < 0.4:
+            ents[-1] = earlier[int(rng.integers(0, len(earlier)))]
+        if rng.random() < 0.25:
+            ents[-1] = -1
+            pers[-1] = np_[int(rng.integers(0, len(np_)))]
         pers[ents >= 0] = -1
-        hyp = (rng.random(k) < 0.7) & (ents < 0) & (np.arange(k) < k - 3)
+        last3 = np.arange(k) >= k - 3
+        hyp = np.where(last3, rng.random(k) < 0.3, (rng.random(k) < 0.7) & (ents < 0))
         rows.add(np.full(k, v), pers, ents, dates, ends, price, hyp)
         owner_ent[v] = ents[-1]
+        owner_person[v] = pers[-1] if ents[-1] < 0 else owner_person[v]
+        if ents[-1] >= 0:
+            bvs_of_net.setdefault(net, []).append(int(ents[-1]))
 
     cols = list(zip(*rows.parts, strict=True))
     vbo, person, ent, start, end, koopsom, hypotheek = (np.concatenate(c) for c in cols)
