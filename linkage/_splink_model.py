@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
@@ -25,7 +24,6 @@ __all__ = [
     "array_overlap_comparison",
     "birth_date_comparison",
     "charts",
-    "connected_components",
     "count_pairs",
     "duckdb_api",
     "exact_comparison",
@@ -249,17 +247,6 @@ def predict_pairs(linker: Linker, threshold_probability: float) -> pl.DataFrame:
 def probability_from_weight(weight: float) -> float:
     """``2^w / (1 + 2^w)``."""
     return 1.0 / (1.0 + math.pow(2.0, -weight))
-
-
-def connected_components(n_nodes: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Component label per node of the graph with the given edges (scipy, linear time)."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components as cc
-
-    data = np.ones(len(left), dtype=np.int8)
-    graph = coo_matrix((data, (left, right)), shape=(n_nodes, n_nodes))
-    _, labels = cc(graph, directed=False)
-    return np.asarray(labels, dtype=np.int64)
 
 
 def charts(linker: Linker) -> dict[str, str]:

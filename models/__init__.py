@@ -6,7 +6,7 @@ from models.baseline import RULES, baseline_scores
 from models.explain import format_value, reasons
 from models.metrics import K_VALUES, precision_recall_at_k
 from models.signal_model import CLASSES, SignalModel
-from models.training import TrainingSet, labels_from_outcomes, training_set
+from models.training import TrainingSet, labels_from_outcomes, latest_investigations, training_set
 
 __all__ = [
     "CLASSES",
@@ -17,6 +17,7 @@ __all__ = [
     "baseline_scores",
     "format_value",
     "labels_from_outcomes",
+    "latest_investigations",
     "precision_recall_at_k",
     "reasons",
     "training_set",

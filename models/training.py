@@ -11,7 +11,7 @@ import polars as pl
 
 from models.signal_model import CLASSES
 
-__all__ = ["TrainingSet", "labels_from_outcomes", "training_set"]
+__all__ = ["TrainingSet", "labels_from_outcomes", "latest_investigations", "training_set"]
 
 
 @dataclass(frozen=True)
@@ -26,25 +26,37 @@ class TrainingSet:
     n_unlabelled: int
 
 
+def latest_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """Per investigated object its latest investigation before the peildatum.
+
+    Returns:
+        ``verblijfsobject_id, datum_onderzoek, fenomeen, uitkomst``.
+    """
+    return (
+        outcomes.filter(pl.col("datum_onderzoek") < peildatum)
+        .sort("datum_onderzoek", "fenomeen")
+        .group_by("verblijfsobject_id")
+        .agg(pl.col("datum_onderzoek", "fenomeen", "uitkomst").last())
+    )
+
+
 def labels_from_outcomes(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
     """One label per investigated object: what its latest investigation found.
 
     The phenomenon when the latest investigation (before the peildatum) confirmed it; ``geen`` when
     it found nothing, also if an earlier one had confirmed something (that was dealt with).
     """
-    latest = (
-        outcomes.filter(pl.col("datum_onderzoek") < peildatum)
-        .sort("datum_onderzoek", "fenomeen")
-        .group_by("verblijfsobject_id")
-        .agg(pl.col("fenomeen").last(), pl.col("uitkomst").last())
+    return (
+        latest_investigations(outcomes, peildatum)
+        .select(
+            "verblijfsobject_id",
+            pl.when(pl.col("uitkomst") == "bevestigd")
+            .then(pl.col("fenomeen"))
+            .otherwise(pl.lit("geen"))
+            .alias("label"),
+        )
+        .sort("verblijfsobject_id")
     )
-    return latest.select(
-        "verblijfsobject_id",
-        pl.when(pl.col("uitkomst") == "bevestigd")
-        .then(pl.col("fenomeen"))
-        .otherwise(pl.lit("geen"))
-        .alias("label"),
-    ).sort("verblijfsobject_id")
 
 
 def training_set(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
 from pathlib import Path
 from typing import Annotated
@@ -16,7 +15,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from vastgoed.core.config import load_config
-from vastgoed.core.errors import DataError, VastgoedError
+from vastgoed.core.errors import VastgoedError
 
 __all__ = ["app", "main"]
 
@@ -232,8 +231,4 @@ def _frame_table(title: str, frame: pl.DataFrame) -> Table:
 
 def main() -> None:
     """Entry point for ``python -m vastgoed``."""
-    try:
-        app()
-    except DataError as exc:  # pragma: no cover - typer handles the commands' own errors
-        _console.print(f"error: {exc}")
-        sys.exit(2)
+    app()

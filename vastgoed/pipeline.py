@@ -32,7 +32,7 @@ from features import FeatureInputs, build_features, catalogue
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, uncertain_pairs
-from models import CLASSES, SignalModel, labels_from_outcomes, reasons, training_set
+from models import CLASSES, SignalModel, labels_from_outcomes, latest_investigations, reasons, training_set
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
@@ -150,13 +150,8 @@ def _code_version() -> str:
         return "unknown"
 
 
-def _linked(
-    table: pl.DataFrame | None, stem: str, links: pl.DataFrame, schema_from: pl.DataFrame | None = None
-) -> pl.DataFrame:
+def _linked(table: pl.DataFrame, stem: str, links: pl.DataFrame) -> pl.DataFrame:
     """The table with ``verblijfsobject_id`` of its address link (null where unmatched)."""
-    if table is None:
-        base = schema_from if schema_from is not None else pl.DataFrame({"rij": []}, schema={"rij": pl.Int64})
-        return base.head(0).with_columns(pl.lit(None, dtype=pl.String).alias("verblijfsobject_id"))
     ids = links.filter(pl.col("bron") == stem).select("rij", "verblijfsobject_id")
     if "verblijfsobject_id" in table.columns:
         table = table.drop("verblijfsobject_id")
@@ -168,7 +163,7 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
     links = am.links
 
     def linked(stem: str) -> pl.DataFrame:
-        return _linked(t.get(stem), stem, links)
+        return _linked(t[stem], stem, links)
 
     meld = t.get("meldingen")
     meldingen = (
@@ -190,16 +185,10 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
 
 def _previous_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
     """Per investigated object: the date and outcome of its latest investigation before the peildatum."""
-    return (
-        outcomes.filter(pl.col("datum_onderzoek") < peildatum)
-        .sort("datum_onderzoek", "fenomeen")
-        .group_by("verblijfsobject_id")
-        .agg(
-            pl.col("datum_onderzoek").last().alias("laatste_onderzoek"),
-            pl.concat_str([pl.col("fenomeen"), pl.lit(": "), pl.col("uitkomst")])
-            .last()
-            .alias("laatste_uitkomst"),
-        )
+    return latest_investigations(outcomes, peildatum).select(
+        "verblijfsobject_id",
+        pl.col("datum_onderzoek").alias("laatste_onderzoek"),
+        pl.concat_str([pl.col("fenomeen"), pl.lit(": "), pl.col("uitkomst")]).alias("laatste_uitkomst"),
     )
 
 
@@ -211,22 +200,33 @@ def _linkage_model(config: Config, gemeentecode: str) -> tuple[dict[str, Any] | 
     return (None, None) if found is None else found
 
 
-def _person_records(res: IngestResult, am: AddressMatch, cm: CompanyMatch) -> pl.DataFrame:
+def _link(res: IngestResult, config: Config) -> tuple[AddressMatch, CompanyMatch]:
+    """Addresses, then companies (which need the address links)."""
+    am = match_addresses(
+        res.tables["bag_verblijfsobjecten"],
+        res.tables,
+        fuzzy_threshold=config.linkage.address_fuzzy_threshold,
+    )
+    return am, link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
+
+
+@dataclass(frozen=True)
+class _Persons:
+    records: pl.DataFrame
+    result: PersonLinkResult
+    reviewed: pl.DataFrame | None
+    reused_from: str | None
+
+
+def _link_persons(res: IngestResult, am: AddressMatch, cm: CompanyMatch, config: Config) -> _Persons:
+    """Person linkage with the earlier run's model (unless retraining) and the reviewers' decisions."""
+    trained, reused_from = _linkage_model(config, res.manifest.gemeentecode)
+    reviewed = read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
     # A permit applicant whose name is a company's trade name is that company, not a person.
     companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")
-    return person_records(res.tables, am.links).join(companies, on="record", how="anti")
-
-
-def _person_linkage(
-    res: IngestResult,
-    am: AddressMatch,
-    cm: CompanyMatch,
-    config: Config,
-    trained: dict[str, Any] | None,
-    reviewed: pl.DataFrame | None,
-) -> PersonLinkResult:
-    records = _person_records(res, am, cm)
-    return link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+    records = person_records(res.tables, am.links).join(companies, on="record", how="anti")
+    result = link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+    return _Persons(records, result, reviewed, reused_from)
 
 
 _REVIEW_DECISIONS = ("match", "no match")
@@ -277,21 +277,12 @@ def export_review(data_dir: Path, out_file: Path, config: Config, console: Conso
     with st.stage("ingest"):
         res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
     with st.stage("linkage"):
-        am = match_addresses(
-            res.tables["bag_verblijfsobjecten"],
-            res.tables,
-            fuzzy_threshold=config.linkage.address_fuzzy_threshold,
-        )
-        cm = link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
+        am, cm = _link(res, config)
     with st.stage("persons"):
-        trained, _ = _linkage_model(config, res.manifest.gemeentecode)
-        reviewed = (
-            read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
-        )
-        records = _person_records(res, am, cm)
-        pr = link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+        persons = _link_persons(res, am, cm, config)
+        reviewed = persons.reviewed
         p = config.linkage.persons
-        band = uncertain_pairs(pr, records, p.review_lower, p.review_upper)
+        band = uncertain_pairs(persons.result, persons.records, p.review_lower, p.review_upper)
         if reviewed is not None:
             decided = pl.concat(
                 [
@@ -383,25 +374,21 @@ def _run(
     bag = res.tables["bag_verblijfsobjecten"]
 
     with st.stage("linkage"):
-        am = match_addresses(bag, res.tables, fuzzy_threshold=config.linkage.address_fuzzy_threshold)
+        am, cm = _link(res, config)
         am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
             tmp / "links" / "adressen.parquet"
         )
-        cm = link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
+        am.unmatched.select("record", "bron", "reden").write_parquet(
+            tmp / "links" / "adressen_niet_gekoppeld.parquet"
+        )
         cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
             tmp / "links" / "bedrijven.parquet"
         )
 
     with st.stage("persons"):
-        trained, reused_from = _linkage_model(config, res.manifest.gemeentecode)
-        reviewed = (
-            read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
-        )
-        pr = _person_linkage(res, am, cm, config, trained, reviewed)
+        persons = _link_persons(res, am, cm, config)
+        pr, reviewed, reused_from = persons.result, persons.reviewed, persons.reused_from
         pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
-        am.unmatched.select("record", "bron", "reden").write_parquet(
-            tmp / "links" / "adressen_niet_gekoppeld.parquet"
-        )
 
     with st.stage("features"):
         inputs = _feature_inputs(res, am)
