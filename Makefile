@@ -31,7 +31,8 @@ $(VENV)/.synced: pyproject.toml uv.lock
 
 bootstrap: $(VENV)/.synced ## Install uv if missing, create .venv and sync the lock
 
-$(SYNTHETIC)/manifest.toml: | $(VENV)/.synced
+# Regenerated when the generator changes, so a run never scores a municipality of an older generator.
+$(SYNTHETIC)/manifest.toml: $(wildcard vastgoed/synthetic/*.py) | $(VENV)/.synced
 	$(BIN)/vastgoed generate --out $(SYNTHETIC) --truth $(TRUTH) --seed $(SEED) --scale $(SCALE)
 
 score: $(VENV)/.synced ## Generate the synthetic municipality if no data is configured, run the whole batch, print where the list is

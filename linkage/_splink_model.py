@@ -33,6 +33,7 @@ __all__ = [
     "predict_pairs",
     "probability_from_weight",
     "quiet_splink",
+    "register_term_frequencies",
     "train",
 ]
 
@@ -140,7 +141,12 @@ def birth_date_comparison(
     return cl.CustomComparison(comparison_levels=levels, output_column_name=output)
 
 
-def array_overlap_comparison(col: str, no_overlap_cases: Sequence[tuple[str, str]] = ()) -> ComparisonCreator:
+def array_overlap_comparison(
+    col: str,
+    no_overlap_cases: Sequence[tuple[str, str]] = (),
+    *,
+    uninformative: Sequence[tuple[str, str]] = (),
+) -> ComparisonCreator:
     """Any shared element (e.g. a shared verblijfsobject) or not; null when either list is empty.
 
     Args:
@@ -148,6 +154,9 @@ def array_overlap_comparison(col: str, no_overlap_cases: Sequence[tuple[str, str
         no_overlap_cases: ``(sql condition, label)`` levels that split the pairs without overlap
             by how informative the disagreement is (an officer's business address, an owner's
             portfolio), each with its own m and u; the rest fall to the last level.
+        uninformative: ``(sql condition, label)`` of pairs without overlap whose disagreement is
+            no evidence either way (Bayes factor 1, like a missing value): two ownership rights
+            of one owner are two objects by definition.
     """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -158,6 +167,10 @@ def array_overlap_comparison(col: str, no_overlap_cases: Sequence[tuple[str, str
             label_for_charts="null",
         ).configure(is_null_level=True),
         cll.ArrayIntersectLevel(col, 1),
+    ]
+    levels += [
+        cll.CustomLevel(sql, label_for_charts=label).configure(is_null_level=True)
+        for sql, label in uninformative
     ]
     levels += [cll.CustomLevel(sql, label_for_charts=label) for sql, label in no_overlap_cases]
     levels.append(cll.ElseLevel())
@@ -170,6 +183,12 @@ def make_linker(db_api: DuckDBAPI, frames: dict[str, pl.DataFrame], settings: di
 
     sdfs = [db_api.register(df.to_arrow(), table_name=name) for name, df in frames.items()]
     return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+
+
+def register_term_frequencies(db_api: DuckDBAPI, linker: Linker, col: str, table: pl.DataFrame) -> None:
+    """Use ``table`` (``col, tf_<col>``) as the term frequencies of ``col`` instead of counting rows."""
+    sdf = db_api.register(table.to_arrow(), table_name=f"__tf_{col}")
+    linker.table_management.register_term_frequency_lookup(sdf, col)
 
 
 @dataclass(frozen=True)

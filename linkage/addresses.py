@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from linkage.text import fold_text
+
 __all__ = [
     "ADDRESS_SOURCES",
     "AddressMatch",
@@ -78,7 +80,7 @@ _SUFFIX_ABBREVIATIONS = (
 
 def street_key_expr(col: pl.Expr) -> pl.Expr:
     """Vectorised street normalisation: a key without case, diacritics, abbreviations or spaces."""
-    s = col.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    s = fold_text(col)
     s = s.str.replace_all(r"\s+", " ").str.strip_chars()
     s = s.str.replace_all(r"^st[\.\s]+", "sint ").str.replace_all(r"\bst\.\s*", "sint ")
     s = s.str.replace_all(r"\bsint(\S)", "sint $1")

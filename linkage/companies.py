@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from linkage.text import fold_text
+
 __all__ = ["CompanyMatch", "company_name_key_expr", "link_companies"]
 
 # Legal forms and their spellings; removed from names before comparing.
@@ -38,7 +40,7 @@ _PERSON_FORM = r"^[^,]+,\s*([A-Za-z]\.\s*)+$|^([A-Za-z]\.\s*)+\S"
 
 def company_name_key_expr(col: pl.Expr) -> pl.Expr:
     """A trade name as a comparison key: ``Goud Beheer B.V.`` and ``goud beheer bv`` give ``goudbeheer``."""
-    s = col.str.to_lowercase().str.normalize("NFKD").str.replace_all(r"\p{Mn}", "")
+    s = fold_text(col)
     s = s.str.replace_all(r"[.,]", "").str.replace_all(r"[^a-z0-9 ]", " ").str.replace_all(r"\s+", " ")
     return s.str.replace_all(_LEGAL_FORMS, " ").str.replace_all(r"[^a-z0-9]", "")
 

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
+from linkage.text import fold_text
+
 __all__ = [
     "PERSON_RECORD_SCHEMA",
     "PERSON_SOURCES",
@@ -163,14 +165,7 @@ _BUSINESS_RE = r"(?i)(?:^|\s)(?:" + "|".join(_BUSINESS_WORDS) + r")(?:\s|$|,)"
 
 def _ascii_lower(col: pl.Expr) -> pl.Expr:
     """Lower case, diacritics removed, whitespace collapsed."""
-    return (
-        col.str.normalize("NFKD")
-        .str.replace_all(r"\p{M}", "")
-        .str.to_lowercase()
-        .str.replace_all(r"[^a-z' \-]", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
+    return fold_text(col).str.replace_all(r"[^a-z' \-]", " ").str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 def _voorvoegsel_expr(col: pl.Expr) -> pl.Expr:

@@ -38,6 +38,7 @@ from linkage._splink_model import (
     name_comparison,
     predict_pairs,
     quiet_splink,
+    register_term_frequencies,
     train,
 )
 from linkage.clustering import constrained_clusters
@@ -49,6 +50,7 @@ __all__ = [
     "PERSON_BLOCKING_RULES",
     "PersonLinkResult",
     "link_persons",
+    "model_is_current",
     "person_settings",
     "uncertain_pairs",
 ]
@@ -153,6 +155,16 @@ def person_settings() -> dict[str, Any]:
                         "no overlap, portfolio",
                     ),
                 ),
+                # Two rights of one owner, or an owner's and an applicant's record, name two objects
+                # by nature; their disagreement says nothing. EM cannot learn this level: the pairs
+                # that carry it agree on everything else (see docs/architecture.md).
+                uninformative=(
+                    (
+                        "bron_l IN ('kadaster_eigendom', 'vergunningen') "
+                        "AND bron_r IN ('kadaster_eigendom', 'vergunningen')",
+                        "no overlap, two objects of an owner or applicant",
+                    ),
+                ),
             ),
         ],
         blocking_rules_to_generate_predictions=[cast(Any, r) for r in PERSON_BLOCKING_RULES],
@@ -161,6 +173,30 @@ def person_settings() -> dict[str, Any]:
     )
     settings: dict[str, Any] = creator.get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
     return settings
+
+
+def _structure(settings: dict[str, Any]) -> tuple[object, ...]:
+    comparisons = tuple(
+        (c.get("output_column_name"), tuple(lvl.get("sql_condition") for lvl in c["comparison_levels"]))
+        for c in settings.get("comparisons", [])
+    )
+    rules = tuple(
+        r["blocking_rule"] if isinstance(r, dict) else str(r)
+        for r in settings.get("blocking_rules_to_generate_predictions", [])
+    )
+    return comparisons, rules
+
+
+def model_is_current(model: dict[str, Any]) -> bool:
+    """Whether a stored trained model has this code's comparisons and blocking rules.
+
+    A model trained by an earlier version of the engine with other levels would be applied to
+    comparison vectors it does not describe; such a model is retrained rather than reused.
+    """
+    try:
+        return _structure(model) == _structure(person_settings())
+    except (KeyError, TypeError):
+        return False
 
 
 def _node_keys(records: pl.DataFrame, reviewed_records: pl.Series) -> pl.DataFrame:
@@ -215,6 +251,31 @@ def _nodes(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     rec2node = keyed.select("record", "_key").join(nodes.select("_key", "_node", "unique_id"), on="_key")
     return nodes, rec2node
+
+
+def _surname_frequencies(nodes: pl.DataFrame) -> pl.DataFrame:
+    """Surname frequencies over distinct persons, not over records.
+
+    Splink's default counts a surname once per input row, so an owner with forty Kadaster rights
+    (forty nodes without a birth date) makes his own rare surname look common, and the evidence of
+    two rows agreeing on it is discounted forty-fold. Counted instead over distinct profiles (a BSN,
+    or surname + initials + birth date where there is no BSN), a name counts once per person who
+    bears it (Splink issue #2035 discusses the same bias).
+    """
+    profile = (
+        pl.when(pl.col("_key").str.starts_with("b|"))
+        .then(pl.col("_key"))
+        .otherwise(
+            pl.concat_str(
+                [pl.col("achternaam"), pl.col("voorletters"), pl.col("geboortedatum")],
+                separator="|",
+                ignore_nulls=True,
+            )
+        )
+    )
+    distinct = nodes.filter(pl.col("achternaam").is_not_null()).select("achternaam", profile.alias("_p"))
+    counts = distinct.unique().group_by("achternaam").len()
+    return counts.select("achternaam", (pl.col("len") / pl.col("len").sum()).alias("tf_achternaam"))
 
 
 def _plan(cfg: PersonLinkageConfig) -> TrainingPlan:
@@ -380,6 +441,7 @@ def link_persons(
     reuse = trained_model is not None and not cfg.retrain
     settings = trained_model if reuse and trained_model is not None else person_settings()
     linker = make_linker(db_api, frames, settings)
+    register_term_frequencies(db_api, linker, "achternaam", _surname_frequencies(nodes))
     if not reuse:
         train(linker, _plan(cfg))
     timings["train"] = time.perf_counter() - t

@@ -31,7 +31,7 @@ from rich.console import Console
 from features import FeatureInputs, build_features, catalogue
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
 from linkage.person_records import person_records
-from linkage.persons import PersonLinkResult, link_persons, uncertain_pairs
+from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
 from models import CLASSES, SignalModel, labels_from_outcomes, latest_investigations, reasons, training_set
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
@@ -192,12 +192,20 @@ def _previous_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.D
     )
 
 
-def _linkage_model(config: Config, gemeentecode: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The Splink model of an earlier run, unless retraining is asked or tracking is off."""
+def _linkage_model(config: Config, res: IngestResult) -> tuple[dict[str, Any] | None, str | None]:
+    """The Splink model of an earlier run, unless retraining is asked, tracking is off or it is stale."""
     if config.linkage.persons.retrain or not config.tracking.enabled:
         return None, None
-    found = load_linkage_model(config.tracking, gemeentecode)
-    return (None, None) if found is None else found
+    found = load_linkage_model(config.tracking, res.manifest.gemeentecode)
+    if found is None:
+        return None, None
+    if not model_is_current(found[0]):
+        res.warnings.append(
+            f"person linkage: the model of MLflow run {found[1]} has other comparisons than this "
+            "version of the engine; retrained"
+        )
+        return None, None
+    return found
 
 
 def _link(res: IngestResult, config: Config) -> tuple[AddressMatch, CompanyMatch]:
@@ -220,7 +228,7 @@ class _Persons:
 
 def _link_persons(res: IngestResult, am: AddressMatch, cm: CompanyMatch, config: Config) -> _Persons:
     """Person linkage with the earlier run's model (unless retraining) and the reviewers' decisions."""
-    trained, reused_from = _linkage_model(config, res.manifest.gemeentecode)
+    trained, reused_from = _linkage_model(config, res)
     reviewed = read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
     # A permit applicant whose name is a company's trade name is that company, not a person.
     companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")

@@ -30,6 +30,10 @@ from linkage.person_records import (
         ("Müller, J.", "muller", "", None, "j"),
         ("Jan Peter van Berg", "berg", "van", "jan", "jp"),
         ("O'Brien, K.", "o'brien", "", None, "k"),
+        # letters that Unicode decomposition leaves alone
+        ("Yılmaz, A.", "yilmaz", "", None, "a"),
+        ("Michał Wróbel", "wrobel", "", "michal", "m"),
+        ("Weiß, K.", "weiss", "", None, "k"),
     ],
 )
 def test_kadaster_name_parsing(

@@ -134,3 +134,52 @@ def test_uncertain_pairs_show_both_records(records: pl.DataFrame, cfg: PersonLin
     assert band.height == result.pairs.height
     assert {"naam_l", "naam_r", "geboortedatum_l", "geboortedatum_r", "besluit"} <= set(band.columns)
     assert set(band.get_column("besluit")) <= {""}
+
+
+def test_owner_with_many_rights_and_no_birth_date_is_one_person(cfg: PersonLinkageConfig) -> None:
+    """Twelve Kadaster rights of ``Quaedflieg, R.M.`` (no birth date, twelve objects) are one owner.
+
+    Counted per row, the owner's own rights would make his rare surname look common (the term
+    frequencies count persons instead), and two rights at two objects are no evidence against one
+    owner (that address level is neutral). A common-name owner at another object stays apart.
+    """
+    base = _records()
+    schema = PERSON_RECORD_SCHEMA
+    owner = [
+        {
+            "record": f"kadaster_eigendom:{9000 + k}",
+            "bron": "kadaster_eigendom",
+            "rij": 9000 + k,
+            "bsn_pseudoniem": None,
+            "naam": "Quaedflieg, R.M.",
+            "achternaam": "quaedflieg",
+            "voorvoegsel": "",
+            "voornaam": None,
+            "voorletters": "rm",
+            "geboortedatum": None,
+            "geb_jaar": None,
+            "geb_maand": None,
+            "geb_dag": None,
+            "postcode": None,
+            "huisnummer": None,
+            "verblijfsobject_ids": [f"q{k:05d}"],
+        }
+        for k in range(12)
+    ]
+    records = pl.concat([base, pl.DataFrame(owner, schema=schema)])
+    links = link_persons(records, cfg).links
+    ids = links.filter(pl.col("record").is_in([r["record"] for r in owner])).get_column("persoon_id")
+    assert ids.n_unique() == 1
+    assert links.filter(pl.col("persoon_id") == ids[0]).height == 12
+
+
+def test_a_model_with_other_comparisons_is_not_current(
+    records: pl.DataFrame, cfg: PersonLinkageConfig
+) -> None:
+    from linkage.persons import model_is_current, person_settings
+
+    assert model_is_current(person_settings())
+    stale = person_settings()
+    stale["comparisons"][-1]["comparison_levels"].pop(2)
+    assert not model_is_current(stale)
+    assert not model_is_current({})

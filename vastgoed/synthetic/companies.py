@@ -7,9 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from vastgoed.synthetic.geography import Geo
-from vastgoed.synthetic.names import COMPANY_SUFFIX_WORDS, COMPANY_WORDS, SURNAMES
+from vastgoed.synthetic.names import COMPANY_SUFFIX_WORDS, COMPANY_WORDS
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.population import Population, make_persons
+from vastgoed.synthetic.surnames import SURNAME_TABLE, surname_pool
 from vastgoed.synthetic.world import Arr, CompanyTable, HType, PersonTable, State, day, years_to_days
 
 __all__ = ["Companies", "build_companies", "company_names", "person_display_surname"]
@@ -45,7 +46,7 @@ STUDENT_CORPORATION = "Stichting Studentenhuisvesting Maastricht"
 
 def person_display_surname(surname_idx: Arr) -> Arr:
     """Voorvoegsel and geslachtsnaam joined, as in a trade name (``van der Berg``)."""
-    full = np.array([(f"{v} {g}" if v else g) for v, g, _ in SURNAMES], dtype=object)
+    full = np.array([(f"{v} {g}" if v else g) for v, g, _ in SURNAME_TABLE], dtype=object)
     return full[np.asarray(surname_idx, dtype=np.int64)]
 
 
@@ -222,9 +223,8 @@ def build_companies(
         m = solo[kinds[solo] == kind]
         if len(m) == 0:
             continue
-        nm, sbi = company_names(
-            rng, kind, rv[m], person_display_surname(rng.integers(0, len(SURNAMES), len(m)))
-        )
+        idx, p = surname_pool(0)
+        nm, sbi = company_names(rng, kind, rv[m], person_display_surname(rng.choice(idx, size=len(m), p=p)))
         ent_of[m] = ct.add_enterprises(nm, rv[m], sbi, est_founded[m], np.full(len(m), _NONE), "bedrijf")
         _officers(rng, ct, pt, ent_of[m], rv[m], est_founded[m], np.full(len(m), _NONE), pool, 0.35)
     ch_rv = np.full(n_chains, "bv", dtype=object)

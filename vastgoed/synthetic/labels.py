@@ -13,6 +13,7 @@ from vastgoed.synthetic.permits import Permits
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.population import OPEN, Population
 from vastgoed.synthetic.reports import Reports
+from vastgoed.synthetic.surnames import SURNAME_TABLE
 from vastgoed.synthetic.utility import Utility
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, day
 
@@ -92,8 +93,9 @@ def build_investigations(
     quick[sv[1:][close]] = True
     # unrelated adults: distinct surnames among the registered
     openw_all = (pop.brp_end == OPEN) & (pop.brp_functie == "W")
-    pairs = np.unique(pop.brp_vbo[openw_all] * 10_000 + pt.data["surname"][pop.brp_person[openw_all]])
-    surnames = np.bincount(pairs // 10_000, minlength=n)
+    space = len(SURNAME_TABLE)
+    pairs = np.unique(pop.brp_vbo[openw_all] * space + pt.data["surname"][pop.brp_person[openw_all]])
+    surnames = np.bincount(pairs // space, minlength=n)
     score[:, fi["hennepteelt"]] = 1.0 * drugs + 2.0 * (drugs >= 2) + 4.0 * (emax > 9000) * dw
     score[:, fi["overbewoning"]] = (
         0.5 * woon

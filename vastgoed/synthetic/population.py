@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vastgoed.synthetic.geography import Geo
-from vastgoed.synthetic.names import FIRST_NAMES, SURNAMES
+from vastgoed.synthetic.names import FIRST_NAMES
 from vastgoed.synthetic.phenomena import Plan
+from vastgoed.synthetic.surnames import surname_pool
 from vastgoed.synthetic.world import Arr, HType, PersonTable, State, day, years_to_days
 
 __all__ = ["OPEN", "Population", "build_population", "make_persons"]
@@ -37,12 +38,7 @@ _SIZE_P: dict[int, tuple[float, ...]] = {
 
 
 def _surname_pools() -> dict[int, tuple[Arr, Arr]]:
-    out: dict[int, tuple[Arr, Arr]] = {}
-    for o in (0, 1, 2):
-        idx = np.array([i for i, s in enumerate(SURNAMES) if s[2] == o], dtype=np.int64)
-        w = 1.0 / np.arange(1, len(idx) + 1) ** 0.6
-        out[o] = (idx, w / w.sum())
-    return out
+    return {o: surname_pool(o) for o in (0, 1, 2)}
 
 
 def _voornamen(rng: np.random.Generator, sex: Arr, herkomst: Arr, age: Arr) -> Arr:

@@ -112,7 +112,7 @@ class Tenure(IntEnum):
 class PersonTable:
     """Every natural person of the synthetic world, appended in batches.
 
-    Attributes hold one value per person: surname index into ``names.SURNAMES``, voornamen, birth day,
+    Attributes hold one value per person: surname index into ``surnames.SURNAME_TABLE``, voornamen, birth day,
     sex (0 man, 1 vrouw), herkomst (0 Nederland, 1 Europa, 2 buiten Europa), whether BRP knows only the
     birth year, and the death day (a large sentinel when alive).
     """

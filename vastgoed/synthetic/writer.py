@@ -13,7 +13,6 @@ from vastgoed.synthetic.geography import Geo
 from vastgoed.synthetic.ids import bsns, sequential_numbers
 from vastgoed.synthetic.kleinverbruik import write_kleinverbruik
 from vastgoed.synthetic.labels import Investigations, audit_groups
-from vastgoed.synthetic.names import SURNAMES
 from vastgoed.synthetic.noise import (
     birth_date_strings,
     huisletter_variants,
@@ -26,6 +25,7 @@ from vastgoed.synthetic.permits import Permits
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.population import OPEN, Population
 from vastgoed.synthetic.reports import Reports
+from vastgoed.synthetic.surnames import SURNAME_TABLE
 from vastgoed.synthetic.utility import Utility
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, days_to_iso
 
@@ -138,8 +138,8 @@ class _Writer:
         self.rng = rng
         g = world.geo
         self.street = g.street_name[g.street]
-        self.vv = np.array([s[0] for s in SURNAMES], dtype=object)
-        self.gn = np.array([s[1] for s in SURNAMES], dtype=object)
+        self.vv = np.array([s[0] for s in SURNAME_TABLE], dtype=object)
+        self.gn = np.array([s[1] for s in SURNAME_TABLE], dtype=object)
         #: per address-bearing stem: the true object index and the unmatchable flag of every written row
         self.links: dict[str, tuple[Arr, Arr]] = {}
 
