@@ -4,14 +4,63 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 import polars as pl
 
-__all__ = ["FeatureBuilder", "FeatureInputs", "FeatureSpec"]
+__all__ = [
+    "KLEINVERBRUIK_SCHEMA",
+    "LEGAL_BASIS",
+    "NETWERK_SCHEMA",
+    "UITKOMST_SCHEMA",
+    "FeatureBuilder",
+    "FeatureInputs",
+    "FeatureSpec",
+]
 
 Direction = Literal["hoger_risico", "lager_risico", "beide"]
+
+
+NETWERK_SCHEMA: dict[str, pl.DataType] = {
+    "verblijfsobject_id": pl.String(),
+    "partij": pl.String(),
+    "rol": pl.String(),
+    "begin": pl.Date(),
+    "einde": pl.Date(),
+}
+UITKOMST_SCHEMA: dict[str, pl.DataType] = {
+    "verblijfsobject_id": pl.String(),
+    "datum_onderzoek": pl.Date(),
+    "fenomeen": pl.String(),
+    "uitkomst": pl.String(),
+}
+KLEINVERBRUIK_SCHEMA: dict[str, pl.DataType] = {
+    "bestand": pl.String(),
+    "postcode_van": pl.String(),
+    "postcode_tot": pl.String(),
+    "productsoort": pl.String(),
+    "aansluitingen_aantal": pl.Int64(),
+    "sjv_gemiddeld": pl.Float64(),
+}
+
+#: The legal basis on which the municipality may use each source for this purpose, as referenced
+#: in the catalogue and the ethics bundle. References, not legal advice: the municipality's jurist
+#: confirms them per deployment (the manifest's ``grondslag`` per source records what was agreed).
+LEGAL_BASIS: dict[str, str] = {
+    "bag_verblijfsobjecten": "Wet basisregistratie adressen en gebouwen (openbare registratie)",
+    "brp_inschrijvingen": "Wet BRP art. 3.3 en 3.8: verstrekking aan de eigen gemeente voor haar taak "
+    "(adreskwaliteit, Landelijke Aanpak Adreskwaliteit)",
+    "kvk_vestigingen": "Handelsregisterwet 2007 art. 21-22 (openbaar handelsregister)",
+    "kvk_functionarissen": "Handelsregisterwet 2007 art. 21-22 (openbaar handelsregister)",
+    "kadaster_eigendom": "Kadasterwet art. 107 (openbare registers)",
+    "vergunningen": "Omgevingswet en APV: eigen vergunningadministratie; Wet Bibob art. 7a",
+    "energie_verbruik": "gegevensverstrekking door de netbeheerder onder convenant (RIEC-verband), "
+    "te bevestigen per gemeente",
+    "meldingen": "Gemeentewet art. 172 en 174 (openbare orde, toezicht): eigen meldingenregistratie",
+    "onderzoeksuitkomsten": "Gemeentewet art. 125 en Woningwet: eigen handhavingsdossiers",
+    "kleinverbruik": "open data van de netbeheerders (geaggregeerd, geen persoonsgegevens)",
+}
 
 
 @dataclass(frozen=True)
@@ -28,6 +77,8 @@ class FeatureSpec:
         unit: Unit of the value.
         direction: Whether a higher value usually means more risk.
         proxy_risk: Known risk that it stands in for a protected attribute, and why it is kept.
+        proxy_justification: Why the feature is kept although the proxy screen finds it predicts
+            a group attribute above the threshold (empty: it must not).
     """
 
     name: str
@@ -39,6 +90,12 @@ class FeatureSpec:
     unit: str
     direction: Direction = "hoger_risico"
     proxy_risk: str = "laag"
+    proxy_justification: str = ""
+
+    @property
+    def legal_basis(self) -> str:
+        """The legal bases of its sources (see :data:`LEGAL_BASIS`), one per source."""
+        return "; ".join(f"{src}: {LEGAL_BASIS[src]}" for src in self.sources)
 
 
 @dataclass(frozen=True)
@@ -57,6 +114,13 @@ class FeatureInputs:
     vergunningen: pl.DataFrame
     verbruik: pl.DataFrame
     meldingen: pl.DataFrame
+    #: Object–party incidences from the graph: ``verblijfsobject_id, partij, rol, begin, einde``
+    #: (``partij`` a ``persoon:``/``bedrijf:`` node id; ``rol`` the edge kind that ties it here).
+    netwerk: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=NETWERK_SCHEMA))
+    #: Past investigation outcomes ``verblijfsobject_id, datum_onderzoek, fenomeen, uitkomst``.
+    uitkomsten: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=UITKOMST_SCHEMA))
+    #: The grid operators' open data (``kleinverbruik/``), or an empty frame when absent.
+    kleinverbruik: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=KLEINVERBRUIK_SCHEMA))
 
     @property
     def utility_year(self) -> int:

@@ -8,6 +8,7 @@ import polars as pl
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
 from features.companies import CompanyFeatures
+from features.network import NetworkFeatures
 from features.occupancy import OccupancyFeatures
 from features.ownership import OwnershipFeatures
 from features.reports import ReportFeatures
@@ -25,6 +26,7 @@ BUILDERS: tuple[FeatureBuilder, ...] = (
     CompanyFeatures(),
     OwnershipFeatures(),
     ReportFeatures(),
+    NetworkFeatures(),
 )
 
 

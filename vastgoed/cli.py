@@ -175,6 +175,41 @@ def benchmark(
 
 
 @app.command()
+def graph(
+    verblijfsobject_id: Annotated[str, typer.Argument(help="The BAG verblijfsobject id (16 digits).")],
+    run: Annotated[Path, typer.Option(help="A run folder (OUT/<run_id> or OUT/latest).")],
+    depth: Annotated[int, typer.Option(help="How many edges away from the object.")] = 2,
+    out: Annotated[Path, typer.Option(help="Folder for the JSON and the picture.")] = Path(),
+) -> None:
+    """Write an object's neighbourhood in the property-person-company graph as JSON and PNG."""
+    from vastgoed.report.graph_view import write_neighbourhood
+
+    try:
+        files = write_neighbourhood(run.resolve(), verblijfsobject_id, depth, out)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(f"{files.nodes} nodes, {files.edges} edges")
+    typer.echo(str(files.json_path))
+    typer.echo(str(files.png_path))
+
+
+features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
+app.add_typer(features_app, name="features")
+
+
+@features_app.command("catalogue")
+def features_catalogue(
+    out: Annotated[Path, typer.Option(help="Markdown file to write.")] = Path("docs/features.md"),
+) -> None:
+    """Write the feature catalogue (every feature's meaning, sources, unit, direction, proxy risk)."""
+    from features import catalogue
+    from features.catalogue_doc import catalogue_markdown
+
+    out.write_text(catalogue_markdown(catalogue()), encoding="utf-8")
+    typer.echo(str(out))
+
+
+@app.command()
 def evaluate(
     run: Annotated[Path, typer.Option("--run", help="A run folder, e.g. out/latest.")],
     truth: Annotated[Path, typer.Option(help="The synthetic truth folder.")],

@@ -29,14 +29,16 @@ import polars as pl
 from rich.console import Console
 
 from features import FeatureInputs, build_features, catalogue
+from features.base import KLEINVERBRUIK_SCHEMA, UITKOMST_SCHEMA
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
+from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
 from models import CLASSES, SignalModel, labels_from_outcomes, latest_investigations, reasons, training_set
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
-from vastgoed.ingest import IngestResult, ingest, write_quarantine
+from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.report.charts import chart_png
 from vastgoed.tracking import load_linkage_model, log_batch_run
 
@@ -158,7 +160,9 @@ def _linked(table: pl.DataFrame, stem: str, links: pl.DataFrame) -> pl.DataFrame
     return table.join(ids, on="rij", how="left")
 
 
-def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
+def _feature_inputs(
+    res: IngestResult, am: AddressMatch, graph: Graph, kleinverbruik: pl.DataFrame | None
+) -> FeatureInputs:
     t = res.tables
     links = am.links
 
@@ -180,6 +184,13 @@ def _feature_inputs(res: IngestResult, am: AddressMatch) -> FeatureInputs:
         vergunningen=linked("vergunningen").filter(pl.col("verblijfsobject_id").is_not_null()),
         verbruik=linked("energie_verbruik").filter(pl.col("verblijfsobject_id").is_not_null()),
         meldingen=meldingen.filter(pl.col("verblijfsobject_id").is_not_null()),
+        netwerk=object_parties(graph),
+        uitkomsten=t["onderzoeksuitkomsten"].select(list(UITKOMST_SCHEMA))
+        if "onderzoeksuitkomsten" in t
+        else pl.DataFrame(schema=UITKOMST_SCHEMA),
+        kleinverbruik=kleinverbruik.select(list(KLEINVERBRUIK_SCHEMA))
+        if kleinverbruik is not None
+        else pl.DataFrame(schema=KLEINVERBRUIK_SCHEMA),
     )
 
 
@@ -398,8 +409,21 @@ def _run(
         pr, reviewed, reused_from = persons.result, persons.reviewed, persons.reused_from
         pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
 
+    with st.stage("graph"):
+        graph = build_graph(
+            res.tables,
+            am.links,
+            cm.links,
+            pr.links,
+            {stem: res.manifest.extractdatum(stem) for stem in res.tables},
+        )
+        (tmp / "graph").mkdir()
+        graph.nodes.write_parquet(tmp / "graph" / "knopen.parquet")
+        graph.edges.write_parquet(tmp / "graph" / "kanten.parquet")
+
     with st.stage("features"):
-        inputs = _feature_inputs(res, am)
+        kleinverbruik = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+        inputs = _feature_inputs(res, am, graph, kleinverbruik)
         feats = build_features(inputs)
         feats.write_parquet(tmp / "features.parquet")
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]

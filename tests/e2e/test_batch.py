@@ -209,3 +209,20 @@ def test_a_running_batch_keeps_its_work_when_another_starts(tmp_path: Path) -> N
     (dead / ".pid").write_text("999999999")
     _clean_stale(out)
     assert live.exists() and not dead.exists()
+
+
+def test_graph_command_writes_the_neighbourhood(batch: tuple[Path, Path, Path]) -> None:
+    run_dir, tmp, _ = batch
+    edges = pl.read_parquet(run_dir / "graph" / "kanten.parquet")
+    assert set(edges["soort"].unique()) >= {"ingeschreven_op", "eigenaar_van", "gevestigd_op", "in_pand"}
+    owned = edges.filter(pl.col("soort") == "eigenaar_van")["naar"][0].removeprefix("verblijfsobject:")
+    out = tmp / "buurt"
+    result = CliRunner().invoke(
+        app, ["graph", owned, "--run", str(run_dir), "--depth", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / f"buurt_{owned}_d2.json").read_text(encoding="utf-8"))
+    assert any(k["soort"] == "eigenaar_van" for k in data["kanten"])
+    assert (out / f"buurt_{owned}_d2.png").read_bytes()[:4] == b"\x89PNG"
+    bad = CliRunner().invoke(app, ["graph", "0935019999999999", "--run", str(run_dir), "--out", str(out)])
+    assert bad.exit_code != 0 and "not in the graph" in bad.output
