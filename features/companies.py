@@ -52,6 +52,15 @@ class CompanyFeatures(FeatureBuilder):
             _K,
             "ondernemingen",
         ),
+        FeatureSpec(
+            "vestigingen_op_woonadres",
+            "bedrijven",
+            "vestigingen op een woonadres",
+            "Active establishments here when the object has only woonfunctie (a company at a home address).",
+            "Actieve vestigingen op een object dat alleen een woonfunctie heeft.",
+            ("kvk_vestigingen", "bag_verblijfsobjecten"),
+            "vestigingen",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -70,8 +79,16 @@ class CompanyFeatures(FeatureBuilder):
             pl.col("kvk_nummer").filter(active).n_unique().cast(pl.Int64).alias("n_kvk_nummers"),
         )
         counts = [s.name for s in self.specs]
+        only_home = pl.col("gebruiksdoel").fill_null("").str.strip_chars() == "woonfunctie"
         return (
-            inputs.objects.select("verblijfsobject_id")
+            inputs.objects.select("verblijfsobject_id", "gebruiksdoel")
             .join(agg, on="verblijfsobject_id", how="left")
+            .with_columns(
+                pl.when(only_home)
+                .then(pl.col("n_vestigingen"))
+                .otherwise(0)
+                .alias("vestigingen_op_woonadres")
+            )
             .with_columns(pl.col(counts).fill_null(0))
+            .drop("gebruiksdoel")
         )

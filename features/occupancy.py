@@ -34,6 +34,12 @@ class OccupancyFeatures(FeatureBuilder):
             _BRP,
             "personen",
             "beide",
+            proxy_risk="middel: huishoudgrootte hangt samen met levensfase (kinderen, 65+)",
+            proxy_justification="Predicts the age of residents as households differ in size by life stage: "
+            "families with children are larger, people over 65 mostly live alone or as a couple. "
+            "The count is the definition of overbewoning and the "
+            "first thing an inspector checks; it never says who the residents are. The fairness "
+            "audit reports selection rates per leeftijdsgroep so that an age skew in the list is seen.",
         ),
         FeatureSpec(
             "n_volwassen",
@@ -64,6 +70,12 @@ class OccupancyFeatures(FeatureBuilder):
             _BRP_BAG,
             "m²",
             "lager_risico",
+            proxy_risk="middel: ruimte per persoon hangt samen met levensfase (65+ ruimer)",
+            proxy_justification="Predicts the age of residents as households differ in size by life stage: "
+            "families with children are larger, people over 65 mostly live alone or as a couple. "
+            "Space per person is the legal yardstick "
+            "of overbewoning (Bouwbesluit/Huisvestingsverordening); it is risk-bearing only when "
+            "low, where older residents are under-represented. Monitored by the fairness audit.",
         ),
         FeatureSpec(
             "n_achternamen_volwassen",

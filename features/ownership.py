@@ -94,6 +94,15 @@ class OwnershipFeatures(FeatureBuilder):
             "objecten",
             "beide",
         ),
+        FeatureSpec(
+            "portefeuille_groei_2j",
+            "eigendom",
+            "objecten door de eigenaar verworven (2 jaar)",
+            "Objects in this municipality the current owner acquired in the two years before the peildatum.",
+            "Objecten in de gemeente die de huidige eigenaar in de twee jaar voor de peildatum verwierf.",
+            ("kadaster_eigendom",),
+            "objecten",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
@@ -113,7 +122,12 @@ class OwnershipFeatures(FeatureBuilder):
         )
         current = e.filter(pl.col("datum_einde").is_null() | (pl.col("datum_einde") > p))
         portfolio = current.group_by("_eigenaar").agg(
-            pl.col("verblijfsobject_id").n_unique().cast(pl.Int64).alias("portefeuille_eigenaar")
+            pl.col("verblijfsobject_id").n_unique().cast(pl.Int64).alias("portefeuille_eigenaar"),
+            pl.col("verblijfsobject_id")
+            .filter(pl.col("datum_verkrijging") > self.days_before(p, 730))
+            .n_unique()
+            .cast(pl.Int64)
+            .alias("portefeuille_groei_2j"),
         )
         latest = (
             current.sort("datum_verkrijging")
@@ -169,5 +183,6 @@ class OwnershipFeatures(FeatureBuilder):
                 .round(1)
                 .alias("koper_bedrijf_leeftijd_maanden"),
                 pl.col("portefeuille_eigenaar"),
+                pl.col("portefeuille_groei_2j"),
             )
         )

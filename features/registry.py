@@ -13,7 +13,7 @@ from features.occupancy import OccupancyFeatures
 from features.ownership import OwnershipFeatures
 from features.reports import ReportFeatures
 from features.utility import UtilityFeatures
-from features.vacancy import VacancyFeatures
+from features.vacancy import UnexplainedVacancyFeatures, VacancyFeatures
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.schema import AUDIT_ONLY_FILES, PROTECTED_COLUMNS
 
@@ -21,6 +21,7 @@ __all__ = ["BUILDERS", "ProtectedAttributeError", "build_features", "catalogue",
 
 BUILDERS: tuple[FeatureBuilder, ...] = (
     VacancyFeatures(),
+    UnexplainedVacancyFeatures(),
     OccupancyFeatures(),
     UtilityFeatures(),
     CompanyFeatures(),

@@ -50,6 +50,12 @@ class UtilityFeatures(FeatureBuilder):
             _E,
             "m³/jaar",
             "beide",
+            proxy_risk="middel: waterverbruik volgt het aantal bewoners en dus de levensfase",
+            proxy_justification="Predicts the age of residents as households differ in size by life stage: "
+            "families with children are larger, people over 65 mostly live alone or as a couple. "
+            "Water use follows the number of people who "
+            "actually live somewhere, which is how ghost occupancy and overcrowding show against the "
+            "registration; it carries no more about age than the household size itself.",
         ),
         FeatureSpec(
             "elektriciteit_t_o_v_norm",
@@ -107,6 +113,17 @@ class UtilityFeatures(FeatureBuilder):
             _E,
             "m³/kWh",
             "beide",
+        ),
+        FeatureSpec(
+            "elektriciteit_t_o_v_straat",
+            "verbruik",
+            "elektriciteit t.o.v. de straat (open data)",
+            "Electricity in the last complete year divided by the mean use (SJV) of the object's "
+            "postcode range in the grid operators' open small-consumption data; null without that data.",
+            "Elektriciteitsverbruik gedeeld door het gemiddelde (SJV) van het postcodegebied in de open "
+            "kleinverbruiksgegevens van de netbeheerder.",
+            ("energie_verbruik", "kleinverbruik"),
+            "verhouding",
         ),
     )
 
@@ -170,5 +187,54 @@ class UtilityFeatures(FeatureBuilder):
                 ),
                 pl.col("jaren_nulverbruik").fill_null(0),
             )
-            .drop("oppervlakte", "_e_prev", "_n", "_k")
+            .join(_street_baseline(inputs), on="verblijfsobject_id", how="left")
+            .with_columns((pl.col("elektriciteit_kwh") / pl.col("_sjv")).alias("elektriciteit_t_o_v_straat"))
+            .drop("oppervlakte", "_e_prev", "_n", "_k", "_sjv")
         )
+
+
+def _street_baseline(inputs: FeatureInputs) -> pl.DataFrame:
+    """Per object: the mean electricity use (SJV) of its postcode range in the grid operators' open data.
+
+    From the newest file whose reference date (1 January, in the file name) is on or before the
+    peildatum; null where no file or no range covers the object's postcode.
+    """
+    k = inputs.kleinverbruik.filter(pl.col("productsoort") == "ELK").with_columns(
+        pl.col("bestand").str.extract(r"(\d{8})").str.to_date("%d%m%Y", strict=False).alias("_ref")
+    )
+    k = k.filter(pl.col("_ref") <= inputs.peildatum)
+    if k.height == 0:
+        return pl.DataFrame(schema={"verblijfsobject_id": pl.String, "_sjv": pl.Float64})
+    ranges = (
+        k.filter(pl.col("_ref") == pl.col("_ref").max())
+        .select(
+            _postcode_key("postcode_van").alias("_van"),
+            _postcode_key("postcode_tot").alias("_tot"),
+            pl.col("sjv_gemiddeld").alias("_sjv"),
+        )
+        .drop_nulls()
+        .sort("_van")
+    )
+    objects = (
+        inputs.objects.select("verblijfsobject_id", _postcode_key("postcode").alias("_key"))
+        .drop_nulls("_key")
+        .sort("_key")
+    )
+    # The range that starts at or before the postcode (ranges of one file do not overlap within a
+    # street; where they do, the nearest start wins), kept only when the postcode is inside it.
+    return (
+        objects.join_asof(ranges, left_on="_key", right_on="_van", strategy="backward")
+        .filter(pl.col("_key") <= pl.col("_tot"))
+        .select("verblijfsobject_id", "_sjv")
+    )
+
+
+def _postcode_key(col: str) -> pl.Expr:
+    """``6211AB`` as an orderable integer (digits, then the two letters)."""
+    pc = pl.col(col).str.to_uppercase().str.replace_all(" ", "")
+    letters = pc.str.slice(4, 2)
+    return (
+        pc.str.slice(0, 4).cast(pl.Int64, strict=False) * 676
+        + (letters.str.slice(0, 1).str.encode("hex").str.to_integer(base=16, strict=False) - 65) * 26
+        + (letters.str.slice(1, 1).str.encode("hex").str.to_integer(base=16, strict=False) - 65)
+    )

@@ -6,7 +6,7 @@ import polars as pl
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
 
-__all__ = ["VacancyFeatures"]
+__all__ = ["UnexplainedVacancyFeatures", "VacancyFeatures"]
 
 _BAG = ("bag_verblijfsobjecten",)
 _VERG = ("vergunningen",)
@@ -171,4 +171,112 @@ class VacancyFeatures(FeatureBuilder):
                     )
                 ),
             )
+        )
+
+
+_EXPLAINING_STATUS = ("Verblijfsobject gevormd", "Verbouwing verblijfsobject")
+
+
+class UnexplainedVacancyFeatures(FeatureBuilder):
+    """Months without anyone registered, and whether a permit, a sale or a new build explains it.
+
+    The contract's definition of onverklaarbare leegstand: nobody registered, and no renovation,
+    sale, new build or death that explains it. The BRP extract of the contract carries no reason
+    for a registration's end, so a death cannot be told from a move; that explanation is left to
+    the reviewer (the reasons show the months and the end date's context).
+    """
+
+    family = "leegstand"
+    specs = (
+        FeatureSpec(
+            "leegstand_maanden",
+            "leegstand",
+            "maanden zonder enige inschrijving",
+            "Months since anybody (woonadres or briefadres) was last registered here, when nobody is "
+            "now; 0 when somebody is; 240 when nobody ever was.",
+            "Maanden sinds hier iemand (woon- of briefadres) ingeschreven stond, als nu niemand is "
+            "ingeschreven.",
+            ("brp_inschrijvingen",),
+            "maanden",
+        ),
+        FeatureSpec(
+            "leegstand_verklaard",
+            "leegstand",
+            "leegstand verklaard (vergunning, verkoop, nieuwbouw)",
+            "A building permit in the last two years, an acquisition in the last twelve months, a "
+            "building at most two years old, or BAG status gevormd/verbouwing explains an empty object.",
+            "Een omgevingsvergunning (2 jaar), een verkoop (12 maanden), nieuwbouw (2 jaar) of "
+            "BAG-status gevormd/verbouwing verklaart leegstand.",
+            ("vergunningen", "kadaster_eigendom", "bag_verblijfsobjecten"),
+            "ja/nee",
+            "lager_risico",
+        ),
+        FeatureSpec(
+            "leegstand_onverklaard_maanden",
+            "leegstand",
+            "maanden onverklaarde leegstand",
+            "leegstand_maanden when nothing explains it, else 0.",
+            "Maanden zonder inschrijving als niets de leegstand verklaart, anders 0.",
+            ("brp_inschrijvingen", "vergunningen", "kadaster_eigendom", "bag_verblijfsobjecten"),
+            "maanden",
+        ),
+    )
+
+    def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
+        """Months empty from BRP; explanations from permits, Kadaster and BAG."""
+        p = inputs.peildatum
+        regs = inputs.inschrijvingen.filter(pl.col("datum_aanvang_adreshouding") <= p)
+        end = pl.col("datum_einde_adreshouding")
+        per_object = regs.group_by("verblijfsobject_id").agg(
+            (end.is_null() | (end > p)).any().alias("_bewoond"),
+            end.filter(end <= p).max().alias("_laatste_einde"),
+        )
+        months = ((pl.lit(p) - pl.col("_laatste_einde")).dt.total_days() / 30.44).round(1)
+        permit = (
+            inputs.vergunningen.filter(
+                (pl.col("soort") == "omgevingsvergunning")
+                & pl.col("besluit").is_in(["verleend", "lopend"])
+                & (pl.col("datum_aanvraag") <= p)
+                & (pl.col("datum_aanvraag") > self.days_before(p, 730))
+            )
+            .select("verblijfsobject_id")
+            .unique()
+            .with_columns(pl.lit(True).alias("_vergunning"))
+        )
+        sale = (
+            inputs.eigendom.filter(
+                (pl.col("datum_verkrijging") <= p) & (pl.col("datum_verkrijging") > self.days_before(p, 365))
+            )
+            .select("verblijfsobject_id")
+            .unique()
+            .with_columns(pl.lit(True).alias("_verkoop"))
+        )
+        out = (
+            inputs.objects.select("verblijfsobject_id", "bouwjaar", "status")
+            .join(per_object, on="verblijfsobject_id", how="left")
+            .join(permit, on="verblijfsobject_id", how="left")
+            .join(sale, on="verblijfsobject_id", how="left")
+            .with_columns(
+                pl.when(pl.col("_bewoond").fill_null(False))
+                .then(0.0)
+                .when(pl.col("_laatste_einde").is_null())
+                .then(240.0)
+                .otherwise(months.clip(0, 240))
+                .alias("leegstand_maanden"),
+                (
+                    pl.col("_vergunning").fill_null(False)
+                    | pl.col("_verkoop").fill_null(False)
+                    | (pl.col("bouwjaar") >= p.year - 2).fill_null(False)
+                    | pl.col("status").is_in(_EXPLAINING_STATUS).fill_null(False)
+                ).alias("_verklaard"),
+            )
+        )
+        return out.select(
+            "verblijfsobject_id",
+            "leegstand_maanden",
+            pl.col("_verklaard").cast(pl.Int8).alias("leegstand_verklaard"),
+            pl.when(pl.col("_verklaard"))
+            .then(0.0)
+            .otherwise(pl.col("leegstand_maanden"))
+            .alias("leegstand_onverklaard_maanden"),
         )

@@ -38,6 +38,7 @@ from models import CLASSES, SignalModel, labels_from_outcomes, latest_investigat
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.report.charts import chart_png
 from vastgoed.tracking import load_linkage_model, log_batch_run
@@ -191,6 +192,26 @@ def _feature_inputs(
         kleinverbruik=kleinverbruik.select(list(KLEINVERBRUIK_SCHEMA))
         if kleinverbruik is not None
         else pl.DataFrame(schema=KLEINVERBRUIK_SCHEMA),
+    )
+
+
+def _proxy_screen(
+    res: IngestResult, inputs: FeatureInputs, feats: pl.DataFrame, config: Config
+) -> ProxyReport | None:
+    """The feature guard's proxy screen against ``audit_kenmerken``; None when the file is absent."""
+    audit = res.tables.get("audit_kenmerken")
+    if audit is None or audit.height == 0:
+        res.warnings.append("audit_kenmerken absent: the proxy screen of the features did not run")
+        return None
+    groups = object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
+    ec = config.ethics
+    return proxy_screen(
+        feats,
+        groups,
+        catalogue(),
+        ec.proxy_threshold,
+        min_objects=ec.proxy_min_objects,
+        maatstaf=ec.proxy_maatstaf,
     )
 
 
@@ -426,6 +447,13 @@ def _run(
         inputs = _feature_inputs(res, am, graph, kleinverbruik)
         feats = build_features(inputs)
         feats.write_parquet(tmp / "features.parquet")
+    with st.stage("proxy_screen"):
+        proxy = _proxy_screen(res, inputs, feats, config)
+        if proxy is not None:
+            proxy.tabel.write_csv(tmp / "proxy_screen.csv")
+            # Fails the run (nothing is written to out/) when a feature predicts a group of residents
+            # above the threshold without a written justification in the catalogue.
+            proxy.check()
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
     labels_nl = {s.name: s.label_nl for s in catalogue()}
 
@@ -510,6 +538,17 @@ def _run(
                 "quarantined_rows": int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
                 if res.quarantine.height
                 else 0,
+            },
+            "proxy_screen": None
+            if proxy is None
+            else {
+                "maatstaf": proxy.maatstaf,
+                "threshold": proxy.threshold,
+                "pairs": proxy.tabel.height,
+                "above_threshold_justified": proxy.tabel.filter(pl.col("boven_drempel"))
+                .select("kenmerk", "attribuut", "groep", "auc", "auc_personen")
+                .to_dicts(),
+                "groups_not_screened": proxy.overgeslagen.to_dicts(),
             },
             "linkage": {
                 "address_coverage": am.coverage().to_dicts(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
@@ -120,6 +121,16 @@ class OutputConfig(_Strict):
     top_n: int = Field(default=500, ge=1)
 
 
+class EthicsConfig(_Strict):
+    """The proxy screen of the feature guard (``vastgoed.ethics.proxy``)."""
+
+    proxy_threshold: float = Field(default=0.7, gt=0.5, le=1.0)
+    #: ``personen``: how a feature sorts the residents it affects; ``objecten``: per address, where
+    #: household size alone makes "at least one man" look predictable.
+    proxy_maatstaf: Literal["personen", "objecten"] = "personen"
+    proxy_min_objects: int = Field(default=50, ge=10)
+
+
 class TrackingConfig(_Strict):
     """Where MLflow keeps runs; relative paths are taken from the working directory."""
 
@@ -136,6 +147,7 @@ class Config(_Strict):
     linkage: LinkageConfig = Field(default_factory=LinkageConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    ethics: EthicsConfig = Field(default_factory=EthicsConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
     @field_validator("model")
