@@ -124,10 +124,29 @@ class OccupancyFeatures(FeatureBuilder):
             _BRP,
             "maanden",
         ),
+        FeatureSpec(
+            "volwassenen_buiten_huisgezin",
+            "bewoning",
+            "volwassenen buiten het huisgezin",
+            "Registered adults who share neither a surname nor a registration date with another adult "
+            "registered here: not one huisgezin in the BRP sense (Regeling BRP art. 1; the extract "
+            "carries no partner or parent-child relations, so those cannot join a huisgezin here).",
+            "Ingeschreven volwassenen die met geen andere volwassene hier een achternaam of een "
+            "inschrijfdatum delen: geen huisgezin in de zin van de Regeling BRP.",
+            _BRP,
+            "personen",
+        ),
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
         """Aggregate BRP registrations per object."""
+        return (
+            self._counts(inputs)
+            .join(_outside_household(inputs), on="verblijfsobject_id", how="left")
+            .with_columns(pl.col("volwassenen_buiten_huisgezin").fill_null(0))
+        )
+
+    def _counts(self, inputs: FeatureInputs) -> pl.DataFrame:
         p = inputs.peildatum
         two_years = self.days_before(p, 730)
         adult_born_before = p.year - 18
@@ -191,3 +210,33 @@ class OccupancyFeatures(FeatureBuilder):
             .otherwise(months_empty.clip(0, 240))
             .alias("maanden_zonder_inschrijving"),
         ).drop("oppervlakte", "_laatste_einde")
+
+
+def _outside_household(inputs: FeatureInputs) -> pl.DataFrame:
+    """Per object: adults (woonadres, now) sharing no surname and no registration date with another."""
+    p = inputs.peildatum
+    adults = inputs.inschrijvingen.filter(
+        (pl.col("functie_adres") == "W")
+        & (pl.col("datum_aanvang_adreshouding") <= p)
+        & _active(p)
+        & (pl.col("geboortedatum").str.slice(0, 4).cast(pl.Int32, strict=False) <= p.year - 18)
+    ).select(
+        "verblijfsobject_id",
+        pl.col("geslachtsnaam").str.to_lowercase().str.strip_chars().alias("_naam"),
+        pl.col("datum_aanvang_adreshouding").alias("_datum"),
+    )
+    alone = (pl.len().over("verblijfsobject_id", "_naam") == 1) & (
+        pl.len().over("verblijfsobject_id", "_datum") == 1
+    )
+    return (
+        adults.with_columns(alone.alias("_los"))
+        .group_by("verblijfsobject_id")
+        .agg(
+            # a single adult is a huisgezin of one
+            pl.when(pl.len() > 1)
+            .then(pl.col("_los").sum())
+            .otherwise(0)
+            .cast(pl.Int64)
+            .alias("volwassenen_buiten_huisgezin")
+        )
+    )

@@ -120,6 +120,13 @@ def test_occupancy_counts_and_household_structure() -> None:
     assert a["n_achternamen_volwassen"] == 2 and a["n_inschrijfdata_volwassen"] == 2
     assert a["m2_per_persoon"] == pytest.approx(20.0)
     assert a["kort_ingeschreven_2j"] == 1 and a["maanden_zonder_inschrijving"] == 0
+    # Jansen (with a child) and Bakker share neither a surname nor a date: Bakker alone is outside
+    # the huisgezin, and so is Jansen (the only other adult), by the BRP rule without relations.
+    assert a["volwassenen_buiten_huisgezin"] == 2
+    assert b["volwassenen_buiten_huisgezin"] == 0
+    assert a["leegstand_maanden"] == 0 and b["leegstand_maanden"] == pytest.approx(36.0, abs=0.5)
+    # V2 is under renovation (BAG status Verbouwing): its vacancy is explained
+    assert b["leegstand_verklaard"] == 1 and b["leegstand_onverklaard_maanden"] == 0
     assert b["n_ingeschreven"] == 0 and b["m2_per_persoon"] is None
     assert b["maanden_zonder_inschrijving"] == pytest.approx(36.0, abs=0.5)
     assert b["status_niet_in_gebruik"] == 1 and b["leeftijd_gebouw"] == 1 and a["objecten_in_pand"] == 2
