@@ -6,12 +6,16 @@ import polars as pl
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
 
-__all__ = ["ELEKTRICITEIT_NORM_KWH", "UtilityFeatures"]
+__all__ = ["ELEKTRICITEIT_NORM_KWH", "GAS_NORM_M3", "UtilityFeatures"]
 
 #: CBS 2020 electricity per dwelling by household size (1 and 3 persons published; 2, 4, 5+
 #: interpolated from about 1,410 kWh per resident). Index 0 is used for nobody registered.
 ELEKTRICITEIT_NORM_KWH = (1800.0, 1800.0, 2600.0, 3370.0, 4000.0, 4500.0)
 _WATER_M3_PER_PERSON = 128 * 365 / 1000  # 128 litres a day
+#: Gas per year by dwelling type in a Limburg municipality (2021): an apartment (a pand with several
+#: verblijfsobjecten) and a terraced house (a pand of its own; BAG does not tell terraced from
+#: detached, so the middle value).
+GAS_NORM_M3 = {"appartement": 930.0, "woning": 1350.0}
 _E = ("energie_verbruik",)
 _EB = ("energie_verbruik", "brp_inschrijvingen")
 
@@ -75,6 +79,17 @@ class UtilityFeatures(FeatureBuilder):
             "Water gedeeld door 128 liter per dag per ingeschreven persoon.",
             _EB,
             "ratio",
+        ),
+        FeatureSpec(
+            "gas_t_o_v_norm",
+            "verbruik",
+            "gas t.o.v. norm woningtype",
+            "Gas in the last complete year divided by the norm for the dwelling type: 930 m³ in a pand "
+            "with several verblijfsobjecten (apartment), 1,350 m³ otherwise.",
+            "Gasverbruik gedeeld door de norm voor het woningtype (appartement 930 m³, woning 1.350 m³).",
+            ("energie_verbruik", "bag_verblijfsobjecten"),
+            "ratio",
+            "beide",
         ),
         FeatureSpec(
             "elektriciteit_per_m2",
@@ -167,7 +182,14 @@ class UtilityFeatures(FeatureBuilder):
         )
         norm = dict(enumerate(ELEKTRICITEIT_NORM_KWH))
         return (
-            inputs.objects.select("verblijfsobject_id", "oppervlakte")
+            inputs.objects.select(
+                "verblijfsobject_id",
+                "oppervlakte",
+                pl.when(pl.len().over("pand_id") > 1)
+                .then(GAS_NORM_M3["appartement"])
+                .otherwise(GAS_NORM_M3["woning"])
+                .alias("_gas_norm"),
+            )
             .join(agg, on="verblijfsobject_id", how="left")
             .join(persons, on="verblijfsobject_id", how="left")
             .with_columns(pl.col("_n").fill_null(0).clip(0, len(ELEKTRICITEIT_NORM_KWH) - 1).alias("_k"))
@@ -189,7 +211,8 @@ class UtilityFeatures(FeatureBuilder):
             )
             .join(_street_baseline(inputs), on="verblijfsobject_id", how="left")
             .with_columns((pl.col("elektriciteit_kwh") / pl.col("_sjv")).alias("elektriciteit_t_o_v_straat"))
-            .drop("oppervlakte", "_e_prev", "_n", "_k", "_sjv")
+            .with_columns((pl.col("gas_m3") / pl.col("_gas_norm")).alias("gas_t_o_v_norm"))
+            .drop("oppervlakte", "_e_prev", "_n", "_k", "_sjv", "_gas_norm")
         )
 
 

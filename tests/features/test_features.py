@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import polars as pl
@@ -155,6 +156,24 @@ def test_utility_ratio_follows_the_norm_and_ignores_later_years(
     assert row["elektriciteit_kwh"] == pytest.approx(kwh)
     assert row["elektriciteit_t_o_v_norm"] == pytest.approx(kwh / norm)
     assert row["elektriciteit_sprong"] == pytest.approx(max(kwh, 1) / max(kwh / 2, 1))
+
+
+def test_gas_against_the_norm_of_the_dwelling_type() -> None:
+    use = pl.DataFrame(
+        {
+            "verblijfsobject_id": [V1, V2],
+            "product": ["gas", "gas"],
+            "jaar": [2024, 2024],
+            "verbruik": [1860.0, 0.0],
+        }
+    )
+    objects = _objects().with_columns(pl.Series("pand_id", ["0935100000000001", "0935100000000002"]))
+    inputs = dataclasses.replace(_inputs(verbruik=use), objects=objects)
+    rows = {r["verblijfsobject_id"]: r for r in build_features(inputs).iter_rows(named=True)}
+    assert rows[V1]["gas_t_o_v_norm"] == pytest.approx(1860 / 1350)  # a pand of its own
+    assert rows[V2]["gas_t_o_v_norm"] == 0.0
+    shared = build_features(_inputs(verbruik=use)).filter(pl.col("verblijfsobject_id") == V1)
+    assert shared["gas_t_o_v_norm"][0] == pytest.approx(2.0)  # two objects in one pand: 930
 
 
 @pytest.mark.parametrize("column", ["herkomst_groep", "nationaliteit", "geslacht", "Religie"])
