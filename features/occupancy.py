@@ -20,6 +20,29 @@ def _active(peildatum: dt.date) -> pl.Expr:
     )
 
 
+def _adult(peildatum: dt.date) -> pl.Expr:
+    """18 or over on the peildatum.
+
+    A BRP birth date known to the year or month only (``1990-00-00``) is taken at the middle of
+    what is known (1 July, or the 15th), so such a person counts from the peildatum on which they
+    are most likely 18.
+    """
+    born = pl.col("geboortedatum")
+    year = born.str.slice(0, 4).cast(pl.Int32, strict=False)
+    month = born.str.slice(5, 2).cast(pl.Int32, strict=False)
+    day = born.str.slice(8, 2).cast(pl.Int32, strict=False)
+    month_day = (
+        pl.when(month.fill_null(0) == 0)
+        .then(pl.lit(701))
+        .when(day.fill_null(0) == 0)
+        .then(month * 100 + 15)
+        .otherwise(month * 100 + day)
+    )
+    reference = peildatum.month * 100 + peildatum.day
+    # 18 on the peildatum: born at least 18 years before, counting the day of the year
+    return (year < peildatum.year - 18) | ((year == peildatum.year - 18) & (month_day <= reference))
+
+
 class OccupancyFeatures(FeatureBuilder):
     """Registered persons, their household structure, turnover and how long the object stood empty."""
 
@@ -149,13 +172,10 @@ class OccupancyFeatures(FeatureBuilder):
     def _counts(self, inputs: FeatureInputs) -> pl.DataFrame:
         p = inputs.peildatum
         two_years = self.days_before(p, 730)
-        adult_born_before = p.year - 18
         brp = inputs.inschrijvingen.filter(pl.col("datum_aanvang_adreshouding") <= p).with_columns(
             _active(p).alias("_actief"),
             (pl.col("functie_adres") == "W").alias("_w"),
-            (pl.col("geboortedatum").str.slice(0, 4).cast(pl.Int32, strict=False) <= adult_born_before).alias(
-                "_volw"
-            ),
+            _adult(p).alias("_volw"),
         )
         w_now = pl.col("_actief") & pl.col("_w")
         adult_now = w_now & pl.col("_volw")
@@ -219,7 +239,7 @@ def _outside_household(inputs: FeatureInputs) -> pl.DataFrame:
         (pl.col("functie_adres") == "W")
         & (pl.col("datum_aanvang_adreshouding") <= p)
         & _active(p)
-        & (pl.col("geboortedatum").str.slice(0, 4).cast(pl.Int32, strict=False) <= p.year - 18)
+        & _adult(p)
     ).select(
         "verblijfsobject_id",
         pl.col("geslachtsnaam").str.to_lowercase().str.strip_chars().alias("_naam"),

@@ -129,11 +129,23 @@ class OwnershipFeatures(FeatureBuilder):
             .cast(pl.Int64)
             .alias("portefeuille_groei_2j"),
         )
+        # The current owners: every current right acquired on the latest date (co-owners who bought
+        # together are all owners; nothing depends on the order of the rows).
         latest = (
-            current.sort("datum_verkrijging")
-            .group_by("verblijfsobject_id")
-            .agg(pl.all().last())
+            current.filter(
+                pl.col("datum_verkrijging") == pl.col("datum_verkrijging").max().over("verblijfsobject_id")
+            )
             .join(portfolio, on="_eigenaar", how="left")
+            .group_by("verblijfsobject_id")
+            .agg(
+                pl.col("datum_verkrijging").first(),
+                (pl.col("eigenaar_type") == "rechtspersoon").any().alias("_rechtspersoon"),
+                pl.col("hypotheek").any().alias("hypotheek"),
+                pl.col("koopsom").max(),
+                pl.col("eigenaar_kvk_nummer").drop_nulls().min().alias("eigenaar_kvk_nummer"),
+                pl.col("portefeuille_eigenaar").max(),
+                pl.col("portefeuille_groei_2j").max(),
+            )
         )
         dates = (
             e.select("verblijfsobject_id", "datum_verkrijging")
@@ -165,13 +177,16 @@ class OwnershipFeatures(FeatureBuilder):
             .agg(pl.col("datum_inschrijving").min().alias("_opgericht"))
             .rename({"kvk_nummer": "eigenaar_kvk_nummer"})
         )
+        # The sales history belongs to the object, owned now or not: joined to every object with rights.
         return (
-            sized.join(median, on="buurtcode", how="left")
-            .join(history, on="verblijfsobject_id", how="left")
+            inputs.objects.select("verblijfsobject_id")
+            .join(history, on="verblijfsobject_id", how="inner")
+            .join(sized, on="verblijfsobject_id", how="left")
+            .join(median, on="buurtcode", how="left")
             .join(founded, on="eigenaar_kvk_nummer", how="left")
             .select(
                 "verblijfsobject_id",
-                (pl.col("eigenaar_type") == "rechtspersoon").cast(pl.Int8).alias("eigenaar_rechtspersoon"),
+                pl.col("_rechtspersoon").cast(pl.Int8).alias("eigenaar_rechtspersoon"),
                 (~pl.col("hypotheek")).cast(pl.Int8).alias("geen_hypotheek"),
                 pl.col("verkopen_20j").fill_null(0),
                 pl.col("snelle_doorverkoop").fill_null(False).cast(pl.Int8),
