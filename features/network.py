@@ -9,9 +9,8 @@ address where the working group confirmed a phenomenon", which a reviewer can ch
 (`vastgoed graph`).
 
 Parties tied to more than 50 objects (housing corporations) are left out of the confirmed-outcome
-features. Computed per party (how many confirmed objects, how many objects at all), then per object as the
-maximum over its parties, so the cost is linear in the ties even for a corporation with thousands of
-objects (no object × object pairs).
+features. Only parties with at most 50 objects are followed, so the object × confirmed-object pairs stay
+bounded by 50 per tie (linear in the ties), also for a country.
 """
 
 from __future__ import annotations
@@ -47,15 +46,16 @@ class NetworkFeatures(FeatureBuilder):
     family = "netwerk"
     specs = (
         FeatureSpec(
-            "netwerk_partijen_bevestigd",
+            "netwerk_bevestigde_adressen",
             "netwerk",
-            "partijen met een bevestigd ander adres",
-            "Parties (persons, companies) tied to this object in the last two years who are also tied "
-            "to another object where a past investigation confirmed a phenomenon.",
-            "Personen en bedrijven die hier de afgelopen twee jaar betrokken waren en ook bij een ander "
-            "adres met een bevestigde eerdere onderzoeksuitkomst.",
+            "bevestigde andere adressen via betrokkenen",
+            "Other objects with a confirmed past outcome that share a party (person or company) with "
+            "this object: a party tied here in the last two years and there before the peildatum. For "
+            "an object investigated before, only outcomes found before its own investigation count.",
+            "Andere adressen met een bevestigde eerdere onderzoeksuitkomst die een betrokkene (persoon "
+            "of bedrijf) met dit adres delen.",
             (*_SOURCES, *_OUTCOMES),
-            "partijen",
+            "adressen",
             proxy_risk=_PROXY,
         ),
         FeatureSpec(
@@ -72,7 +72,7 @@ class NetworkFeatures(FeatureBuilder):
             "netwerk_eigenaar_bevestigd",
             "netwerk",
             "eigenaar bij bevestigd ander adres",
-            "A current owner of this object is tied to another object with a confirmed outcome.",
+            "An owner of this object at the peildatum is tied to another object with a confirmed outcome.",
             "Een huidige eigenaar is betrokken bij een ander adres met een bevestigde uitkomst.",
             ("kadaster_eigendom", *_SOURCES[:1], *_OUTCOMES),
             "ja/nee",
@@ -92,7 +92,7 @@ class NetworkFeatures(FeatureBuilder):
     )
 
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
-        """Per-party counts, then the maximum over each object's parties."""
+        """Confirmed objects reached through each small party, then counted per object."""
         p = inputs.peildatum
         lo = self.days_before(p, _WINDOW_DAYS)
         ties = inputs.netwerk.filter(pl.col("begin").is_null() | (pl.col("begin") <= p))
@@ -100,49 +100,58 @@ class NetworkFeatures(FeatureBuilder):
             (pl.col("einde").is_null() | (pl.col("einde") > lo))
             & ((pl.col("rol") != "aanvrager_van") | (pl.col("begin") > lo))
         )
+        # confirmed objects with the date of their first confirmation before the peildatum
         confirmed = (
             inputs.uitkomsten.filter((pl.col("uitkomst") == "bevestigd") & (pl.col("datum_onderzoek") < p))
-            .select("verblijfsobject_id")
-            .unique()
-            .with_columns(pl.lit(1, dtype=pl.Int64).alias("_bevestigd"))
+            .group_by("verblijfsobject_id")
+            .agg(pl.col("datum_onderzoek").min().alias("_conf_datum"))
+        )
+        # An object investigated before counts only outcomes found before its own investigation, so
+        # that no label enters another labelled object's features (owner X's three flats confirmed in
+        # one operation do not vouch for each other).
+        cutoff = (
+            inputs.uitkomsten.filter(pl.col("datum_onderzoek") < p)
+            .group_by("verblijfsobject_id")
+            .agg(pl.col("datum_onderzoek").max().alias("_cutoff"))
         )
         pairs = ties.select("partij", "verblijfsobject_id").unique()
-        per_party = (
-            pairs.join(confirmed, on="verblijfsobject_id", how="left")
-            .group_by("partij")
-            .agg(pl.col("_bevestigd").fill_null(0).sum().alias("_n_conf"), pl.len().alias("_n_obj"))
+        per_party = pairs.group_by("partij").agg(pl.len().alias("_n_obj"))
+        small = per_party.filter(pl.col("_n_obj") <= _MAX_PARTY_OBJECTS).select("partij")
+        party_conf = (
+            pairs.join(small, on="partij")
+            .join(confirmed, on="verblijfsobject_id")
+            .select("partij", pl.col("verblijfsobject_id").alias("_conf"), "_conf_datum")
         )
-        here = (
-            current.group_by("verblijfsobject_id", "partij")
-            .agg(
-                (pl.col("rol") == "eigenaar_van").any().alias("_eigenaar"),
-                (pl.col("rol") == "functionaris_van").any().alias("_functionaris"),
-            )
-            .join(per_party, on="partij", how="left")
-            .join(confirmed, on="verblijfsobject_id", how="left")
-            .with_columns(
-                # the party's confirmed objects other than this one (every current tie is also in
-                # ``pairs``), and its other objects
-                pl.when(pl.col("_n_obj") <= _MAX_PARTY_OBJECTS)
-                .then(pl.col("_n_conf") - pl.col("_bevestigd").fill_null(0))
-                .otherwise(0)
-                .alias("_elders_conf"),
-                (pl.col("_n_obj") - 1).alias("_elders_obj"),
-            )
-        )
-        out = here.group_by("verblijfsobject_id").agg(
-            (pl.col("_elders_conf") > 0).sum().cast(pl.Int64).alias("netwerk_partijen_bevestigd"),
-            pl.col("_elders_conf").max().cast(pl.Int64).alias("netwerk_max_bevestigde_objecten"),
-            ((pl.col("_elders_conf") > 0) & pl.col("_eigenaar"))
+        here = current.group_by("verblijfsobject_id", "partij").agg(
+            ((pl.col("rol") == "eigenaar_van") & (pl.col("einde").is_null() | (pl.col("einde") > p)))
             .any()
-            .cast(pl.Int8)
-            .alias("netwerk_eigenaar_bevestigd"),
-            pl.col("_elders_obj")
-            .filter(pl.col("_functionaris"))
-            .max()
-            .fill_null(0)
-            .cast(pl.Int64)
-            .alias("functionarissen_max_objecten"),
+            .alias("_eigenaar"),
+            (pl.col("rol") == "functionaris_van").any().alias("_functionaris"),
+        )
+        links = (
+            here.join(party_conf, on="partij")
+            .filter(pl.col("_conf") != pl.col("verblijfsobject_id"))
+            .join(cutoff, on="verblijfsobject_id", how="left")
+            .filter(pl.col("_conf_datum") < pl.col("_cutoff").fill_null(p))
+        )
+        per_tie = links.group_by("verblijfsobject_id", "partij").agg(
+            pl.col("_conf").n_unique().alias("_n"), pl.col("_eigenaar").first()
+        )
+        conf = links.group_by("verblijfsobject_id").agg(
+            pl.col("_conf").n_unique().cast(pl.Int64).alias("netwerk_bevestigde_adressen")
+        )
+        per_object = per_tie.group_by("verblijfsobject_id").agg(
+            pl.col("_n").max().cast(pl.Int64).alias("netwerk_max_bevestigde_objecten"),
+            pl.col("_eigenaar").any().cast(pl.Int8).alias("netwerk_eigenaar_bevestigd"),
+        )
+        officers = (
+            here.filter(pl.col("_functionaris"))
+            .join(per_party, on="partij")
+            .group_by("verblijfsobject_id")
+            .agg((pl.col("_n_obj") - 1).max().cast(pl.Int64).alias("functionarissen_max_objecten"))
+        )
+        out = conf.join(per_object, on="verblijfsobject_id", how="full", coalesce=True).join(
+            officers, on="verblijfsobject_id", how="full", coalesce=True
         )
         return (
             inputs.objects.select("verblijfsobject_id")

@@ -85,7 +85,7 @@ class UtilityFeatures(FeatureBuilder):
             "verbruik",
             "gas t.o.v. norm woningtype",
             "Gas in the last complete year divided by the norm for the dwelling type: 930 m³ in a pand "
-            "with several verblijfsobjecten (apartment), 1,350 m³ otherwise.",
+            "with several dwellings (apartment), 1,350 m³ otherwise.",
             "Gasverbruik gedeeld door de norm voor het woningtype (appartement 930 m³, woning 1.350 m³).",
             ("energie_verbruik", "bag_verblijfsobjecten"),
             "ratio",
@@ -185,7 +185,9 @@ class UtilityFeatures(FeatureBuilder):
             inputs.objects.select(
                 "verblijfsobject_id",
                 "oppervlakte",
-                pl.when(pl.len().over("pand_id") > 1)
+                pl.when(
+                    pl.col("gebruiksdoel").fill_null("").str.contains("woonfunctie").sum().over("pand_id") > 1
+                )
                 .then(GAS_NORM_M3["appartement"])
                 .otherwise(GAS_NORM_M3["woning"])
                 .alias("_gas_norm"),

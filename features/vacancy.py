@@ -193,7 +193,7 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             "leegstand",
             "maanden zonder enige inschrijving",
             "Months since anybody (woonadres or briefadres) was last registered here, when nobody is "
-            "now; 0 when somebody is; 240 when nobody ever was.",
+            "now; 0 when somebody is; 240 when nobody ever was. Dwellings only (empty otherwise).",
             "Maanden sinds hier iemand (woon- of briefadres) ingeschreven stond, als nu niemand is "
             "ingeschreven.",
             ("brp_inschrijvingen",),
@@ -204,7 +204,8 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             "leegstand",
             "leegstand verklaard (vergunning, verkoop, nieuwbouw)",
             "A building permit in the last two years, an acquisition in the last twelve months, a "
-            "building at most two years old, or BAG status gevormd/verbouwing explains an empty object.",
+            "building at most two years old, or BAG status gevormd/verbouwing explains an empty "
+            "dwelling (0 when it is not empty).",
             "Een omgevingsvergunning (2 jaar), een verkoop (12 maanden), nieuwbouw (2 jaar) of "
             "BAG-status gevormd/verbouwing verklaart leegstand.",
             ("vergunningen", "kadaster_eigendom", "bag_verblijfsobjecten"),
@@ -252,7 +253,7 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             .with_columns(pl.lit(True).alias("_verkoop"))
         )
         out = (
-            inputs.objects.select("verblijfsobject_id", "bouwjaar", "status")
+            inputs.objects.select("verblijfsobject_id", "bouwjaar", "status", "gebruiksdoel")
             .join(per_object, on="verblijfsobject_id", how="left")
             .join(permit, on="verblijfsobject_id", how="left")
             .join(sale, on="verblijfsobject_id", how="left")
@@ -271,12 +272,14 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
                 ).alias("_verklaard"),
             )
         )
+        # Vacancy is a property of dwellings: a shop or office has nobody registered by nature.
+        woning = pl.col("gebruiksdoel").fill_null("").str.contains("woonfunctie")
+        empty = pl.col("leegstand_maanden") > 0
         return out.select(
             "verblijfsobject_id",
-            "leegstand_maanden",
-            pl.col("_verklaard").cast(pl.Int8).alias("leegstand_verklaard"),
-            pl.when(pl.col("_verklaard"))
-            .then(0.0)
-            .otherwise(pl.col("leegstand_maanden"))
+            pl.when(woning).then(pl.col("leegstand_maanden")).alias("leegstand_maanden"),
+            pl.when(woning).then((pl.col("_verklaard") & empty).cast(pl.Int8)).alias("leegstand_verklaard"),
+            pl.when(woning)
+            .then(pl.when(pl.col("_verklaard")).then(0.0).otherwise(pl.col("leegstand_maanden")))
             .alias("leegstand_onverklaard_maanden"),
         )

@@ -69,6 +69,9 @@ EDGE_SCHEMA: dict[str, pl.DataType] = {
 }
 NODE_SCHEMA: dict[str, pl.DataType] = {"knoop": pl.String(), "soort": pl.String(), "label": pl.String()}
 
+#: Legal forms of enterprises run by natural persons, whose trade name is often the owner's name.
+_PERSONAL_FORMS = ("eenmanszaak", "vof", "maatschap", "cv", "commanditaire vennootschap")
+
 #: Edge kinds through which a party is tied to an object (for :func:`object_parties`).
 _PARTY_ROLES = ("ingeschreven_op", "eigenaar_van", "aanvrager_van")
 
@@ -384,7 +387,15 @@ def _nodes(tables: Mapping[str, pl.DataFrame], edges: pl.DataFrame) -> pl.DataFr
         )
     ]
     if "kvk_vestigingen" in tables:
-        ves = tables["kvk_vestigingen"]
+        # The trade name of a sole trader or a partnership is usually the owner's own name: such
+        # enterprises are labelled by their legal form and KvK number, never by name.
+        personal = pl.col("rechtsvorm").fill_null("").str.to_lowercase().is_in(list(_PERSONAL_FORMS))
+        ves = tables["kvk_vestigingen"].with_columns(
+            pl.when(personal)
+            .then(pl.concat_str([pl.col("rechtsvorm"), pl.lit(" "), pl.col("kvk_nummer")]))
+            .otherwise(pl.col("handelsnaam"))
+            .alias("handelsnaam")
+        )
         labels.append(
             ves.sort("datum_inschrijving")
             .group_by("kvk_nummer")
@@ -436,22 +447,28 @@ def object_parties(graph: Graph) -> pl.DataFrame:
         pl.col("begin").alias("_b"),
         pl.col("einde").alias("_e"),
     )
-    via = companies.join(officers, on="partij").select(
-        "verblijfsobject_id",
-        pl.col("_persoon").alias("partij"),
-        pl.lit("functionaris_van").alias("rol"),
-        pl.max_horizontal("begin", "_b").alias("begin"),
-        pl.min_horizontal("einde", "_e").alias("einde"),
+    via = (
+        companies.join(officers, on="partij")
+        .select(
+            "verblijfsobject_id",
+            pl.col("_persoon").alias("partij"),
+            pl.lit("functionaris_van").alias("rol"),
+            pl.max_horizontal("begin", "_b").alias("begin"),
+            pl.min_horizontal("einde", "_e").alias("einde"),
+        )
+        # only when the officer's term and the establishment's period overlap
+        .filter(pl.col("begin").is_null() | pl.col("einde").is_null() | (pl.col("begin") <= pl.col("einde")))
     )
     return pl.concat([direct, companies, via]).unique().sort("verblijfsobject_id", "partij", "rol", "begin")
 
 
-def neighbourhood(graph: Graph, start: str, depth: int = 2, *, max_nodes: int = 500) -> nx.MultiDiGraph:
+def neighbourhood(graph: Graph, start: str, depth: int = 2, *, max_fanout: int = 50) -> nx.MultiDiGraph:
     """The nodes within ``depth`` edges of ``start`` (either direction), as a networkx graph.
 
-    Expansion is by polars joins on the edge table, so only the neighbourhood reaches networkx.
-    Nodes with very many edges (a large owner, a corporation) are kept but not expanded further
-    once ``max_nodes`` would be exceeded.
+    Expansion is by polars filters on the edge table, so only the neighbourhood reaches networkx.
+    A node with more than ``max_fanout`` edges (a housing corporation, a large owner) is shown but
+    not expanded: the node gets ``ingeklapt=True`` and its ``graad`` (number of edges), so a reviewer
+    sees that it has more, instead of a picture drowned in its portfolio.
 
     Raises:
         KeyError: ``start`` is not a node of the graph.
@@ -461,23 +478,35 @@ def neighbourhood(graph: Graph, start: str, depth: int = 2, *, max_nodes: int = 
     if graph.nodes.filter(pl.col("knoop") == start).height == 0:
         raise KeyError(start)
     seen = {start}
+    collapsed: dict[str, int] = {}
     frontier = {start}
     picked: list[pl.DataFrame] = []
     for _ in range(depth):
         if not frontier:
             break
         hop = graph.edges.filter(pl.col("van").is_in(list(frontier)) | pl.col("naar").is_in(list(frontier)))
-        picked.append(hop)
-        new = (set(hop.get_column("van").to_list()) | set(hop.get_column("naar").to_list())) - seen
-        if len(seen) + len(new) > max_nodes:
-            new = set(sorted(new)[: max(0, max_nodes - len(seen))])
+        ends = pl.concat([hop.select(pl.col("van").alias("k")), hop.select(pl.col("naar").alias("k"))])
+        degree = dict(ends.group_by("k").len().iter_rows())
+        hubs = {n for n in frontier if degree.get(n, 0) > max_fanout and n != start}
+        for n in hubs:
+            collapsed[n] = int(degree[n])
+        keep = hop.filter(~pl.col("van").is_in(list(hubs)) & ~pl.col("naar").is_in(list(hubs)))
+        picked.append(keep)
+        new = (set(keep.get_column("van").to_list()) | set(keep.get_column("naar").to_list())) - seen
         seen |= new
         frontier = new
     sub = pl.concat(picked) if picked else graph.edges.clear()
     sub = sub.filter(pl.col("van").is_in(list(seen)) & pl.col("naar").is_in(list(seen))).unique()
     g: nx.MultiDiGraph = nx.MultiDiGraph()
     for row in graph.nodes.filter(pl.col("knoop").is_in(list(seen))).iter_rows(named=True):
-        g.add_node(row["knoop"], soort=row["soort"], label=row["label"], start=row["knoop"] == start)
+        g.add_node(
+            row["knoop"],
+            soort=row["soort"],
+            label=row["label"],
+            start=row["knoop"] == start,
+            ingeklapt=row["knoop"] in collapsed,
+            graad=collapsed.get(row["knoop"]),
+        )
     for row in sub.sort("van", "naar", "soort", "record").iter_rows(named=True):
         attrs = {k: _plain(v) for k, v in row.items() if k not in ("van", "naar") and v is not None}
         g.add_edge(row["van"], row["naar"], **attrs)

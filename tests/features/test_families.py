@@ -608,7 +608,7 @@ def test_an_owner_who_lives_at_a_confirmed_address_elsewhere() -> None:
     ]
     outcomes = [_outcome(B, D(2023, 5, 1), "bevestigd"), _outcome(E, D(2023, 1, 1), "niet_bevestigd")]
     f = features([obj(v) for v in (A, B, C, E)], netwerk=ties, uitkomsten=outcomes)
-    cols = ("netwerk_partijen_bevestigd", "netwerk_max_bevestigde_objecten", "netwerk_eigenaar_bevestigd")
+    cols = ("netwerk_bevestigde_adressen", "netwerk_max_bevestigde_objecten", "netwerk_eigenaar_bevestigd")
     got = {v: tuple(f[v][c] for c in cols) for v in f}
     # B's own outcome says nothing about B; a not-confirmed outcome counts for nobody
     assert got == {A: (1, 1, 1), B: (0, 0, 0), C: (0, 0, 0), E: (0, 0, 0)}
@@ -626,4 +626,4 @@ def test_an_officer_of_a_company_established_here_and_an_outcome_after_the_peild
     f = features([obj(v) for v in (A, B, C, E)], netwerk=ties, uitkomsten=outcomes)
     assert f[A]["functionarissen_max_objecten"] == 3  # B, C and E besides A
     assert f[B]["functionarissen_max_objecten"] == 0  # nobody is an officer of a company at B
-    assert all(f[v]["netwerk_partijen_bevestigd"] == 0 for v in (A, B, C, E))
+    assert all(f[v]["netwerk_bevestigde_adressen"] == 0 for v in (A, B, C, E))

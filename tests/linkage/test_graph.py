@@ -47,6 +47,7 @@ def _tables() -> dict[str, pl.DataFrame]:
             "kvk_nummer": ["12345678"],
             "vestigingsnummer": ["000012345678"],
             "handelsnaam": ["Anker Holding B.V."],
+            "rechtsvorm": ["bv"],
             "datum_inschrijving": [D(2019, 1, 1)],
             "datum_uitschrijving": [None],
         },
@@ -72,6 +73,10 @@ def _tables() -> dict[str, pl.DataFrame]:
 
 
 def _graph():  # type: ignore[no-untyped-def]
+    return _graph_of(_tables())
+
+
+def _graph_of(tables: dict[str, pl.DataFrame]):  # type: ignore[no-untyped-def]
     address = pl.DataFrame(
         {
             "record": [
@@ -116,8 +121,8 @@ def _graph():  # type: ignore[no-untyped-def]
             "zekerheid": [1.0, 1.0],
         }
     )
-    extract = {s: D(2024, 1, 2) for s in _tables()}
-    return build_graph(_tables(), address, companies, persons, extract)
+    extract = {s: D(2024, 1, 2) for s in tables}
+    return build_graph(tables, address, companies, persons, extract)
 
 
 def test_edges_carry_kind_source_dates_and_certainty() -> None:
@@ -168,3 +173,56 @@ def test_neighbourhood_by_depth_and_json() -> None:
     assert f"verblijfsobject:{V1}" not in two.nodes  # three hops away
     data = json.loads(json.dumps(neighbourhood_json(two)))
     assert {k["soort"] for k in data["kanten"]} >= {"eigenaar_van", "functionaris_van", "heeft_vestiging"}
+
+
+def test_a_sole_trader_is_labelled_by_legal_form_not_by_name() -> None:
+    tables = _tables()
+    tables["kvk_vestigingen"] = tables["kvk_vestigingen"].with_columns(
+        pl.lit("P.L. Jeurissen").alias("handelsnaam"), pl.lit("eenmanszaak").alias("rechtsvorm")
+    )
+    address = pl.DataFrame(
+        {"record": ["kvk_vestigingen:0"], "bron": ["kvk_vestigingen"], "rij": [0], "verblijfsobject_id": [V2]}
+    ).with_columns(pl.lit("bag_id").alias("methode"), pl.lit(1.0).alias("zekerheid"))
+    empty = pl.DataFrame(schema={"record": pl.String, "persoon_id": pl.String, "zekerheid": pl.Float64})
+    no_companies = pl.DataFrame(
+        schema={"record": pl.String, "kvk_nummer": pl.String, "methode": pl.String, "zekerheid": pl.Float64}
+    )
+    g = build_graph(tables, address, no_companies, empty, {s: D(2024, 1, 2) for s in tables})
+    labels = dict(g.nodes.select("knoop", "label").iter_rows())
+    assert labels["bedrijf:12345678"] == "eenmanszaak 12345678"
+    assert not any("Jeurissen" in str(v) for v in labels.values())
+
+
+def test_officer_terms_that_never_overlapped_the_establishment_tie_nothing() -> None:
+    tables = _tables()
+    tables["kvk_functionarissen"] = tables["kvk_functionarissen"].with_columns(
+        pl.lit(D(2005, 1, 1)).alias("datum_aanvang"), pl.lit(D(2008, 1, 1)).alias("datum_einde")
+    )
+    g = _graph_of(tables)
+    parties = object_parties(g)
+    assert parties.filter(pl.col("rol") == "functionaris_van").height == 0
+
+
+def test_a_hub_is_shown_but_not_expanded() -> None:
+    g = _graph()
+    many = pl.DataFrame(
+        {
+            "van": ["bedrijf:12345678"] * 80,
+            "naar": [f"verblijfsobject:09350100000{i:05d}" for i in range(100, 180)],
+            "soort": ["eigenaar_van"] * 80,
+        }
+    )
+    edges = pl.concat([g.edges, many], how="diagonal_relaxed")
+    nodes = pl.concat(
+        [
+            g.nodes,
+            many.select(
+                pl.col("naar").alias("knoop"),
+                pl.lit("verblijfsobject").alias("soort"),
+                pl.col("naar").alias("label"),
+            ),
+        ]
+    )
+    hub = neighbourhood(type(g)(nodes=nodes, edges=edges), f"verblijfsobject:{V3}", depth=2)
+    assert hub.nodes["bedrijf:12345678"]["ingeklapt"] and hub.nodes["bedrijf:12345678"]["graad"] == 83
+    assert len(hub) == 3  # V3, its pand and the collapsed owner: the 80 other objects are not drawn

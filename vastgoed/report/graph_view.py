@@ -57,7 +57,8 @@ def neighbourhood_spec(g: nx.MultiDiGraph, title: str) -> dict[str, Any]:
             "x": float(pos[n][0]),
             "y": float(pos[n][1]),
             "soort": d["soort"],
-            "label": d["label"] if d["soort"] != "persoon" else n,
+            "label": (d["label"] if d["soort"] != "persoon" else n)
+            + (f" (+{d['graad']} kanten, ingeklapt)" if d.get("ingeklapt") else ""),
             "start": bool(d.get("start")),
         }
         for n, d in g.nodes(data=True)
