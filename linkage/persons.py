@@ -177,7 +177,17 @@ def person_settings() -> dict[str, Any]:
 
 def _structure(settings: dict[str, Any]) -> tuple[object, ...]:
     comparisons = tuple(
-        (c.get("output_column_name"), tuple(lvl.get("sql_condition") for lvl in c["comparison_levels"]))
+        (
+            c.get("output_column_name"),
+            tuple(
+                (
+                    lvl.get("sql_condition"),
+                    bool(lvl.get("is_null_level", False)),
+                    lvl.get("tf_adjustment_column"),
+                )
+                for lvl in c["comparison_levels"]
+            ),
+        )
         for c in settings.get("comparisons", [])
     )
     rules = tuple(

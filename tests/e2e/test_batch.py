@@ -224,5 +224,11 @@ def test_graph_command_writes_the_neighbourhood(batch: tuple[Path, Path, Path]) 
     data = json.loads((out / f"buurt_{owned}_d2.json").read_text(encoding="utf-8"))
     assert any(k["soort"] == "eigenaar_van" for k in data["kanten"])
     assert (out / f"buurt_{owned}_d2.png").read_bytes()[:4] == b"\x89PNG"
+    # the neighbourhood names persons by id only: no resident's or owner's name, no BSN
+    text = (out / f"buurt_{owned}_d2.json").read_text(encoding="utf-8")
+    data_dir = Path(json.loads((run_dir / "run.json").read_text())["data"]["folder"])
+    assert not [n for n in _person_strings(data_dir) if n in text]
+    bsns = set(pl.read_csv(data_dir / "brp_inschrijvingen.csv", infer_schema=False)["bsn"].to_list())
+    assert not bsns.intersection(re.findall(r"\d{9}", text))
     bad = CliRunner().invoke(app, ["graph", "0935019999999999", "--run", str(run_dir), "--out", str(out)])
     assert bad.exit_code != 0 and "not in the graph" in bad.output

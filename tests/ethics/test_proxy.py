@@ -258,7 +258,8 @@ def test_an_independent_feature_is_not_flagged(population: tuple[pl.DataFrame, p
     report.check()
     assert not report.tabel["boven_drempel"].any()
     ruis = _ruis_only(report, "ruis")
-    assert ruis.height == report.tabel.height // 2
+    # "leeg" is also screened as "leeg ontbreekt" (missing everywhere: no information either)
+    assert ruis.height == report.tabel.height // 3
     assert ruis["auc"].max() < 0.56  # symmetrised: ~0.5 + |N(0, 0.01)|
     # A feature that is missing everywhere carries nothing: AUC exactly 0.5.
     assert _ruis_only(report, "leeg")["auc"].to_list() == pytest.approx([0.5] * ruis.height)
@@ -302,7 +303,7 @@ def test_auc_agrees_with_sklearn_with_ties_and_missing_values(
     col = indicator_column("herkomst_groep", "A")
     y = groups[col].to_numpy()
     expected = roc_auc_score(y, filled)
-    got = report.tabel.filter(pl.col("groep") == "A")["auc"].item()
+    got = report.tabel.filter(pl.col("groep") == "A", pl.col("kenmerk") == "proxy")["auc"].item()
     assert got == pytest.approx(max(expected, 1 - expected), abs=1e-12)
     # The person figure: each object weighted by its residents in and out of the group.
     share = groups[share_column("geslacht", "vrouw")].to_numpy()
@@ -311,7 +312,9 @@ def test_auc_agrees_with_sklearn_with_ties_and_missing_values(
     expected_p = roc_auc_score(
         np.r_[np.ones(x.size), np.zeros(x.size)], np.r_[filled, filled], sample_weight=np.r_[w1, w0]
     )
-    got_p = report.tabel.filter(pl.col("groep") == "vrouw")["auc_personen"].item()
+    got_p = report.tabel.filter(pl.col("groep") == "vrouw", pl.col("kenmerk") == "proxy")[
+        "auc_personen"
+    ].item()
     assert got_p == pytest.approx(max(expected_p, 1 - expected_p), abs=1e-12)
 
 
@@ -380,7 +383,8 @@ def test_real_catalogue_is_screened_against_every_group(real_screen: ProxyReport
     assert set(tabel["attribuut"]) == {"leeftijdsgroep", "geslacht", "herkomst_groep"}
     assert n_groups >= 8
     counts = tabel.group_by("kenmerk").len()
-    assert set(counts["kenmerk"]) == set(names)
+    # every feature, and for features with missing values also "<feature> ontbreekt"
+    assert set(counts["kenmerk"].str.strip_suffix(" ontbreekt")) == set(names)
     assert (counts["len"] == n_groups).all()
     assert tabel["auc"].is_between(0.5, 1.0).all()
     assert tabel["auc_personen"].is_between(0.5, 1.0).all()
@@ -388,3 +392,22 @@ def test_real_catalogue_is_screened_against_every_group(real_screen: ProxyReport
 
 def test_real_catalogue_has_no_unjustified_proxy(real_screen: ProxyReport) -> None:
     real_screen.check()
+
+
+_VBO = "verblijfsobject_id"
+
+
+def test_a_feature_missing_for_one_group_is_a_proxy_through_its_missingness(
+    population: tuple[pl.DataFrame, pl.DataFrame],
+) -> None:
+    """Null exactly where group A lives, noise elsewhere: the median fill hides it, the model would not."""
+    features, groups = population
+    a = groups.select(_VBO, pl.col(indicator_column("herkomst_groep", "A")).alias("_a"))
+    f = features.join(a, on=_VBO, how="left").with_columns(
+        pl.when(pl.col("_a").fill_null(False)).then(None).otherwise(pl.col("ruis")).alias("gat")
+    )
+    report = proxy_screen(f, groups, [_spec("gat")], maatstaf="objecten")
+    flagged = report.tabel.filter(pl.col("boven_drempel"))
+    assert "gat ontbreekt" in set(flagged["kenmerk"])
+    with pytest.raises(ProxyScreenError, match="gat ontbreekt"):
+        report.check()

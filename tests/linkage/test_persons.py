@@ -141,7 +141,7 @@ def test_owner_with_many_rights_and_no_birth_date_is_one_person(cfg: PersonLinka
 
     Counted per row, the owner's own rights would make his rare surname look common (the term
     frequencies count persons instead), and two rights at two objects are no evidence against one
-    owner (that address level is neutral). A common-name owner at another object stays apart.
+    owner (that address level is neutral).
     """
     base = _records()
     schema = PERSON_RECORD_SCHEMA

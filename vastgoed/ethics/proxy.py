@@ -383,6 +383,14 @@ def _weighted_auc(
     return auc
 
 
+_MISSING_SUFFIX = " ontbreekt"
+
+
+def _is_missing(name: str) -> pl.Expr:
+    x = pl.col(name).cast(pl.Float64)
+    return x.is_null() | x.is_nan().fill_null(False)
+
+
 def _numeric(features: pl.DataFrame, names: Iterable[str]) -> pl.DataFrame:
     """The features as Float64, NaN as missing, missing filled with the median over all objects."""
     exprs = []
@@ -441,6 +449,13 @@ def proxy_screen(
     if bad:
         raise VastgoedError(f"proxy screen: features that are neither numeric nor Boolean: {bad}")
 
+    # A feature can carry a group through whether it is missing at all (the model sees missingness;
+    # the median fill below does not): each feature with missing values is also screened as
+    # "<feature> ontbreekt", 1 where it is missing, under the same catalogue entry.
+    absent = {n: f"{n}{_MISSING_SUFFIX}" for n in names if features.select(_is_missing(n).any()).item()}
+    features = features.with_columns(_is_missing(n).cast(pl.Float64).alias(m) for n, m in absent.items())
+    specs = {**specs, **{m: specs[n] for n, m in absent.items()}}
+    names = [*names, *absent.values()]
     x_all = _numeric(features, names)
     parts: list[pl.DataFrame] = []
     skipped: list[dict[str, object]] = []
