@@ -4,13 +4,14 @@ A party is a linked person or a company, tied to an object as resident, owner, p
 established company, or officer of a company established there (``FeatureInputs.netwerk``, from the
 graph). A tie counts here when it was active in the two years before the peildatum; a tie elsewhere
 counts when it began before the peildatum. Only outcomes investigated before the peildatum count,
-and never the object's own outcome, so the feature says "this address shares a party with another
-address where the working group confirmed a phenomenon", which a reviewer can check in the graph
-(`vastgoed graph`).
+never the object's own, and for an object investigated before only outcomes found before its own
+investigation (so that no label enters another labelled object's features). The feature says
+"this address shares a party with another address where the working group confirmed a
+phenomenon", which a reviewer can check in the graph (`vastgoed graph`).
 
-Parties tied to more than 50 objects (housing corporations) are left out of the confirmed-outcome
-features. Only parties with at most 50 objects are followed, so the object × confirmed-object pairs stay
-bounded by 50 per tie (linear in the ties), also for a country.
+Only parties tied to at most 50 objects are followed: one confirmed case among a housing
+corporation's thousands of objects says nothing about the others, and the object × confirmed-object
+pairs stay bounded by 50 per tie (linear in the ties, also for a country).
 """
 
 from __future__ import annotations

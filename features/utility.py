@@ -254,12 +254,14 @@ def _street_baseline(inputs: FeatureInputs) -> pl.DataFrame:
     )
 
 
+_LETTER = {chr(ord("A") + i): i for i in range(26)}
+
+
 def _postcode_key(col: str) -> pl.Expr:
     """``6211AB`` as an orderable integer (digits, then the two letters)."""
     pc = pl.col(col).str.to_uppercase().str.replace_all(" ", "")
-    letters = pc.str.slice(4, 2)
-    return (
-        pc.str.slice(0, 4).cast(pl.Int64, strict=False) * 676
-        + (letters.str.slice(0, 1).str.encode("hex").str.to_integer(base=16, strict=False) - 65) * 26
-        + (letters.str.slice(1, 1).str.encode("hex").str.to_integer(base=16, strict=False) - 65)
-    )
+
+    def letter(k: int) -> pl.Expr:
+        return pc.str.slice(4 + k, 1).replace_strict(_LETTER, default=None, return_dtype=pl.Int64)
+
+    return pc.str.slice(0, 4).cast(pl.Int64, strict=False) * 676 + letter(0) * 26 + letter(1)

@@ -89,12 +89,6 @@ class Graph:
     nodes: pl.DataFrame
     edges: pl.DataFrame
 
-    def counts(self) -> dict[str, int]:
-        """Nodes and edges per kind."""
-        out = {f"knopen_{k}": n for k, n in self.nodes.group_by("soort").len().iter_rows()}
-        out |= {f"kanten_{k}": n for k, n in self.edges.group_by("soort").len().iter_rows()}
-        return dict(sorted(out.items()))
-
 
 def _record(stem: str) -> pl.Expr:
     return pl.concat_str([pl.lit(f"{stem}:"), pl.col("rij").cast(pl.String)])
@@ -115,9 +109,10 @@ def _with_address(table: pl.DataFrame, stem: str, address_links: pl.DataFrame) -
 
 
 def _finish(df: pl.DataFrame, stem: str, extract: dt.date) -> pl.DataFrame:
-    for name in ("zekerheid_adres", "zekerheid_partij"):
-        if name not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=pl.Float64).alias(name))
+    """Give an edge block every column of :data:`EDGE_SCHEMA` (null where it has none)."""
+    df = df.with_columns(
+        pl.lit(None, dtype=dtype).alias(name) for name, dtype in EDGE_SCHEMA.items() if name not in df.columns
+    )
     df = df.with_columns(
         pl.lit(stem).alias("bron"),
         pl.lit(extract).alias("extractdatum"),
@@ -125,9 +120,6 @@ def _finish(df: pl.DataFrame, stem: str, extract: dt.date) -> pl.DataFrame:
             pl.col("zekerheid_adres").fill_null(1.0), pl.col("zekerheid_partij").fill_null(1.0)
         ).alias("zekerheid"),
     )
-    for name, dtype in EDGE_SCHEMA.items():
-        if name not in df.columns:
-            df = df.with_columns(pl.lit(None, dtype=dtype).alias(name))
     return df.select([pl.col(n).cast(t) for n, t in EDGE_SCHEMA.items()])
 
 
