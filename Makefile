@@ -19,7 +19,7 @@ CONFIG ?= configs/default.toml
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help bootstrap score test bench lint mlflow-ui evaluate clean
+.PHONY: help bootstrap score train experiment test bench lint mlflow-ui evaluate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}'
@@ -40,6 +40,17 @@ score: $(VENV)/.synced ## Generate the synthetic municipality if no data is conf
 	$(BIN)/vastgoed run --data $(DATA) --out $(OUT) --config $(CONFIG)
 	@if [ "$(DATA)" = "$(SYNTHETIC)" ] && [ -d $(TRUTH) ]; then \
 		$(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH); fi
+
+train: $(VENV)/.synced ## Train and register a new model (champion only if it beats the champion), then score
+	@if [ "$(DATA)" = "$(SYNTHETIC)" ]; then $(MAKE) --no-print-directory $(SYNTHETIC)/manifest.toml; fi
+	$(BIN)/vastgoed run --train --data $(DATA) --out $(OUT) --config $(CONFIG)
+	@if [ "$(DATA)" = "$(SYNTHETIC)" ] && [ -d $(TRUTH) ]; then \
+		$(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH); fi
+
+EXPERIMENT ?= experiments/familie-ablatie.toml
+experiment: $(VENV)/.synced ## Run a defined experiment as nested MLflow runs (EXPERIMENT=experiments/<name>.toml)
+	@if [ "$(DATA)" = "$(SYNTHETIC)" ]; then $(MAKE) --no-print-directory $(SYNTHETIC)/manifest.toml; fi
+	$(BIN)/vastgoed experiment run $(EXPERIMENT) --data $(DATA) --config $(CONFIG)
 
 evaluate: $(VENV)/.synced ## Evaluate the latest run against the synthetic truth
 	$(BIN)/vastgoed evaluate --run $(OUT)/latest --truth $(TRUTH)

@@ -2,23 +2,55 @@
 
 from __future__ import annotations
 
-from models.baseline import RULES, baseline_scores
-from models.explain import format_value, reasons
-from models.metrics import K_VALUES, precision_recall_at_k
-from models.signal_model import CLASSES, SignalModel
-from models.training import TrainingSet, labels_from_outcomes, latest_investigations, training_set
+from models.baseline import RULE_TEXT, RULES, baseline_scores, rule_flags
+from models.explain import Reason, explain, format_value
+from models.logistic import LogisticSignalModel
+from models.metrics import (
+    K_VALUES,
+    average_precision,
+    calibration_table,
+    per_buurt,
+    precision_recall_at_k,
+    ranking_summary,
+)
+from models.signal_model import CLASSES, SignalModel, model_columns
+from models.training import (
+    TrainingChoices,
+    TrainingSet,
+    ValidationSet,
+    build_sets,
+    examples_from_outcomes,
+    labels_from_outcomes,
+    latest_investigations,
+    quarter_start,
+    split_cutoff,
+)
 
 __all__ = [
     "CLASSES",
     "K_VALUES",
     "RULES",
+    "RULE_TEXT",
+    "LogisticSignalModel",
+    "Reason",
     "SignalModel",
+    "TrainingChoices",
     "TrainingSet",
+    "ValidationSet",
+    "average_precision",
     "baseline_scores",
+    "build_sets",
+    "calibration_table",
+    "examples_from_outcomes",
+    "explain",
     "format_value",
     "labels_from_outcomes",
     "latest_investigations",
+    "model_columns",
+    "per_buurt",
     "precision_recall_at_k",
-    "reasons",
-    "training_set",
+    "quarter_start",
+    "ranking_summary",
+    "rule_flags",
+    "split_cutoff",
 ]

@@ -23,7 +23,7 @@ import polars as pl
 
 from vastgoed.core.schema import FENOMENEN
 
-__all__ = ["RULES", "baseline_scores"]
+__all__ = ["RULES", "RULE_TEXT", "baseline_scores", "rule_flags"]
 
 _c = pl.col
 _woning = _c("is_woning") == 1
@@ -64,6 +64,26 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         _c("verkopen_20j") / 100,
     ),
 }
+
+
+#: What each rule says, in the words of the reasons (``redenen``).
+RULE_TEXT: dict[str, str] = {
+    "onverklaarbare_leegstand": "niemand ingeschreven, geen bedrijf, minder dan 300 kWh en geen verklaring",
+    "spookbewoning": "niemand ingeschreven en geen bedrijf, toch meer dan 1.000 kWh of 20 m³ water",
+    "schijninschrijving": "3 of meer volwassenen ingeschreven, elektriciteit onder 30% van hun norm",
+    "overbewoning": "water boven 2,5 keer de norm van het huishouden of minder dan 12 m² per persoon",
+    "hennepteelt": "elektriciteit boven 5 keer de norm van het huishouden",
+    "brievenbusfirma": "10 of meer actieve vestigingen op het adres",
+    "criminele_vastgoedtransactie": "doorverkocht binnen 6 maanden of 5 of meer verkopen in 20 jaar",
+}
+
+
+def rule_flags(features: pl.DataFrame) -> pl.DataFrame:
+    """``regel_<fenomeen>``: 1.0 where the phenomenon's rule fires, else 0.0 (one column per rule)."""
+    return features.select(
+        pl.when(rule).then(1.0).otherwise(0.0).fill_null(0.0).alias(f"regel_{f}")
+        for f, (rule, _) in RULES.items()
+    )
 
 
 def baseline_scores(features: pl.DataFrame) -> pl.DataFrame:

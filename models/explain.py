@@ -1,62 +1,137 @@
-"""Reasons: each signal's largest TreeSHAP contributions, written so a reviewer can check them."""
+"""Reasons: each signal's largest TreeSHAP contributions, as facts a reviewer can check.
+
+For each ranked object the model of its phenomenon is explained with LightGBM's TreeSHAP
+(``pred_contrib``): one contribution per input in log-odds, adding up (with the bias) to the raw
+score. The largest positive contributions are the reasons (``redenen``); the largest negative ones
+are the strongest evidence against the signal (``tegen``). Each carries the catalogue label, the
+object's value and a plain-language fact built from the object's own feature row.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from models.signal_model import CLASSES, SignalModel
+from models.baseline import RULE_TEXT
+from models.signal_model import SignalModel
 
-__all__ = ["format_value", "reasons"]
+__all__ = ["REASON_SCHEMA", "Reason", "explain", "format_value", "reasons_text"]
 
-#: When no feature moves the score away from the model's base rate, say so rather than stay silent.
-_NO_REASON = "geen kenmerk wijkt af: alleen de basisscore van het model"
+FactFn = Callable[[str, Mapping[str, float | None]], str]
+
+#: The polars type of a list of reasons in ``signals.parquet``.
+REASON_SCHEMA = pl.List(
+    pl.Struct(
+        {
+            "kenmerk": pl.String,
+            "label": pl.String,
+            "waarde": pl.Float64,
+            "feit": pl.String,
+            "bijdrage": pl.Float64,
+        }
+    )
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One contribution: the feature, its label, the object's value, the fact, and its size."""
+
+    kenmerk: str
+    label: str
+    waarde: float | None
+    feit: str
+    bijdrage: float
 
 
 def format_value(value: float | None) -> str:
     """A feature value as a reviewer reads it: integers plain, small ratios with two decimals."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return "onbekend"
     if float(value).is_integer():
         return f"{int(value):d}"
     return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
 
 
-def reasons(
+def _rule_fact(kenmerk: str, value: float | None) -> str:
+    fenomeen = kenmerk.removeprefix("regel_")
+    text = RULE_TEXT.get(fenomeen, fenomeen)
+    return (
+        f"de eenvoudige regel slaat aan: {text}" if value else f"de eenvoudige regel slaat niet aan ({text})"
+    )
+
+
+def _clean(v: object) -> float | None:
+    if v is None:
+        return None
+    f = float(v)  # type: ignore[arg-type]
+    return None if math.isnan(f) else f
+
+
+def _reason(
+    name: str,
+    value: float | None,
+    contribution: float,
+    row: Mapping[str, float | None],
+    labels: Mapping[str, str],
+    fact: FactFn,
+) -> Reason:
+    if name.startswith("regel_"):
+        return Reason(name, "eenvoudige regel", value, _rule_fact(name, value), round(contribution, 4))
+    return Reason(name, labels.get(name, name), value, fact(name, row), round(contribution, 4))
+
+
+def explain(
     model: SignalModel,
     X: pl.DataFrame,
     fenomeen: list[str],
-    labels: dict[str, str],
+    labels: Mapping[str, str],
+    fact: FactFn,
     n_reasons: int,
-) -> list[str]:
-    """The top ``n_reasons`` contributions towards each row's phenomenon, as one string per row.
-
-    Each reason reads ``label = value (+0.84)``: the feature's catalogue label, the object's value,
-    and the signed contribution in log-odds towards that phenomenon, largest magnitude first.
+    n_against: int = 3,
+) -> list[tuple[list[Reason], list[Reason]]]:
+    """Reasons for and against each row's signal.
 
     Args:
         model: A fitted model.
-        X: Feature rows to explain (the model's columns).
-        fenomeen: The phenomenon each row is ranked for (a name in :data:`CLASSES`).
+        X: Feature rows to explain (the catalogue's columns, raw values).
+        fenomeen: The phenomenon each row is ranked for.
         labels: Feature name -> catalogue label.
+        fact: ``fact(feature, row)``: the plain-language fact for a feature of a row.
         n_reasons: How many reasons per row.
+        n_against: How many pieces of counter-evidence per row.
+
+    Returns:
+        Per row: (reasons, largest first; counter-evidence, strongest first).
     """
+    out: list[tuple[list[Reason], list[Reason]]] = [([], []) for _ in range(X.height)]
     if X.height == 0:
-        return []
-    contrib = model.contributions(X)
-    class_idx = np.array([CLASSES.index(f) for f in fenomeen])
-    per_row = contrib[np.arange(X.height), class_idx, :-1]
-    values = X.to_numpy()
-    names = model.feature_names_
-    out: list[str] = []
-    for i in range(X.height):
-        order = np.argsort(-np.abs(per_row[i]))[:n_reasons]
-        parts = [
-            f"{labels.get(names[j], names[j])} = {format_value(float(values[i, j]))} ({per_row[i, j]:+.2f})"
-            for j in order
-            if per_row[i, j] != 0.0
-        ]
-        out.append("; ".join(parts) if parts else _NO_REASON)
+        return out
+    rows = X.to_dicts()
+    frame = model.model_frame(X)
+    order = np.array(fenomeen)
+    for f in sorted(set(fenomeen)):
+        idx = np.flatnonzero(order == f)
+        contrib, cols = model.contributions(X[idx.tolist()], f)
+        values = frame[idx.tolist()].select(cols).to_numpy()
+        for r, i in enumerate(idx):
+            row = {k: _clean(v) for k, v in rows[i].items() if k != "verblijfsobject_id"}
+
+            c = contrib[r, :-1]
+            pos = [j for j in np.argsort(-c, kind="stable") if c[j] > 0][:n_reasons]
+            neg = [j for j in np.argsort(c, kind="stable") if c[j] < 0][:n_against]
+            made = [
+                _reason(cols[j], row.get(cols[j], _clean(values[r, j])), float(c[j]), row, labels, fact)
+                for j in (*pos, *neg)
+            ]
+            out[i] = (made[: len(pos)], made[len(pos) :])
     return out
+
+
+def reasons_text(reasons: list[Reason]) -> str:
+    """The reasons as one line for ``signals.csv``: ``fact (+0.84); fact (+0.31)``."""
+    return "; ".join(f"{r.feit} ({r.bijdrage:+.2f})" for r in reasons)

@@ -1,7 +1,14 @@
-"""The scoring model: multiclass LightGBM over 'no phenomenon' and the seven phenomena.
+"""The scoring model: one calibrated LightGBM per phenomenon, and an overall priority.
 
-One model gives both the ranking score (1 − P(geen)) and the most likely phenomenon, so every
-signal carries the fenomeen it is about, and its reasons are that class's contributions.
+Each phenomenon gets its own binary LightGBM (this phenomenon confirmed, against everything else),
+because what is known differs per phenomenon: more electricity raises the cannabis score and lowers
+the vacancy score, and a single multiclass model cannot be held to both directions. Each model sees
+the catalogue's features plus its own rule flag (:mod:`models.baseline`), under the monotone
+constraints and exclusions of :mod:`models.domain`. Its raw score (log-odds) is turned into a
+probability by Platt scaling fitted on out-of-fold predictions, so a 0.3 means about three in ten
+such addresses were confirmed. The overall priority is the probability that at least one
+phenomenon holds, ``1 − Π(1 − p_f)``; the signal's ``fenomeen`` is the most likely one; its reasons
+are that model's TreeSHAP contributions, which add up to its raw score.
 """
 
 from __future__ import annotations
@@ -12,38 +19,67 @@ import lightgbm as lgb
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
+from models.baseline import rule_flags
+from models.domain import EXCLUDED, FILL_VALUES, RULE_FEATURE, monotone_vector
 from vastgoed.core.schema import FENOMENEN
 
-__all__ = ["CLASSES", "SignalModel"]
+__all__ = ["CLASSES", "SignalModel", "model_columns"]
 
 #: Class 0 is "no (confirmed) phenomenon"; class i is ``FENOMENEN[i - 1]``.
 CLASSES: tuple[str, ...] = ("geen", *FENOMENEN)
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
-class SignalModel(BaseEstimator):  # type: ignore[misc]
+def model_columns(fenomeen: str, feature_names: list[str]) -> list[str]:
+    """The columns of one phenomenon's model: its allowed features, then its rule flag."""
+    return [c for c in feature_names if c not in EXCLUDED[fenomeen]] + [RULE_FEATURE[fenomeen]]
+
+
+def _as_polars(X: Any) -> pl.DataFrame:
+    if isinstance(X, pl.DataFrame):
+        return X
+    return pl.from_pandas(X)  # MLflow's pyfunc hands pandas frames
+
+
+class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A scikit-learn estimator: ``__init__`` stores parameters, ``fit`` returns self.
 
+    ``fit(X, y, sample_weight)`` takes the catalogue's feature columns and class indices into
+    :data:`CLASSES`; ``predict_proba`` gives ``[1 − priority, priority]`` (a signal or not), so
+    scikit-learn's and MLflow's tooling can use it; :meth:`phenomenon_scores` gives the calibrated
+    probability per phenomenon.
+
     Args:
-        num_boost_round: Boosting rounds.
+        num_boost_round: Boosting rounds per phenomenon.
         learning_rate: Shrinkage.
         num_leaves: Leaves per tree; small, because labels are few.
         min_data_in_leaf: Minimum rows per leaf.
         num_threads: LightGBM threads (always explicit: see docs/architecture.md).
         seed: Random seed.
+        monotone: Apply the monotone constraints of :mod:`models.domain`.
+        rule_inputs: Give each phenomenon's model its rule flag as an input.
+        calibrate: Platt-scale raw scores on out-of-fold predictions (else a plain sigmoid).
+        cv_folds: Folds for the out-of-fold calibration.
     """
 
     def __init__(
         self,
-        num_boost_round: int = 300,
+        num_boost_round: int = 200,
         learning_rate: float = 0.05,
         num_leaves: int = 15,
         min_data_in_leaf: int = 20,
         num_threads: int = 2,
         seed: int = 42,
+        monotone: bool = True,
+        rule_inputs: bool = True,
+        calibrate: bool = True,
+        cv_folds: int = 3,
     ) -> None:
         self.num_boost_round = num_boost_round
         self.learning_rate = learning_rate
@@ -51,12 +87,17 @@ class SignalModel(BaseEstimator):  # type: ignore[misc]
         self.min_data_in_leaf = min_data_in_leaf
         self.num_threads = num_threads
         self.seed = seed
+        self.monotone = monotone
+        self.rule_inputs = rule_inputs
+        self.calibrate = calibrate
+        self.cv_folds = cv_folds
 
-    def lgb_params(self) -> dict[str, Any]:
-        """The LightGBM parameters this estimator trains with."""
-        return {
-            "objective": "multiclass",
-            "num_class": len(CLASSES),
+    # -- the matrix each phenomenon model sees ------------------------------------------------
+
+    def lgb_params(self, fenomeen: str, columns: list[str]) -> dict[str, Any]:
+        """The LightGBM parameters of one phenomenon's model."""
+        params: dict[str, Any] = {
+            "objective": "binary",
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
             "min_data_in_leaf": self.min_data_in_leaf,
@@ -70,38 +111,172 @@ class SignalModel(BaseEstimator):  # type: ignore[misc]
             "force_col_wise": True,
             "verbosity": -1,
         }
+        if self.monotone:
+            params["monotone_constraints"] = monotone_vector(fenomeen, columns)
+            params["monotone_constraints_method"] = "basic"
+        return params
+
+    def _columns(self, fenomeen: str) -> list[str]:
+        cols = model_columns(fenomeen, self.feature_names_)
+        return cols if self.rule_inputs else cols[:-1]
+
+    def _frame(self, X: Any) -> pl.DataFrame:
+        """The features with nulls-that-mean-something filled and every rule flag added."""
+        frame = _as_polars(X)
+        if list(frame.columns) != self.feature_names_:
+            raise ValueError("feature columns differ from those the model was trained on")
+        fills = [pl.col(c).fill_null(v) for c, v in FILL_VALUES.items() if c in frame.columns]
+        return pl.concat([frame.with_columns(fills), rule_flags(frame)], how="horizontal")
+
+    @staticmethod
+    def _matrix(frame: pl.DataFrame, columns: list[str]) -> FloatArray:
+        return np.asarray(frame.select(columns).to_numpy(), dtype=np.float64)
+
+    # -- fitting --------------------------------------------------------------------------------
+
+    def _train_one(self, fenomeen: str, M: FloatArray, y: IntArray, w: FloatArray | None) -> lgb.Booster:
+        data = lgb.Dataset(M, label=y, weight=w, feature_name=self._columns(fenomeen), free_raw_data=True)
+        return lgb.train(
+            self.lgb_params(fenomeen, self._columns(fenomeen)), data, num_boost_round=self.num_boost_round
+        )
+
+    def _platt(
+        self, fenomeen: str, M: FloatArray, y: IntArray, w: FloatArray, labelled: npt.NDArray[np.bool_]
+    ) -> tuple[float, float]:
+        """Slope and intercept mapping raw scores to probabilities, from out-of-fold predictions.
+
+        Fitted on the investigated rows only: the probability means "of investigated addresses
+        like this one, this share was confirmed", which is what a visit decision needs. The
+        uninvestigated rows take part in training, not in what a probability means.
+        """
+        n_pos = int(y[labelled].sum())
+        folds = min(self.cv_folds, n_pos, len(y) - n_pos)
+        if not self.calibrate or folds < 2:
+            return 1.0, 0.0
+        oof = np.zeros(len(y))
+        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
+        for train, test in split.split(M, y):
+            booster = self._train_one(fenomeen, M[train], y[train], w[train])
+            oof[test] = booster.predict(M[test], raw_score=True, num_threads=self.num_threads)
+        if n_pos == 0 or n_pos == int(labelled.sum()):
+            return 1.0, 0.0
+        lr = LogisticRegression(C=1e4, max_iter=1000)
+        lr.fit(oof[labelled].reshape(-1, 1), y[labelled])
+        slope = float(lr.coef_[0, 0])
+        if slope <= 0.0:
+            # Out of fold the raw score does not order the investigated rows: no calibration to
+            # trust, and a negative slope would turn the model's (monotone) order around.
+            return 1.0, 0.0
+        return slope, float(lr.intercept_[0])
 
     def fit(
-        self, X: pl.DataFrame, y: npt.NDArray[np.int64], sample_weight: FloatArray | None = None
+        self,
+        X: Any,
+        y: IntArray,
+        sample_weight: FloatArray | None = None,
+        labelled: npt.NDArray[np.bool_] | None = None,
     ) -> SignalModel:
-        """Train on feature rows ``X`` and class indices ``y`` (into :data:`CLASSES`)."""
+        """Train one model per phenomenon on feature rows ``X`` and class indices ``y``.
+
+        Args:
+            X: The catalogue's feature columns.
+            y: Class indices into :data:`CLASSES`.
+            sample_weight: Row weights.
+            labelled: Which rows are investigated addresses (calibration uses only these);
+                all rows when None.
+        """
+        X = _as_polars(X)
         self.feature_names_ = list(X.columns)
-        data = lgb.Dataset(
-            X.to_numpy().astype(np.float64),
-            label=y,
-            weight=sample_weight,
-            feature_name=self.feature_names_,
-            free_raw_data=True,
-        )
-        self.booster_ = lgb.train(self.lgb_params(), data, num_boost_round=self.num_boost_round)
-        self.classes_ = np.array(CLASSES)
+        frame = self._frame(X)
+        y = np.asarray(y, dtype=np.int64)
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        lab = np.ones(len(y), dtype=bool) if labelled is None else np.asarray(labelled, dtype=bool)
+        self.boosters_: dict[str, lgb.Booster | None] = {}
+        self.platt_: dict[str, tuple[float, float]] = {}
+        self.n_positive_: dict[str, int] = {}
+        for i, f in enumerate(FENOMENEN, start=1):
+            target = (y == i).astype(np.int64)
+            self.n_positive_[f] = int(target.sum())
+            if target.sum() == 0:
+                # Nothing to learn from: the phenomenon scores zero and the model card says so.
+                self.boosters_[f] = None
+                self.platt_[f] = (1.0, 0.0)
+                continue
+            M = self._matrix(frame, self._columns(f))
+            self.boosters_[f] = self._train_one(f, M, target, w)
+            self.platt_[f] = self._platt(f, M, target, w, lab)
+        self.classes_ = np.array([0, 1])
         return self
 
-    def _matrix(self, X: pl.DataFrame) -> FloatArray:
-        if list(X.columns) != self.feature_names_:
-            raise ValueError("feature columns differ from those the model was trained on")
-        return np.asarray(X.to_numpy(), dtype=np.float64)
+    # -- prediction -----------------------------------------------------------------------------
 
-    def predict_proba(self, X: pl.DataFrame) -> FloatArray:
-        """Class probabilities, shape ``(n, len(CLASSES))``."""
-        return np.asarray(
-            self.booster_.predict(self._matrix(X), num_threads=self.num_threads), dtype=np.float64
-        )
+    def raw_scores(self, X: Any) -> FloatArray:
+        """Raw scores (log-odds) per phenomenon, shape ``(n, 7)``; −inf where a model is absent."""
+        frame = self._frame(X)
+        out = np.full((frame.height, len(FENOMENEN)), -np.inf)
+        for j, f in enumerate(FENOMENEN):
+            booster = self.boosters_[f]
+            if booster is not None and frame.height:
+                M = self._matrix(frame, self._columns(f))
+                out[:, j] = booster.predict(M, raw_score=True, num_threads=self.num_threads)
+        return out
 
-    def contributions(self, X: pl.DataFrame) -> FloatArray:
-        """TreeSHAP contributions, shape ``(n, len(CLASSES), n_features + 1)``; the last is the bias."""
-        raw = np.asarray(
-            self.booster_.predict(self._matrix(X), pred_contrib=True, num_threads=self.num_threads),
-            dtype=np.float64,
-        )
-        return raw.reshape(X.height, len(CLASSES), len(self.feature_names_) + 1)
+    def phenomenon_scores(self, X: Any) -> FloatArray:
+        """Calibrated probability per phenomenon, shape ``(n, 7)`` in :data:`FENOMENEN` order."""
+        raw = self.raw_scores(X)
+        a = np.array([self.platt_[f][0] for f in FENOMENEN])
+        b = np.array([self.platt_[f][1] for f in FENOMENEN])
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = 1.0 / (1.0 + np.exp(-(raw * a + b)))
+        return np.where(np.isfinite(raw), p, 0.0)
+
+    @staticmethod
+    def priority(scores: FloatArray) -> FloatArray:
+        """The probability that at least one phenomenon holds, from :meth:`phenomenon_scores`."""
+        return np.asarray(1.0 - np.prod(1.0 - scores, axis=1), dtype=np.float64)
+
+    def predict_proba(self, X: Any) -> FloatArray:
+        """``[1 − priority, priority]`` per row."""
+        pr = self.priority(self.phenomenon_scores(X))
+        return np.column_stack([1.0 - pr, pr])
+
+    def predict(self, X: Any) -> IntArray:
+        """1 where the priority is at least one half."""
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(np.int64)
+
+    def contributions(self, X: Any, fenomeen: str) -> tuple[FloatArray, list[str]]:
+        """TreeSHAP contributions of one phenomenon's model and its column names.
+
+        Returns:
+            ``(n, n_columns + 1)`` contributions (the last is the bias; each row sums to the raw
+            score) and the column names. All zeros when the phenomenon has no model.
+        """
+        cols = self._columns(fenomeen)
+        frame = self._frame(X)
+        booster = self.boosters_[fenomeen]
+        if booster is None or frame.height == 0:
+            return np.zeros((frame.height, len(cols) + 1)), cols
+        raw = booster.predict(self._matrix(frame, cols), pred_contrib=True, num_threads=self.num_threads)
+        return np.asarray(raw, dtype=np.float64), cols
+
+    def model_frame(self, X: Any) -> pl.DataFrame:
+        """The frame the models see: features (nulls that mean something filled) plus rule flags."""
+        return self._frame(X)
+
+    def importance(self) -> pl.DataFrame:
+        """Gain importance per phenomenon and feature: ``fenomeen, kenmerk, gain``."""
+        rows = []
+        for f in FENOMENEN:
+            booster = self.boosters_[f]
+            if booster is None:
+                continue
+            gains = booster.feature_importance(importance_type="gain")
+            rows += [
+                {"fenomeen": f, "kenmerk": c, "gain": float(g)}
+                for c, g in zip(booster.feature_name(), gains, strict=True)
+            ]
+        return pl.DataFrame(rows, schema={"fenomeen": pl.String, "kenmerk": pl.String, "gain": pl.Float64})
+
+    def model_strings(self) -> dict[str, str]:
+        """Each phenomenon's booster as LightGBM model text (for hashing and inspection)."""
+        return {f: b.model_to_string() for f, b in self.boosters_.items() if b is not None}

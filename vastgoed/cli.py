@@ -111,20 +111,31 @@ def run(
     config: Annotated[
         Path | None, typer.Option(help="A TOML run config (default: built-in defaults).")
     ] = None,
+    train: Annotated[
+        bool,
+        typer.Option(
+            "--train",
+            help="Train and register a new model first; it becomes champion only if it beats the champion.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the whole batch: ingest, link, build features, train, score, explain, track."""
+    """Run the whole batch: ingest, link, features, score with the champion, explain, report, track.
+
+    Without a champion (or with ``--train``) a model is trained and registered first.
+    """
     from vastgoed.pipeline import run_batch
 
     try:
         cfg = load_config(config)
-        result = run_batch(data, out, cfg, console=_console)
+        result = run_batch(data, out, cfg, console=_console, train=train)
     except VastgoedError as exc:
         raise _fail(exc) from exc
     total = sum(result.timings.values())
     _console.print(
         f"\n[bold green]done[/bold green] in {total:.1f} s: {result.n_scored} objects scored\n"
         f"  ranked list: [bold]{result.run_dir / 'signals.csv'}[/bold] (top), "
-        f"{result.run_dir / 'signals.parquet'} (all)\n  run record:  {result.run_dir / 'run.json'}",
+        f"{result.run_dir / 'signals.parquet'} (all)\n  report:      {result.run_dir / 'report.html'}\n"
+        f"  run record:  {result.run_dir / 'run.json'}",
         highlight=False,
     )
     typer.echo(str(result.run_dir))
@@ -193,6 +204,34 @@ def graph(
     typer.echo(str(files.png_path))
 
 
+experiment_app = typer.Typer(
+    help="Defined experiments (ablations, searches) as nested MLflow runs.", no_args_is_help=True
+)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("run")
+def experiment_run(
+    spec: Annotated[Path, typer.Argument(help="An experiment file, e.g. experiments/familie-ablatie.toml.")],
+    data: Annotated[Path, typer.Option(help="A data folder in the contract's format.")] = Path(
+        "data/synthetic"
+    ),
+    config: Annotated[Path | None, typer.Option(help="A TOML run config (tracking, model defaults).")] = None,
+) -> None:
+    """Train every variant of an experiment on the same split; print and log their validation figures."""
+    from vastgoed.experiment import load_experiment, run_experiment
+
+    try:
+        cfg = load_config(config)
+        if not cfg.tracking.enabled:
+            raise VastgoedError("experiments are logged to MLflow: set tracking.enabled = true")
+        result = run_experiment(load_experiment(spec), data, cfg, console=_console)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    Console(width=160).print(_frame_table(f"experiment {spec.stem}", result.table))
+    typer.echo(f"MLflow parent run: {result.parent_run_id}")
+
+
 features_app = typer.Typer(help="The feature catalogue.", no_args_is_help=True)
 app.add_typer(features_app, name="features")
 
@@ -214,7 +253,7 @@ def evaluate(
     run: Annotated[Path, typer.Option("--run", help="A run folder, e.g. out/latest.")],
     truth: Annotated[Path, typer.Option(help="The synthetic truth folder.")],
 ) -> None:
-    """Precision@k and recall@k against the synthetic truth, for the model and the rule baseline."""
+    """Precision@k, recall@k and average precision against the synthetic truth: model vs. rule baseline."""
     from vastgoed.report import evaluate_run
 
     try:
@@ -238,6 +277,19 @@ def evaluate(
         table.add_row(*(str(row[c]) for c in wide.columns), str(ev.n_positives[row["fenomeen"]]))
     out = Console(width=160)
     out.print(table)
+    h = ev.headline()
+
+    def f3(v: float | None) -> str:
+        return "–" if v is None else f"{v:.3f}"
+
+    out.print(
+        f"[bold]precision@{ev.capacity}[/bold]: model {f3(h['precision_at_capacity_model'])}, "
+        f"rule baseline {f3(h['precision_at_capacity_baseline'])}\n"
+        f"[bold]average precision[/bold] (whole ranking): model {f3(h['average_precision_model'])}, "
+        f"rule baseline {f3(h['average_precision_baseline'])}, "
+        f"ratio {f3(h['average_precision_ratio'])}",
+        highlight=False,
+    )
     for title, frame, cols in (
         (
             "person linkage (pairwise)",

@@ -24,7 +24,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import polars as pl
 from rich.console import Console
 
@@ -34,16 +33,34 @@ from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
-from models import CLASSES, SignalModel, labels_from_outcomes, latest_investigations, reasons, training_set
+from models import SignalModel, latest_investigations
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
+from vastgoed.modelling import (
+    TrainingReport,
+    explain_signals,
+    model_hash,
+    register_and_decide,
+    score_objects,
+    train_model,
+)
 from vastgoed.report.charts import chart_png
-from vastgoed.tracking import load_linkage_model, log_batch_run
+from vastgoed.report.html import ReportInput, write_report
+from vastgoed.tracking import MODEL_NAME, Champion, load_champion, load_linkage_model, log_batch_run
 
-__all__ = ["RunResult", "address_text", "export_review", "read_reviewed", "run_batch", "write_json_atomic"]
+__all__ = [
+    "Prepared",
+    "RunResult",
+    "address_text",
+    "export_review",
+    "prepare_features",
+    "read_reviewed",
+    "run_batch",
+    "write_json_atomic",
+]
 
 SIGNAL_COLUMNS = (
     "rank",
@@ -304,6 +321,43 @@ def read_reviewed(path: Path) -> pl.DataFrame:
     return df.select("record_l", "record_r", "besluit")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The linked tables and features of a data folder, ready for training (experiments)."""
+
+    res: IngestResult
+    inputs: FeatureInputs
+    features: pl.DataFrame
+    outcomes: pl.DataFrame
+
+
+def prepare_features(data_dir: Path, config: Config, console: Console | None = None) -> Prepared:
+    """Ingest, link and build features without writing a run (for ``vastgoed experiment run``)."""
+    st = _Stages(console or Console(quiet=True))
+    with st.stage("ingest"):
+        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+    with st.stage("linkage"):
+        am, cm = _link(res, config)
+    with st.stage("persons"):
+        persons = _link_persons(res, am, cm, config)
+    with st.stage("graph"):
+        graph = build_graph(
+            res.tables,
+            am.links,
+            cm.links,
+            persons.result.links,
+            {stem: res.manifest.extractdatum(stem) for stem in res.tables},
+        )
+    with st.stage("features"):
+        kleinverbruik = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+        inputs = _feature_inputs(res, am, graph, kleinverbruik)
+        feats = build_features(inputs)
+    outcomes = res.tables.get("onderzoeksuitkomsten")
+    if outcomes is None or outcomes.height == 0:
+        raise DataError("onderzoeksuitkomsten", "no investigation outcomes: nothing to train on")
+    return Prepared(res=res, inputs=inputs, features=feats, outcomes=outcomes)
+
+
 def export_review(data_dir: Path, out_file: Path, config: Config, console: Console | None = None) -> int:
     """Write the person pairs in the review band, with both records' fields, for clerical review.
 
@@ -371,7 +425,9 @@ def _point_latest(out_dir: Path, run_id: str) -> None:
     os.replace(tmp_link, out_dir / "latest")
 
 
-def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | None = None) -> RunResult:
+def run_batch(
+    data_dir: Path, out_dir: Path, config: Config, console: Console | None = None, *, train: bool = False
+) -> RunResult:
     """Run the whole batch on a data folder and write ``OUT/<run_id>/``.
 
     Args:
@@ -379,6 +435,8 @@ def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | 
         out_dir: Where run folders go.
         config: The typed run configuration.
         console: Where progress goes (a quiet console when None).
+        train: Train a new model (registered; champion only if it beats the champion) even when a
+            champion exists. Without a champion (or with tracking off) a run always trains.
 
     Returns:
         The run's id, folder, size and timings.
@@ -393,7 +451,7 @@ def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | 
     (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     st = _Stages(console)
     try:
-        result = _run(data_dir, tmp, run_id, started, config, st)
+        result = _run(data_dir, tmp, run_id, started, config, st, train)
         (tmp / _OWNER_FILE).unlink()
         os.replace(tmp, out_dir / run_id)
     except BaseException:
@@ -404,10 +462,157 @@ def run_batch(data_dir: Path, out_dir: Path, config: Config, console: Console | 
     return result
 
 
+def _fmt(v: object) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    return str(v)
+
+
+def _report_input(
+    signals: pl.DataFrame,
+    bag: pl.DataFrame,
+    model: SignalModel,
+    res: IngestResult,
+    am: AddressMatch,
+    pr: PersonLinkResult,
+    proxy: ProxyReport | None,
+    training: TrainingReport | None,
+    run_id: str,
+    model_version: str,
+    config: Config,
+) -> ReportInput:
+    """What the analysts' report shows, from the run's own tables."""
+    labels = {s.name: s.label_nl for s in catalogue()}
+    reason_fields = ["kenmerk", "label", "feit", "bijdrage"]
+
+    def slim(col: str) -> pl.Expr:
+        return (
+            pl.col(col)
+            .list.eval(pl.struct(*(pl.element().struct.field(f) for f in reason_fields)))
+            .alias(col)
+        )
+
+    ranked = signals.filter(pl.col("rank").is_not_null()).head(config.output.top_n)
+    top = ranked.select(
+        "rank",
+        "verblijfsobject_id",
+        "adres",
+        "buurtcode",
+        "score",
+        "fenomeen",
+        *(f"score_{f}" for f in FENOMENEN),
+        slim("redenen_detail").alias("redenen"),
+        slim("tegen"),
+        "laatste_onderzoek",
+        "laatste_uitkomst",
+    )
+    recent = signals.filter(pl.col("status") == "recent_onderzocht").select(
+        "verblijfsobject_id",
+        "adres",
+        "buurtcode",
+        "score",
+        "fenomeen",
+        "laatste_onderzoek",
+        "laatste_uitkomst",
+    )
+    xy = [c for c in ("x", "y") if c in bag.columns]
+    buurten = (
+        bag.group_by("buurtcode")
+        .agg(
+            *(pl.col(c).cast(pl.Float64).mean() for c in xy),
+            pl.len().cast(pl.Int64).alias("n_objecten"),
+        )
+        .join(
+            top.group_by("buurtcode").agg(pl.len().cast(pl.Int64).alias("n_signalen")),
+            on="buurtcode",
+            how="left",
+        )
+        .with_columns(pl.col("n_signalen").fill_null(0))
+        .sort("buurtcode")
+    )
+    for c in ("x", "y"):
+        if c not in buurten.columns:
+            buurten = buurten.with_columns(pl.lit(None, dtype=pl.Float64).alias(c))
+    gain = model.importance()
+    importance = (
+        gain.with_columns(pl.col("gain") / pl.col("gain").sum().over("fenomeen"))
+        .group_by("kenmerk")
+        .agg(pl.col("gain").sum().alias("belang"))
+        .with_columns(
+            pl.col("kenmerk")
+            .replace_strict(labels, default=pl.col("kenmerk"), return_dtype=pl.String)
+            .alias("label")
+        )
+        .sort("belang", "kenmerk", descending=[True, False])
+        .select("kenmerk", "label", "belang")
+    )
+    n_rows = sum(c.rows_kept for c in res.counts.values())
+    quality: list[tuple[str, list[tuple[str, str]]]] = [
+        (
+            "Invoer",
+            [
+                (stem, f"{c.rows_kept:,} geldig, {c.rows_quarantined:,} in quarantaine")
+                for stem, c in sorted(res.counts.items())
+            ]
+            + [("waarschuwingen", str(len(res.warnings)))],
+        ),
+        (
+            "Adreskoppeling",
+            [
+                (
+                    str(r["bron"]),
+                    f"{r['gekoppeld']:,} van {r['gekoppeld'] + r['niet_gekoppeld']:,} ({r['dekking']:.1%})",
+                )
+                for r in am.coverage().to_dicts()
+            ],
+        ),
+        ("Personen", [(k, f"{v:,}" if isinstance(v, int) else str(v)) for k, v in pr.counts.items()]),
+        (
+            "Proxy-screen",
+            [("uitgevoerd", "nee: audit_kenmerken ontbreekt")]
+            if proxy is None
+            else [
+                ("drempel (AUC)", f"{proxy.threshold}"),
+                (
+                    "kenmerken boven drempel (met verantwoording)",
+                    str(proxy.tabel.filter(pl.col("boven_drempel")).height),
+                ),
+            ],
+        ),
+    ]
+    metrics: list[tuple[str, list[tuple[str, str]]]] = [
+        ("Model", [("versie", model_version), ("geldige rijen in de invoer", f"{n_rows:,}")])
+    ]
+    if training is not None:
+        for ranking, m in training.validation.items():
+            metrics.append(
+                (
+                    f"Validatie (onderzoeken vanaf {training.cutoff.isoformat()}): {ranking}",
+                    [(k, _fmt(v)) for k, v in m.items()],
+                )
+            )
+        if training.champion is not None:
+            metrics.append(("Champion-besluit", [(k, _fmt(v)) for k, v in training.champion.items()]))
+    return ReportInput(
+        run_id=run_id,
+        gemeentecode=res.manifest.gemeentecode,
+        peildatum=res.manifest.peildatum,
+        model_version=model_version,
+        signals=top,
+        recent=recent,
+        scores=signals["score"].to_numpy(),
+        buurten=buurten.select("buurtcode", "x", "y", "n_objecten", "n_signalen"),
+        importance=importance,
+        quality=quality,
+        metrics=metrics,
+    )
+
+
 def _run(
-    data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages
+    data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages, train: bool
 ) -> RunResult:
-    mc = config.model
     with st.stage("ingest"):
         res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
         write_quarantine(res.quarantine, tmp / "quarantine.csv")
@@ -455,81 +660,93 @@ def _run(
             # above the threshold without a written justification in the catalogue.
             proxy.check()
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
-    labels_nl = {s.name: s.label_nl for s in catalogue()}
+    outcomes = res.tables.get("onderzoeksuitkomsten")
+    if outcomes is None:
+        outcomes = pl.DataFrame(schema=UITKOMST_SCHEMA)
+    peildatum = res.manifest.peildatum
 
-    with st.stage("train"):
-        outcomes = res.tables.get("onderzoeksuitkomsten")
-        if outcomes is None or outcomes.height == 0:
+    champion: Champion | None = None
+    if config.tracking.enabled and not train:
+        with st.stage("champion"):
+            champion = load_champion(config.tracking)
+            if champion is not None and list(getattr(champion.model, "feature_names_", [])) != feature_cols:
+                res.warnings.append(
+                    f"model: champion version {champion.version} was trained on other features than this "
+                    "version of the engine builds; a new model was trained"
+                )
+                champion = None
+    training: TrainingReport | None = None
+    if champion is None:
+        if outcomes.height == 0:
             raise DataError(
                 "onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from"
             )
-        labels = labels_from_outcomes(outcomes, res.manifest.peildatum)
-        ts = training_set(
-            feats,
-            labels,
-            unlabelled_ratio=mc.unlabelled_negatives_ratio,
-            unlabelled_weight=mc.unlabelled_weight,
-            seed=mc.seed,
-        )
-        model = SignalModel(
-            num_boost_round=mc.num_boost_round,
-            learning_rate=mc.learning_rate,
-            num_leaves=mc.num_leaves,
-            min_data_in_leaf=mc.min_data_in_leaf,
-            num_threads=mc.num_threads,
-            seed=mc.seed,
-        ).fit(ts.X, ts.y, ts.weight)
-        model_text = model.booster_.model_to_string()
-        model_version = "lgbm-" + hashlib.sha256(model_text.encode()).hexdigest()[:12]
-        (tmp / "model.txt").write_text(model_text, encoding="utf-8")
+        with st.stage("train"):
+            training = train_model(inputs, feats, outcomes, config)
+        model: SignalModel = training.model
+        model_version = training.model_hash
+        if config.tracking.enabled:
+            with st.stage("register"):
+                model, model_version, _ = register_and_decide(
+                    training,
+                    config,
+                    run_name=run_id,
+                    tags={
+                        "vastgoed.run_id": run_id,
+                        "peildatum": peildatum.isoformat(),
+                        "gemeentecode": res.manifest.gemeentecode,
+                        "synthetisch": str(res.manifest.synthetisch).lower(),
+                        "data_sha256": hashlib.sha256(
+                            json.dumps(res.hashes, sort_keys=True).encode()
+                        ).hexdigest()[:16],
+                    },
+                )
+    else:
+        model = champion.model
+        model_version = f"{MODEL_NAME}/v{champion.version}"
 
     with st.stage("score"):
-        proba = model.predict_proba(feats.select(feature_cols))
-        fen_idx = proba[:, 1:].argmax(axis=1)
-        scored = (
-            feats.select("verblijfsobject_id")
-            .with_columns(
-                pl.Series("score", 1.0 - proba[:, 0]),
-                pl.Series("fenomeen", np.array(FENOMENEN)[fen_idx]),
-                *(pl.Series(f"score_{f}", proba[:, i + 1]) for i, f in enumerate(FENOMENEN)),
-            )
-            .join(address_text(bag), on="verblijfsobject_id", how="left")
-            .join(bag.select("verblijfsobject_id", "buurtcode"), on="verblijfsobject_id", how="left")
-            .sort(["score", "verblijfsobject_id"], descending=[True, False])
-            .with_row_index("rank", offset=1)
-            .with_columns(pl.col("rank").cast(pl.Int64))
+        scored = score_objects(
+            model, feats, bag, outcomes, peildatum, config.model.recent_months, address=address_text
         )
 
     with st.stage("explain"):
-        n_explain = min(max(mc.explain_top, config.output.top_n), scored.height)
-        top = scored.head(n_explain)
-        top_x = (
-            top.select("verblijfsobject_id")
-            .join(feats, on="verblijfsobject_id", how="left")
-            .select(feature_cols)
+        n_top = min(max(config.model.explain_top, config.output.top_n), scored.height)
+        signals = (
+            explain_signals(model, scored, feats, config.model, n_top)
+            .with_columns(pl.lit(model_version).alias("model_version"), pl.lit(run_id).alias("run_id"))
+            .join(_previous_investigations(outcomes, peildatum), on="verblijfsobject_id", how="left")
         )
-        texts = reasons(model, top_x, top["fenomeen"].to_list(), labels_nl, mc.n_reasons)
-        redenen = pl.Series("redenen", texts + [None] * (scored.height - n_explain), dtype=pl.String)
-        signals = scored.with_columns(
-            redenen,
-            pl.lit(model_version).alias("model_version"),
-            pl.lit(run_id).alias("run_id"),
-        ).select(*SIGNAL_COLUMNS, *(f"score_{f}" for f in FENOMENEN))
-        # The working group sees which objects it already looked into (and what it found).
-        signals = signals.join(
-            _previous_investigations(outcomes, res.manifest.peildatum), on="verblijfsobject_id", how="left"
+        signals = signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
+
+    with st.stage("report"):
+        write_report(
+            tmp / "report.html",
+            _report_input(signals, bag, model, res, am, pr, proxy, training, run_id, model_version, config),
         )
 
     with st.stage("write"):
         signals.write_parquet(tmp / "signals.parquet")
-        signals.head(config.output.top_n).select(SIGNAL_COLUMNS).write_csv(tmp / "signals.csv")
-        class_counts = {c: int((ts.y == i).sum()) for i, c in enumerate(CLASSES)}
+        ranked = signals.filter(pl.col("rank").is_not_null())
+        ranked.head(config.output.top_n).select(SIGNAL_COLUMNS).write_csv(tmp / "signals.csv")
+        signals.filter(pl.col("status") == "recent_onderzocht").select(
+            "verblijfsobject_id",
+            "adres",
+            "buurtcode",
+            "score",
+            "fenomeen",
+            "laatste_onderzoek",
+            "laatste_uitkomst",
+        ).write_csv(tmp / "recent_onderzocht.csv")
+        (tmp / "model.txt").write_text(
+            "\n".join(f"# {f}\n{text}" for f, text in model.model_strings().items()), encoding="utf-8"
+        )
         run_info: dict[str, Any] = {
             "run_id": run_id,
             "started": started.isoformat(),
             "data": {
                 "folder": str(data_dir),
-                "peildatum": res.manifest.peildatum.isoformat(),
+                "peildatum": peildatum.isoformat(),
                 "gemeentecode": res.manifest.gemeentecode,
                 "synthetisch": res.manifest.synthetisch,
                 "hashes_sha256": res.hashes,
@@ -570,11 +787,13 @@ def _run(
             },
             "model": {
                 "model_version": model_version,
+                "model_sha256": model_hash(model),
                 "features": feature_cols,
-                "training_rows_labelled": ts.n_labelled,
-                "training_rows_unlabelled": ts.n_unlabelled,
-                "class_counts": class_counts,
-                "explained_rows": n_explain,
+                "source": "trained in this run" if champion is None else f"champion v{champion.version}",
+                "training": None if training is None else training.summary(),
+                "ranked": ranked.height,
+                "recent_onderzocht": signals.height - ranked.height,
+                "explained_rows": int(signals["redenen"].is_not_null().sum()),
             },
             "config": config.model_dump(mode="json"),
             "code_version": _code_version(),
@@ -588,15 +807,11 @@ def _run(
             tracked = log_batch_run(
                 config.tracking,
                 run_name=run_id,
-                params={f"model.{k}": v for k, v in mc.model_dump().items()}
+                params={f"model.{k}": v for k, v in config.model.model_dump().items()}
                 | {"output.top_n": config.output.top_n},
                 metrics={
                     "n_scored": float(signals.height),
-                    "training_rows_labelled": float(ts.n_labelled),
-                    "training_rows_unlabelled": float(ts.n_unlabelled),
-                    "confirmed_share_labelled": float((ts.y[: ts.n_labelled] > 0).mean())
-                    if ts.n_labelled
-                    else 0.0,
+                    "n_ranked": float(ranked.height),
                     "address_match_share": float(
                         am.links.height / max(1, am.links.height + am.unmatched.height)
                     ),
@@ -604,22 +819,18 @@ def _run(
                 tags={
                     "vastgoed.run_id": run_id,
                     "model_version": model_version,
-                    "peildatum": res.manifest.peildatum.isoformat(),
+                    "peildatum": peildatum.isoformat(),
                     "gemeentecode": res.manifest.gemeentecode,
                     "synthetisch": str(res.manifest.synthetisch).lower(),
                 },
-                booster=model.booster_,
-                artifacts=[tmp / "run.json"],
+                booster=None,
+                artifacts=[tmp / "run.json", tmp / "report.html"],
                 texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()},
                 images={f"linkage/{name}.png": chart_png(spec) for name, spec in pr.charts.items()},
                 linkage_model=pr.model,
                 linkage_model_trained=reused_from is None,
             )
-        run_info["mlflow"] = {
-            "experiment_id": tracked.experiment_id,
-            "run_id": tracked.run_id,
-            "model_uri": tracked.model_uri,
-        }
+        run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}
     run_info["timings_s"] = st.timings
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)

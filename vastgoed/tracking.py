@@ -7,16 +7,37 @@ logged: only configuration, counts, metrics and the model.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from vastgoed.core.config import TrackingConfig
 
-__all__ = ["LINKAGE_MODEL_ARTIFACT", "TrackedRun", "load_linkage_model", "log_batch_run"]
+__all__ = [
+    "CHAMPION",
+    "LINKAGE_MODEL_ARTIFACT",
+    "MODEL_NAME",
+    "Champion",
+    "TrackedRun",
+    "TrainedModel",
+    "load_champion",
+    "load_linkage_model",
+    "log_batch_run",
+    "log_parent_metrics",
+    "log_training_run",
+    "note_version",
+    "parent_run",
+    "promote",
+]
+
+#: The registered model every training adds a version to, and the alias that scoring uses.
+MODEL_NAME = "vastgoed-signal"
+CHAMPION = "champion"
 
 #: Where a run keeps its trained Splink model (settings with trained m and u).
 LINKAGE_MODEL_ARTIFACT = "linkage/splink_model.json"
@@ -66,7 +87,8 @@ def log_batch_run(
         params: Flat parameters (config values).
         metrics: Numeric metrics.
         tags: String tags (peildatum, gemeentecode, model version...).
-        booster: The trained ``lightgbm.Booster``.
+        booster: A ``lightgbm.Booster`` to log with the run, or None (scoring runs use the registered
+            champion; the model is logged by :func:`log_training_run`).
         artifacts: Files to attach (run.json, feature catalogue).
         texts: Text artifacts by artifact path (e.g. Splink's chart specifications).
         images: Binary artifacts (PNG) by artifact path.
@@ -95,15 +117,18 @@ def log_batch_run(
         if linkage_model is not None:
             mlflow.log_dict(linkage_model, LINKAGE_MODEL_ARTIFACT)
             mlflow.set_tag(_LINKAGE_TAG, "trained" if linkage_model_trained else "reused")
-        with warnings.catch_warnings():
-            # MLflow's pyfunc wrapper warns that it cannot infer a type hint; the model is a plain booster.
-            warnings.filterwarnings("ignore", message=".*inferred as AnyType", category=UserWarning)
-            info = mlflow.lightgbm.log_model(
-                booster,
-                name="model",
-                pip_requirements=["lightgbm", "numpy", "scipy"],
-            )
-        return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id, model_uri=info.model_uri)
+        model_uri = ""
+        if booster is not None:
+            with warnings.catch_warnings():
+                # MLflow's pyfunc wrapper warns it cannot infer a type hint; the model is a plain booster.
+                warnings.filterwarnings("ignore", message=".*inferred as AnyType", category=UserWarning)
+                info = mlflow.lightgbm.log_model(
+                    booster,
+                    name="model",
+                    pip_requirements=["lightgbm", "numpy", "scipy"],
+                )
+            model_uri = info.model_uri
+        return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id, model_uri=model_uri)
 
 
 def load_linkage_model(cfg: TrackingConfig, gemeentecode: str) -> tuple[dict[str, Any], str] | None:
@@ -130,3 +155,163 @@ def load_linkage_model(cfg: TrackingConfig, gemeentecode: str) -> tuple[dict[str
     run_id = runs[0].info.run_id
     model = mlflow.artifacts.load_dict(f"runs:/{run_id}/{LINKAGE_MODEL_ARTIFACT}")
     return dict(model), str(run_id)
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A logged training run and the registry version it created."""
+
+    run_id: str
+    model_uri: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Champion:
+    """The version the ``champion`` alias points at, loaded."""
+
+    version: str
+    run_id: str
+    model: Any
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _artifact_dir(local: Path, root: Path) -> str | None:
+    rel = local.parent.relative_to(root)
+    return None if rel == Path() else str(rel)
+
+
+def _write_tables(tables: dict[str, Any], tmp: Path) -> list[Path]:
+    paths = []
+    for artifact_file, frame in tables.items():
+        local = tmp / artifact_file
+        local.parent.mkdir(parents=True, exist_ok=True)
+        frame.write_csv(local)
+        paths.append(local)
+    return paths
+
+
+def log_training_run(
+    cfg: TrackingConfig,
+    *,
+    run_name: str,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    model: Any,
+    input_example: Any,
+    tables: dict[str, Any] | None = None,
+    texts: dict[str, str] | None = None,
+    artifacts: list[Path] | None = None,
+    register: bool = True,
+    nested: bool = False,
+) -> TrainedModel:
+    """Log one training: parameters, metrics, tables, the model with signature, and register it.
+
+    Args:
+        cfg: Where to log.
+        run_name: A readable name (the engine's run id, or an experiment variant).
+        params: Flat parameters.
+        metrics: Numeric metrics (None values are skipped).
+        tags: String tags (data hashes, peildatum, split cutoff...).
+        model: The fitted scikit-learn estimator (:class:`models.SignalModel`).
+        input_example: A few feature rows (a polars frame); the signature is inferred from them.
+        tables: Polars frames logged as CSV by artifact path (feature importance, catalogue...).
+        texts: Text artifacts by artifact path.
+        artifacts: Files to attach.
+        register: Add the model as a new version of :data:`MODEL_NAME`.
+        nested: Log as a child of the active run (experiments).
+    """
+    import mlflow
+    import mlflow.sklearn
+    from mlflow.models import infer_signature
+
+    experiment_id = _setup(cfg)
+    example = input_example.to_pandas()
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested) as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+        mlflow.set_tags(tags)
+        with tempfile.TemporaryDirectory() as tmp:
+            for local in _write_tables(tables or {}, Path(tmp)):
+                mlflow.log_artifact(str(local), artifact_path=_artifact_dir(local, Path(tmp)))
+        for artifact_file, text in (texts or {}).items():
+            mlflow.log_text(text, artifact_file)
+        for path in artifacts or []:
+            mlflow.log_artifact(str(path))
+        signature = infer_signature(example, model.predict_proba(input_example))
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=UserWarning)
+            info = mlflow.sklearn.log_model(
+                model,
+                name="model",
+                signature=signature,
+                input_example=example,
+                pip_requirements=["lightgbm", "numpy", "polars", "scikit-learn", "scipy"],
+                serialization_format="cloudpickle",
+                pyfunc_predict_fn="predict_proba",
+            )
+        version = ""
+        if register:
+            mv = mlflow.register_model(info.model_uri, MODEL_NAME, tags=tags)
+            version = str(mv.version)
+            mlflow.set_tag("vastgoed.model_version", version)
+        return TrainedModel(run_id=run.info.run_id, model_uri=info.model_uri, version=version)
+
+
+def load_champion(cfg: TrackingConfig) -> Champion | None:
+    """The model the ``champion`` alias points at; None when there is none yet."""
+    import mlflow
+    import mlflow.sklearn
+    from mlflow.exceptions import MlflowException
+
+    _setup(cfg)
+    client = mlflow.MlflowClient()
+    try:
+        mv = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    except MlflowException:
+        return None
+    model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
+    return Champion(version=str(mv.version), run_id=str(mv.run_id or ""), model=model, tags=dict(mv.tags))
+
+
+def promote(cfg: TrackingConfig, version: str, *, reason: str) -> None:
+    """Point the ``champion`` alias at ``version`` and record why on the version."""
+    import mlflow
+
+    _setup(cfg)
+    client = mlflow.MlflowClient()
+    client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
+    client.set_model_version_tag(MODEL_NAME, version, "champion_reason", reason[:5000])
+
+
+def note_version(cfg: TrackingConfig, version: str, key: str, value: str) -> None:
+    """Set a tag on a registered version (e.g. why it did not become champion)."""
+    import mlflow
+
+    _setup(cfg)
+    mlflow.MlflowClient().set_model_version_tag(MODEL_NAME, version, key, value[:5000])
+
+
+@contextlib.contextmanager
+def parent_run(
+    cfg: TrackingConfig, run_name: str, params: dict[str, Any], tags: dict[str, str]
+) -> Iterator[str]:
+    """A parent run for an experiment; trainings inside it are logged with ``nested=True``."""
+    import mlflow
+
+    experiment_id = _setup(cfg)
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        mlflow.set_tags(tags)
+        yield str(run.info.run_id)
+
+
+def log_parent_metrics(metrics: dict[str, float], tables: dict[str, Any] | None = None) -> None:
+    """Metrics and tables on the active (parent) run."""
+    import mlflow
+
+    mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
+    with tempfile.TemporaryDirectory() as tmp:
+        for local in _write_tables(tables or {}, Path(tmp)):
+            mlflow.log_artifact(str(local), artifact_path=_artifact_dir(local, Path(tmp)))

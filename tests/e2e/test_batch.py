@@ -72,13 +72,24 @@ def test_run_writes_the_contract_outputs(batch: tuple[Path, Path, Path]) -> None
     bag_rows = signals.height
     assert signals.columns[: len(SIGNAL_COLUMNS)] == SIGNAL_COLUMNS
     assert signals["verblijfsobject_id"].n_unique() == bag_rows
-    assert signals["rank"].to_list() == list(range(1, bag_rows + 1))
-    assert signals["score"].is_sorted(descending=True)
+    ranked = signals.filter(pl.col("rank").is_not_null())
+    apart = signals.filter(pl.col("rank").is_null())
+    # New signals are ranked 1..n; addresses investigated recently follow, ranked apart.
+    assert signals["rank"].to_list()[: ranked.height] == list(range(1, ranked.height + 1))
+    assert ranked["score"].is_sorted(descending=True)
+    assert set(ranked["status"]) == {"signaal"} and set(apart["status"]) <= {"recent_onderzocht"}
+    assert apart["laatste_onderzoek"].null_count() == 0
+    assert (run_dir / "report.html").exists() and (run_dir / "recent_onderzocht.csv").exists()
+    detail = ranked.head(20)
+    for reasons in detail["redenen_detail"].to_list():
+        assert reasons and all(r["bijdrage"] > 0 and r["feit"] for r in reasons)
+    for against in detail["tegen"].to_list():
+        assert all(r["bijdrage"] < 0 for r in against)
     top = pl.read_csv(run_dir / "signals.csv", schema_overrides={"verblijfsobject_id": pl.String})
     assert top.columns == SIGNAL_COLUMNS and top.height == min(200, bag_rows)
     assert top["redenen"].null_count() == 0
     first = top["redenen"][0]
-    assert re.search(r" = [^;]+ \([+-]\d+\.\d\d\)", first), first
+    assert re.search(r"[^;]+ \(\+\d+\.\d\d\)", first), first
     info = json.loads((run_dir / "run.json").read_text())
     for key in ("run_id", "timings_s", "data", "config", "versions", "code_version", "model", "mlflow"):
         assert key in info
@@ -125,7 +136,7 @@ def _texts_under(root: Path) -> list[str]:
             continue
         if path.suffix == ".parquet":
             df = pl.read_parquet(path)
-            texts.append(df.select(pl.all().cast(pl.String)).write_csv())
+            texts.append(df.write_ndjson())
         else:
             texts.append(path.read_bytes().decode("utf-8", errors="replace"))
     return texts
@@ -175,7 +186,7 @@ def test_a_failing_run_leaves_no_list(
     def boom(*args: object, **kwargs: object) -> list[str]:
         raise RuntimeError("killed during explain")
 
-    monkeypatch.setattr(pipeline, "reasons", boom)
+    monkeypatch.setattr(pipeline, "explain_signals", boom)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]

@@ -101,17 +101,34 @@ class LinkageConfig(_Strict):
 
 
 class ModelConfig(_Strict):
-    """The scoring model's settings."""
+    """The scoring model's settings (see ``models.training`` and the model card for each choice)."""
 
     num_threads: int = 2
-    num_boost_round: int = 300
+    num_boost_round: int = 200
     learning_rate: float = 0.05
     num_leaves: int = 15
     min_data_in_leaf: int = 20
+    monotone: bool = True
+    rule_inputs: bool = True
+    calibrate: bool = True
+    #: Features of each labelled row as of the peildatum, or as of its investigation's quarter.
+    snapshot: Literal["peildatum", "onderzoeksdatum"] = "peildatum"
+    #: Investigations in the last this many months before the peildatum validate; earlier ones train.
+    validation_months: int = Field(default=12, ge=1, le=60)
+    buurt_weighting: bool = True
     unlabelled_negatives_ratio: float = Field(default=5.0, ge=0.0)
     unlabelled_weight: float = Field(default=0.3, gt=0.0, le=1.0)
+    #: Phenomena with fewer confirmed training labels than this get weak labels from their rule.
+    weak_min: int = Field(default=10, ge=0)
+    weak_weight: float = Field(default=0.5, gt=0.0, le=1.0)
+    weak_max: int = Field(default=200, ge=0)
+    #: Addresses investigated this recently are ranked apart, not as new signals.
+    recent_months: int = Field(default=24, ge=0)
+    #: The working group's capacity: precision@k and recall@k are reported at this k.
+    capacity: int = Field(default=200, ge=1)
     explain_top: int = Field(default=2000, ge=0)
     n_reasons: int = Field(default=5, ge=1)
+    n_against: int = Field(default=3, ge=0)
     seed: int = 42
 
 

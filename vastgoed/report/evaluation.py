@@ -1,10 +1,11 @@
-"""Evaluation of a run against the synthetic truth: precision@k and recall@k, model vs. rule baseline.
+"""Evaluation of a run against the synthetic truth: the ranked list against the rule baseline.
 
 Overall, an object counts as a hit when the truth gives it any phenomenon; the ranking is by
-``score``. Because the model learned from past investigations, the same metrics are also given
-for the addresses never investigated before: the honest measure of what the list adds.
-Per fenomeen, the ranking is by that phenomenon's own score and a hit is an object whose
-true phenomenon is that one. The rule baseline is computed from the run's own features.
+``score``. Both rankings cover the same population: the run's ranked list, without the addresses
+investigated recently (which the run ranks apart). Reported: precision@k and recall@k (including
+at the working group's capacity), average precision over the whole ranking, a calibration table
+and the same per buurt. Per fenomeen, the ranking is by that phenomenon's own score and a hit is an
+object whose true phenomenon is that one. The rule baseline is computed from the run's own features.
 """
 
 from __future__ import annotations
@@ -14,10 +15,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from linkage import address_quality, company_quality, pairwise_quality
-from models import K_VALUES, baseline_scores, precision_recall_at_k
+from models import (
+    K_VALUES,
+    average_precision,
+    baseline_scores,
+    calibration_table,
+    per_buurt,
+    precision_recall_at_k,
+)
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
 
@@ -38,13 +47,39 @@ class Evaluation:
 
     table: pl.DataFrame
     n_positives: dict[str, int]
+    average_precision: dict[str, dict[str, float | None]]
+    capacity: int
+    calibration: pl.DataFrame
+    per_buurt: pl.DataFrame
     persons: pl.DataFrame | None = None
     addresses: pl.DataFrame | None = None
     companies: pl.DataFrame | None = None
 
+    def headline(self) -> dict[str, float | None]:
+        """Precision@capacity of model and baseline, and their average precision and its ratio."""
+        t = self.table.filter((pl.col("fenomeen") == "alle") & (pl.col("k") == self.capacity))
+        p = {r["ranking"]: r["precision"] for r in t.to_dicts()}
+        ap_m = self.average_precision["model"]["alle"]
+        ap_b = self.average_precision["baseline"]["alle"]
+        return {
+            "precision_at_capacity_model": p.get("model"),
+            "precision_at_capacity_baseline": p.get("baseline"),
+            "average_precision_model": ap_m,
+            "average_precision_baseline": ap_b,
+            "average_precision_ratio": ap_m / ap_b if ap_m is not None and ap_b else None,
+        }
+
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
-        out: dict[str, object] = {"n_positives": self.n_positives, "rows": self.table.to_dicts()}
+        out: dict[str, object] = {
+            "n_positives": self.n_positives,
+            "capacity": self.capacity,
+            "headline": self.headline(),
+            "average_precision": self.average_precision,
+            "rows": self.table.to_dicts(),
+            "calibration": self.calibration.to_dicts(),
+            "per_buurt": self.per_buurt.to_dicts(),
+        }
         for name in ("persons", "addresses", "companies"):
             frame = getattr(self, name)
             if frame is not None:
@@ -95,8 +130,21 @@ def _rank(frame: pl.DataFrame, score_col: str) -> list[str]:
     )
 
 
-def evaluate_run(run_dir: Path, truth_dir: Path, ks: tuple[int, ...] = K_VALUES) -> Evaluation:
+def _ap(frame: pl.DataFrame, score_col: str, positives: set[str]) -> float | None:
+    ordered = frame.sort([score_col, "verblijfsobject_id"], descending=[True, False])
+    y = ordered["verblijfsobject_id"].is_in(list(positives)).to_numpy()
+    # Rank by position (ties broken by id, as the list is), not by tied scores.
+    return average_precision(y, -np.arange(len(y), dtype=np.float64))
+
+
+def evaluate_run(
+    run_dir: Path, truth_dir: Path, ks: tuple[int, ...] = K_VALUES, capacity: int | None = None
+) -> Evaluation:
     """Evaluate ``run_dir`` against ``truth_dir`` and write ``evaluatie.json`` into the run.
+
+    The population is the ranked list: addresses investigated recently are ranked apart by the run
+    (``status = recent_onderzocht``) and are left out of both the model's and the baseline's
+    ranking, so that both are judged on the same new signals.
 
     Raises:
         DataError: when the run or truth files are missing.
@@ -105,38 +153,61 @@ def evaluate_run(run_dir: Path, truth_dir: Path, ks: tuple[int, ...] = K_VALUES)
         if not (run_dir / name).exists():
             raise DataError(str(run_dir / name), "not found: is this a run folder?")
     signals = pl.read_parquet(run_dir / "signals.parquet")
-    base = baseline_scores(pl.read_parquet(run_dir / "features.parquet"))
+    if capacity is None:
+        capacity = _capacity(run_dir)
+    ks = tuple(sorted({*ks, capacity}))
+    ranked_ids = signals.filter(pl.col("rank").is_not_null()).select("verblijfsobject_id")
+    model = signals.join(ranked_ids, on="verblijfsobject_id", how="semi")
+    base = baseline_scores(pl.read_parquet(run_dir / "features.parquet")).join(
+        ranked_ids, on="verblijfsobject_id", how="semi"
+    )
+    base = base.join(model.select("verblijfsobject_id", "buurtcode"), on="verblijfsobject_id", how="left")
     truth = _read_truth(truth_dir).filter(pl.col("fenomeen").is_not_null() & (pl.col("fenomeen") != ""))
+    truth = truth.join(ranked_ids, on="verblijfsobject_id", how="semi")
     positives = {"alle": set(truth["verblijfsobject_id"].to_list())}
     for f in FENOMENEN:
         positives[f] = set(truth.filter(pl.col("fenomeen") == f)["verblijfsobject_id"].to_list())
 
-    # The honest view: addresses never investigated before (the model saw the others' outcomes).
-    investigated = (
-        signals.filter(pl.col("laatste_onderzoek").is_not_null())["verblijfsobject_id"]
-        if "laatste_onderzoek" in signals.columns
-        else pl.Series([], dtype=pl.String)
-    )
-    fresh = {
-        "model (niet eerder onderzocht)": signals.filter(
-            ~pl.col("verblijfsobject_id").is_in(investigated.implode())
-        ),
-        "baseline (niet eerder onderzocht)": base.filter(
-            ~pl.col("verblijfsobject_id").is_in(investigated.implode())
-        ),
-    }
     parts = []
-    for ranking, frame in (("model", signals), ("baseline", base), *fresh.items()):
+    ap: dict[str, dict[str, float | None]] = {"model": {}, "baseline": {}}
+    for ranking, frame in (("model", model), ("baseline", base)):
         for f in ("alle", *FENOMENEN):
             col = "score" if f == "alle" else f"score_{f}"
             table = precision_recall_at_k(_rank(frame, col), positives[f], ks)
             parts.append(table.with_columns(pl.lit(ranking).alias("ranking"), pl.lit(f).alias("fenomeen")))
+            ap[ranking][f] = _ap(frame, col, positives[f])
+    pos_all = list(positives["alle"])
+    y_model = model["verblijfsobject_id"].is_in(pos_all)
+    buurt = pl.concat(
+        [
+            per_buurt(
+                frame.select("verblijfsobject_id", "buurtcode", "score").with_columns(
+                    frame["verblijfsobject_id"].is_in(pos_all).alias("y")
+                ),
+                k=capacity,
+            ).with_columns(pl.lit(ranking).alias("ranking"))
+            for ranking, frame in (("model", model), ("baseline", base))
+        ]
+    )
     result = Evaluation(
         table=pl.concat(parts).select("ranking", "fenomeen", "k", "hits", "precision", "recall"),
         n_positives={k: len(v) for k, v in positives.items()},
+        average_precision=ap,
+        capacity=capacity,
+        calibration=calibration_table(y_model.to_numpy(), model["score"].to_numpy(), n_bins=10),
+        per_buurt=buurt,
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
     tmp = run_dir / ".evaluatie.json.tmp"
     tmp.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
     os.replace(tmp, run_dir / "evaluatie.json")
     return result
+
+
+def _capacity(run_dir: Path) -> int:
+    """The run's configured capacity (``model.capacity`` in run.json), 200 when absent."""
+    try:
+        info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        return int(info["config"]["model"]["capacity"])
+    except (OSError, KeyError, ValueError, TypeError):
+        return 200

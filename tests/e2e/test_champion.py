@@ -1,0 +1,76 @@
+"""The registry: the champion moves only when a new model beats it on the same validation data;
+a second run with the same data and champion gives the same signals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from tests.e2e.test_batch import _config
+from vastgoed.cli import app
+
+
+def _run(data: Path, out: Path, cfg: Path, *extra: str) -> Path:
+    result = CliRunner().invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(cfg), *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
+    small_municipality: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import mlflow
+
+    from vastgoed.core.config import load_config
+    from vastgoed.modelling import register_and_decide, train_model
+    from vastgoed.pipeline import prepare_features
+    from vastgoed.tracking import CHAMPION, MODEL_NAME, load_champion
+
+    data, _ = small_municipality
+    cfg_path = _config(tmp_path)
+    out = tmp_path / "out"
+    first = _run(data, out, cfg_path)  # no champion yet: trains, registers v1, promotes it
+    second = _run(data, out, cfg_path)  # scores with the champion
+    a = pl.read_parquet(first / "signals.parquet").drop("run_id")
+    b = pl.read_parquet(second / "signals.parquet").drop("run_id")
+    assert a.equals(b)
+    assert set(a["model_version"]) == {f"{MODEL_NAME}/v1"}
+
+    config = load_config(cfg_path)
+    prepared = prepare_features(data, config)
+    weak_cfg = config.model_copy(
+        update={
+            "model": config.model.model_copy(
+                update={"num_boost_round": 1, "num_leaves": 2, "rule_inputs": False}
+            )
+        }
+    )
+    weak = train_model(prepared.inputs, prepared.features, prepared.outcomes, weak_cfg)
+    _, label, _ = register_and_decide(weak, config, run_name="weak", tags={})
+    assert weak.champion is not None
+    client = mlflow.MlflowClient()
+    champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    challenger_ap = weak.champion["challenger_average_precision"]
+    champion_ap = weak.champion["champion_average_precision"]
+    assert champion_ap is not None and challenger_ap is not None
+    if challenger_ap > champion_ap:
+        pytest.skip("the deliberately weak model happened to win on this tiny validation set")
+    assert weak.champion["promoted"] is False and str(champion.version) == "1" and label == f"{MODEL_NAME}/v1"
+    v2 = client.get_model_version(MODEL_NAME, "2")
+    assert "not_promoted" in v2.tags
+    run = client.get_run(v2.run_id)
+    # both figures, on the same validation rows, are logged with the challenger
+    assert run.data.metrics["val.champion.average_precision"] == pytest.approx(champion_ap)
+    assert run.data.metrics["val.model.average_precision"] == pytest.approx(challenger_ap)
+
+    # A better model (same settings as the champion, so equal AP) does not move it either: only better wins.
+    same = train_model(prepared.inputs, prepared.features, prepared.outcomes, config)
+    register_and_decide(same, config, run_name="same", tags={})
+    assert same.champion is not None and same.champion["promoted"] is False
+    loaded = load_champion(config.tracking)
+    assert loaded is not None and loaded.version == "1"
