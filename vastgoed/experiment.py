@@ -157,7 +157,7 @@ def run_experiment(
                 metrics=tr.flat_metrics(),
                 tags=tags | {"variant": v.name, "model_hash": tr.model_hash},
                 model=tr.model,
-                input_example=tr.validation_set.X.head(5),
+                input_example=tr.validation_set.X.head(5).cast(pl.Float64),
                 tables={"feature_importance.csv": tr.model.importance()},
                 register=False,
                 nested=True,

@@ -284,7 +284,7 @@ def register_and_decide(
             "validation_data_sha256": training.data_hash,
         },
         model=training.model,
-        input_example=vs.X.head(5) if vs.X.height else training.validation_set.X.head(0),
+        input_example=vs.X.head(5).cast(pl.Float64),
         tables={
             "feature_importance.csv": importance,
             "feature_catalogue.csv": catalogue_table,

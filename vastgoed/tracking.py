@@ -241,6 +241,7 @@ def log_training_run(
             mlflow.log_artifact(str(path))
         signature = infer_signature(example, model.predict_proba(input_example))
         with warnings.catch_warnings():
+            # MLflow warns about pickled models; the store is the municipality's own (see the card).
             warnings.filterwarnings("ignore", category=UserWarning)
             info = mlflow.sklearn.log_model(
                 model,
