@@ -28,6 +28,7 @@ from models import (
     calibration_table,
     explain,
     ranking_summary,
+    split_cutoff,
 )
 from models.explain import REASON_SCHEMA, Reason, reasons_text
 from vastgoed.core.config import Config, ModelConfig
@@ -317,9 +318,8 @@ def register_and_decide(
 
 
 def recent_investigations(outcomes: pl.DataFrame, peildatum: dt.date, months: int) -> pl.Series:
-    """Objects investigated in the ``months`` before the peildatum."""
-    total = peildatum.year * 12 + peildatum.month - 1 - months
-    since = dt.date(total // 12, total % 12 + 1, min(peildatum.day, 28))
+    """Objects investigated since the first of the month ``months`` before the peildatum's month."""
+    since = split_cutoff(peildatum, months)
     return (
         outcomes.filter((pl.col("datum_onderzoek") >= since) & (pl.col("datum_onderzoek") < peildatum))[
             "verblijfsobject_id"

@@ -48,7 +48,7 @@ from vastgoed.modelling import (
     train_model,
 )
 from vastgoed.report.charts import chart_png
-from vastgoed.report.html import ReportInput, write_report
+from vastgoed.report.html import RECENT_COLUMNS, ReportInput, write_report
 from vastgoed.tracking import MODEL_NAME, Champion, load_champion, load_linkage_model, log_batch_run
 
 __all__ = [
@@ -331,9 +331,21 @@ class Prepared:
     outcomes: pl.DataFrame
 
 
-def prepare_features(data_dir: Path, config: Config, console: Console | None = None) -> Prepared:
-    """Ingest, link and build features without writing a run (for ``vastgoed experiment run``)."""
-    st = _Stages(console or Console(quiet=True))
+@dataclass(frozen=True)
+class _Built:
+    """Everything the stages up to the features produce."""
+
+    res: IngestResult
+    am: AddressMatch
+    cm: CompanyMatch
+    persons: _Persons
+    graph: Graph
+    inputs: FeatureInputs
+    features: pl.DataFrame
+
+
+def _link_and_build(data_dir: Path, config: Config, st: _Stages) -> _Built:
+    """Ingest, link addresses, companies and persons, build the graph and the features."""
     with st.stage("ingest"):
         res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
     with st.stage("linkage"):
@@ -352,10 +364,16 @@ def prepare_features(data_dir: Path, config: Config, console: Console | None = N
         kleinverbruik = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
         inputs = _feature_inputs(res, am, graph, kleinverbruik)
         feats = build_features(inputs)
-    outcomes = res.tables.get("onderzoeksuitkomsten")
+    return _Built(res, am, cm, persons, graph, inputs, feats)
+
+
+def prepare_features(data_dir: Path, config: Config, console: Console | None = None) -> Prepared:
+    """Ingest, link and build features without writing a run (for ``vastgoed experiment run``)."""
+    b = _link_and_build(data_dir, config, _Stages(console or Console(quiet=True)))
+    outcomes = b.res.tables.get("onderzoeksuitkomsten")
     if outcomes is None or outcomes.height == 0:
         raise DataError("onderzoeksuitkomsten", "no investigation outcomes: nothing to train on")
-    return Prepared(res=res, inputs=inputs, features=feats, outcomes=outcomes)
+    return Prepared(res=b.res, inputs=b.inputs, features=b.features, outcomes=outcomes)
 
 
 def export_review(data_dir: Path, out_file: Path, config: Config, console: Console | None = None) -> int:
@@ -508,15 +526,7 @@ def _report_input(
         "laatste_onderzoek",
         "laatste_uitkomst",
     )
-    recent = signals.filter(pl.col("status") == "recent_onderzocht").select(
-        "verblijfsobject_id",
-        "adres",
-        "buurtcode",
-        "score",
-        "fenomeen",
-        "laatste_onderzoek",
-        "laatste_uitkomst",
-    )
+    recent = signals.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS)
     xy = [c for c in ("x", "y") if c in bag.columns]
     buurten = (
         bag.group_by("buurtcode")
@@ -613,13 +623,12 @@ def _report_input(
 def _run(
     data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages, train: bool
 ) -> RunResult:
-    with st.stage("ingest"):
-        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
-        write_quarantine(res.quarantine, tmp / "quarantine.csv")
+    b = _link_and_build(data_dir, config, st)
+    res, am, cm, graph, inputs, feats = b.res, b.am, b.cm, b.graph, b.inputs, b.features
+    pr, reviewed, reused_from = b.persons.result, b.persons.reviewed, b.persons.reused_from
     bag = res.tables["bag_verblijfsobjecten"]
-
-    with st.stage("linkage"):
-        am, cm = _link(res, config)
+    with st.stage("write_intermediate"):
+        write_quarantine(res.quarantine, tmp / "quarantine.csv")
         am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
             tmp / "links" / "adressen.parquet"
         )
@@ -629,28 +638,10 @@ def _run(
         cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
             tmp / "links" / "bedrijven.parquet"
         )
-
-    with st.stage("persons"):
-        persons = _link_persons(res, am, cm, config)
-        pr, reviewed, reused_from = persons.result, persons.reviewed, persons.reused_from
         pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
-
-    with st.stage("graph"):
-        graph = build_graph(
-            res.tables,
-            am.links,
-            cm.links,
-            pr.links,
-            {stem: res.manifest.extractdatum(stem) for stem in res.tables},
-        )
         (tmp / "graph").mkdir()
         graph.nodes.write_parquet(tmp / "graph" / "knopen.parquet")
         graph.edges.write_parquet(tmp / "graph" / "kanten.parquet")
-
-    with st.stage("features"):
-        kleinverbruik = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
-        inputs = _feature_inputs(res, am, graph, kleinverbruik)
-        feats = build_features(inputs)
         feats.write_parquet(tmp / "features.parquet")
     with st.stage("proxy_screen"):
         proxy = _proxy_screen(res, inputs, feats, config)
@@ -729,15 +720,9 @@ def _run(
         signals.write_parquet(tmp / "signals.parquet")
         ranked = signals.filter(pl.col("rank").is_not_null())
         ranked.head(config.output.top_n).select(SIGNAL_COLUMNS).write_csv(tmp / "signals.csv")
-        signals.filter(pl.col("status") == "recent_onderzocht").select(
-            "verblijfsobject_id",
-            "adres",
-            "buurtcode",
-            "score",
-            "fenomeen",
-            "laatste_onderzoek",
-            "laatste_uitkomst",
-        ).write_csv(tmp / "recent_onderzocht.csv")
+        signals.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS).write_csv(
+            tmp / "recent_onderzocht.csv"
+        )
         (tmp / "model.txt").write_text(
             "\n".join(f"# {f}\n{text}" for f, text in model.model_strings().items()), encoding="utf-8"
         )
@@ -823,7 +808,6 @@ def _run(
                     "gemeentecode": res.manifest.gemeentecode,
                     "synthetisch": str(res.manifest.synthetisch).lower(),
                 },
-                booster=None,
                 artifacts=[tmp / "run.json", tmp / "report.html"],
                 texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()},
                 images={f"linkage/{name}.png": chart_png(spec) for name, spec in pr.charts.items()},

@@ -1,6 +1,6 @@
 """MLflow tracking: the only module that imports mlflow.
 
-Logs each batch run's parameters, metrics, run.json and the trained model to a local store
+Logs each batch run's parameters, metrics and run.json, and each training's model, to a local store
 (``sqlite:///mlflow.db`` and ``mlartifacts/`` by default). No input record, name or BSN is ever
 logged: only configuration, counts, metrics and the model.
 """
@@ -50,7 +50,6 @@ class TrackedRun:
 
     experiment_id: str
     run_id: str
-    model_uri: str
 
 
 def _setup(cfg: TrackingConfig) -> str:
@@ -72,14 +71,13 @@ def log_batch_run(
     params: dict[str, Any],
     metrics: dict[str, float],
     tags: dict[str, str],
-    booster: Any,
     artifacts: list[Path],
     texts: dict[str, str] | None = None,
     images: dict[str, bytes] | None = None,
     linkage_model: dict[str, Any] | None = None,
     linkage_model_trained: bool = False,
 ) -> TrackedRun:
-    """Log one batch run with its LightGBM model.
+    """Log one batch (scoring) run; the model it scored with is the registered champion.
 
     Args:
         cfg: Where to log.
@@ -87,8 +85,6 @@ def log_batch_run(
         params: Flat parameters (config values).
         metrics: Numeric metrics.
         tags: String tags (peildatum, gemeentecode, model version...).
-        booster: A ``lightgbm.Booster`` to log with the run, or None (scoring runs use the registered
-            champion; the model is logged by :func:`log_training_run`).
         artifacts: Files to attach (run.json, feature catalogue).
         texts: Text artifacts by artifact path (e.g. Splink's chart specifications).
         images: Binary artifacts (PNG) by artifact path.
@@ -96,7 +92,6 @@ def log_batch_run(
         linkage_model_trained: Whether this run trained it (else it was reused).
     """
     import mlflow
-    import mlflow.lightgbm
 
     experiment_id = _setup(cfg)
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
@@ -117,18 +112,7 @@ def log_batch_run(
         if linkage_model is not None:
             mlflow.log_dict(linkage_model, LINKAGE_MODEL_ARTIFACT)
             mlflow.set_tag(_LINKAGE_TAG, "trained" if linkage_model_trained else "reused")
-        model_uri = ""
-        if booster is not None:
-            with warnings.catch_warnings():
-                # MLflow's pyfunc wrapper warns it cannot infer a type hint; the model is a plain booster.
-                warnings.filterwarnings("ignore", message=".*inferred as AnyType", category=UserWarning)
-                info = mlflow.lightgbm.log_model(
-                    booster,
-                    name="model",
-                    pip_requirements=["lightgbm", "numpy", "scipy"],
-                )
-            model_uri = info.model_uri
-        return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id, model_uri=model_uri)
+        return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id)
 
 
 def load_linkage_model(cfg: TrackingConfig, gemeentecode: str) -> tuple[dict[str, Any], str] | None:

@@ -33,7 +33,7 @@ import polars as pl
 
 from vastgoed.core.schema import FENOMENEN
 
-__all__ = ["RECENT_MAX_ROWS", "ReportInput", "render_report", "write_report"]
+__all__ = ["RECENT_COLUMNS", "RECENT_MAX_ROWS", "ReportInput", "render_report", "write_report"]
 
 Sections = list[tuple[str, list[tuple[str, str]]]]
 
@@ -61,7 +61,7 @@ _SIGNAL_COLUMNS = (
     "laatste_onderzoek",
     "laatste_uitkomst",
 )
-_RECENT_COLUMNS = (
+RECENT_COLUMNS = (
     "verblijfsobject_id",
     "adres",
     "buurtcode",
@@ -143,7 +143,7 @@ def write_report(path: Path, data: ReportInput) -> None:
 def render_report(data: ReportInput) -> str:
     """The report page as HTML text (what :func:`write_report` writes)."""
     _require(data.signals, _SIGNAL_COLUMNS, "signals")
-    _require(data.recent, _RECENT_COLUMNS, "recent")
+    _require(data.recent, RECENT_COLUMNS, "recent")
     _require(data.buurten, _BUURT_COLUMNS, "buurten")
     _require(data.importance, _IMPORTANCE_COLUMNS, "importance")
 
