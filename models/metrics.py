@@ -10,7 +10,9 @@ from sklearn.metrics import average_precision_score, brier_score_loss
 __all__ = [
     "K_VALUES",
     "average_precision",
+    "calibration_per_buurt",
     "calibration_table",
+    "expected_calibration_error",
     "per_buurt",
     "precision_recall_at_k",
     "ranking_summary",
@@ -97,6 +99,44 @@ def calibration_table(y: npt.ArrayLike, prob: npt.ArrayLike, n_bins: int = 10) -
     return pl.DataFrame(rows)
 
 
+def expected_calibration_error(table: pl.DataFrame) -> float | None:
+    """Row-weighted mean of ``|mean_predicted - observed|`` over a :func:`calibration_table`."""
+    if table.is_empty():
+        return None
+    n = table["n"].to_numpy().astype(np.float64)
+    gap = np.abs(table["mean_predicted"].to_numpy() - table["observed"].to_numpy())
+    return float((n * gap).sum() / n.sum())
+
+
+def calibration_per_buurt(
+    frame: pl.DataFrame, *, score: str = "score", label: str = "y", n_bins: int = 5
+) -> pl.DataFrame:
+    """A calibration curve per buurt: :func:`calibration_table` within each buurt, stacked.
+
+    Fewer bins than overall (default 5), because a buurt holds a few hundred addresses. Columns:
+    ``buurtcode, bin, bin_lo, bin_hi, n, mean_predicted, observed``.
+    """
+    parts = []
+    for (buurt,), g in frame.group_by(["buurtcode"], maintain_order=True):
+        t = calibration_table(g[label].to_numpy(), g[score].to_numpy(), n_bins=n_bins)
+        if t.height:
+            parts.append(t.with_row_index("bin").with_columns(pl.lit(buurt, pl.String).alias("buurtcode")))
+    cols = ["buurtcode", "bin", "bin_lo", "bin_hi", "n", "mean_predicted", "observed"]
+    if not parts:
+        return pl.DataFrame(
+            schema={
+                "buurtcode": pl.String,
+                "bin": pl.UInt32,
+                "bin_lo": pl.Float64,
+                "bin_hi": pl.Float64,
+                "n": pl.Int64,
+                "mean_predicted": pl.Float64,
+                "observed": pl.Float64,
+            }
+        )
+    return pl.concat(parts).select(cols).sort("buurtcode", "bin")
+
+
 def ranking_summary(
     y: npt.ArrayLike, score: npt.ArrayLike, ks: tuple[int, ...] = K_VALUES
 ) -> dict[str, float | None]:
@@ -122,7 +162,11 @@ def ranking_summary(
 
 
 def per_buurt(frame: pl.DataFrame, *, score: str = "score", label: str = "y", k: int = 200) -> pl.DataFrame:
-    """Per buurt: objects, positives, signals in the overall top ``k``, precision and recall there, AP.
+    """Per buurt: top-``k`` precision and recall, AP, and calibration in brief.
+
+    Columns: objects, positives, signals in the overall top ``k``, precision and recall there, AP,
+    mean predicted against observed rate, and the expected calibration error of the buurt's own
+    5-bin curve (the curve itself: :func:`calibration_per_buurt`).
 
     Args:
         frame: ``buurtcode``, the score column and a boolean label column, one row per object.
@@ -145,6 +189,9 @@ def per_buurt(frame: pl.DataFrame, *, score: str = "score", label: str = "y", k:
                 "precision_at_k": float(y[in_top].mean()) if in_top.any() else None,
                 "recall_at_k": float((y & in_top).sum() / n_pos) if n_pos else None,
                 "average_precision": average_precision(y, g[score].to_numpy()),
+                "mean_predicted": float(g[score].mean()),  # type: ignore[arg-type]
+                "observed": float(y.mean()),
+                "ece": expected_calibration_error(calibration_table(y, g[score].to_numpy(), n_bins=5)),
             }
         )
     return pl.DataFrame(
@@ -157,5 +204,8 @@ def per_buurt(frame: pl.DataFrame, *, score: str = "score", label: str = "y", k:
             "precision_at_k": pl.Float64,
             "recall_at_k": pl.Float64,
             "average_precision": pl.Float64,
+            "mean_predicted": pl.Float64,
+            "observed": pl.Float64,
+            "ece": pl.Float64,
         },
     ).sort("buurtcode")

@@ -290,6 +290,14 @@ def evaluate(
         f"ratio {f3(h['average_precision_ratio'])}",
         highlight=False,
     )
+    out.print(_frame_table("calibration (model, whole ranking)", ev.calibration))
+    buurt = ev.per_buurt.filter(pl.col("ranking") == "model").sort("ece", descending=True, nulls_last=True)
+    out.print(
+        _frame_table(
+            f"per buurt (model; the 10 worst calibrated of {buurt.height}, all in evaluatie.json)",
+            buurt.head(10).drop("ranking"),
+        )
+    )
     for title, frame, cols in (
         (
             "person linkage (pairwise)",

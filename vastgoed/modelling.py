@@ -25,8 +25,10 @@ from models import (
     ValidationSet,
     baseline_scores,
     build_sets,
+    calibration_per_buurt,
     calibration_table,
     explain,
+    per_buurt,
     ranking_summary,
     split_cutoff,
 )
@@ -129,6 +131,8 @@ class TrainingReport:
     class_counts: dict[str, int]
     validation: dict[str, dict[str, float | None]]
     calibration: pl.DataFrame
+    per_buurt: pl.DataFrame
+    calibration_per_buurt: pl.DataFrame
     validation_set: ValidationSet
     data_hash: str
     champion: dict[str, Any] | None = None
@@ -145,6 +149,7 @@ class TrainingReport:
             "class_counts": self.class_counts,
             "validation": self.validation,
             "calibration": self.calibration.to_dicts(),
+            "validation_per_buurt": self.per_buurt.to_dicts(),
             "validation_data_sha256": self.data_hash,
             "champion": self.champion,
         }
@@ -209,6 +214,15 @@ def train_model(
         "regels": validation_metrics(p_rules, vs),
     }
     classes = ("geen", *FENOMENEN)
+    by_buurt = pl.DataFrame(
+        {"verblijfsobject_id": vs.ids, "buurtcode": vs.buurtcode, "score": p_model, "y": vs.y > 0},
+        schema={
+            "verblijfsobject_id": pl.String,
+            "buurtcode": pl.String,
+            "score": pl.Float64,
+            "y": pl.Boolean,
+        },
+    )
     return TrainingReport(
         model=model,
         model_hash=model_hash(model),
@@ -220,6 +234,8 @@ def train_model(
         class_counts={c: int((ts.y[ts.labelled] == i).sum()) for i, c in enumerate(classes)},
         validation=validation,
         calibration=calibration_table(vs.y > 0, p_model, n_bins=5),
+        per_buurt=per_buurt(by_buurt, k=mc.capacity),
+        calibration_per_buurt=calibration_per_buurt(by_buurt, n_bins=3),
         validation_set=vs,
         data_hash=_validation_hash(vs),
     )
@@ -290,6 +306,8 @@ def register_and_decide(
             "feature_importance.csv": importance,
             "feature_catalogue.csv": catalogue_table,
             "calibration_validation.csv": training.calibration,
+            "validation_per_buurt.csv": training.per_buurt,
+            "calibration_validation_per_buurt.csv": training.calibration_per_buurt,
         },
     )
     if current is None or not comparable:

@@ -174,6 +174,17 @@ def test_evaluate_prints_model_and_baseline(batch: tuple[Path, Path, Path]) -> N
     assert ("model", "alle") in rankings and ("baseline", "hennepteelt") in rankings
     ks = {r["k"] for r in ev["rows"]}
     assert ks == {50, 100, 200, 500}
+    # every metric also per buurt: precision/recall at capacity, AP and a calibration curve
+    signals = pl.read_parquet(run_dir / "signals.parquet")
+    ranked_buurten = set(signals.filter(pl.col("rank").is_not_null())["buurtcode"].to_list())
+    model_rows = [r for r in ev["per_buurt"] if r["ranking"] == "model"]
+    assert {r["buurtcode"] for r in model_rows} == ranked_buurten
+    assert all({"precision_at_k", "recall_at_k", "average_precision", "ece"} <= r.keys() for r in model_rows)
+    curves = pl.DataFrame(ev["calibration_per_buurt"])
+    assert set(curves["buurtcode"].to_list()) == ranked_buurten
+    n_ranked = signals.filter(pl.col("rank").is_not_null()).height
+    assert curves["n"].sum() == n_ranked
+    assert "calibration" in result.output and "per buurt" in result.output
 
 
 def test_a_failing_run_leaves_no_list(

@@ -67,6 +67,8 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
     # both figures, on the same validation rows, are logged with the challenger
     assert run.data.metrics["val.champion.average_precision"] == pytest.approx(champion_ap)
     assert run.data.metrics["val.model.average_precision"] == pytest.approx(challenger_ap)
+    logged = {a.path for a in client.list_artifacts(run.info.run_id)}
+    assert {"validation_per_buurt.csv", "calibration_validation_per_buurt.csv"} <= logged, logged
 
     # A better model (same settings as the champion, so equal AP) does not move it either: only better wins.
     same = train_model(prepared.inputs, prepared.features, prepared.outcomes, config)

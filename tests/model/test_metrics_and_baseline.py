@@ -76,3 +76,43 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
         "brievenbus": "brievenbusfirma",
         "abc": "criminele_vastgoedtransactie",
     }
+
+
+def _two_buurten() -> pl.DataFrame:
+    # buurt A: perfectly calibrated halves (0.1 → 1 in 10, 0.9 → 9 in 10); buurt B: every score 0.8,
+    # nobody positive, so a 0.8 gap.
+    a_scores = [0.1] * 10 + [0.9] * 10
+    a_y = [i == 0 for i in range(10)] + [i < 9 for i in range(10)]
+    return pl.DataFrame(
+        {
+            "verblijfsobject_id": [f"a{i:02d}" for i in range(20)] + [f"b{i:02d}" for i in range(5)],
+            "buurtcode": ["BU_A"] * 20 + ["BU_B"] * 5,
+            "score": a_scores + [0.8] * 5,
+            "y": a_y + [False] * 5,
+        }
+    )
+
+
+def test_calibration_per_buurt_by_hand() -> None:
+    from models import calibration_per_buurt
+
+    t = calibration_per_buurt(_two_buurten(), n_bins=2)
+    a = t.filter(pl.col("buurtcode") == "BU_A")
+    assert a["n"].to_list() == [10, 10]
+    assert a["mean_predicted"].to_list() == [0.1, 0.9]
+    assert [round(v, 9) for v in a["observed"].to_list()] == [0.1, 0.9]
+    b = t.filter(pl.col("buurtcode") == "BU_B")
+    assert b["n"].to_list() == [5] and b["observed"].to_list() == [0.0]
+
+
+def test_per_buurt_reports_calibration_error() -> None:
+    from models import per_buurt
+
+    t = per_buurt(_two_buurten(), k=10)
+    rows = {r["buurtcode"]: r for r in t.to_dicts()}
+    assert abs(rows["BU_A"]["ece"]) < 1e-9
+    assert abs(rows["BU_B"]["ece"] - 0.8) < 1e-9
+    assert rows["BU_B"]["observed"] == 0.0 and abs(rows["BU_B"]["mean_predicted"] - 0.8) < 1e-9
+    # the top 10 overall are buurt A's 0.9 scores: 9 of them positive
+    assert rows["BU_A"]["in_top_k"] == 10 and abs(rows["BU_A"]["precision_at_k"] - 0.9) < 1e-9
+    assert rows["BU_B"]["in_top_k"] == 0 and rows["BU_B"]["precision_at_k"] is None

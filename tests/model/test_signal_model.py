@@ -47,6 +47,12 @@ def test_the_model_beats_chance_on_its_validation_investigations(trained: Traine
     assert trained.report.n_validation > 10  # type: ignore[attr-defined]
     base_rate = v["model"]["positives"] / v["model"]["n"]
     assert v["model"]["average_precision"] > base_rate + 0.1
+    # the validation figures per buurt add up to the whole, with a calibration curve per buurt
+    report = trained.report
+    assert report.per_buurt["objecten"].sum() == report.n_validation  # type: ignore[attr-defined]
+    curves = report.calibration_per_buurt  # type: ignore[attr-defined]
+    assert curves["n"].sum() == report.n_validation  # type: ignore[attr-defined]
+    assert set(curves["buurtcode"].to_list()) == set(report.per_buurt["buurtcode"].to_list())  # type: ignore[attr-defined]
 
 
 def _more_electricity(X: pl.DataFrame, factor: float) -> pl.DataFrame:

@@ -23,6 +23,7 @@ from models import (
     K_VALUES,
     average_precision,
     baseline_scores,
+    calibration_per_buurt,
     calibration_table,
     per_buurt,
     precision_recall_at_k,
@@ -51,6 +52,7 @@ class Evaluation:
     capacity: int
     calibration: pl.DataFrame
     per_buurt: pl.DataFrame
+    calibration_per_buurt: pl.DataFrame
     persons: pl.DataFrame | None = None
     addresses: pl.DataFrame | None = None
     companies: pl.DataFrame | None = None
@@ -79,6 +81,7 @@ class Evaluation:
             "rows": self.table.to_dicts(),
             "calibration": self.calibration.to_dicts(),
             "per_buurt": self.per_buurt.to_dicts(),
+            "calibration_per_buurt": self.calibration_per_buurt.to_dicts(),
         }
         for name in ("persons", "addresses", "companies"):
             frame = getattr(self, name)
@@ -196,6 +199,9 @@ def evaluate_run(
         capacity=capacity,
         calibration=calibration_table(y_model.to_numpy(), model["score"].to_numpy(), n_bins=10),
         per_buurt=buurt,
+        calibration_per_buurt=calibration_per_buurt(
+            model.select("buurtcode", "score").with_columns(y_model.alias("y")), n_bins=5
+        ),
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
     tmp = run_dir / ".evaluatie.json.tmp"
