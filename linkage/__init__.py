@@ -9,6 +9,7 @@ from linkage.addresses import (
     normalise_street,
     normalise_suffix,
 )
+from linkage.certainty import object_link_certainty
 from linkage.companies import CompanyMatch, company_name_key_expr, link_companies
 from linkage.quality import address_quality, company_quality, pairwise_quality
 
@@ -23,5 +24,6 @@ __all__ = [
     "match_addresses",
     "normalise_street",
     "normalise_suffix",
+    "object_link_certainty",
     "pairwise_quality",
 ]

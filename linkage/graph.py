@@ -70,7 +70,6 @@ EDGE_SCHEMA: dict[str, pl.DataType] = {
 NODE_SCHEMA: dict[str, pl.DataType] = {"knoop": pl.String(), "soort": pl.String(), "label": pl.String()}
 
 #: Legal forms of enterprises run by natural persons, whose trade name is often the owner's name.
-_PERSONAL_FORMS = ("eenmanszaak", "vof", "maatschap", "cv", "commanditaire vennootschap")
 
 #: Edge kinds through which a party is tied to an object (for :func:`object_parties`).
 _PARTY_ROLES = ("ingeschreven_op", "eigenaar_van", "aanvrager_van")
@@ -379,14 +378,13 @@ def _nodes(tables: Mapping[str, pl.DataFrame], edges: pl.DataFrame) -> pl.DataFr
         )
     ]
     if "kvk_vestigingen" in tables:
-        # The trade name of a sole trader or a partnership is usually the owner's own name: such
-        # enterprises are labelled by their legal form and KvK number, never by name.
-        personal = pl.col("rechtsvorm").fill_null("").str.to_lowercase().is_in(list(_PERSONAL_FORMS))
+        # Enterprises are labelled by their legal form and KvK number, never by name: the trade name
+        # of a sole trader is the owner's own name, and a B.V. or stichting is often named after a
+        # person too ("J. Smeets Holding B.V."); the privacy scan of every run found both.
         ves = tables["kvk_vestigingen"].with_columns(
-            pl.when(personal)
-            .then(pl.concat_str([pl.col("rechtsvorm"), pl.lit(" "), pl.col("kvk_nummer")]))
-            .otherwise(pl.col("handelsnaam"))
-            .alias("handelsnaam")
+            pl.concat_str(
+                [pl.col("rechtsvorm").fill_null("onderneming"), pl.lit(" "), pl.col("kvk_nummer")]
+            ).alias("handelsnaam")
         )
         labels.append(
             ves.sort("datum_inschrijving")

@@ -315,6 +315,142 @@ def evaluate(
             out.print(_frame_table(title, frame.select(cols)))
 
 
+def _actor(actor: str | None) -> str:
+    return actor or os.environ.get("USER") or "onbekend"
+
+
+def _roles(config: Path | None) -> list[str]:
+    from vastgoed.ethics.metadata import load_ethics
+
+    meta = load_ethics(load_config(config).ethics.metadata_path())
+    return list(meta.rollen.model_dump().keys())
+
+
+@app.command()
+def review(
+    run: Annotated[Path, typer.Argument(help="A run folder, OUT/<run_id>.")],
+    decision: Annotated[str, typer.Option(help="approve, reject or conditions.")],
+    role: Annotated[str, typer.Option(help="Your role, as in configs/ethics.toml (moreel_beraad decides).")],
+    rationale: Annotated[str, typer.Option(help="Why: the reasons of the decision, in words.")],
+    accept_flag: Annotated[
+        list[str] | None,
+        typer.Option("--accept-flag", help="A fairness flag id the review accepts (repeatable; 'all')."),
+    ] = None,
+    conditions: Annotated[str, typer.Option(help="The conditions of a 'conditions' decision.")] = "",
+    actor: Annotated[str | None, typer.Option(help="Who decides (default: $USER).")] = None,
+    config: Annotated[Path | None, typer.Option(help="A TOML run config (which ethics metadata).")] = None,
+) -> None:
+    """Record the moral-deliberation decision on a run (and in the audit log)."""
+    from vastgoed.ethics.review import record_decision
+
+    try:
+        d = record_decision(
+            run,
+            decision=decision,
+            role=role,
+            actor=_actor(actor),
+            rationale=rationale,
+            accept_flags=accept_flag or [],
+            conditions=conditions,
+            roles=_roles(config),
+        )
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(
+        f"decision [bold]{d.decision}[/bold] recorded for {run} ({len(d.accepted_flags)} flags accepted)"
+    )
+
+
+@app.command()
+def release(
+    run: Annotated[Path, typer.Argument(help="A run folder, OUT/<run_id>.")],
+    actor: Annotated[str | None, typer.Option(help="Who releases (default: $USER).")] = None,
+) -> None:
+    """Release a run's list to the working group: only with an approving decision and a complete bundle."""
+    from vastgoed.ethics.review import release as do_release
+
+    try:
+        target = do_release(run, actor=_actor(actor))
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    typer.echo(str(target))
+
+
+@app.command()
+def verdict(
+    run: Annotated[Path, typer.Argument(help="A released run folder, OUT/<run_id>.")],
+    verblijfsobject_id: Annotated[str, typer.Argument(help="The signal's verblijfsobject.")],
+    outcome: Annotated[
+        str, typer.Option(help="bevestigd, niet_bevestigd, geen_toegang, lopend or verklaard.")
+    ],
+    note: Annotated[str, typer.Option(help="What was found (no names or BSNs).")] = "",
+    fenomeen: Annotated[str | None, typer.Option(help="The phenomenon found, if not the signal's.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Who (default: $USER).")] = None,
+) -> None:
+    """Record an analyst's verdict on a released signal; confirmed or not, it becomes a label."""
+    from vastgoed.ethics.review import record_verdict
+
+    try:
+        v = record_verdict(
+            run, verblijfsobject_id, outcome=outcome, note=note, actor=_actor(actor), fenomeen=fenomeen
+        )
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(
+        f"verdict [bold]{v['outcome']}[/bold] recorded for {verblijfsobject_id} (run {v['run_id']})"
+    )
+
+
+audit_app = typer.Typer(help="The hash-chained audit log of runs, reviews, releases and verdicts.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    out: Annotated[Path, typer.Option(help="The output folder (holding governance/audit.jsonl).")] = Path(
+        "out"
+    ),
+) -> None:
+    """Check that no audit-log entry was altered, removed or reordered."""
+    from vastgoed.ethics.auditlog import verify
+
+    path = out / "governance" / "audit.jsonl"
+    try:
+        result = verify(path)
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    if not result.ok:
+        for problem in result.problems:
+            _console.print(f"[red]{problem}[/red]", highlight=False)
+        _console.print(f"[red]audit log {path} does NOT verify[/red]")
+        raise typer.Exit(1)
+    _console.print(f"audit log {path}: {result.n_entries} entries, chain intact")
+
+
+@app.command()
+def purge(
+    older_than: Annotated[str, typer.Option("--older-than", help="Age such as 365d, 12w, 6m or 2y.")],
+    out: Annotated[Path, typer.Option(help="The output folder.")] = Path("out"),
+    dry_run: Annotated[bool, typer.Option(help="List what would be removed.")] = False,
+) -> None:
+    """Remove runs past their retention period (and log it in the audit log)."""
+    from vastgoed.ethics.privacy import parse_age, purge_runs
+    from vastgoed.ethics.review import audit_log
+
+    try:
+        purged = purge_runs(out, parse_age(older_than), dry_run=dry_run)
+        if not dry_run:
+            audit_log(out, is_out=True).append(
+                "purge",
+                actor=f"beheerder:{_actor(None)}",
+                details={"older_than": older_than, "runs": [p.run_id for p in purged]},
+            )
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    verb = "would remove" if dry_run else "removed"
+    _console.print(f"{verb} {len(purged)} run(s): {', '.join(p.run_id for p in purged) or '-'}")
+
+
 def _frame_table(title: str, frame: pl.DataFrame) -> Table:
     table = Table(title=title)
     for c in frame.columns:

@@ -355,11 +355,14 @@ def score_objects(
     peildatum: dt.date,
     recent_months: int,
     address: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    uncertain: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Every object's priority and per-phenomenon scores, ranked; recent investigations apart.
 
     Objects investigated in the last ``recent_months`` keep their scores but get no rank and
-    ``status = "recent_onderzocht"``: their outcome is known, they are not new signals.
+    ``status = "recent_onderzocht"``: their outcome is known, they are not new signals. Objects in
+    ``uncertain`` (a signal resting on a link below the configured certainty) get no rank either,
+    ``status = "koppeling_onzeker"``: a person should check the link first.
     """
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
     per = model.phenomenon_scores(feats.select(feature_cols))
@@ -371,6 +374,12 @@ def score_objects(
         *(pl.Series(f"score_{f}", per[:, i]) for i, f in enumerate(FENOMENEN)),
         pl.when(pl.col("verblijfsobject_id").is_in(recent.implode()))
         .then(pl.lit("recent_onderzocht"))
+        .when(
+            pl.col("verblijfsobject_id").is_in(
+                (uncertain if uncertain is not None else pl.Series([], dtype=pl.String)).implode()
+            )
+        )
+        .then(pl.lit("koppeling_onzeker"))
         .otherwise(pl.lit("signaal"))
         .alias("status"),
     )

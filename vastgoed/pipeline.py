@@ -29,7 +29,7 @@ from rich.console import Console
 
 from features import FeatureInputs, build_features, catalogue
 from features.base import KLEINVERBRUIK_SCHEMA, UITKOMST_SCHEMA
-from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses
+from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses, object_link_certainty
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
@@ -38,6 +38,12 @@ from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
+from vastgoed.ethics.auditlog import AuditLog
+from vastgoed.ethics.documents import RunFacts, write_documents
+from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
+from vastgoed.ethics.metadata import EthicsMetadata, load_ethics
+from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
+from vastgoed.ethics.review import verdict_labels
 from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.modelling import (
     TrainingReport,
@@ -49,7 +55,15 @@ from vastgoed.modelling import (
 )
 from vastgoed.report.charts import chart_png
 from vastgoed.report.html import RECENT_COLUMNS, ReportInput, write_report
-from vastgoed.tracking import MODEL_NAME, Champion, load_champion, load_linkage_model, log_batch_run
+from vastgoed.tracking import (
+    MODEL_NAME,
+    Champion,
+    artifact_dir,
+    delete_run,
+    load_champion,
+    load_linkage_model,
+    log_batch_run,
+)
 
 __all__ = [
     "Prepared",
@@ -94,6 +108,8 @@ class RunResult:
     run_dir: Path
     n_scored: int
     timings: dict[str, float] = field(default_factory=dict)
+    #: What the audit log records about the run (no identifiers).
+    audit: dict[str, Any] = field(default_factory=dict)
 
 
 class _Stages:
@@ -460,6 +476,8 @@ def run_batch(
         The run's id, folder, size and timings.
     """
     console = console or Console(quiet=True)
+    # Refuses to start while a required ethics entry is empty (EthicsIncomplete lists them all).
+    meta = load_ethics(config.ethics.metadata_path())
     started = dt.datetime.now(dt.UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -469,7 +487,7 @@ def run_batch(
     (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     st = _Stages(console)
     try:
-        result = _run(data_dir, tmp, run_id, started, config, st, train)
+        result = _run(data_dir, tmp, run_id, started, config, st, train, meta, out_dir)
         (tmp / _OWNER_FILE).unlink()
         os.replace(tmp, out_dir / run_id)
     except BaseException:
@@ -477,7 +495,130 @@ def run_batch(
         raise
     _point_latest(out_dir, run_id)
     result.run_dir = out_dir / run_id
+    AuditLog(out_dir / "governance" / "audit.jsonl").append(
+        "run",
+        actor=f"batch:{os.environ.get('USER', 'onbekend')}",
+        run_id=run_id,
+        details=result.audit,
+    )
     return result
+
+
+def _freshness(res: IngestResult) -> str:
+    """The extract date of every source read, for each signal's dossier: ``bron=datum; ...``."""
+    return "; ".join(f"{stem}={res.manifest.extractdatum(stem).isoformat()}" for stem in sorted(res.tables))
+
+
+def _fairness(
+    res: IngestResult,
+    inputs: FeatureInputs,
+    feats: pl.DataFrame,
+    signals: pl.DataFrame,
+    outcomes: pl.DataFrame,
+    proxy: ProxyReport | None,
+    meta: EthicsMetadata,
+    config: Config,
+) -> FairnessReport:
+    """The run's fairness and proxy audit (``audit_kenmerken`` read here, in aggregate only)."""
+    audit = res.tables.get("audit_kenmerken")
+    groups = (
+        object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
+        if audit is not None and audit.height
+        else None
+    )
+    proxy_summary = (
+        None
+        if proxy is None
+        else {
+            "maatstaf": proxy.maatstaf,
+            "drempel": proxy.threshold,
+            "paren": proxy.tabel.height,
+            "boven_drempel_met_rechtvaardiging": proxy.tabel.filter(pl.col("boven_drempel"))
+            .select("kenmerk", "attribuut", "groep", "auc")
+            .to_dicts(),
+        }
+    )
+    return fairness_audit(
+        objects=inputs.objects.select("verblijfsobject_id", "buurtcode"),
+        features=feats,
+        signals=signals.select("verblijfsobject_id", "score", "rank"),
+        outcomes=outcomes,
+        groups=groups,
+        capacity=config.model.capacity,
+        settings=FairnessSettings(**meta.fairness.model_dump()),
+        proxy=proxy_summary,
+    )
+
+
+def _run_facts(
+    run_info: dict[str, Any],
+    res: IngestResult,
+    signals: pl.DataFrame,
+    ranked: pl.DataFrame,
+    training: TrainingReport | None,
+    fairness: FairnessReport,
+    config: Config,
+    started: dt.datetime,
+) -> RunFacts:
+    """What the register entry, model card and datasheet say about this run."""
+    sources = []
+    for stem in sorted(res.tables):
+        bron = res.manifest.bronnen.get(stem)
+        counts = res.counts.get(stem)
+        sources.append(
+            {
+                "stem": stem,
+                "extractdatum": res.manifest.extractdatum(stem).isoformat(),
+                "rijen": counts.rows_read if counts else res.tables[stem].height,
+                "gequarantaineerd": counts.rows_quarantined if counts else 0,
+                "sha256": res.hashes.get(counts.path, "") if counts else "",
+                "grondslag": (bron.grondslag if bron else None) or "",
+            }
+        )
+    features = [
+        {
+            "naam": spec.name,
+            "familie": spec.family,
+            "label": spec.label_nl,
+            "bronnen": list(spec.sources),
+            "grondslag": spec.legal_basis,
+            "proxy_risico": spec.proxy_risk,
+        }
+        for spec in catalogue()
+    ]
+    return RunFacts(
+        run_id=run_info["run_id"],
+        started=started,
+        gemeentecode=res.manifest.gemeentecode,
+        peildatum=res.manifest.peildatum,
+        synthetisch=res.manifest.synthetisch,
+        model_version=run_info["model"]["model_version"],
+        code_version=str(run_info["code_version"]),
+        config=run_info["config"],
+        sources=sources,
+        features=features,
+        n_objects=signals.height,
+        n_ranked=ranked.height,
+        n_recent=int((signals["status"] == "recent_onderzocht").sum()),
+        capacity=config.model.capacity,
+        training=None if training is None else training.summary(),
+        fairness_summary=fairness.summary(),
+        proxy_summary=fairness.proxy,
+        generated_at=started,
+    )
+
+
+def _scan_mlflow(config: Config, run_ids: list[str], known: KnownIdentifiers) -> None:
+    """Scan the MLflow artefacts of the run for identifiers; on a find, delete the MLflow run and fail."""
+    from vastgoed.ethics.privacy import PrivacyError
+
+    dirs = [d for d in (artifact_dir(config.tracking, r) for r in run_ids) if d is not None]
+    try:
+        check_paths(dirs, known)
+    except PrivacyError:
+        for r in run_ids:
+            delete_run(config.tracking, r)
+        raise
 
 
 def _fmt(v: object) -> str:
@@ -621,7 +762,15 @@ def _report_input(
 
 
 def _run(
-    data_dir: Path, tmp: Path, run_id: str, started: dt.datetime, config: Config, st: _Stages, train: bool
+    data_dir: Path,
+    tmp: Path,
+    run_id: str,
+    started: dt.datetime,
+    config: Config,
+    st: _Stages,
+    train: bool,
+    meta: EthicsMetadata,
+    out_dir: Path,
 ) -> RunResult:
     b = _link_and_build(data_dir, config, st)
     res, am, cm, graph, inputs, feats = b.res, b.am, b.cm, b.graph, b.inputs, b.features
@@ -655,6 +804,11 @@ def _run(
     if outcomes is None:
         outcomes = pl.DataFrame(schema=UITKOMST_SCHEMA)
     peildatum = res.manifest.peildatum
+    verdicts = verdict_labels(out_dir, peildatum)
+    if verdicts.height:
+        # analysts' verdicts on released lists are labels too (after the registry's own outcomes)
+        outcomes = pl.concat([outcomes, verdicts.select(outcomes.columns)], how="diagonal_relaxed")
+        res.warnings.append(f"onderzoeksuitkomsten: {verdicts.height} analysts' verdicts added as labels")
 
     champion: Champion | None = None
     if config.tracking.enabled and not train:
@@ -667,6 +821,7 @@ def _run(
                 )
                 champion = None
     training: TrainingReport | None = None
+    mlflow_runs: list[str] = []
     if champion is None:
         if outcomes.height == 0:
             raise DataError(
@@ -678,7 +833,7 @@ def _run(
         model_version = training.model_hash
         if config.tracking.enabled:
             with st.stage("register"):
-                model, model_version, _ = register_and_decide(
+                model, model_version, logged = register_and_decide(
                     training,
                     config,
                     run_name=run_id,
@@ -692,13 +847,24 @@ def _run(
                         ).hexdigest()[:16],
                     },
                 )
+                mlflow_runs.append(logged.run_id)
     else:
         model = champion.model
         model_version = f"{MODEL_NAME}/v{champion.version}"
 
     with st.stage("score"):
+        certainty = object_link_certainty(am.links, pr.links)
+        threshold = meta.controle.koppeling_zekerheid_min
+        uncertain = certainty.filter(pl.col("koppeling_min_zekerheid") < threshold)["verblijfsobject_id"]
         scored = score_objects(
-            model, feats, bag, outcomes, peildatum, config.model.recent_months, address=address_text
+            model,
+            feats,
+            bag,
+            outcomes,
+            peildatum,
+            config.model.recent_months,
+            address=address_text,
+            uncertain=uncertain,
         )
 
     with st.stage("explain"):
@@ -707,6 +873,8 @@ def _run(
             explain_signals(model, scored, feats, config.model, n_top)
             .with_columns(pl.lit(model_version).alias("model_version"), pl.lit(run_id).alias("run_id"))
             .join(_previous_investigations(outcomes, peildatum), on="verblijfsobject_id", how="left")
+            .join(certainty, on="verblijfsobject_id", how="left")
+            .with_columns(pl.lit(_freshness(res)).alias("actualiteit"))
         )
         signals = signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
 
@@ -787,6 +955,27 @@ def _run(
         }
         write_json_atomic(tmp / "run.json", run_info)
 
+    with st.stage("ethics"):
+        fairness = _fairness(res, inputs, feats, signals, outcomes, proxy, meta, config)
+        ethics_dir = tmp / "ethics"
+        ethics_dir.mkdir()
+        (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
+        (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
+        facts = _run_facts(run_info, res, signals, ranked, training, fairness, config, started)
+        write_documents(ethics_dir, meta, facts)
+        run_info["ethics"] = {
+            "metadata": str(config.ethics.metadata_path()),
+            "voorbeeld_metadata": meta.voorbeeld,
+            "fairness": fairness.summary(),
+            "koppeling_zekerheid_min": threshold,
+            "koppeling_onzeker": int((signals["status"] == "koppeling_onzeker").sum()),
+        }
+        write_json_atomic(tmp / "run.json", run_info)
+    with st.stage("privacy_scan"):
+        # Fails the run (nothing reaches out/) when an output carries a direct identifier.
+        known = KnownIdentifiers.from_tables(res.tables)
+        check_paths([tmp], known)
+
     if config.tracking.enabled:
         with st.stage("tracking"):
             tracked = log_batch_run(
@@ -809,13 +998,29 @@ def _run(
                     "synthetisch": str(res.manifest.synthetisch).lower(),
                 },
                 artifacts=[tmp / "run.json", tmp / "report.html"],
-                texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()},
+                texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()}
+                | {f"ethics/{p.name}": p.read_text(encoding="utf-8") for p in sorted(ethics_dir.iterdir())},
                 images={f"linkage/{name}.png": chart_png(spec) for name, spec in pr.charts.items()},
                 linkage_model=pr.model,
                 linkage_model_trained=reused_from is None,
             )
         run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}
+        with st.stage("privacy_scan_mlflow"):
+            _scan_mlflow(config, [tracked.run_id, *mlflow_runs], known)
     run_info["timings_s"] = st.timings
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)
-    return RunResult(run_id=run_id, run_dir=tmp, n_scored=signals.height, timings=dict(st.timings))
+    return RunResult(
+        run_id=run_id,
+        run_dir=tmp,
+        n_scored=signals.height,
+        timings=dict(st.timings),
+        audit={
+            "model_version": model_version,
+            "peildatum": peildatum.isoformat(),
+            "data_sha256": hashlib.sha256(json.dumps(res.hashes, sort_keys=True).encode()).hexdigest(),
+            "n_scored": signals.height,
+            "n_ranked": ranked.height,
+            "fairness_flags": fairness.flag_ids(),
+        },
+    )

@@ -25,6 +25,8 @@ __all__ = [
     "Champion",
     "TrackedRun",
     "TrainedModel",
+    "artifact_dir",
+    "delete_run",
     "load_champion",
     "load_linkage_model",
     "log_batch_run",
@@ -300,3 +302,31 @@ def log_parent_metrics(metrics: dict[str, float], tables: dict[str, Any] | None 
     with tempfile.TemporaryDirectory() as tmp:
         for local in _write_tables(tables or {}, Path(tmp)):
             mlflow.log_artifact(str(local), artifact_path=_artifact_dir(local, Path(tmp)))
+
+
+def artifact_dir(cfg: TrackingConfig, run_id: str) -> Path | None:
+    """The local folder of an MLflow run's artefacts; None when the store is not on this machine."""
+    from urllib.parse import unquote, urlparse
+
+    import mlflow
+
+    _setup(cfg)
+    uri = str(mlflow.get_run(run_id).info.artifact_uri)
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        path = Path(unquote(parsed.path)) if parsed.scheme else Path(uri)
+        return path if path.exists() else None
+    return None
+
+
+def delete_run(cfg: TrackingConfig, run_id: str) -> None:
+    """Delete an MLflow run (marked deleted) and remove its local artefacts."""
+    import shutil
+
+    import mlflow
+
+    _setup(cfg)
+    folder = artifact_dir(cfg, run_id)
+    mlflow.MlflowClient().delete_run(run_id)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 
+#: ``configs/`` of the source tree (the engine is installed in editable mode from it).
+_REPO_CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -146,6 +150,13 @@ class EthicsConfig(_Strict):
     #: household size alone makes "at least one man" look predictable.
     proxy_maatstaf: Literal["personen", "objecten"] = "personen"
     proxy_min_objects: int = Field(default=50, ge=10)
+    #: The ethics metadata (purpose, legal bases, register entry, fairness bounds); None: the
+    #: shipped ``configs/ethics.toml``. A run refuses to start while a required entry is empty.
+    metadata: Path | None = None
+
+    def metadata_path(self) -> Path:
+        """The ethics metadata file this configuration uses."""
+        return self.metadata if self.metadata is not None else _REPO_CONFIGS / "ethics.toml"
 
 
 class TrackingConfig(_Strict):

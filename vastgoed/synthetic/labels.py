@@ -25,12 +25,18 @@ _P = day(2025, 1, 1)
 
 @dataclass
 class Investigations:
-    """One entry per investigation: vbo, day, suspected fenomeen, confirmed."""
+    """One entry per investigation: vbo, day, suspected fenomeen, confirmed.
+
+    ``bias_buurten`` (buurt indices) and ``bias_groep`` (``attribuut=groep``) are the selection biases
+    planted in the past: what the fairness audit's label record must find, and nothing else.
+    """
 
     vbo: Arr
     datum: Arr
     fenomeen: Arr
     bevestigd: Arr
+    bias_buurten: Arr | None = None
+    bias_groep: str = ""
 
 
 def _count_by(vbo: Arr, mask: Arr, n: int) -> Arr:
@@ -154,7 +160,14 @@ def build_investigations(
     _, first = np.unique(key * 10 + suspected_c, return_index=True)
     first = np.sort(first)
     order = first[np.lexsort((chosen[first], datum[first]))]
-    return Investigations(vbo=chosen[order], datum=datum[order], fenomeen=fen[order], bevestigd=conf[order])
+    return Investigations(
+        vbo=chosen[order],
+        datum=datum[order],
+        fenomeen=fen[order],
+        bevestigd=conf[order],
+        bias_buurten=np.sort(hot),
+        bias_groep=f"herkomst_groep={HERKOMST_GROEPEN[2]}",
+    )
 
 
 def audit_groups(pt: PersonTable, persons: Arr) -> tuple[Arr, Arr, Arr]:

@@ -51,6 +51,8 @@ class GenerationSummary:
         aandeel_bevestigd: Share of investigations confirmed.
         adreslinks: Address-bearing records per file stem (rows of ``truth/adreslinks.csv``).
         adreslinks_afgeschermd: Of those, records written without a usable address, per file stem.
+        onderzoeksbias: The selection biases planted in the past investigations: the over-weighted
+            ``buurten`` (codes) and audit ``groepen`` (``attribuut=groep``).
     """
 
     seed: int
@@ -77,6 +79,7 @@ class GenerationSummary:
     aandeel_bevestigd: float = 0.0
     adreslinks: dict[str, int] = field(default_factory=dict)
     adreslinks_afgeschermd: dict[str, int] = field(default_factory=dict)
+    onderzoeksbias: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data."""
@@ -138,6 +141,12 @@ def summary_from_world(
         n_onderzoeken=len(inv.vbo),
         aandeel_bevestigd=round(float(inv.bevestigd.mean()) if len(inv.vbo) else 0.0, 4),
         adreslinks=dict(adreslinks or {}),
+        onderzoeksbias={
+            "buurten": sorted(
+                str(g.buurt_code[i]) for i in (inv.bias_buurten if inv.bias_buurten is not None else [])
+            ),
+            "groepen": [inv.bias_groep] if inv.bias_groep else [],
+        },
         adreslinks_afgeschermd=dict(afgeschermd or {}),
     )
 

@@ -1,0 +1,453 @@
+"""The privacy gate: identifiers in outputs are found (and masked), look-alikes are not; retention."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from vastgoed.core.errors import ConfigError, VastgoedError
+from vastgoed.core.identifiers import is_valid_bsn
+from vastgoed.ethics.privacy import (
+    Finding,
+    KnownIdentifiers,
+    PrivacyError,
+    ScanResult,
+    check_paths,
+    parse_age,
+    purge_runs,
+    scan_paths,
+)
+
+BSN = "123456782"  # passes the 11-proef
+BSN_SHORT = "10005833"  # 010005833 with its leading zero lost
+NOT_BSN = "123456789"  # fails it
+BIRTH = dt.date(1970, 5, 17)
+# Everything a finding must never repeat.
+RAW = (BSN, BSN_SHORT, "Jan de Vries", "de Vries", "Vries", "1970-05-17", "17-05-1970")
+
+KNOWN = KnownIdentifiers(names=frozenset({"Jan de Vries", "Piet Bakker"}), birth_dates=frozenset({BIRTH}))
+
+
+def _assert_masked(findings: tuple[Finding, ...] | list[Finding]) -> None:
+    for f in findings:
+        for raw in RAW:
+            assert raw not in f.excerpt, f
+            assert raw not in f.location, f
+
+
+def _only(result: ScanResult, soort: str) -> list[Finding]:
+    return [f for f in result.findings if f.soort == soort]
+
+
+# --- BSN --------------------------------------------------------------------------------------
+
+
+def test_bsn_in_csv_cell_is_found_with_row_and_column(tmp_path: Path) -> None:
+    p = tmp_path / "signals.csv"
+    pl.DataFrame({"adres": ["Markt 1", "Markt 2"], "opmerking": ["geen", f"klant {BSN} belde"]}).write_csv(p)
+    res = scan_paths([p])
+    assert [(f.file, f.location, f.soort) for f in res.findings] == [(p, "row 1, column opmerking", "bsn")]
+    assert res.findings[0].excerpt == "klant 12*****82 belde"
+    _assert_masked(res.findings)
+
+
+def test_bsn_in_parquet_string_and_integer_columns(tmp_path: Path) -> None:
+    p = tmp_path / "features.parquet"
+    pl.DataFrame(
+        {
+            "verblijfsobject_id": ["0935010000000001", "0935010000000002", "0935010000000003"],
+            "tekst": [None, "x", f"id={BSN}"],
+            "getal": [1, int(BSN), 3],
+            "klein": pl.Series([1, 2, 3], dtype=pl.Int8),
+        }
+    ).write_parquet(p)
+    res = scan_paths([p])
+    assert sorted((f.location, f.soort) for f in res.findings) == [
+        ("row 1, column getal", "bsn"),
+        ("row 2, column tekst", "bsn"),
+    ]
+    _assert_masked(res.findings)
+
+
+def test_bsn_in_nested_parquet_list_of_structs(tmp_path: Path) -> None:
+    p = tmp_path / "signals.parquet"
+    redenen = [
+        [{"kenmerk": "n_ingeschreven", "feit": "12 personen", "bijdrage": 0.4}],
+        [
+            {"kenmerk": "x", "feit": "ok", "bijdrage": 0.1},
+            {"kenmerk": "y", "feit": f"bsn {BSN}", "bijdrage": 0.2},
+        ],
+    ]
+    pl.DataFrame({"rank": [1, 2], "redenen": redenen}).write_parquet(p)
+    res = scan_paths([p])
+    assert [(f.location, f.soort) for f in res.findings] == [("row 1, column redenen", "bsn")]
+    _assert_masked(res.findings)
+
+
+def test_bsn_in_html_and_json_string(tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(
+        f"<html>\n<body>\n<table><tr><td>{BSN}</td></tr></table>\n</body></html>\n", encoding="utf-8"
+    )
+    doc = tmp_path / "run.json"
+    doc.write_text(json.dumps({"data": {"warnings": ["ok", f"rij met {BSN} afgewezen"]}}), encoding="utf-8")
+    res = scan_paths([tmp_path])
+    assert [(f.file.name, f.location, f.soort) for f in res.findings] == [
+        ("report.html", "line 3", "bsn"),
+        ("run.json", "key data.warnings[1]", "bsn"),
+    ]
+    _assert_masked(res.findings)
+
+
+def test_bsn_look_alikes_are_not_flagged(tmp_path: Path) -> None:
+    sha = ("ab" + BSN + "cd").ljust(64, "e")
+    bag = "0935" + BSN + "000"
+    assert len(bag) == 16 and is_valid_bsn(BSN) and not is_valid_bsn(NOT_BSN)
+    p = tmp_path / "t.csv"
+    pl.DataFrame(
+        {
+            "verblijfsobject_id": [bag],
+            "hash": [sha],
+            "score": [f"0.{BSN}"],
+            "ongeldig": [NOT_BSN],
+            "run_id": [f"20261122T150705-{BSN}ab"],
+            "kvk_nummer": [BSN_SHORT],  # 8 digits, no BSN context: a KvK number
+        }
+    ).write_csv(p)
+    doc = tmp_path / "run.json"
+    payload = {
+        "bytes": int(BSN),
+        "rows": {"n": int(BSN)},
+        "ratio": float(f"0.{BSN}"),
+        "hashes_sha256": {"a": sha},
+    }
+    doc.write_text(json.dumps(payload), encoding="utf-8")
+    text = tmp_path / "model.txt"
+    text.write_text(f"threshold=0.{BSN} leaf {BSN}.5 uuid {BSN_SHORT}-1234-5678\n", encoding="utf-8")
+    assert scan_paths([tmp_path]).findings == ()
+
+
+def test_json_numbers_are_checked_only_under_identifier_keys(tmp_path: Path) -> None:
+    doc = tmp_path / "a.json"
+    doc.write_text(json.dumps({"bytes": int(BSN), "persoon": {"bsn": int(BSN)}, "sofi": [int(BSN_SHORT)]}))
+    res = scan_paths([doc])
+    assert [(f.location, f.soort) for f in res.findings] == [
+        ("key persoon.bsn", "bsn"),
+        ("key sofi[0]", "bsn"),
+    ]
+    _assert_masked(res.findings)
+
+
+def test_short_bsn_needs_context(tmp_path: Path) -> None:
+    p = tmp_path / "notes.md"
+    p.write_text(f"code {BSN_SHORT}\nBSN: {BSN_SHORT}\nkaart 1234.56.782\nburgerservicenummer 1234.56.782.\n")
+    res = scan_paths([p])
+    assert [(f.location, f.soort) for f in res.findings] == [("line 2", "bsn"), ("line 4", "bsn")]
+    assert res.findings[0].excerpt == "BSN: 10****33"
+    _assert_masked(res.findings)
+
+
+# --- names and birth dates --------------------------------------------------------------------
+
+
+def test_known_full_name_is_found_but_not_a_lone_surname_or_street(tmp_path: Path) -> None:
+    p = tmp_path / "report.md"
+    p.write_text(
+        "# Signalen\n"
+        "Gesprek met jan  DE vries, over de woning.\n"  # case and spacing do not matter
+        "De Vries woont er niet meer.\n"
+        "Bakkerstraat 12, 6211 AB Maastricht\n"
+        "Familie Bakker\n",
+        encoding="utf-8",
+    )
+    res = scan_paths([p], KNOWN)
+    assert [(f.location, f.soort, f.excerpt) for f in res.findings] == [
+        ("line 2", "naam", "Gesprek met j** D* v****, over de woning.")
+    ]
+    assert scan_paths([p]).findings == ()  # without known names nothing is guessed
+
+
+def test_known_names_from_tables_cover_initials_and_kadaster_forms() -> None:
+    tables = {
+        "brp_inschrijvingen": pl.DataFrame(
+            {
+                "geslachtsnaam": ["Vries", "Jansen", "Smit"],
+                "voorvoegsel": ["de", None, None],
+                "voornamen": ["Jan Pieter", "", "A.B. Carel"],
+                "geboortedatum": ["1970-05-17", "1980-00-00", None],
+            }
+        ),
+        "kadaster_eigendom": pl.DataFrame(
+            {
+                "eigenaar_type": ["natuurlijk_persoon", "rechtspersoon", "natuurlijk_persoon"],
+                "eigenaar_naam": ["Wang, Y.", "Maas Vastgoed B.V.", "Mol"],
+                "eigenaar_geboortedatum": [dt.date(1960, 1, 2), None, None],
+            }
+        ),
+        "vergunningen": pl.DataFrame({"aanvrager_naam": ["Piet Bakker", "Horeca Groep"]}),  # no kvk column
+        "kvk_vestigingen": pl.DataFrame({"handelsnaam": ["Jansen Bouw"]}),
+    }
+    known = KnownIdentifiers.from_tables(tables)
+    assert {
+        "jan pieter de vries",
+        "jan de vries",
+        "j.p. de vries",
+        "vries j.p. de",
+        "wang y.",
+        "piet bakker",
+        "a.b.c. smit",
+    } <= known.names
+    assert not any("jansen" in n or "maas" in n or n == "mol" for n in known.names)
+    assert known.birth_dates == {dt.date(1970, 5, 17), dt.date(1960, 1, 2)}  # 1980-00-00 is not a date
+    assert KnownIdentifiers.from_tables({}) == KnownIdentifiers()
+    assert KnownIdentifiers.from_tables({"x": pl.DataFrame({"a": [1]})}).names == frozenset()
+
+
+def test_initials_are_matched_as_written(tmp_path: Path) -> None:
+    known = KnownIdentifiers(names=frozenset({"J.P. de Vries", "De Vries", "J. K."}))
+    assert known.names == {"j.p. de vries"}  # a lone surname and bare initials are not names
+    p = tmp_path / "a.txt"
+    p.write_text("eigenaar J. P. de Vries\nobject (J.P. de Vries)\nscript a.push(de.vries)\n")
+    assert [f.location for f in scan_paths([p], known).findings] == ["line 1", "line 2"]
+
+
+def test_birth_date_after_geboren_is_found(tmp_path: Path) -> None:
+    p = tmp_path / "dossier.txt"
+    p.write_text(
+        "bewoner, geboren op 17-05-1970, staat ingeschreven\n"
+        "onderzocht op 1970-05-17\n"  # a date alone is not a birth date
+        "geb. 1970-05-17\n",
+        encoding="utf-8",
+    )
+    res = scan_paths([p])
+    assert [(f.location, f.soort) for f in res.findings] == [
+        ("line 1", "geboortedatum"),
+        ("line 3", "geboortedatum"),
+    ]
+    assert res.findings[0].excerpt == "bewoner, geboren op **-**-****, staat ingeschreven"
+    _assert_masked(res.findings)
+
+
+def test_birth_date_only_in_a_row_with_a_known_name(tmp_path: Path) -> None:
+    p = tmp_path / "signals.parquet"
+    pl.DataFrame(
+        {
+            "adres": ["Markt 1", "Markt 2", "Markt 3"],
+            "contact": [None, "Jan de Vries", "Piet Bakker"],
+            "laatste_onderzoek": [BIRTH, BIRTH, dt.date(2024, 1, 1)],
+        }
+    ).write_parquet(p)
+    res = scan_paths([p], KNOWN)
+    assert sorted((f.location, f.soort) for f in res.findings) == [
+        ("row 1, column contact", "naam"),
+        ("row 1, column laatste_onderzoek", "geboortedatum"),
+        ("row 2, column contact", "naam"),
+    ]
+    _assert_masked(res.findings)
+    # Without known identifiers an investigation date is just a date.
+    assert scan_paths([p]).findings == ()
+
+
+def test_birth_date_columns_and_identifying_columns_are_flagged(tmp_path: Path) -> None:
+    p = tmp_path / "personen.csv"
+    pl.DataFrame(
+        {
+            "record": ["a", "b"],
+            "bsn_pseudoniem": [None, None],
+            "geboortedatum": ["1970-05-17", ""],
+            "aanvrager_naam": [None, None],
+            "handelsnaam": ["x", "y"],
+            "straat_naam": ["x", "y"],
+        }
+    ).write_csv(p)
+    res = scan_paths([p])
+    assert sorted((f.location, f.soort) for f in res.findings) == [
+        ("column aanvrager_naam", "identificerende_kolom"),
+        ("column bsn_pseudoniem", "identificerende_kolom"),
+        ("column geboortedatum", "identificerende_kolom"),
+        ("row 0, column geboortedatum", "geboortedatum"),
+    ]
+    _assert_masked(res.findings)
+
+
+def test_identifying_fields_inside_nested_columns_are_flagged(tmp_path: Path) -> None:
+    p = tmp_path / "graph.parquet"
+    pl.DataFrame({"knoop": ["a"], "partij": [[{"rol": "eigenaar", "bsn": None}]]}).write_parquet(p)
+    res = scan_paths([p])
+    assert [(f.location, f.soort, f.excerpt) for f in res.findings] == [
+        ("column partij", "identificerende_kolom", "kolom partij.bsn")
+    ]
+
+
+def test_json_birth_key_and_name_next_to_birth_date(tmp_path: Path) -> None:
+    p = tmp_path / "graph.json"
+    p.write_text(
+        json.dumps(
+            {
+                "nodes": [
+                    {"label": "Jan de Vries", "sinds": "1970-05-17"},
+                    {"label": "Markt 1", "sinds": "1970-05-17"},
+                    {"geboortedatum": "1970-05-17"},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    res = scan_paths([p], KNOWN)
+    assert [(f.location, f.soort) for f in res.findings] == [
+        ("key nodes[0].label", "naam"),
+        ("key nodes[0].sinds", "geboortedatum"),
+        ("key nodes[2].geboortedatum", "geboortedatum"),
+    ]
+    _assert_masked(res.findings)
+
+
+def test_jsonl_and_identifier_as_json_key(tmp_path: Path) -> None:
+    p = tmp_path / "log.jsonl"
+    p.write_text(json.dumps({"per_bsn": {BSN: 3}}) + "\nnot json " + BSN + "\n", encoding="utf-8")
+    res = scan_paths([p])
+    assert [(f.location, f.soort) for f in res.findings] == [
+        ("line 1, key per_bsn.12*****82 (name)", "bsn"),
+        ("line 2", "bsn"),
+    ]
+    _assert_masked(res.findings)
+
+
+# --- files, directories, the gate -------------------------------------------------------------
+
+
+def test_directories_recurse_skip_binaries_and_do_not_follow_links(tmp_path: Path) -> None:
+    run = tmp_path / "out" / "run1"
+    (run / "links").mkdir(parents=True)
+    (run / "links" / "x.csv").write_text(f"a\n{BSN}\n", encoding="utf-8")
+    (run / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n" + BSN.encode())
+    (run / "MLmodel").write_text(f"flavors:\n  x: {BSN}\n", encoding="utf-8")
+    (run / "weird.txt").write_bytes(b"\x00\x01" + BSN.encode())
+    (tmp_path / "out" / "latest").symlink_to("run1", target_is_directory=True)
+    res = scan_paths([tmp_path / "out", tmp_path / "missing.json"])
+    assert sorted((f.file.name, f.location) for f in res.findings) == [
+        ("MLmodel", "line 2"),
+        ("x.csv", "row 0, column a"),
+    ]
+    assert sorted((s.file.name, s.reason) for s in res.skipped) == [
+        ("chart.png", "not a text, table or JSON file"),
+        ("missing.json", "not found"),
+        ("weird.txt", "binary content"),
+    ]
+    assert len(res.scanned) == 2 and not res.clean
+
+
+def test_unreadable_parquet_is_skipped_with_reason(tmp_path: Path) -> None:
+    p = tmp_path / "broken.parquet"
+    p.write_bytes(b"not parquet")
+    res = scan_paths([p])
+    assert res.findings == () and res.skipped[0].reason.startswith("unreadable parquet")
+
+
+def test_check_paths_raises_privacy_error_naming_the_file(tmp_path: Path) -> None:
+    clean = tmp_path / "ok.csv"
+    clean.write_text("a,b\n1,2\n", encoding="utf-8")
+    assert check_paths([clean]).clean
+    bad = tmp_path / "bad.csv"
+    bad.write_text("opmerking\n" + "\n".join(f"bsn {BSN}" for _ in range(12)) + "\n", encoding="utf-8")
+    with pytest.raises(PrivacyError) as info:
+        check_paths([tmp_path])
+    err = info.value
+    assert isinstance(err, VastgoedError)
+    msg = str(err)
+    assert str(bad) in msg and "12 direct identifier(s)" in msg and "... and 2 more" in msg
+    assert "row 0, column opmerking: bsn: bsn 12*****82" in msg
+    assert BSN not in msg and len(err.findings) == 12
+
+
+def test_performance_sanity(tmp_path: Path) -> None:
+    n = 70_000
+    p = tmp_path / "signals.parquet"
+    pl.DataFrame(
+        {
+            "verblijfsobject_id": [f"0935010{i:09d}" for i in range(n)],
+            "adres": [f"Bakkerstraat {i % 500}, 6211 AB Maastricht" for i in range(n)],
+            "redenen": [f"{i % 9} personen ingeschreven; verbruik 0.{i:09d}" for i in range(n)],
+            "score": [i / n for i in range(n)],
+        }
+    ).write_parquet(p)
+    page = tmp_path / "report.html"
+    row = "<tr><td>Bakkerstraat 12</td><td>0.734</td><td>hennepteelt</td><td>0935010000012345</td></tr>\n"
+    page.write_text("<table>\n" + row * (3_000_000 // len(row)) + "</table>\n", encoding="utf-8")
+    names = frozenset(f"Voornaam{i} Achternaam{i}" for i in range(100_000)) | {"Piet Bakker"}
+    known = KnownIdentifiers(names=names, birth_dates=frozenset({BIRTH}))
+    start = time.perf_counter()
+    res = scan_paths([p, page], known)
+    took = time.perf_counter() - start
+    print(f"scan of a {n}-row parquet and a 3 MB HTML page with 100k known names: {took:.2f} s")
+    assert res.findings == ()
+
+
+# --- retention --------------------------------------------------------------------------------
+
+NOW = dt.datetime(2026, 6, 1, 12, tzinfo=dt.UTC)
+
+
+def _run(out: Path, run_id: str, started: str | None) -> Path:
+    d = out / run_id
+    d.mkdir(parents=True)
+    info = {"run_id": run_id} | ({"started": started} if started is not None else {})
+    (d / "run.json").write_text(json.dumps(info), encoding="utf-8")
+    (d / "signals.csv").write_text("a\n1\n", encoding="utf-8")
+    return d
+
+
+def test_purge_removes_only_old_runs_and_fixes_latest(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = _run(out, "20250101T000000-aaaaaa", "2025-01-01T00:00:00+00:00")
+    naive = _run(out, "20250201T000000-bbbbbb", "2025-02-01T00:00:00")  # taken as UTC
+    new = _run(out, "20260520T000000-cccccc", "2026-05-20T00:00:00+00:00")
+    undated = _run(out, "20240101T000000-dddddd", None)
+    (out / "governance").mkdir()
+    (out / "governance" / "log.jsonl").write_text("{}\n", encoding="utf-8")
+    (out / "latest").symlink_to(old.name, target_is_directory=True)
+    (out / ".purge-20200101T000000-eeeeee").mkdir()  # left over from a crashed purge
+
+    planned = purge_runs(out, dt.timedelta(days=90), now=NOW, dry_run=True)
+    assert [r.run_id for r in planned] == [old.name, naive.name]
+    assert old.is_dir() and (out / "latest").is_symlink()
+
+    purged = purge_runs(out, dt.timedelta(days=90), now=NOW)
+    assert [(r.run_id, r.path) for r in purged] == [(old.name, old), (naive.name, naive)]
+    assert purged[1].started == dt.datetime(2025, 2, 1, tzinfo=dt.UTC)
+    assert sorted(p.name for p in out.iterdir()) == sorted(["governance", new.name, undated.name])
+    assert (out / "governance" / "log.jsonl").is_file()
+
+
+def test_purge_keeps_latest_pointing_to_a_kept_run(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _run(out, "old", "2020-01-01T00:00:00+00:00")
+    new = _run(out, "new", "2026-05-31T00:00:00+00:00")
+    (out / "latest").symlink_to("new", target_is_directory=True)
+    assert [r.run_id for r in purge_runs(out, dt.timedelta(days=2), now=NOW)] == ["old"]
+    assert (out / "latest").resolve() == new.resolve()
+    assert purge_runs(tmp_path / "nowhere", dt.timedelta(days=1)) == []
+
+
+def test_purge_rejects_a_non_positive_period(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        purge_runs(tmp_path, dt.timedelta(0))
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("90d", 90), ("12w", 84), ("6m", 180), ("2y", 730), (" 1 D ", 1), ("1Y", 365)],
+)
+def test_parse_age(text: str, days: int) -> None:
+    assert parse_age(text) == dt.timedelta(days=days)
+
+
+@pytest.mark.parametrize("text", ["", "90", "d", "0d", "-5d", "1.5m", "3h", "90 days", "9" * 20 + "y"])
+def test_parse_age_rejects_bad_input(text: str) -> None:
+    with pytest.raises(ConfigError, match="invalid age"):
+        parse_age(text)

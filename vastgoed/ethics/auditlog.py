@@ -1,0 +1,576 @@
+r"""The audit log: an append-only, hash-chained record of runs, reviews, releases, verdicts and purges.
+
+**Storage.** One JSON Lines file (for example ``out/governance/audit.jsonl``), UTF-8, one entry per
+line in canonical JSON (sorted keys, no whitespace, non-ASCII characters as themselves). An entry has
+the fields ``seq`` (1, 2, 3, ...), ``tijd`` (UTC, ISO-8601 to the second), ``actie`` (``"run"``,
+``"review"``, ``"release"``, ``"verdict"``, ``"purge"``, ``"view"``, ...), ``actor`` (a role and/or
+user name, as given), ``run_id``, ``details`` (a JSON object), ``vorige`` (the hash of the entry
+before it; 64 zeros for the first) and ``hash``, the SHA-256 of the canonical JSON of the entry
+without ``hash``.
+
+**Why a chain and a head.** Editing an entry breaks its own hash; removing or reordering entries
+breaks the ``seq`` numbering and the ``vorige`` links. Removing the *last* entries leaves a shorter
+chain that is still intact, so beside the log a head file (``<log>.head``) records the ``seq`` and
+``hash`` of the last entry; it is replaced atomically after every append, once the log itself is on
+disk. A log is also required to be *exactly* the canonical serialisation of its entries, so that an
+edit which keeps the parsed content (``1E+16`` for ``1e+16``, ``\u001F`` for ``\u001f``) is caught
+too: every altered byte is detected.
+
+What the chain does not do: it has no secret, so someone with write access who recomputes every hash
+and the head can rewrite history undetected. It detects edits, accidents and careless tampering;
+against a determined insider the log must also be copied to storage they cannot write.
+
+**Appending** (:meth:`AuditLog.append`) takes an exclusive ``flock`` on ``<log>.lock``, so processes
+cannot interleave, and verifies the whole log first: an entry is never chained onto a log that does
+not verify, since that would paper over the tampering. :func:`verify` never raises on a corrupt log;
+it lists the problems, each naming the entry and its line.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import hashlib
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from vastgoed.core.errors import VastgoedError
+
+__all__ = ["AuditEntry", "AuditLog", "AuditLogError", "VerifyResult", "verify"]
+
+_ZERO_HASH = "0" * 64
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_FIELDS = frozenset({"seq", "tijd", "actie", "actor", "run_id", "details", "vorige", "hash"})
+
+
+class AuditLogError(VastgoedError):
+    """The audit log cannot be read, or may not be appended to because it does not verify."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of the audit log, as stored.
+
+    Attributes:
+        seq: Position in the log, 1-based and consecutive.
+        tijd: When it was appended: UTC, ISO-8601 to the second (``2025-01-01T12:00:00+00:00``).
+        actie: What happened (``"run"``, ``"review"``, ``"release"``, ``"verdict"``, ``"purge"``, ...).
+        actor: Who did it: a role and/or user name, as given.
+        run_id: The run concerned, if any.
+        details: Free-form facts of the action (a JSON object).
+        vorige: Hash of the entry before it; 64 zeros for the first entry.
+        hash: SHA-256 (hex) of the canonical JSON of this entry without ``hash``.
+    """
+
+    seq: int
+    tijd: str
+    actie: str
+    actor: str
+    run_id: str | None
+    details: Mapping[str, Any]
+    vorige: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as a plain dict, the JSON object stored on its line."""
+        return {
+            "seq": self.seq,
+            "tijd": self.tijd,
+            "actie": self.actie,
+            "actor": self.actor,
+            "run_id": self.run_id,
+            "details": copy.deepcopy(dict(self.details)),
+            "vorige": self.vorige,
+            "hash": self.hash,
+        }
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of :func:`verify`.
+
+    Attributes:
+        ok: True when the log, its chain and its head file are intact.
+        n_entries: Number of entry lines in the log, readable or not.
+        problems: One human-readable sentence per problem, each naming the entry and line.
+    """
+
+    ok: bool
+    n_entries: int
+    problems: list[str]
+
+
+class AuditLog:
+    """An append-only, hash-chained audit log in one JSON Lines file.
+
+    Args:
+        path: The log file; its head file is ``<path>.head`` and its lock file ``<path>.lock``.
+        clock: Returns the current time, timezone-aware; defaults to the system clock in UTC.
+    """
+
+    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock if clock is not None else _utc_now
+
+    def append(
+        self,
+        actie: str,
+        *,
+        actor: str,
+        run_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append one entry, chained to the current last entry, and update the head file.
+
+        Args:
+            actie: What happened, e.g. ``"run"``, ``"review"``, ``"release"``, ``"verdict"``, ``"purge"``.
+            actor: Who did it (role and/or user name).
+            run_id: The run concerned, if any.
+            details: Facts of the action; must be JSON-serialisable (stored as a JSON object).
+
+        Returns:
+            The entry as written.
+
+        Raises:
+            AuditLogError: If an argument is invalid, the log does not verify, or writing fails.
+        """
+        _require_text("actie", actie)
+        _require_text("actor", actor)
+        if run_id is not None:
+            _require_text("run_id", run_id)
+        stored_details = _normalise_details(details)
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise AuditLogError(f"audit log {self.path}: cannot open its lock file: {exc}") from exc
+        try:
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            # The last entry is read under the lock: another process may have appended meanwhile.
+            result, last = _inspect(self.path)
+            if not result.ok:
+                raise AuditLogError(
+                    f"audit log {self.path} does not verify ({len(result.problems)} problem(s), the "
+                    f"first: {result.problems[0]}); nothing was appended. Run `vastgoed audit verify "
+                    f"{self.path}` for the full list."
+                )
+            body: dict[str, Any] = {
+                "seq": last.seq + 1 if last is not None else 1,
+                # Read under the lock, so that the times follow the order of the entries.
+                "tijd": self._timestamp(),
+                "actie": actie,
+                "actor": actor,
+                "run_id": run_id,
+                "details": stored_details,
+                "vorige": last.hash if last is not None else _ZERO_HASH,
+            }
+            body["hash"] = _entry_hash(body)
+            line = _encode_line(body)
+            try:
+                _append_durably(self.path, line, created=last is None)
+                _write_head(self.path, body["seq"], body["hash"])
+            except OSError as exc:
+                raise AuditLogError(
+                    f"audit log {self.path}: cannot append entry {body['seq']}: {exc}"
+                ) from exc
+        finally:
+            os.close(lock_fd)  # closing the descriptor releases the flock
+        return _entry_from_dict(body)
+
+    def entries(self) -> list[AuditEntry]:
+        """All entries, in file order, without checking the chain (use :func:`verify` for that).
+
+        Raises:
+            AuditLogError: If the log cannot be read, or a line is not a well-formed entry (naming it).
+        """
+        data = _read_log(self.path)
+        out: list[AuditEntry] = []
+        for number, raw in enumerate(_split_lines(data)[0], start=1):
+            parsed = _parse_line(raw)
+            if isinstance(parsed, str):
+                raise AuditLogError(f"audit log {self.path}, line {number}: {parsed}")
+            out.append(parsed[0])
+        return out
+
+    def verify(self) -> VerifyResult:
+        """Verify this log; see :func:`verify`."""
+        return verify(self.path)
+
+    def _timestamp(self) -> str:
+        now = self._clock()
+        if now.tzinfo is None or now.utcoffset() is None:
+            raise AuditLogError("the audit log's clock returned a naive datetime; it must be timezone-aware")
+        return now.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def verify(path: Path) -> VerifyResult:
+    """Check an audit log: every entry's hash, the chain, the numbering, and the head file.
+
+    Never raises on a corrupt log: each problem is reported in :attr:`VerifyResult.problems`, naming
+    the entry (``seq``; for an unreadable line, the ``seq`` expected there) and its line number. An
+    absent log without a head file is a valid empty log.
+
+    Args:
+        path: The log file.
+
+    Returns:
+        The verdict, the number of entry lines and the problems found.
+
+    Raises:
+        AuditLogError: If the input is unusable: its folder does not exist, or the log is not a
+            readable file.
+    """
+    path = Path(path)
+    lock = _lock_path(path)
+    try:
+        # A shared lock so that an append in progress is not mistaken for a truncation; a log that
+        # has never been appended to has no lock file, and verifying must not create one.
+        lock_fd = os.open(lock, os.O_RDONLY) if lock.is_file() else None
+    except OSError:
+        lock_fd = None
+    try:
+        if lock_fd is not None:
+            fcntl.flock(lock_fd, fcntl.LOCK_SH)
+        return _inspect(path)[0]
+    finally:
+        if lock_fd is not None:
+            os.close(lock_fd)
+
+
+def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
+    """Verify without locking; also return the last entry when the log verifies."""
+    data = _read_log(path)
+    lines, terminated = _split_lines(data)
+    parsed = [_parse_line(raw) for raw in lines]
+    lines_of_seq: dict[int, list[int]] = {}
+    for number, item in enumerate(parsed, start=1):
+        if not isinstance(item, str):
+            lines_of_seq.setdefault(item[0].seq, []).append(number)
+
+    problems: list[str] = []
+    previous: AuditEntry | None = None  # the entry on the line before, if that line was readable
+    known: tuple[int, int] | None = None  # (line, seq) of the last readable entry
+    for number, item in enumerate(parsed, start=1):
+        if isinstance(item, str):
+            expected = known[1] + number - known[0] if known is not None else number
+            problems.append(f"entry {expected} (line {number}): {item}")
+            previous = None
+            continue
+        entry, canonical = item
+        label = f"entry {entry.seq} (line {number})"
+        if _entry_hash(_without_hash(entry.to_dict())) != entry.hash:
+            problems.append(f"{label}: hash does not match its contents")
+        if not canonical:
+            problems.append(f"{label}: the line is not in canonical JSON form, so it was edited")
+        if number == 1:
+            problems.extend(_first_link_problems(label, entry))
+        elif previous is not None:
+            problems.extend(_link_problems(label, entry, previous, number - 1, lines_of_seq))
+        previous, known = entry, (number, entry.seq)
+    if lines and not terminated:
+        last = parsed[-1]
+        seq = last[0].seq if not isinstance(last, str) else (known[1] + 1 if known else len(lines))
+        label = f"entry {seq} (line {len(lines)})"
+        problems.append(f"{label}: the line has no newline at its end (an interrupted write?)")
+    problems.extend(_head_problems(path, parsed))
+
+    last_entry = parsed[-1][0] if parsed and not isinstance(parsed[-1], str) else None
+    result = VerifyResult(ok=not problems, n_entries=len(lines), problems=problems)
+    return result, last_entry
+
+
+def _first_link_problems(label: str, entry: AuditEntry) -> list[str]:
+    problems: list[str] = []
+    if entry.seq != 1:
+        problems.append(f"{label}: the log starts at entry {entry.seq}, so entries before it are missing")
+    if entry.vorige != _ZERO_HASH:
+        problems.append(f"{label}: 'vorige' of the first line is not 64 zeros, so entries before it are gone")
+    return problems
+
+
+def _link_problems(
+    label: str,
+    entry: AuditEntry,
+    previous: AuditEntry,
+    previous_line: int,
+    lines_of_seq: dict[int, list[int]],
+) -> list[str]:
+    problems: list[str] = []
+    before = f"entry {previous.seq} (line {previous_line})"
+    if entry.seq != previous.seq + 1:
+        missing = [s for s in range(previous.seq + 1, entry.seq) if s not in lines_of_seq]
+        if missing:
+            problems.append(f"{label}: {_entries_are(missing)} missing before it (it follows {before})")
+        else:
+            problems.append(f"{label}: out of order: it follows {before}")
+    if entry.vorige != previous.hash:
+        problems.append(f"{label}: 'vorige' does not match the hash of the line before it, {before}")
+    return problems
+
+
+def _head_problems(path: Path, parsed: list[tuple[AuditEntry, bool] | str]) -> list[str]:
+    head_path = _head_path(path)
+    head = _read_head(head_path)
+    if not parsed:
+        if head is None or head == (0, _ZERO_HASH):
+            return []
+        if isinstance(head, str):
+            return [f"the log has no entries and its head file {head_path.name} {head}"]
+        return [
+            f"the log has no entries but its head file records {head[0]}, so "
+            f"{_entries_are(list(range(1, head[0] + 1)))} missing (the log was truncated or removed)"
+        ]
+    last = parsed[-1]
+    if isinstance(last, str):
+        return []  # the unreadable last line is reported already; it cannot be compared with the head
+    entry, number = last[0], len(parsed)
+    label = f"entry {entry.seq} (line {number})"
+    if head is None:
+        return [
+            f"{label}: the head file {head_path.name} is missing, so removal of the last entries "
+            "cannot be ruled out"
+        ]
+    if isinstance(head, str):
+        return [f"{label}: the head file {head_path.name} {head}"]
+    head_seq, head_hash = head
+    if head_seq > entry.seq:
+        missing = _entries_are(list(range(entry.seq + 1, head_seq + 1)))
+        return [
+            f"{label}: the head file records {head_seq} entries, so {missing} missing after it (truncated)"
+        ]
+    if head_seq < entry.seq:
+        return [
+            f"{label}: the head file records only {head_seq} entries, so entries were added without "
+            "updating it, or the head file was altered"
+        ]
+    if head_hash != entry.hash:
+        return [f"{label}: the head file records a different hash, so the entry or the head file was altered"]
+    return []
+
+
+def _entries_are(seqs: list[int]) -> str:
+    """'entry 4 is', 'entries 3 to 5 are' or 'entries 2, 6 are', for a sorted list of entry numbers."""
+    if len(seqs) == 1:
+        return f"entry {seqs[0]} is"
+    if seqs[-1] - seqs[0] == len(seqs) - 1:
+        return f"entries {seqs[0]} to {seqs[-1]} are"
+    return "entries " + ", ".join(str(s) for s in seqs) + " are"
+
+
+def _read_head(head_path: Path) -> tuple[int, str] | str | None:
+    """The head's (seq, hash); None when absent; a reason (completing a sentence) when unusable."""
+    try:
+        text = head_path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        return f"cannot be read ({exc})"
+    try:
+        head = json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:
+        return f"is not valid JSON ({exc})"
+    if (
+        not isinstance(head, dict)
+        or set(head) != {"seq", "hash"}
+        or not _is_int(head["seq"])
+        or head["seq"] < 0
+        or not isinstance(head["hash"], str)
+        or not _HEX64.fullmatch(head["hash"])
+    ):
+        return 'is not of the form {"hash": <64 hex digits>, "seq": <entry number>}'
+    return head["seq"], head["hash"]
+
+
+def _parse_line(raw: bytes) -> tuple[AuditEntry, bool] | str:
+    """The entry on a line and whether the line is its canonical form; or why it is unreadable."""
+    if not raw:
+        return "the line is empty"
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"the line is not valid UTF-8 ({exc.reason} at byte {exc.start + 1})"
+    try:
+        obj = json.loads(text, parse_constant=_reject_constant)
+        canonical = _canonical(obj)  # fails on a number too large for a float, such as 1e999
+    except (ValueError, RecursionError) as exc:
+        return f"the line is not valid JSON ({exc})"
+    if not isinstance(obj, dict):
+        return "the line is not a JSON object"
+    if set(obj) != _FIELDS:
+        absent, extra = sorted(_FIELDS - set(obj)), sorted(set(obj) - _FIELDS)
+        return f"the entry has missing fields {absent} or unknown fields {extra}"
+    why = _field_problem(obj)
+    if why is not None:
+        return f"the entry's field {why}"
+    return _entry_from_dict(obj), canonical == text
+
+
+def _field_problem(obj: dict[str, Any]) -> str | None:
+    if not _is_int(obj["seq"]) or obj["seq"] < 1:
+        return "'seq' is not a positive integer"
+    if not isinstance(obj["tijd"], str) or not _is_utc_timestamp(obj["tijd"]):
+        return "'tijd' is not a UTC ISO-8601 timestamp"
+    for name in ("actie", "actor"):
+        if not isinstance(obj[name], str):
+            return f"'{name}' is not a string"
+    if obj["run_id"] is not None and not isinstance(obj["run_id"], str):
+        return "'run_id' is neither a string nor null"
+    if not isinstance(obj["details"], dict):
+        return "'details' is not a JSON object"
+    for name in ("vorige", "hash"):
+        if not isinstance(obj[name], str) or not _HEX64.fullmatch(obj[name]):
+            return f"'{name}' is not 64 lowercase hex digits"
+    return None
+
+
+def _entry_from_dict(obj: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        seq=obj["seq"],
+        tijd=obj["tijd"],
+        actie=obj["actie"],
+        actor=obj["actor"],
+        run_id=obj["run_id"],
+        details=obj["details"],
+        vorige=obj["vorige"],
+        hash=obj["hash"],
+    )
+
+
+def _is_utc_timestamp(text: str) -> bool:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    offset = moment.utcoffset()
+    return offset is not None and not offset
+
+
+def _is_int(value: object) -> bool:
+    # bool is a subclass of int, and true is no entry number
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _reject_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _without_hash(obj: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in obj.items() if key != "hash"}
+
+
+def _entry_hash(body: Mapping[str, Any]) -> str:
+    return hashlib.sha256(_canonical(_without_hash(body)).encode("utf-8")).hexdigest()
+
+
+def _encode_line(body: Mapping[str, Any]) -> bytes:
+    try:
+        return (_canonical(body) + "\n").encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AuditLogError(f"audit entry cannot be stored as UTF-8: {exc}") from exc
+
+
+def _normalise_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The details as they will read back from the file, so the hash is computed over that."""
+    if details is None:
+        return {}
+    if not isinstance(details, Mapping):
+        raise AuditLogError(f"audit details must be a mapping, not {type(details).__name__}")
+    try:
+        # Round-tripping turns tuples into lists and int keys into strings, as reading back will.
+        normalised: dict[str, Any] = json.loads(
+            json.dumps(dict(details), ensure_ascii=False, allow_nan=False), parse_constant=_reject_constant
+        )
+        _canonical(normalised).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise AuditLogError(f"audit details are not JSON-serialisable: {exc}") from exc
+    return normalised
+
+
+def _require_text(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise AuditLogError(f"audit entry needs a non-empty string for {name!r}, got {value!r}")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _head_path(path: Path) -> Path:
+    return path.with_name(path.name + ".head")
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def _read_log(path: Path) -> bytes:
+    if not path.parent.is_dir():
+        raise AuditLogError(f"audit log {path}: its folder {path.parent} does not exist")
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise AuditLogError(f"audit log {path} cannot be read: {exc}") from exc
+
+
+def _split_lines(data: bytes) -> tuple[list[bytes], bool]:
+    """The lines of the log, and whether the last one ends in a newline."""
+    if not data:
+        return [], True
+    lines = data.split(b"\n")
+    terminated = lines[-1] == b""
+    if terminated:
+        lines.pop()
+    return lines, terminated
+
+
+def _append_durably(path: Path, line: bytes, *, created: bool) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        written = 0
+        while written < len(line):
+            written += os.write(fd, line[written:])
+        # The log must be on disk before the head points at the new entry, or a crash in between
+        # would leave a head that claims an entry the log does not have.
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+
+
+def _write_head(path: Path, seq: int, entry_hash: str) -> None:
+    head_path = _head_path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{head_path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write((_canonical({"seq": seq, "hash": entry_hash}) + "\n").encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, head_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes a created or replaced file's directory entry durable, not just its contents.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

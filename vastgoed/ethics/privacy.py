@@ -1,0 +1,1096 @@
+"""Privacy gate of a run: no direct identifier in what the engine writes, and old runs purged.
+
+**The scan** (:func:`scan_paths`, :func:`check_paths`) reads a run's outputs and MLflow artefacts
+and reports every *direct identifier* it finds: a citizen service number (BSN), the full name of a
+natural person, a birth date, or a column that exists to hold one of these. The data contract
+promises that no such value leaves the engine; this scan is the check that the promise holds, run
+on the files themselves rather than on the code that wrote them.
+
+What is flagged, and why the rules are no wider:
+
+* ``bsn``: a 9-digit number that passes the 11-proef, standing alone: not inside a longer run of
+  digits or letters (a 16-digit BAG id, a sha256 digest, a run id) and not part of a decimal
+  (``0.123456782``). Dashes, underscores and other punctuation around it do not protect it. An
+  8-digit number (a BSN whose leading zero a spreadsheet dropped) or the printed form
+  ``1234.56.782`` counts only with BSN context: in a column or JSON key named like a BSN, or
+  after the word BSN/burgerservicenummer/sofinummer in the same text (within 30 characters).
+  Without that context 8-digit numbers are mostly KvK numbers, dates (``19700101``) and the
+  first group of a UUID, and one in eleven of them passes the 11-proef.
+  Table cells are checked when they are strings or integers; floats never (a decimal is not an
+  identifier). In JSON every string value is checked, but a *number* only under a key whose name
+  suggests an identifier (``bsn``, ``burgerservicenummer``, ``sofi``): counts, byte sizes and
+  timings in ``run.json`` are numbers, and one in eleven 9-digit ones would pass the 11-proef.
+* ``naam``: with :class:`KnownIdentifiers`, any run of 2 or more words of a text that is a known
+  full name of a natural person (matched case-, accent- and punctuation-insensitively, with dots
+  kept in initials: ``J.P. de Vries``). A lone surname never counts: surnames are common words
+  and parts of street names (``Bakkerstraat``). Without known names no name is flagged: there is
+  no reliable way to tell a person's name from a street or a company by its shape alone.
+* ``geboortedatum``: (a) a date in a column or under a JSON key named like a birth date
+  (``geboorte``, ``birth``, ``dob``); (b) a date right after ``geboren``, ``geboortedatum``,
+  ``geb.``, ``born``, ``date of birth`` or ``dob``; (c) with known identifiers, a known birth date in the
+  same table row, JSON object or text line as a known name. A date is not flagged merely because
+  it equals someone's birth date: among 100,000 residents every calendar date is one.
+* ``identificerende_kolom``: a table column whose name says it holds a person key or identifier
+  (``bsn``, ``bsn_pseudoniem``, ``burgerservicenummer``, ``geslachtsnaam``, ``voornamen``,
+  ``geboortedatum``, ``naam``, ``eigenaar_naam``, ...), even when all its cells are empty. Outputs
+  describe addresses, not persons; even a pseudonymous person key has no place in them.
+
+Files scanned: ``.csv``, ``.parquet``, ``.json``, ``.jsonl``/``.ndjson``, ``.html``/``.htm``,
+``.md``, ``.txt``, ``.toml``, ``.log``, ``.yaml``/``.yml`` and ``MLmodel``; directories are
+walked (without following symlinked directories, so ``latest`` is not scanned twice). Other files
+(images, pickles, binary models) are not read and are listed in :attr:`ScanResult.skipped`.
+Locations are ``row N, column C`` (N the 0-based data row, as in the contract's record ids),
+``line N`` (1-based) or ``key a.b[2].c`` for JSON. A finding's excerpt has every identifier in it
+masked: the scan never repeats what it found.
+
+**Retention** (:func:`purge_runs`) deletes run folders whose ``run.json`` says they started
+before a bound; :func:`parse_age` reads the bound from the command line (``90d``, ``12w``, ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import json
+import os
+import re
+import shutil
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+import polars as pl
+
+from vastgoed.core.errors import ConfigError, VastgoedError
+from vastgoed.core.identifiers import is_valid_bsn
+
+__all__ = [
+    "Finding",
+    "KnownIdentifiers",
+    "PrivacyError",
+    "PurgedRun",
+    "ScanResult",
+    "SkippedFile",
+    "Soort",
+    "check_paths",
+    "parse_age",
+    "purge_runs",
+    "scan_paths",
+]
+
+Soort = Literal["bsn", "naam", "geboortedatum", "identificerende_kolom"]
+
+#: How many findings :class:`PrivacyError` spells out.
+_MAX_LISTED = 10
+#: Characters of (masked) context either side of a finding in its excerpt.
+_EXCERPT_WIDTH = 30
+#: How far before an 8-digit number the word BSN may stand to make it one.
+_BSN_CONTEXT_CHARS = 30
+
+_TEXT_SUFFIXES = frozenset({".html", ".htm", ".md", ".txt", ".toml", ".log", ".yaml", ".yml"})
+_TEXT_NAMES = frozenset({"MLmodel"})
+_JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+
+# --- patterns ---------------------------------------------------------------------------------
+# ``[^\W_]`` is a letter or digit in any script: a BSN glued to one is part of a longer token.
+_NOT_AFTER_TOKEN = r"(?<![^\W_])(?<!\.)"
+_NOT_BEFORE_TOKEN = r"(?![^\W_])(?!\.[0-9])"
+_BSN9_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{9}" + _NOT_BEFORE_TOKEN)
+_BSN_SHORT_RE = re.compile(
+    _NOT_AFTER_TOKEN + r"(?:[0-9]{8}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})" + _NOT_BEFORE_TOKEN
+)
+_BSN_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:bsn|burgerservicenummer|sofi(?:-?nummer)?)(?![^\W_])")
+# Vectorised pre-filter (no look-around in polars): 8 or 9 digits standing alone, or the dotted form.
+_BSN_PREFILTER = r"(?:^|[^0-9A-Za-z])(?:[0-9]{8,9}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})(?:[^0-9A-Za-z]|$)"
+
+_DATE_CORE = r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}(?P<sep>[-/.])[0-9]{1,2}(?P=sep)[0-9]{4})"
+_DATE_RE = re.compile(r"(?<![0-9])" + _DATE_CORE + r"(?![0-9])")
+_BIRTH_WORDS = (
+    r"(?:(?<![^\W\d_])(?:geboren|geboorte\s?datum|born|birth\s?date|date\s+of\s+birth|dob)(?![^\W\d_])"
+    r"|(?<![^\W\d_])geb\.)"
+)
+_BIRTH_CONTEXT_RE = re.compile(
+    r"(?i)" + _BIRTH_WORDS + r"[^\n]{0,20}?(?<![0-9])(?P<date>" + _DATE_CORE + r")(?![0-9])"
+)
+_BIRTH_PREFILTER = r"(?i)geboren|geboorte|geb\.|born|birth|dob"
+# A cell of a birth-date column that holds a (possibly partial) date, or its compact form.
+_DATE_CELL_PREFILTER = r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}|^\s*[0-9]{8}\s*$"
+
+_BIRTH_NAME_RE = re.compile(r"geboorte|birth|(?:^|[^a-z])dob(?:$|[^a-z])")
+
+# A word: a run of initials (``j.p.``, also ``j. p.``) or a run of letters and digits. Initials are
+# not glued to a following word: ``a.push`` in a script is a word ``a``, not the initial ``A.``.
+_TOKEN_RE = re.compile(r"[^\W\d_]\.(?:[ ]?[^\W\d_]\.)*(?![^\W_])|[^\W_]+")
+
+# --- column and key names ---------------------------------------------------------------------
+_BSN_NAME_TOKENS = frozenset({"bsn", "burgerservicenummer", "sofi", "sofinummer"})
+# fmt: off
+_IDENT_NAME_TOKENS = _BSN_NAME_TOKENS | frozenset(
+    [
+        "geslachtsnaam", "achternaam", "voornamen", "voornaam", "voorletters", "geboortedatum",
+        "geboortedag", "surname", "firstname", "lastname", "birthdate", "birthday", "dob",
+    ]
+)
+# ``naam`` alone, or the name of a person in a role; not ``handelsnaam`` or ``straat_naam``.
+_PERSON_NAME_PREFIXES = frozenset(
+    [
+        "eigenaar", "aanvrager", "persoon", "bewoner", "functionaris", "bestuurder", "melder", "koper",
+        "verkoper", "huurder", "volledige", "full", "first", "last", "given", "family", "person",
+        "owner", "applicant", "resident",
+    ]
+)
+# Dutch surname particles (voorvoegsels): a name needs two words besides these. Foreign particles
+# (``le``, ``da``, ``di``) are left out on purpose: they are surnames too (``Mustafa Le``).
+_PARTICLES = frozenset(
+    [
+        "van", "de", "der", "den", "het", "ter", "ten", "te", "t", "in", "op", "onder", "over", "aan",
+        "bij", "uit", "voor", "vd", "v.d.", "von", "vom", "zu", "zum",
+    ]
+)
+# Raw names (Kadaster owner, permit applicant) with one of these are companies, not persons.
+_LEGAL_FORMS = frozenset(
+    [
+        "bv", "b.v.", "nv", "n.v.", "vof", "v.o.f.", "cv", "c.v.", "stichting", "vereniging", "holding",
+        "beheer", "vastgoed", "cooperatie", "u.a.", "ltd", "gmbh", "bvba", "gemeente", "maatschap",
+        "woningcorporatie", "woonstichting", "invest", "investments", "participaties",
+    ]
+)
+# fmt: on
+
+
+def _name_tokens(column: str) -> list[str]:
+    return [t for t in re.split(r"[^0-9a-z]+", column.casefold()) if t]
+
+
+def _is_bsn_name(column: str) -> bool:
+    return any(t in _BSN_NAME_TOKENS for t in _name_tokens(column))
+
+
+def _is_birth_name(column: str) -> bool:
+    return _BIRTH_NAME_RE.search(column.casefold()) is not None
+
+
+def _is_identifying_name(column: str) -> bool:
+    tokens = _name_tokens(column)
+    if not tokens:
+        return False
+    if any(t in _IDENT_NAME_TOKENS for t in tokens):
+        return True
+    joined = "_".join(tokens)
+    if "birth_date" in joined or "date_of_birth" in joined:
+        return True
+    if tokens[-1] in {"naam", "name"}:
+        return len(tokens) == 1 or tokens[-2] in _PERSON_NAME_PREFIXES
+    return False
+
+
+# --- names ------------------------------------------------------------------------------------
+
+
+def _fold(word: str) -> str:
+    """Case- and accent-fold one token; initials lose the spaces between them."""
+    if word.isascii():
+        w = word.lower()
+    else:
+        # As polars does it in :meth:`KnownIdentifiers._candidates`: decompose, drop the marks.
+        w = "".join(c for c in unicodedata.normalize("NFKD", word.casefold()) if not unicodedata.combining(c))
+    return w.replace(" ", "") if " " in w else w
+
+
+def _words(text: str) -> list[str]:
+    return [_fold(w) for w in _TOKEN_RE.findall(text)]
+
+
+def _is_initials(word: str) -> bool:
+    return word.endswith(".")
+
+
+def _name_key(words: Sequence[str]) -> str | None:
+    """The lookup key of a name, or None when it is not specific enough to be one.
+
+    A name needs two words that are not particles (``van``, ``de``), one of them a written-out word
+    rather than initials: a lone surname, ``de Vries`` or ``J.P.`` do not single anyone out.
+    """
+    core = [w for w in words if w not in _PARTICLES]
+    if len(core) < 2 or all(_is_initials(w) for w in core):
+        return None
+    return " ".join(words)
+
+
+def _anchor(key: str) -> str:
+    """The longest pair of adjacent words of a name key, initials split into letters.
+
+    Every text that holds the name holds this pair as adjacent words, and a pair is far rarer in
+    other text than a single word (``Maastricht`` is a surname as well as the city).
+    """
+    words = key.replace(".", " ").split()  # a key holds only words, dots and single spaces
+    return max((f"{a} {b}" for a, b in itertools.pairwise(words)), key=len)
+
+
+class _Keys(frozenset[str]):
+    """Name keys that are normalised already (by :meth:`KnownIdentifiers.from_tables`)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class KnownIdentifiers:
+    """Names and birth dates of the natural persons in a run's input, to look for in its outputs.
+
+    Names are stored normalised (case- and accent-folded, punctuation dropped except the dots of
+    initials, one space between words); names given in another form are normalised on
+    construction. Names that do not single a person out are dropped: those with fewer than two
+    words besides particles like ``van`` and ``de``, or with initials only.
+
+    Attributes:
+        names: Normalised full names, e.g. ``"j.p. de vries"``.
+        birth_dates: Known (complete) birth dates.
+    """
+
+    names: frozenset[str] = frozenset()
+    birth_dates: frozenset[dt.date] = frozenset()
+    _first_words: frozenset[str] = field(init=False, repr=False, compare=False)
+    _anchors: pl.DataFrame = field(init=False, repr=False, compare=False)
+    _max_words: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.names, _Keys):
+            keys = frozenset(self.names)
+        else:
+            keys = frozenset(k for k in (_name_key(_words(n)) for n in self.names) if k is not None)
+        object.__setattr__(self, "names", keys)
+        object.__setattr__(self, "_first_words", frozenset(k.split(" ", 1)[0] for k in keys))
+        anchors = sorted({_anchor(k) for k in keys})
+        object.__setattr__(self, "_anchors", pl.DataFrame({"pair": anchors}, schema={"pair": pl.String}))
+        object.__setattr__(self, "_max_words", max((k.count(" ") + 1 for k in keys), default=0))
+
+    def __repr__(self) -> str:
+        # Never the names themselves: a repr ends up in logs and tracebacks.
+        return f"KnownIdentifiers({len(self.names)} names, {len(self.birth_dates)} birth dates)"
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pl.DataFrame]) -> KnownIdentifiers:
+        """Collect the persons' names and birth dates from ingested tables.
+
+        Reads whatever exists of: ``geslachtsnaam``/``voorvoegsel``/``voornamen`` (BRP, KvK
+        functionarissen; as "voornamen [voorvoegsel] geslachtsnaam", "first name [voorvoegsel]
+        geslachtsnaam", "J.P. [voorvoegsel] geslachtsnaam" and Kadaster's "geslachtsnaam, J.P.
+        [voorvoegsel]"), ``eigenaar_naam`` of natural persons (Kadaster), ``aanvrager_naam`` of
+        applicants without a KvK number (permits), and every column named like a birth date.
+        Missing tables and columns are passed over.
+
+        Args:
+            tables: Ingested tables by file stem.
+
+        Returns:
+            The known identifiers.
+        """
+        names: set[str] = set()
+        births: set[dt.date] = set()
+        for df in tables.values():
+            cols = set(df.columns)
+            if {"geslachtsnaam", "voornamen"} <= cols:
+                names |= _person_names(df)
+            if "eigenaar_naam" in cols:
+                names |= _raw_names(df, "eigenaar_naam", "eigenaar_type", "eigenaar_kvk_nummer")
+            if "aanvrager_naam" in cols:
+                names |= _raw_names(df, "aanvrager_naam", None, "aanvrager_kvk_nummer")
+            for c in df.columns:
+                if _is_birth_name(c):
+                    births |= _column_dates(df.get_column(c))
+        return cls(names=_Keys(names), birth_dates=frozenset(births))
+
+    def _name_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of known names in ``text``, longest match first, not overlapping."""
+        if not self.names:
+            return []
+        # Fast pass on the words alone; spans are worked out only for the rare text with a hit.
+        if not _has_name(_words(text), self.names, self._first_words, self._max_words):
+            return []
+        matches = list(_TOKEN_RE.finditer(text))
+        words = [_fold(m.group()) for m in matches]
+        spans: list[tuple[int, int]] = []
+        i = 0
+        while i < len(words):
+            n = _match_at(words, i, self.names, self._first_words, self._max_words)
+            if n:
+                spans.append((matches[i].start(), matches[i + n - 1].end()))
+                i += n
+            else:
+                i += 1
+        return spans
+
+    def _candidates(self, values: pl.Series) -> pl.Series:
+        """Which strings may hold a known name (vectorised): those with the anchor pair of one."""
+        n = len(values)
+        none = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+        if not self.names or n == 0:
+            return none
+        # The folding of :func:`_fold` and the words of :data:`_TOKEN_RE` with initials split into
+        # letters: a string holding a name then always holds the name's anchor pair of words.
+        low = values.str.to_lowercase()
+        odd = low.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
+        if len(odd):
+            folded = (
+                low.gather(odd).str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.replace_all("ß", "ss")
+            )
+            low = low.scatter(odd, folded)
+        words = pl.DataFrame({"w": low.str.extract_all(r"[\p{L}\p{N}]+")}).with_row_index("i").explode("w")
+        pairs = words.select(
+            "i",
+            pl.when(pl.col("i") == pl.col("i").shift(-1))
+            .then(pl.col("w") + " " + pl.col("w").shift(-1))
+            .alias("pair"),
+        )
+        hit = pairs.join(self._anchors, on="pair", how="semi").get_column("i").unique()
+        return none.scatter(hit, True) if len(hit) else none
+
+
+def _match_at(words: Sequence[str], i: int, names: frozenset[str], first: frozenset[str], max_n: int) -> int:
+    if words[i] not in first:
+        return 0
+    for n in range(min(max_n, len(words) - i), 1, -1):
+        if " ".join(words[i : i + n]) in names:
+            return n
+    return 0
+
+
+def _has_name(words: Sequence[str], names: frozenset[str], first: frozenset[str], max_n: int) -> bool:
+    return any(_match_at(words, i, names, first, max_n) for i, w in enumerate(words) if w in first)
+
+
+def _person_names(df: pl.DataFrame) -> set[str]:
+    vv = pl.col("voorvoegsel") if "voorvoegsel" in df.columns else pl.lit(None, dtype=pl.String)
+    people = df.select(
+        pl.col("voornamen").cast(pl.String), vv.cast(pl.String), pl.col("geslachtsnaam").cast(pl.String)
+    ).unique()
+    out: set[str] = set()
+    for voornamen, voorvoegsel, geslachtsnaam in people.iter_rows():
+        given = _words(voornamen or "")
+        prefix = _words(voorvoegsel or "")
+        surname = _words(geslachtsnaam or "")
+        if not given or not surname:
+            continue
+        # A given name already written as initials (``J.P.``) gives its letters, not just the first.
+        initials = ["".join(g if _is_initials(g) else g[0] + "." for g in given)]
+        for words in (
+            [*given, *prefix, *surname],
+            [given[0], *prefix, *surname],
+            [*initials, *prefix, *surname],
+            [*surname, *initials, *prefix],
+        ):
+            key = _name_key(words)
+            if key is not None:
+                out.add(key)
+    return out
+
+
+def _raw_names(df: pl.DataFrame, name_col: str, type_col: str | None, kvk_col: str) -> set[str]:
+    frame = df
+    if type_col is not None and type_col in df.columns:
+        frame = frame.filter(pl.col(type_col).cast(pl.String) == "natuurlijk_persoon")
+    elif kvk_col in df.columns:
+        frame = frame.filter(
+            pl.col(kvk_col).is_null() | (pl.col(kvk_col).cast(pl.String).str.strip_chars() == "")
+        )
+    out: set[str] = set()
+    for raw in frame.get_column(name_col).cast(pl.String).drop_nulls().unique().to_list():
+        words = _words(raw)
+        if any(w in _LEGAL_FORMS for w in words):
+            continue
+        key = _name_key(words)
+        if key is not None:
+            out.add(key)
+    return out
+
+
+def _column_dates(s: pl.Series) -> set[dt.date]:
+    if s.dtype == pl.Date:
+        return set(s.drop_nulls().unique().to_list())
+    if s.dtype == pl.Datetime:
+        return set(s.dt.date().drop_nulls().unique().to_list())
+    text = s.cast(pl.String, strict=False).str.strip_chars()
+    # Partial BRP dates (``1970-00-00``) fail to parse and drop out: they are not a calendar date.
+    parsed = pl.select(
+        pl.coalesce(
+            text.str.to_date("%Y-%m-%d", strict=False),
+            text.str.to_date("%Y%m%d", strict=False),
+            text.str.to_date("%d-%m-%Y", strict=False),
+        )
+    ).to_series()
+    return set(parsed.drop_nulls().unique().to_list())
+
+
+# --- spans and masking ------------------------------------------------------------------------
+
+
+class _Span(NamedTuple):
+    start: int
+    end: int
+    soort: Soort
+
+
+def _parse_date(text: str) -> dt.date | None:
+    parts = re.split(r"[-/.]", text)
+    if len(parts) != 3:
+        return None
+    try:
+        if len(parts[0]) == 4:
+            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        return None
+
+
+def _known_date_spans(text: str, known: KnownIdentifiers) -> list[_Span]:
+    return [
+        _Span(m.start(), m.end(), "geboortedatum")
+        for m in _DATE_RE.finditer(text)
+        if _parse_date(m.group()) in known.birth_dates
+    ]
+
+
+def _scan_text(
+    text: str, known: KnownIdentifiers | None, *, bsn_context: bool = False, names: bool = True
+) -> list[_Span]:
+    """All identifier spans in one string (a cell, a JSON value or a line of text).
+
+    Args:
+        text: The string.
+        known: Names and birth dates to look for, if any.
+        bsn_context: The string stands where a BSN is expected (its column or key is named so).
+        names: Look for known names (False when a vectorised pre-filter ruled them out).
+    """
+    spans = [_Span(m.start(), m.end(), "bsn") for m in _BSN9_RE.finditer(text) if is_valid_bsn(m.group())]
+    if bsn_context or _BSN_KEYWORD_RE.search(text):
+        for m in _BSN_SHORT_RE.finditer(text):
+            if not is_valid_bsn(m.group().replace(".", "")):
+                continue
+            start = max(0, m.start() - _BSN_CONTEXT_CHARS)
+            if bsn_context or _BSN_KEYWORD_RE.search(text[start : m.start()]):
+                spans.append(_Span(m.start(), m.end(), "bsn"))
+    spans += [
+        _Span(m.start("date"), m.end("date"), "geboortedatum") for m in _BIRTH_CONTEXT_RE.finditer(text)
+    ]
+    if known is not None and names:
+        found = [_Span(a, b, "naam") for a, b in known._name_spans(text)]
+        spans += found
+        if found and known.birth_dates:
+            spans += _known_date_spans(text, known)
+    return _resolve(spans)
+
+
+def _scan_many(
+    values: pl.Series, known: KnownIdentifiers | None, *, bsn_context: bool = False
+) -> Iterator[tuple[int, list[_Span]]]:
+    """Spans in each of many strings (by index), with polars ruling out the strings that cannot hold any.
+
+    Only a string with 8 digits in a row, a birth word or a known name's anchor word can hold an
+    identifier; that pre-filter runs vectorised, and only what passes is scanned in Python.
+    """
+    regex = (values.str.contains(_BSN_PREFILTER) | values.str.contains(_BIRTH_PREFILTER)).fill_null(False)
+    named = known._candidates(values) if known is not None else pl.repeat(False, len(values), eager=True)
+    look = (regex | named).arg_true().to_list()
+    if not look:
+        return
+    for i, v, with_names in zip(
+        look, values.gather(look).to_list(), named.gather(look).to_list(), strict=True
+    ):
+        if v is None:
+            continue
+        spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names))
+        if spans:
+            yield i, spans
+
+
+def _resolve(spans: list[_Span]) -> list[_Span]:
+    """Sort spans and drop any that overlaps an earlier (or longer, same-start) one."""
+    out: list[_Span] = []
+    for sp in sorted(spans, key=lambda s: (s.start, -s.end)):
+        if out and sp.start < out[-1].end:
+            continue
+        out.append(sp)
+    return out
+
+
+def _mask(soort: Soort, value: str) -> str:
+    if soort == "bsn":
+        digits = value.replace(".", "")
+        return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
+    if soort == "naam":
+        # First letter of each word stays, so a reviewer can still find the place in the file.
+        return re.sub(r"(?<=[^\W\d_])[^\W\d_]", "*", value)
+    return re.sub(r"[0-9]", "*", value)
+
+
+def _masked(text: str, spans: Sequence[_Span]) -> tuple[str, list[tuple[int, int]]]:
+    pieces: list[str] = []
+    where: list[tuple[int, int]] = []
+    pos = out_len = 0
+    for sp in spans:
+        pieces.append(text[pos : sp.start])
+        out_len += sp.start - pos
+        m = _mask(sp.soort, text[sp.start : sp.end])
+        where.append((out_len, out_len + len(m)))
+        pieces.append(m)
+        out_len += len(m)
+        pos = sp.end
+    pieces.append(text[pos:])
+    return "".join(pieces), where
+
+
+def _excerpts(text: str, spans: Sequence[_Span]) -> list[str]:
+    """One excerpt per span, with every span in ``text`` masked (not only its own)."""
+    masked, where = _masked(text, spans)
+    out = []
+    for a, b in where:
+        lo, hi = max(0, a - _EXCERPT_WIDTH), min(len(masked), b + _EXCERPT_WIDTH)
+        body = " ".join(masked[lo:hi].split())
+        out.append(("…" if lo > 0 else "") + body + ("…" if hi < len(masked) else ""))
+    return out
+
+
+def _mask_all(text: str, spans: Sequence[_Span]) -> str:
+    return _masked(text, spans)[0] if spans else text
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One direct identifier in one place of one file.
+
+    Attributes:
+        file: The file.
+        location: Where in it: ``row 12, column adres``, ``line 40`` or ``key data.rows[3]``.
+        soort: ``bsn``, ``naam``, ``geboortedatum`` or ``identificerende_kolom``.
+        excerpt: The surrounding text with the identifier (and any other in it) masked.
+    """
+
+    file: Path
+    location: str
+    soort: Soort
+    excerpt: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.location}: {self.soort}: {self.excerpt}"
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the scan did not read, and why (not a scannable type, binary, unreadable)."""
+
+    file: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """What :func:`scan_paths` found and what it could not look at.
+
+    Attributes:
+        findings: Every identifier found, in file order.
+        skipped: Files not read, with the reason.
+        scanned: Files read.
+    """
+
+    findings: tuple[Finding, ...]
+    skipped: tuple[SkippedFile, ...]
+    scanned: tuple[Path, ...]
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing was found."""
+        return not self.findings
+
+
+class PrivacyError(VastgoedError):
+    """A run's outputs hold direct identifiers; the message lists the first findings, masked.
+
+    Args:
+        findings: All findings (at least one).
+    """
+
+    def __init__(self, findings: Sequence[Finding]) -> None:
+        self.findings = tuple(findings)
+        files = sorted({str(f.file) for f in self.findings})
+        lines = [f"  - {f}" for f in self.findings[:_MAX_LISTED]]
+        more = len(self.findings) - _MAX_LISTED
+        if more > 0:
+            lines.append(f"  ... and {more} more")
+        super().__init__(
+            f"{len(self.findings)} direct identifier(s) in {len(files)} output file(s) "
+            f"({', '.join(files[:5])}{', ...' if len(files) > 5 else ''}):\n" + "\n".join(lines)
+        )
+
+
+# --- scanners ---------------------------------------------------------------------------------
+
+
+class _Scanner:
+    """Scans one file at a time and collects findings."""
+
+    def __init__(self, known: KnownIdentifiers | None) -> None:
+        self.known = known
+        self.findings: list[Finding] = []
+
+    def add(self, file: Path, location: str, text: str, spans: Sequence[_Span]) -> None:
+        if spans:
+            for sp, ex in zip(spans, _excerpts(text, spans), strict=True):
+                self.findings.append(Finding(file, location, sp.soort, ex))
+
+    # text --------------------------------------------------------------------------------------
+
+    def text(self, path: Path, content: str, *, is_html: bool = False) -> None:
+        lines = content.splitlines()
+        if is_html:
+            lines = [_html_line(line) for line in lines]
+        for i, spans in _scan_many(pl.Series(lines, dtype=pl.String), self.known):
+            self.add(path, f"line {i + 1}", lines[i], spans)
+
+    # json --------------------------------------------------------------------------------------
+
+    def json_doc(self, path: Path, doc: Any, prefix: str) -> None:
+        self._emit(path, doc, "", None, prefix)
+
+    def _json(self, path: Path, value: Any, where: str, key: str | None, prefix: str) -> list[_Span]:
+        """Scan a JSON value at path ``where`` under ``key``; return the spans of a string value."""
+        location = _json_location(prefix, where)
+        bsn_key = key is not None and _is_bsn_name(key)
+        if isinstance(value, str):
+            spans = _scan_text(value, self.known, bsn_context=bsn_key)
+            if key is not None and _is_birth_name(key):
+                spans = _resolve(
+                    spans + [_Span(m.start(), m.end(), "geboortedatum") for m in _date_cells(value)]
+                )
+            return spans
+        if isinstance(value, bool) or value is None or isinstance(value, float):
+            return []
+        if isinstance(value, int):
+            if bsn_key and _int_is_bsn(value, allow_short=True):
+                text = str(value)
+                self.add(path, location, text, [_Span(0, len(text), "bsn")])
+            elif key is not None and _is_birth_name(key) and 10_000_000 <= value < 100_000_000:
+                text = str(value)
+                self.add(path, location, text, [_Span(0, len(text), "geboortedatum")])
+            return []
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                self._emit(path, item, f"{where}[{i}]", key, prefix)
+            return []
+        if isinstance(value, dict):
+            self._json_object(path, value, where, prefix)
+        return []
+
+    def _emit(self, path: Path, value: Any, where: str, key: str | None, prefix: str) -> None:
+        spans = self._json(path, value, where, key, prefix)
+        if spans:
+            self.add(path, _json_location(prefix, where), value, spans)
+
+    def _json_object(self, path: Path, obj: dict[str, Any], where: str, prefix: str) -> None:
+        strings: list[tuple[str, str, list[_Span]]] = []
+        for k, v in obj.items():
+            key_spans = _scan_text(k, self.known)
+            shown = _mask_all(k, key_spans)  # a key may itself be an identifier: never echo it
+            child = f"{where}.{shown}" if where else shown
+            if key_spans:
+                self.add(path, _json_location(prefix, child) + " (name)", k, key_spans)
+            spans = self._json(path, v, child, k, prefix)
+            if isinstance(v, str):
+                strings.append((child, v, spans))
+        # Rule (c): a known birth date next to a known name in the same object.
+        known = self.known
+        if (
+            known is not None
+            and known.birth_dates
+            and any(sp.soort == "naam" for _, _, s in strings for sp in s)
+        ):
+            strings = [(c, v, _resolve(s + _known_date_spans(v, known))) for c, v, s in strings]
+        for child, v, spans in strings:
+            self.add(path, _json_location(prefix, child), v, spans)
+
+    # tables ------------------------------------------------------------------------------------
+
+    def table(self, path: Path, columns: Sequence[tuple[str, pl.DataType]], read: _ColumnReader) -> None:
+        name_rows: set[int] = set()
+        birth_cells: set[tuple[int, str]] = set()
+        for idx, (name, dtype) in enumerate(columns):
+            name_spans = _scan_text(name, self.known)
+            shown = _mask_all(name, name_spans)
+            if name_spans:
+                self.add(path, f"header, column {idx}", name, name_spans)
+            for field_name in _nested_names(shown, dtype):
+                if _is_identifying_name(field_name.rsplit(".", 1)[-1]):
+                    self.findings.append(
+                        Finding(path, f"column {shown}", "identificerende_kolom", f"kolom {field_name}")
+                    )
+            s = read(name)
+            if _is_birth_name(name):
+                for r in self._birth_column(path, shown, s):
+                    birth_cells.add((r, name))
+            name_rows |= self._column(path, shown, name, s)
+        # Rule (c): a known birth date anywhere in a row that holds a known name.
+        known = self.known
+        if known is None or not known.birth_dates or not name_rows:
+            return
+        rows = sorted(name_rows)
+        for name, dtype in columns:
+            if not (dtype.is_temporal() or dtype == pl.String):
+                continue
+            shown = _mask_all(name, _scan_text(name, known))
+            cells = read(name).gather(rows)
+            for r, v in zip(rows, cells.to_list(), strict=True):
+                if v is None or (r, name) in birth_cells:
+                    continue
+                if isinstance(v, str):
+                    spans = _known_date_spans(v, known)
+                    if spans:
+                        # Mask the name in the same cell too, if there is one.
+                        self.add(path, f"row {r}, column {shown}", v, _resolve(spans + _scan_text(v, known)))
+                else:
+                    d = v.date() if isinstance(v, dt.datetime) else v
+                    if d in known.birth_dates:
+                        text = str(v)
+                        self.add(
+                            path, f"row {r}, column {shown}", text, [_Span(0, len(text), "geboortedatum")]
+                        )
+
+    def _birth_column(self, path: Path, shown: str, s: pl.Series) -> list[int]:
+        """Rule (a): every date-like cell of a birth-date column; returns its rows."""
+        if s.dtype.is_temporal():
+            hit = s.is_not_null()
+        elif s.dtype.is_integer():
+            wide = s.cast(pl.Int64, strict=False)
+            hit = ((wide >= 10_000_000) & (wide < 100_000_000)).fill_null(False)
+        elif s.dtype == pl.String:
+            hit = s.str.contains(_DATE_CELL_PREFILTER).fill_null(False)
+        else:
+            return []
+        rows = hit.arg_true().to_list()
+        for r, v in zip(rows, s.gather(rows).cast(pl.String).to_list(), strict=True):
+            self.findings.append(
+                Finding(path, f"row {r}, column {shown}", "geboortedatum", _mask("geboortedatum", v))
+            )
+        return rows
+
+    def _column(self, path: Path, shown: str, name: str, s: pl.Series) -> set[int]:
+        """BSNs, names and birth dates in one column's cells; returns the rows with a known name."""
+        bsn_context = _is_bsn_name(name)
+        if s.dtype.is_integer():
+            low = 10_000_000 if bsn_context else 100_000_000
+            wide = s.cast(pl.Int64, strict=False)  # an Int8 cannot even be compared with 10**8
+            cand = wide.filter((wide >= low) & (wide < 1_000_000_000))
+            bad = [v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context)]
+            if bad:
+                idx = wide.is_in(bad).fill_null(False).arg_true().to_list()
+                for r, v in zip(idx, wide.gather(idx).to_list(), strict=True):
+                    text = str(v)
+                    self.add(path, f"row {r}, column {shown}", text, [_Span(0, len(text), "bsn")])
+            return set()
+        if isinstance(s.dtype, (pl.List, pl.Array, pl.Struct)):
+            # Nested values are scanned as their JSON text (under a neutral key: the column name
+            # may itself be masked).
+            s = s.to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode()).to_series()
+        elif isinstance(s.dtype, (pl.Categorical, pl.Enum)):
+            s = s.cast(pl.String)
+        if s.dtype != pl.String:
+            return set()
+        values = s.drop_nulls().unique()
+        hits = {values[i]: spans for i, spans in _scan_many(values, self.known, bsn_context=bsn_context)}
+        if not hits:
+            return set()
+        excerpts = {v: _excerpts(v, spans) for v, spans in hits.items()}
+        name_rows: set[int] = set()
+        idx = s.is_in(list(hits)).fill_null(False).arg_true().to_list()
+        for r, v in zip(idx, s.gather(idx).to_list(), strict=True):
+            for sp, ex in zip(hits[v], excerpts[v], strict=True):
+                self.findings.append(Finding(path, f"row {r}, column {shown}", sp.soort, ex))
+                if sp.soort == "naam":
+                    name_rows.add(r)
+        return name_rows
+
+
+class _ColumnReader:
+    """Reads one column of a table at a time (parquet lazily, CSV from the frame read once)."""
+
+    def __init__(self, path: Path, frame: pl.DataFrame | None = None) -> None:
+        self.path = path
+        self.frame = frame
+
+    def __call__(self, name: str) -> pl.Series:
+        if self.frame is not None:
+            return self.frame.get_column(name)
+        return pl.read_parquet(self.path, columns=[name]).get_column(name)
+
+
+def _nested_names(name: str, dtype: object) -> list[str]:
+    """The column's name and, for structs (also in lists), the dotted names of its fields."""
+    out = [name]
+    if isinstance(dtype, (pl.List, pl.Array)):
+        out += _nested_names(name, dtype.inner)[1:]
+    elif isinstance(dtype, pl.Struct):
+        for f in dtype.fields:
+            out += _nested_names(f"{name}.{f.name}", f.dtype)
+    return out
+
+
+def _json_location(prefix: str, where: str) -> str:
+    return f"{prefix}key {where or '$'}"
+
+
+def _date_cells(value: str) -> Iterator[re.Match[str]]:
+    yield from _DATE_RE.finditer(value)
+    yield from re.finditer(r"(?<![0-9])[0-9]{8}(?![0-9])", value)
+
+
+def _int_is_bsn(value: int, *, allow_short: bool) -> bool:
+    low = 10_000_000 if allow_short else 100_000_000
+    return low <= value < 1_000_000_000 and is_valid_bsn(str(value))
+
+
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w:-]*|/?>|<!--|-->|data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
+
+
+def _html_line(line: str) -> str:
+    """An HTML line without tag names, markup and inline images; attribute values stay."""
+    line = _HTML_TAG_RE.sub(" ", line)
+    return html.unescape(line) if "&" in line else line
+
+
+def _scan_file(scanner: _Scanner, path: Path) -> str | None:
+    """Scan one file; return the reason it was skipped, or None when it was read."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            schema = pl.read_parquet_schema(path)
+        except (OSError, pl.exceptions.PolarsError) as exc:
+            return f"unreadable parquet: {exc}"
+        scanner.table(path, list(schema.items()), _ColumnReader(path))
+        return None
+    if suffix not in {".csv", ".json"} | _JSONL_SUFFIXES | _TEXT_SUFFIXES and path.name not in _TEXT_NAMES:
+        return "not a text, table or JSON file"
+    data = path.read_bytes()
+    if b"\x00" in data[:8192]:
+        return "binary content"
+    content = data.decode("utf-8", errors="replace")
+    if suffix == ".csv":
+        try:
+            frame = pl.read_csv(data, infer_schema=False)
+        except pl.exceptions.PolarsError:
+            frame = None  # ragged or otherwise odd: still scanned, as lines of text
+        if frame is not None:
+            scanner.table(path, list(frame.schema.items()), _ColumnReader(path, frame))
+            return None
+        scanner.text(path, content)
+        return None
+    if suffix == ".json":
+        try:
+            doc = json.loads(content)
+        except ValueError:
+            scanner.text(path, content)
+            return None
+        scanner.json_doc(path, doc, "")
+        return None
+    if suffix in _JSONL_SUFFIXES:
+        for n, line in enumerate(content.splitlines(), start=1):
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                scanner.add(path, f"line {n}", line, _scan_text(line, scanner.known))
+                continue
+            scanner.json_doc(path, doc, f"line {n}, ")
+        return None
+    scanner.text(path, content, is_html=suffix in {".html", ".htm"})
+    return None
+
+
+def _expand(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            # Symlinked directories (``latest``) are not followed: they point at what is scanned anyway.
+            for root, dirs, files in os.walk(p):
+                dirs.sort()
+                for f in sorted(files):
+                    yield Path(root) / f
+        else:
+            yield p
+
+
+def scan_paths(paths: Iterable[Path], known: KnownIdentifiers | None = None) -> ScanResult:
+    """Look for direct identifiers in files and, recursively, in directories.
+
+    See the module docstring for what counts as an identifier. JSON numbers are checked for a BSN
+    only under a key named like one (``bsn``, ``burgerservicenummer``, ``sofi``), so that counts
+    and byte sizes in ``run.json`` do not raise false alarms; JSON strings are always checked.
+
+    Args:
+        paths: Files and directories.
+        known: The persons' names and birth dates from the run's input; without them names are
+            not looked for and birth dates only by their column, key or wording.
+
+    Returns:
+        The findings (with masked excerpts), the files read and the files skipped.
+    """
+    scanner = _Scanner(known)
+    skipped: list[SkippedFile] = []
+    scanned: list[Path] = []
+    seen: set[Path] = set()
+    for path in _expand(paths):
+        real = path.resolve()
+        if real in seen:
+            continue
+        seen.add(real)
+        if not path.is_file():
+            skipped.append(SkippedFile(path, "not found" if not path.exists() else "not a regular file"))
+            continue
+        try:
+            reason = _scan_file(scanner, path)
+        except OSError as exc:
+            reason = f"unreadable: {exc}"
+        if reason is None:
+            scanned.append(path)
+        else:
+            skipped.append(SkippedFile(path, reason))
+    # The same identifier can be reached by two rules (say a birth date by its column and its row).
+    findings = tuple(dict.fromkeys(scanner.findings))
+    return ScanResult(findings=findings, skipped=tuple(skipped), scanned=tuple(scanned))
+
+
+def check_paths(paths: Iterable[Path], known: KnownIdentifiers | None = None) -> ScanResult:
+    """Scan like :func:`scan_paths` and fail when anything is found.
+
+    Args:
+        paths: Files and directories.
+        known: The persons' names and birth dates from the run's input.
+
+    Returns:
+        The (clean) scan result, for its list of skipped files.
+
+    Raises:
+        PrivacyError: When any direct identifier is found; the message names up to 10 findings
+            (file, location, kind, masked excerpt) and the total.
+    """
+    result = scan_paths(paths, known)
+    if result.findings:
+        raise PrivacyError(result.findings)
+    return result
+
+
+# --- retention --------------------------------------------------------------------------------
+
+_AGE_RE = re.compile(r"^\s*([0-9]+)\s*([dwmy])\s*$", re.IGNORECASE)
+_AGE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_age(text: str) -> dt.timedelta:
+    """Read a retention age: ``90d``, ``12w``, ``6m`` (30-day months) or ``2y`` (365-day years).
+
+    Args:
+        text: A positive whole number and a unit.
+
+    Returns:
+        The age as a timedelta.
+
+    Raises:
+        ConfigError: When the text is not such an age, or is zero.
+    """
+    m = _AGE_RE.match(text)
+    if m is None:
+        raise ConfigError(
+            f"invalid age {text!r}: expected a whole number and a unit d, w, m (30 days) or y (365 days),"
+            " e.g. '90d'"
+        )
+    n = int(m.group(1))
+    if n <= 0:
+        raise ConfigError(f"invalid age {text!r}: must be more than zero")
+    try:
+        return dt.timedelta(days=n * _AGE_DAYS[m.group(2).lower()])
+    except OverflowError as exc:
+        raise ConfigError(f"invalid age {text!r}: too large") from exc
+
+
+@dataclass(frozen=True)
+class PurgedRun:
+    """A run folder that :func:`purge_runs` removed (or, in a dry run, would remove).
+
+    Attributes:
+        run_id: The folder's name.
+        started: When the run started, from its ``run.json``.
+        path: Where the folder was.
+    """
+
+    run_id: str
+    started: dt.datetime
+    path: Path
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def _run_started(run_json: Path) -> dt.datetime | None:
+    try:
+        info = json.loads(run_json.read_text(encoding="utf-8"))
+        return _aware(dt.datetime.fromisoformat(info["started"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def purge_runs(
+    out_dir: Path, older_than: dt.timedelta, *, now: dt.datetime | None = None, dry_run: bool = False
+) -> list[PurgedRun]:
+    """Remove run folders that started more than ``older_than`` before ``now``.
+
+    A run folder is a directory of ``out_dir`` with a ``run.json``; its age is the ``started``
+    timestamp in it (a folder whose ``run.json`` cannot be read or has no ``started`` is kept:
+    what cannot be dated is not deleted). Other directories (``governance/``), hidden ones and
+    symlinks are never touched, except that ``latest`` is removed when it points to a purged run.
+    A folder is first renamed to ``.purge-<run_id>`` and then deleted, so that a crash halfway
+    never leaves part of a run looking like a run; such leftovers are deleted on the next purge.
+
+    Args:
+        out_dir: The folder holding the run folders.
+        older_than: Retention period; must be positive.
+        now: The reference time (default: the current time, UTC); naive times are taken as UTC.
+        dry_run: Only report what would be removed.
+
+    Returns:
+        The purged (or, with ``dry_run``, purgeable) runs, oldest first.
+
+    Raises:
+        ConfigError: When ``older_than`` is not positive.
+    """
+    if older_than <= dt.timedelta(0):
+        raise ConfigError(f"retention period must be positive, got {older_than}")
+    if not out_dir.is_dir():
+        return []
+    bound = _aware(now or dt.datetime.now(dt.UTC)) - older_than
+    runs: list[PurgedRun] = []
+    for child in out_dir.iterdir():
+        if child.name.startswith(".") or child.is_symlink() or not child.is_dir():
+            continue
+        if not (child / "run.json").is_file():
+            continue
+        started = _run_started(child / "run.json")
+        if started is not None and started < bound:
+            runs.append(PurgedRun(run_id=child.name, started=started, path=child))
+    runs.sort(key=lambda r: (r.started, r.run_id))
+    if dry_run:
+        return runs
+    for leftover in out_dir.glob(".purge-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+    latest = out_dir / "latest"
+    purged_names = {r.run_id for r in runs}
+    if latest.is_symlink() and latest.readlink().name in purged_names:
+        latest.unlink()
+    for run in runs:
+        tomb = out_dir / f".purge-{run.run_id}"
+        os.replace(run.path, tomb)
+        shutil.rmtree(tomb)
+    return runs
