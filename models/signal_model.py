@@ -193,10 +193,20 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         lab = np.ones(len(y), dtype=bool) if labelled is None else np.asarray(labelled, dtype=bool)
         self.boosters_: dict[str, lgb.Booster | None] = {}
         self.platt_: dict[str, tuple[float, float]] = {}
+        self.cap_: dict[str, float] = {}
         self.n_positive_: dict[str, int] = {}
+        # Laplace-smoothed share of investigated addresses confirmed for anything: the most a
+        # phenomenon without (enough) confirmed investigations may claim (see ``cap_``).
+        base_rate = float(((y[lab] > 0).sum() + 1) / (lab.sum() + 2))
         for i, f in enumerate(FENOMENEN, start=1):
             target = (y == i).astype(np.int64)
             self.n_positive_[f] = int(target.sum())
+            # A phenomenon with fewer than 2 confirmed investigations cannot be calibrated, yet its
+            # booster may have learned from many weak (rule) positives and score near 1: its
+            # probability is capped at the base rate, so it cannot crowd the priority (measured:
+            # without the cap, one such phenomenon took 64 of the top 200 on an unseen municipality).
+            n_lab_pos = int(target[lab].sum())
+            self.cap_[f] = 1.0 if (n_lab_pos >= 2 or not self.calibrate) else base_rate
             if target.sum() == 0:
                 # Nothing to learn from: the phenomenon scores zero and the model card says so.
                 self.boosters_[f] = None
@@ -226,8 +236,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         raw = self.raw_scores(X)
         a = np.array([self.platt_[f][0] for f in FENOMENEN])
         b = np.array([self.platt_[f][1] for f in FENOMENEN])
+        cap = np.array([getattr(self, "cap_", {}).get(f, 1.0) for f in FENOMENEN])
         with np.errstate(over="ignore", invalid="ignore"):
-            p = 1.0 / (1.0 + np.exp(-(raw * a + b)))
+            p = cap / (1.0 + np.exp(-(raw * a + b)))
         return np.where(np.isfinite(raw), p, 0.0)
 
     @staticmethod

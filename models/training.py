@@ -211,8 +211,9 @@ def build_sets(
     lab = _features_for(train_ex, features_at)
     w_lab = _buurt_weights(lab, buurten) if choices.buurt_weighting else np.ones(lab.height)
 
-    # Uninvestigated addresses (never, also not in the validation period) at random training snapshots.
-    investigated = examples["verblijfsobject_id"].unique()
+    # Addresses not investigated before the cutoff, at random training snapshots. Those investigated
+    # in the validation period stay in the pool: at training time nobody knew they would be.
+    investigated = train_ex["verblijfsobject_id"].unique()
     pool = buurten.filter(~pl.col("verblijfsobject_id").is_in(investigated.implode())).sort(
         "verblijfsobject_id"
     )

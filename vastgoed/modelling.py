@@ -79,6 +79,7 @@ def model_hash(model: SignalModel) -> str:
         h.update(f.encode())
         h.update(text.encode())
     h.update(repr(sorted(model.platt_.items())).encode())
+    h.update(repr(sorted(getattr(model, "cap_", {}).items())).encode())
     return "lgbm-" + h.hexdigest()[:12]
 
 
@@ -315,11 +316,15 @@ def register_and_decide(
         promote(tc, logged.version, reason=reason)
         promoted = True
     elif challenger_ap is not None and (champion_ap is None or challenger_ap > champion_ap):
-        reason = f"validation AP {challenger_ap:.4f} > champion v{current.version} {champion_ap}"
+        reason = f"validation AP {challenger_ap} > champion v{current.version} {champion_ap}"
         promote(tc, logged.version, reason=reason)
         promoted = True
     else:
-        reason = f"validation AP {challenger_ap} does not beat champion v{current.version} {champion_ap:.4f}"
+        reason = (
+            f"validation AP {challenger_ap} does not beat champion v{current.version} {champion_ap}"
+            if challenger_ap is not None
+            else "no validation AP (no confirmed investigation in the validation period): champion kept"
+        )
         note_version(tc, logged.version, "not_promoted", reason)
         promoted = False
     training.champion = {

@@ -125,3 +125,24 @@ def test_page_in_browser(
     assert errors == []
     assert requests == [path.as_uri()]
     assert EVIL  # the hostile text the facts carry
+
+
+def test_fairness_page_in_browser(browser: Browser, tmp_path: Path) -> None:
+    from tests.ethics.test_fairness import _audit, _world
+    from vastgoed.ethics.fairness import fairness_html
+
+    report = _audit(_world(1, bias=True))
+    path = tmp_path / "fairness.html"
+    path.write_text(fairness_html(report, run_id='<script>alert("xss")</script>'), encoding="utf-8")
+    page, errors, requests = _open(browser, path)
+    try:
+        assert page.title().startswith("Fairness-audit")
+        for heading in ("Vlaggen", "Herkomst van de labels", "De rangschikking per buurt en groep"):
+            assert page.get_by_role("heading", name=heading, exact=True, level=2).is_visible(), heading
+        flagged = page.locator("tr.flag")
+        assert flagged.count() >= 3 and "labels:herkomst_groep:C" in page.locator("table").first.inner_text()
+        assert page.locator("script").count() == 0
+    finally:
+        page.close()
+    assert errors == []
+    assert requests == [path.as_uri()]

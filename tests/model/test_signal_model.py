@@ -193,3 +193,30 @@ def test_outcomes_after_the_peildatum_are_ignored() -> None:
     assert labels_from_outcomes(out, dt.date(2024, 1, 1)).to_dicts() == [
         {"verblijfsobject_id": "a", "label": "hennepteelt"}
     ]
+
+
+def test_a_phenomenon_without_confirmed_investigations_cannot_crowd_the_priority(trained: Trained) -> None:
+    """Weak (rule) positives but fewer than 2 confirmed investigations: no calibration is possible,
+    so the phenomenon's probability is capped at the base rate of confirmation (it once scored ~0.98
+    on an unseen municipality and took a third of the list)."""
+    from vastgoed.core.schema import FENOMENEN
+
+    X = _features(trained).drop("verblijfsobject_id")
+    rng = np.random.default_rng(3)
+    n = X.height
+    y = np.zeros(n, dtype=np.int64)
+    labelled = np.zeros(n, dtype=bool)
+    labelled[rng.choice(n, 300, replace=False)] = True
+    lab_idx = np.flatnonzero(labelled)
+    y[lab_idx[:60]] = 1 + FENOMENEN.index("hennepteelt")  # confirmed investigations
+    crim = 1 + FENOMENEN.index("criminele_vastgoedtransactie")
+    weak = np.flatnonzero(~labelled)[:80]
+    y[weak] = crim  # weak positives only, none investigated
+    y[lab_idx[60]] = crim  # ... but one confirmed
+    model = SignalModel(num_boost_round=30, num_threads=1).fit(X, y, None, labelled)
+    scores = model.phenomenon_scores(X)
+    j = FENOMENEN.index("criminele_vastgoedtransactie")
+    base_rate = (61 + 1) / (300 + 2)
+    assert model.cap_["criminele_vastgoedtransactie"] == pytest.approx(base_rate)
+    assert scores[:, j].max() <= base_rate + 1e-12
+    assert model.cap_["hennepteelt"] == 1.0

@@ -22,11 +22,12 @@ The overall figure is taken as fixed: it rests on many more rows than any group.
 **Where did the labels come from?** (``labels``). Past investigations chose addresses, and a model
 trained on them learns those choices. Per buurt and per group: its share of the investigations
 against its share of the addresses (the raw ratio), and against the share *expected from the
-signals* (the adjusted ratio): a logistic model of "was investigated" on the engine's own features
+signals* (the adjusted ratio): a boosted model of "was investigated" on the engine's own features
 (never on buurt or group) gives every address its expected investigations, so a buurt full of
 hennep signals is not over-represented merely for being investigated often. The adjusted ratio is
-what a flag rests on: its bootstrap interval (resampling investigations) must lie above
-``oververtegenwoordiging_grens``. Under-representation is reported, not flagged. The record also
+flagged only when both hold with confidence over the whole family of buurten and groups (bootstrap
+over investigations, Bonferroni): the raw ratio above ``oververtegenwoordiging_grens`` and the
+adjusted ratio above 1. Under-representation is reported, not flagged. The record also
 gives label prevalence against the estimated population rate, and how many visits found nothing.
 
 **Groups.** The audit attributes belong to persons, the unit is the verblijfsobject. For the
@@ -331,20 +332,31 @@ def _model_flags(rows: pl.DataFrame, settings: FairnessSettings) -> list[Flag]:
 
 
 def _expected_investigations(
-    features: pl.DataFrame, investigated: npt.NDArray[np.float64]
+    features: pl.DataFrame, investigated: npt.NDArray[np.float64], seed: int
 ) -> npt.NDArray[np.float64]:
-    """Per object, the investigations expected from its signals alone (sums to the observed total)."""
-    from sklearn.linear_model import LogisticRegression
+    """Per object, the investigations expected from its signals alone (sums to the observed total).
 
-    X = features.drop(_VBO).fill_null(0).fill_nan(0).to_numpy().astype(np.float64)
-    X = np.sign(X) * np.log1p(np.abs(X))  # heavy-tailed counts and kWh on one footing
-    sd = X.std(axis=0)
-    X = (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    A gradient-boosted model of "was investigated" on the features: flexible enough that a buurt
+    whose addresses simply show more (or stronger) signals is not over-represented by a linear
+    model's misfit, and blind to buurt and group, which it never sees.
+    """
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = features.drop(_VBO).fill_nan(None).to_numpy().astype(np.float64)
     y = investigated > 0
     if y.all() or not y.any():
         p = np.full(len(y), 1.0)
     else:
-        p = LogisticRegression(C=1.0, max_iter=2000).fit(X, y).predict_proba(X)[:, 1]
+        model = HistGradientBoostingClassifier(
+            max_iter=150,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            min_samples_leaf=40,
+            l2_regularization=1.0,
+            early_stopping=False,
+            random_state=seed,
+        )
+        p = model.fit(X, y).predict_proba(X)[:, 1]
     out: npt.NDArray[np.float64] = p * investigated.sum() / p.sum()
     return out
 
@@ -360,11 +372,18 @@ def _representation(
     """Per group: share of investigations vs. share of addresses, and observed vs. expected, with CIs.
 
     ``weights[g]`` is each object's membership of group ``g`` (1/0 for a buurt, the residents' share
-    for an audit group); ``inv_object`` lists the object of every investigation (for the bootstrap).
+    for an audit group); ``inv_object`` lists the object of every investigation. The bootstrap
+    resamples investigations; the addresses and the expectation stay fixed.
     """
     rng = np.random.default_rng(settings.seed)
     n_inv = len(inv_object)
     boot = rng.integers(0, n_inv, size=(settings.bootstrap, n_inv)) if n_inv else np.zeros((0, 0), np.int64)
+    total_w: npt.NDArray[np.float64] = np.zeros(len(counts))
+    for w in weights.values():
+        total_w = total_w + w
+    all_members = float(np.sum(total_w))
+    inv_total = float((total_w * counts).sum())
+    total_b = total_w[inv_object][boot].sum(axis=1) if n_inv else np.zeros(0)
     rows = []
     for g, w in weights.items():
         members = float(w.sum())
@@ -372,39 +391,63 @@ def _representation(
             continue
         obs = float((w * counts).sum())
         exp = float((w * expected).sum())
-        addr_share = members / float(sum(x.sum() for x in weights.values()))
-        inv_total = float(sum((x * counts).sum() for x in weights.values()))
+        addr_share = members / all_members
         inv_share = obs / inv_total if inv_total else math.nan
-        if n_inv and exp > 0:
-            # the bootstrap resamples investigations; the expectation stays fixed
+        raw_lo = raw_hi = r_lo = r_hi = z_raw = z_adj = math.nan
+        if n_inv:
             obs_b = w[inv_object][boot].sum(axis=1)
-            r_lo, r_hi = (float(q) / exp for q in np.quantile(obs_b, [0.025, 0.975]))
-        else:
-            r_lo = r_hi = math.nan
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw_b = obs_b / total_b / addr_share
+            raw_lo, raw_hi = (float(q) for q in np.nanquantile(raw_b, [0.025, 0.975]))
+            # z-scores on the log scale from the bootstrap's spread (+0.5: a zero count has a log)
+            sd = float(np.std(np.log(obs_b + 0.5)))
+            if sd > 0 and obs > 0:
+                bound = settings.oververtegenwoordiging_grens
+                z_raw = (math.log(inv_share / addr_share) - math.log(bound)) / sd
+                if exp > 0:
+                    z_adj = math.log(obs / exp) / sd
+            if exp > 0:
+                r_lo, r_hi = (float(q) / exp for q in np.quantile(obs_b, [0.025, 0.975]))
         rows.append(
             {
                 "dimensie": dimensie,
                 "groep": g,
                 "adressen": members,
-                "onderzoeken": obs,
+                "onderzocht": obs,
                 "aandeel_adressen": addr_share,
                 "aandeel_onderzoeken": inv_share,
                 "ruwe_verhouding": inv_share / addr_share if addr_share else math.nan,
+                "ruwe_verhouding_ci_laag": raw_lo,
+                "ruwe_verhouding_ci_hoog": raw_hi,
                 "verwacht_uit_signalen": exp,
                 "verhouding": obs / exp if exp else math.nan,
                 "verhouding_ci_laag": r_lo,
                 "verhouding_ci_hoog": r_hi,
+                "z_ruw": z_raw,
+                "z_signalen": z_adj,
             }
         )
     return rows
 
 
 def _label_flags(rows: pl.DataFrame, settings: FairnessSettings) -> list[Flag]:
+    """Over-represented beyond the bound against the addresses, *and* more than the signals explain.
+
+    The first alone would flag a buurt that is investigated often because its addresses show more
+    signals; the second alone depends on how well the features explain the past choices (features
+    that stand in for a place explain part of a buurt's over-selection away). Both must hold, and
+    with confidence across the whole family of buurten and groups tested: each z-score (log scale,
+    spread from the bootstrap) must exceed the one-sided Bonferroni critical value for 5% over all
+    rows, so that among 40 buurten one does not come up by chance.
+    """
+    from statistics import NormalDist
+
     bound = settings.oververtegenwoordiging_grens
+    z_crit = NormalDist().inv_cdf(1 - 0.05 / max(rows.height, 1))
     flags = []
     for r in rows.iter_rows(named=True):
-        lo = r["verhouding_ci_laag"]
-        if lo is None or math.isnan(lo) or lo <= bound:
+        z_raw, z_adj = r["z_ruw"], r["z_signalen"]
+        if any(v is None or math.isnan(v) for v in (z_raw, z_adj)) or z_raw <= z_crit or z_adj <= z_crit:
             continue
         flags.append(
             Flag(
@@ -413,13 +456,15 @@ def _label_flags(rows: pl.DataFrame, settings: FairnessSettings) -> list[Flag]:
                 dimensie=r["dimensie"],
                 groep=r["groep"],
                 maat="oververtegenwoordiging",
-                waarde=float(r["verhouding"]),
-                ci_laag=float(lo),
-                ci_hoog=float(r["verhouding_ci_hoog"]),
-                grens=f"verhouding ≤ {bound}",
+                waarde=float(r["ruwe_verhouding"]),
+                ci_laag=float(r["ruwe_verhouding_ci_laag"]),
+                ci_hoog=float(r["ruwe_verhouding_ci_hoog"]),
+                grens=f"ruwe verhouding ≤ {bound} of verhouding t.o.v. signalen ≤ 1 (z ≤ {z_crit:.2f})",
                 uitleg=(
-                    f"{r['onderzoeken']:.0f} past investigations where its signals lead one to expect "
-                    f"{r['verwacht_uit_signalen']:.0f}: the labels over-represent this "
+                    f"{r['aandeel_onderzoeken']:.1%} of the investigated addresses for "
+                    f"{r['aandeel_adressen']:.1%} of the addresses, and {r['onderzocht']:.0f} investigated "
+                    f"where its signals lead one to expect {r['verwacht_uit_signalen']:.0f}: the labels "
+                    "over-represent this "
                     f"{'buurt' if r['dimensie'] == 'buurt' else 'group'}"
                 ),
             )
@@ -520,12 +565,15 @@ def fairness_audit(
     )
 
     # where the labels came from
+    # Counted per investigated address (an address visited twice is one address chosen), which is
+    # also what the model of "was investigated" predicts.
     ids = features.select(_VBO)
-    counts_df = ids.join(outcomes.group_by(_VBO).len("n"), on=_VBO, how="left").fill_null(0)
-    counts = counts_df["n"].to_numpy().astype(np.float64)
-    expected = _expected_investigations(features, counts)
-    index = {v: i for i, v in enumerate(ids[_VBO].to_list())}
-    inv_object = np.asarray([index[v] for v in outcomes[_VBO].to_list() if v in index], dtype=np.int64)
+    counts_df = ids.join(
+        outcomes.select(_VBO).unique().with_columns(pl.lit(1).alias("n")), on=_VBO, how="left"
+    )
+    counts = counts_df["n"].fill_null(0).to_numpy().astype(np.float64)
+    expected = _expected_investigations(features, counts, settings.seed)
+    inv_object = np.flatnonzero(counts > 0).astype(np.int64)
     buurt = ids.join(objects.select(_VBO, "buurtcode"), on=_VBO, how="left")["buurtcode"].fill_null(
         "onbekend"
     )
@@ -565,7 +613,7 @@ def fairness_audit(
         .to_dicts()
         if n_inv and "fenomeen" in outcomes.columns
         else [],
-        "verwachting": "logistic model of 'investigated' on the run's features (no buurt, no group)",
+        "verwachting": "gradient-boosted model of 'investigated' on the run's features (no buurt, no group)",
     }
     flags = _label_flags(labels, settings) + _model_flags(model, settings)
     return FairnessReport(
@@ -598,14 +646,18 @@ _LABEL_SCHEMA = {
     "dimensie": pl.String,
     "groep": pl.String,
     "adressen": pl.Float64,
-    "onderzoeken": pl.Float64,
+    "onderzocht": pl.Float64,
     "aandeel_adressen": pl.Float64,
     "aandeel_onderzoeken": pl.Float64,
     "ruwe_verhouding": pl.Float64,
+    "ruwe_verhouding_ci_laag": pl.Float64,
+    "ruwe_verhouding_ci_hoog": pl.Float64,
     "verwacht_uit_signalen": pl.Float64,
     "verhouding": pl.Float64,
     "verhouding_ci_laag": pl.Float64,
     "verhouding_ci_hoog": pl.Float64,
+    "z_ruw": pl.Float64,
+    "z_signalen": pl.Float64,
 }
 
 

@@ -1,0 +1,211 @@
+"""Responsible use end to end: the ethics bundle of a run, the release gate, verdicts, the audit log,
+the privacy scan, and property-level outputs only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from tests.e2e.test_batch import _config
+from vastgoed.cli import app
+from vastgoed.ethics.documents import missing_register_fields
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def governed(
+    small_municipality: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    data, _ = small_municipality
+    tmp = tmp_path_factory.mktemp("governed")
+    out = tmp / "out"
+    result = RUNNER.invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))]
+    )
+    assert result.exit_code == 0, result.output
+    return Path(result.stdout.strip().splitlines()[-1]), out
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_run_carries_its_ethics_bundle(governed: tuple[Path, Path]) -> None:
+    run_dir, _ = governed
+    ethics = run_dir / "ethics"
+    names = {p.name for p in ethics.iterdir()}
+    assert {
+        "algoritmeregister.json",
+        "model_card.md",
+        "datasheet.md",
+        "fairness.json",
+        "fairness.html",
+    } <= names
+    register = json.loads((ethics / "algoritmeregister.json").read_text(encoding="utf-8"))
+    assert missing_register_fields(register) == []
+    assert register["run"]["run_id"] == run_dir.name
+    fairness = json.loads((ethics / "fairness.json").read_text(encoding="utf-8"))
+    assert fairness["herkomst_labels"]["onderzoeken"] > 0 and fairness["model"] and fairness["labels"]
+    info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    assert info["ethics"]["fairness"]["n_vlaggen"] == len(fairness["vlaggen"])
+
+
+def test_signals_carry_their_dossier_and_uncertain_links_are_not_ranked(governed: tuple[Path, Path]) -> None:
+    run_dir, _ = governed
+    signals = pl.read_parquet(run_dir / "signals.parquet")
+    assert {
+        "koppeling_min_zekerheid",
+        "zwakste_koppelingen",
+        "actualiteit",
+        "redenen_detail",
+        "tegen",
+    } <= set(signals.columns)
+    assert "brp_inschrijvingen=" in signals["actualiteit"][0]
+    onzeker = signals.filter(pl.col("status") == "koppeling_onzeker")
+    assert onzeker["rank"].null_count() == onzeker.height
+    assert (onzeker["koppeling_min_zekerheid"] < 0.9).all()
+    ranked = signals.filter(pl.col("rank").is_not_null())
+    assert (ranked["koppeling_min_zekerheid"].fill_null(1.0) >= 0.9).all()
+
+
+def test_no_output_scores_a_person(governed: tuple[Path, Path]) -> None:
+    """The unit is the verblijfsobject: every table that carries a score is keyed by it, and no table
+    carries a score next to a person key."""
+    run_dir, _ = governed
+    person_keys = {"persoon_id", "bsn", "bsn_pseudoniem", "geslachtsnaam", "voornamen", "geboortedatum"}
+    tables = [*run_dir.rglob("*.parquet"), *run_dir.rglob("*.csv")]
+    assert tables
+    for path in tables:
+        cols = set(
+            pl.read_parquet_schema(path) if path.suffix == ".parquet" else pl.read_csv(path, n_rows=1).columns
+        )
+        scored = {c for c in cols if c == "score" or c.startswith("score_") or c == "rank"}
+        if scored:
+            assert "verblijfsobject_id" in cols, path
+            assert not (cols & person_keys), (path, cols & person_keys)
+
+
+def test_release_needs_an_approving_review_and_writes_nothing_before(governed: tuple[Path, Path]) -> None:
+    run_dir, out = governed
+    log = out / "governance" / "audit.jsonl"
+    before, log_before = _tree(run_dir), log.read_bytes()
+
+    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert refused.exit_code != 0
+    assert "no moral-deliberation decision" in refused.output and "nothing was written" in refused.output
+    assert _tree(run_dir) == before and log.read_bytes() == log_before
+
+    flags = json.loads((run_dir / "ethics" / "fairness.json").read_text(encoding="utf-8"))["vlaggen"]
+    ok = RUNNER.invoke(
+        app,
+        [
+            "review",
+            str(run_dir),
+            "--decision",
+            "approve",
+            "--role",
+            "moreel_beraad",
+            "--rationale",
+            "Afgewogen.",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    if flags:  # an approval that leaves flags unaccepted does not release either
+        still = RUNNER.invoke(app, ["release", str(run_dir)])
+        assert still.exit_code != 0 and "not explicitly accepted" in still.output
+        assert not (run_dir / "vrijgegeven").exists()
+    ok = RUNNER.invoke(
+        app,
+        [
+            "review", str(run_dir), "--decision", "approve", "--role", "moreel_beraad",
+            "--rationale", "Vlaggen besproken: selectie in het verleden, lijst wordt gecontroleerd.",
+            "--accept-flag", "all",
+        ],
+    )  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert released.exit_code == 0, released.output
+    lijst = pl.read_csv(
+        run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
+    )
+    assert lijst.height > 0 and lijst["rank"].to_list() == sorted(lijst["rank"].to_list())
+    release = json.loads((run_dir / "vrijgegeven" / "release.json").read_text(encoding="utf-8"))
+    assert release["decision"]["decision"] == "approve"
+
+    # a verdict on a released signal is stored with provenance and becomes a label
+    vbo = lijst["verblijfsobject_id"][0]
+    v = RUNNER.invoke(app, ["verdict", str(run_dir), vbo, "--outcome", "bevestigd", "--note", "aangetroffen"])
+    assert v.exit_code == 0, v.output
+    stored = json.loads((out / "governance" / "verdicten.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    assert stored["run_id"] == run_dir.name and stored["rank"] == 1 and stored["outcome"] == "bevestigd"
+    bad = RUNNER.invoke(app, ["verdict", str(run_dir), "0000000000000000", "--outcome", "bevestigd"])
+    assert bad.exit_code != 0 and "not on the released list" in bad.output
+
+    # the audit log holds the run, both reviews, the release and the verdict, and verifies
+    actions = [json.loads(line)["actie"] for line in log.read_text(encoding="utf-8").splitlines()]
+    assert actions[0] == "run" and actions[-3:] == ["review", "release", "verdict"]
+    verified = RUNNER.invoke(app, ["audit", "verify", "--out", str(out)])
+    assert verified.exit_code == 0, verified.output
+
+    # altering one byte of one entry is detected, and the entry is named
+    lines = log.read_bytes().splitlines(keepends=True)
+    i = 2
+    pos = lines[i].index(b'"actie":"') + len(b'"actie":"')
+    tampered = lines[i][:pos] + bytes([lines[i][pos] ^ 0x01]) + lines[i][pos + 1 :]
+    log.write_bytes(b"".join([*lines[:i], tampered, *lines[i + 1 :]]))
+    broken = RUNNER.invoke(app, ["audit", "verify", "--out", str(out)])
+    assert broken.exit_code != 0
+    assert f"entry {i + 1}" in broken.output and "does NOT verify" in broken.output
+    log.write_bytes(b"".join(lines))
+
+
+def test_a_planted_bsn_in_an_output_fails_the_run(
+    small_municipality: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import vastgoed.pipeline as pipeline
+
+    data, _ = small_municipality
+    real = pipeline.write_report
+
+    def leaky(path: Path, report: object) -> None:
+        real(path, report)  # type: ignore[arg-type]
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write("<!-- bewoner BSN 111222333 -->")  # passes the 11-proef
+
+    monkeypatch.setattr(pipeline, "write_report", leaky)
+    out = tmp_path / "out"
+    result = RUNNER.invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]
+    )
+    assert result.exit_code != 0
+    assert "report.html" in result.output and "bsn" in result.output
+    assert "111222333" not in result.output  # the finding is masked
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] in ([], ["governance"])
+    assert not any(p.name.startswith("2") for p in out.iterdir())
+
+
+def test_a_run_refuses_to_start_with_incomplete_ethics_metadata(
+    small_municipality: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, _ = small_municipality
+    shipped = Path(__file__).resolve().parents[2] / "configs" / "ethics.toml"
+    text = shipped.read_text(encoding="utf-8")
+    blank = tmp_path / "ethics.toml"
+    blanked, n = re.subn(
+        r'proportionaliteit = """.*?"""', 'proportionaliteit = "  "', text, count=1, flags=re.S
+    )
+    assert n == 1
+    blank.write_text(blanked, encoding="utf-8")
+    cfg = _config(tmp_path)
+    cfg.write_text(cfg.read_text(encoding="utf-8") + f'\n[ethics]\nmetadata = "{blank}"\n', encoding="utf-8")
+    out = tmp_path / "out"
+    result = RUNNER.invoke(app, ["run", "--data", str(data), "--out", str(out), "--config", str(cfg)])
+    assert result.exit_code != 0
+    assert "afweging.proportionaliteit" in result.output
+    assert not out.exists() or not any(out.iterdir())
