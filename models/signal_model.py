@@ -80,7 +80,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         rule_inputs: bool = True,
         calibrate: bool = True,
         cv_folds: int = 3,
+        min_confirmed: int = 10,
     ) -> None:
+        self.min_confirmed = min_confirmed
         self.num_boost_round = num_boost_round
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -201,12 +203,13 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         for i, f in enumerate(FENOMENEN, start=1):
             target = (y == i).astype(np.int64)
             self.n_positive_[f] = int(target.sum())
-            # A phenomenon with fewer than 2 confirmed investigations cannot be calibrated, yet its
-            # booster may have learned from many weak (rule) positives and score near 1: its
-            # probability is capped at the base rate, so it cannot crowd the priority (measured:
-            # without the cap, one such phenomenon took 64 of the top 200 on an unseen municipality).
+            # A phenomenon with fewer than ``min_confirmed`` confirmed investigations is learned mostly
+            # from weak (rule) positives, and Platt on a handful of positives is overconfident: its
+            # booster scores near 1 and the calibration cannot tell. Its probability is capped at the
+            # base rate, so it cannot crowd the priority (measured: uncapped, such a phenomenon took
+            # 64 and 74 of the top 200 on two unseen municipalities, with 0 and 4 confirmed labels).
             n_lab_pos = int(target[lab].sum())
-            self.cap_[f] = 1.0 if (n_lab_pos >= 2 or not self.calibrate) else base_rate
+            self.cap_[f] = 1.0 if (n_lab_pos >= self.min_confirmed or not self.calibrate) else base_rate
             if target.sum() == 0:
                 # Nothing to learn from: the phenomenon scores zero and the model card says so.
                 self.boosters_[f] = None

@@ -110,6 +110,7 @@ def new_model(mc: ModelConfig) -> SignalModel:
         monotone=mc.monotone,
         rule_inputs=mc.rule_inputs,
         calibrate=mc.calibrate,
+        min_confirmed=mc.weak_min,
     )
 
 

@@ -241,3 +241,33 @@ def test_form_period_and_peildatum_checks(
     q = res.quarantine.filter(pl.col("bestand") == stem)
     assert q.select("rij", "kolom").rows() == [(1, column)]
     assert reason in q["reden"][0]
+
+
+def test_columns_outside_the_contract_are_never_loaded() -> None:
+    """Data minimisation: an extra column an exporter added (here a nationality) is named in a
+    warning but not read into memory, in CSV and in Parquet."""
+    import io
+
+    import polars as pl
+
+    from vastgoed.core.schema import CONTRACT
+    from vastgoed.ingest.reader import CsvReader, ParquetReader
+
+    spec = next(s for s in CONTRACT if s.stem == "meldingen")
+    row = {c.name: "" for c in spec.columns} | {
+        "melding_id": "M1",
+        "datum": "2024-01-02",
+        "categorie": "drugs",
+    }
+    frame = pl.DataFrame(
+        {**row, "Nationaliteit": "X"}, schema={k: pl.String for k in [*row, "Nationaliteit"]}
+    )
+    csv = frame.write_csv().encode()
+    buf = io.BytesIO()
+    frame.write_parquet(buf)
+    for reader, data in ((CsvReader(), csv), (ParquetReader(), buf.getvalue())):
+        parsed = reader._parse(data, spec.stem, None, "cp1252", wanted=frozenset(spec.names))
+        assert "Nationaliteit" not in parsed.frame.columns and parsed.skipped == ["Nationaliteit"]
+        raw = reader.read(data, spec, declared_encoding=None, fallback_encoding="cp1252")
+        assert "nationaliteit" not in [c.lower() for c in raw.frame.columns]
+        assert any("Nationaliteit" in w for w in raw.warnings)

@@ -42,7 +42,15 @@ _PRODUCTS = {"elk": "ELK", "elektriciteit": "ELK", "gas": "GAS"}
 class KleinverbruikReader(CsvReader):
     """A grid operator's file: the separator is sniffed and newer column names mapped to older ones."""
 
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
+    def _parse(
+        self,
+        data: bytes,
+        stem: str,
+        declared_encoding: str | None,
+        fallback: str,
+        wanted: frozenset[str] | None = None,
+    ) -> Parsed:
+        # the whole file is loaded: its column names are mapped (old → new) after parsing
         first_line = data.split(b"\n", 1)[0]
         separator = max((b"\t", b";", b","), key=first_line.count).decode()
         parsed = self._read_text(data, stem, declared_encoding, fallback, separator)

@@ -58,6 +58,16 @@ class Parsed:
     warnings: list[str]
     rows: list[int] | None = None
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    #: Columns in the file that were not loaded (not in the contract): named, never read into memory.
+    skipped: list[str] = field(default_factory=list)
+
+
+def _keep(header: list[str], wanted: frozenset[str] | None) -> list[str] | None:
+    """The header names to load: those the contract names (case-insensitive); None loads all."""
+    if wanted is None:
+        return None
+    keep = [h for h in header if h.strip().lower() in wanted]
+    return keep if keep else None
 
 
 class ExtractReader(ABC):
@@ -87,7 +97,11 @@ class ExtractReader(ABC):
                 required column.
 
         """
-        parsed = self._parse(data, spec.stem, declared_encoding, fallback_encoding)
+        # Only the contract's columns are loaded: a column an exporter added (a name, a nationality)
+        # is named in a warning but never read into memory.
+        parsed = self._parse(
+            data, spec.stem, declared_encoding, fallback_encoding, wanted=frozenset(spec.names)
+        )
         names = [c.strip().lower() for c in parsed.frame.columns]
         _reject_duplicates(names, spec.stem)
         frame = parsed.frame.rename(dict(zip(parsed.frame.columns, names, strict=True)))
@@ -97,7 +111,7 @@ class ExtractReader(ABC):
                 spec.stem,
                 "the header is not comma-separated (found ';' or a tab); the contract asks for commas",
             )
-        extra = [c for c in frame.columns if c not in spec.names]
+        extra = [c for c in frame.columns if c not in spec.names] + parsed.skipped
         if extra:
             warnings.append(f"{spec.stem}: ignored columns not in the contract: {', '.join(extra)}")
         columns: list[pl.Expr] = []
@@ -114,8 +128,18 @@ class ExtractReader(ABC):
         return RawTable(out, parsed.encoding, warnings, parsed.ragged)
 
     @abstractmethod
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
-        """Parse bytes into a frame whose columns are strings or can be cast to strings."""
+    def _parse(
+        self,
+        data: bytes,
+        stem: str,
+        declared_encoding: str | None,
+        fallback: str,
+        wanted: frozenset[str] | None = None,
+    ) -> Parsed:
+        """Parse bytes into a frame whose columns are strings or can be cast to strings.
+
+        ``wanted`` (lower-case names): load only these columns, when the format allows it.
+        """
 
 
 class CsvReader(ExtractReader):
@@ -123,20 +147,41 @@ class CsvReader(ExtractReader):
 
     suffix = ".csv"
 
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
-        return self._read_text(data, stem, declared_encoding, fallback, ",")
+    def _parse(
+        self,
+        data: bytes,
+        stem: str,
+        declared_encoding: str | None,
+        fallback: str,
+        wanted: frozenset[str] | None = None,
+    ) -> Parsed:
+        return self._read_text(data, stem, declared_encoding, fallback, ",", wanted)
 
     def _read_text(
-        self, data: bytes, stem: str, declared_encoding: str | None, fallback: str, separator: str
+        self,
+        data: bytes,
+        stem: str,
+        declared_encoding: str | None,
+        fallback: str,
+        separator: str,
+        wanted: frozenset[str] | None = None,
     ) -> Parsed:
         """Decode the bytes and parse them as delimited text with a header row, all columns strings."""
         decoded = decode_bytes(data, stem, declared=declared_encoding, fallback=fallback)
         # Plain UTF-8 without a BOM can go to the parser as it is; anything else is re-encoded.
         source = data if decoded.encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else None
         payload = source if source is not None else decoded.text.encode("utf-8")
+        skipped: list[str] = []
         try:
+            header = pl.read_csv(io.BytesIO(payload), separator=separator, n_rows=0).columns
+            keep = _keep(header, wanted) if len(set(header)) == len(header) else None
+            skipped = [h for h in header if keep is not None and h not in keep]
             frame = pl.read_csv(
-                io.BytesIO(payload), separator=separator, infer_schema=False, raise_if_empty=True
+                io.BytesIO(payload),
+                separator=separator,
+                infer_schema=False,
+                raise_if_empty=True,
+                columns=keep,
             )
         except pl.exceptions.PolarsError as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -147,7 +192,7 @@ class CsvReader(ExtractReader):
             warnings = [decoded.warning] if decoded.warning else []
             return Parsed(frame, decoded.encoding, warnings, rows=rows, ragged=ragged)
         warnings = [decoded.warning] if decoded.warning else []
-        return Parsed(frame, decoded.encoding, warnings)
+        return Parsed(frame, decoded.encoding, warnings, skipped=skipped)
 
 
 class ParquetReader(ExtractReader):
@@ -155,14 +200,25 @@ class ParquetReader(ExtractReader):
 
     suffix = ".parquet"
 
-    def _parse(self, data: bytes, stem: str, declared_encoding: str | None, fallback: str) -> Parsed:
+    def _parse(
+        self,
+        data: bytes,
+        stem: str,
+        declared_encoding: str | None,
+        fallback: str,
+        wanted: frozenset[str] | None = None,
+    ) -> Parsed:
+        skipped: list[str] = []
         try:
-            frame = pl.read_parquet(io.BytesIO(data))
+            header = list(pl.read_parquet_schema(io.BytesIO(data)))
+            keep = _keep(header, wanted)
+            skipped = [h for h in header if keep is not None and h not in keep]
+            frame = pl.read_parquet(io.BytesIO(data), columns=keep)
             frame = frame.with_columns(pl.all().cast(pl.String))
         except (pl.exceptions.PolarsError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DataError(stem, f"cannot be read as Parquet: {first}") from exc
-        return Parsed(frame, None, [])
+        return Parsed(frame, None, [], skipped=skipped)
 
 
 #: The readers, by file suffix. A new format is a new subclass added here.
