@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,3 +22,17 @@ def small_municipality(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     data, truth = root / "data", root / "truth"
     generate(data, truth, seed=7, scale=SMALL_SCALE)
     return data, truth
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's headless Chromium under Playwright (installed with apt if missing), once per worker."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, install_chromium
+
+    install_chromium(tmp_path_factory.getbasetemp().parent)
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -7,9 +7,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
-import subprocess
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,21 +14,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import open_page
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.report.html import ReportInput, write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL = 'Markt 1</script><script>alert("xss")</script><!-- <b>&amp;, 6211CK Maastricht'
 EVIL_FEIT = "</SCRIPT ><img src=x onerror=alert(1)> 3 meldingen"
 REASON = pl.List(
@@ -355,68 +343,10 @@ def test_size_for_500_signals(tmp_path: Path) -> None:
 # --- the page in a browser --------------------------------------------------------------------
 
 
-def _install_chromium(lock_dir: Path) -> None:
-    """Install Debian's chromium once across xdist workers (file lock), skipping only without apt."""
-    import fcntl
-
-    if CHROMIUM.exists():
-        return
-    with (lock_dir / "chromium-install.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if CHROMIUM.exists():
-                return
-            if shutil.which("apt-get") is None:
-                pytest.skip(f"{CHROMIUM} is missing and apt-get is not available to install it")
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-            result = subprocess.run(install, capture_output=True, text=True, env=env, check=False)
-            if result.returncode != 0:
-                subprocess.run(["apt-get", "update"], capture_output=True, text=True, env=env, check=False)
-                result = subprocess.run(install, capture_output=True, text=True, env=env, check=False)
-            if result.returncode != 0 or not CHROMIUM.exists():
-                pytest.fail(f"could not install chromium with apt-get: {result.stderr[-2000:]}")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    _install_chromium(tmp_path_factory.getbasetemp().parent)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _open(browser: Browser, path: Path) -> tuple[Page, list[str], list[str]]:
-    """Open the report; collect console errors, page errors, dialogs and every request the page makes."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    requests: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(f"console: {message.text}")
-
-    def on_dialog(dialog: Dialog) -> None:  # an alert() would mean injected script ran
-        errors.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
-    page.on("dialog", on_dialog)
-    page.on("request", lambda r: requests.append(r.url))
-    page.goto(path.as_uri())
-    page.wait_for_load_state("load")
-    return page, errors, requests
-
-
 def test_report_in_browser(browser: Browser, report: tuple[Path, ReportInput], tmp_path: Path) -> None:
     path, data = report
     signals = data.signals
-    page, errors, requests = _open(browser, path)
+    page, errors, requests = open_page(browser, path)
     try:
         rows = page.locator("#signalen-body tr.signaal")
         assert rows.count() == signals.height
@@ -471,7 +401,7 @@ def test_report_in_browser(browser: Browser, report: tuple[Path, ReportInput], t
 def test_empty_report_in_browser(browser: Browser, tmp_path: Path) -> None:
     path = tmp_path / "report.html"
     write_report(path, empty_input())
-    page, errors, requests = _open(browser, path)
+    page, errors, requests = open_page(browser, path)
     try:
         assert page.locator("#teller").inner_text() == "0 van 0 signalen"
         assert page.locator("#geen-signalen").inner_text() == "Geen signalen in deze run."
