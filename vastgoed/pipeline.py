@@ -36,6 +36,7 @@ from linkage.persons import PersonLinkResult, link_persons, model_is_current, un
 from models import SignalModel, latest_investigations
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
+from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.auditlog import AuditLog
@@ -73,7 +74,6 @@ __all__ = [
     "prepare_features",
     "read_reviewed",
     "run_batch",
-    "write_json_atomic",
 ]
 
 SIGNAL_COLUMNS = (
@@ -126,13 +126,6 @@ class _Stages:
             yield
         self.timings[name] = round(time.perf_counter() - start, 3)
         self.console.log(f"[green]✓[/green] {name} ({self.timings[name]:.1f} s)")
-
-
-def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write JSON through a temporary file and an atomic rename."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def address_text(bag: pl.DataFrame) -> pl.DataFrame:

@@ -22,9 +22,7 @@ import datetime as dt
 import html
 import json
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 
+from vastgoed.core.files import write_text_atomic
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ethics.metadata import REGISTER_LIMITS, EthicsMetadata, Toets, is_placeholder
 
@@ -992,21 +991,6 @@ def markdown_page(title: str, md: str) -> str:
     )
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_documents(out_dir: Path, meta: EthicsMetadata, facts: RunFacts) -> dict[str, Path]:
     """Write the register entry, model card and datasheet (Markdown and HTML) into ``out_dir``.
 
@@ -1026,6 +1010,6 @@ def write_documents(out_dir: Path, meta: EthicsMetadata, facts: RunFacts) -> dic
     paths: dict[str, Path] = {}
     for name, text in texts.items():
         path = out_dir / name
-        _write_atomic(path, text)
+        write_text_atomic(path, text)
         paths[name] = path
     return paths

@@ -34,6 +34,7 @@ from typing import Any, Literal
 import polars as pl
 
 from vastgoed.core.errors import VastgoedError
+from vastgoed.core.files import write_json_atomic
 from vastgoed.ethics.auditlog import AuditLog
 
 __all__ = [
@@ -125,12 +126,6 @@ def _run_info(run_dir: Path) -> dict[str, Any]:
     return info
 
 
-def _write_json_atomic(path: Path, payload: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _flags(run_dir: Path) -> list[str]:
     path = run_dir / "ethics" / "fairness.json"
     if not path.is_file():
@@ -200,7 +195,7 @@ def record_decision(
     d = Decision(decision, role, actor, rationale.strip(), tuple(accepted), conditions.strip(), clock())
     path = run_dir / "ethics" / _DECISIONS_FILE
     path.parent.mkdir(exist_ok=True)
-    _write_json_atomic(path, [x.to_dict() for x in read_decisions(run_dir)] + [d.to_dict()])
+    write_json_atomic(path, [x.to_dict() for x in read_decisions(run_dir)] + [d.to_dict()])
     audit_log(run_dir).append(
         "review",
         actor=f"{role}:{actor}",
@@ -279,7 +274,7 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
         cols = ["rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "redenen"]
         listed.select([c for c in cols if c in listed.columns]).write_csv(tmp / "lijst.csv")
         stamp = clock()
-        _write_json_atomic(
+        write_json_atomic(
             tmp / "release.json",
             {
                 "run_id": info["run_id"],

@@ -11,7 +11,6 @@ object whose true phenomenon is that one. The rule baseline is computed from the
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from models import (
     precision_recall_at_k,
 )
 from vastgoed.core.errors import DataError
+from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
 
 __all__ = ["Evaluation", "evaluate_run"]
@@ -204,9 +204,7 @@ def evaluate_run(
         ),
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
-    tmp = run_dir / ".evaluatie.json.tmp"
-    tmp.write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
-    os.replace(tmp, run_dir / "evaluatie.json")
+    write_json_atomic(run_dir / "evaluatie.json", result.to_dict())
     return result
 
 

@@ -21,8 +21,6 @@ import hashlib
 import html
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +29,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from vastgoed.core.files import write_text_atomic
 from vastgoed.core.schema import FENOMENEN
 
 __all__ = ["RECENT_COLUMNS", "RECENT_MAX_ROWS", "ReportInput", "render_report", "write_report"]
@@ -126,18 +125,7 @@ def write_report(path: Path, data: ReportInput) -> None:
     """
     page = render_report(data)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(page)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.chmod(0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(path, page)
 
 
 def render_report(data: ReportInput) -> str:
