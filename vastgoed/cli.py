@@ -413,8 +413,9 @@ def audit_verify(
 ) -> None:
     """Check that no audit-log entry was altered, removed or reordered."""
     from vastgoed.ethics.auditlog import verify
+    from vastgoed.ethics.review import audit_log_path
 
-    path = out / "governance" / "audit.jsonl"
+    path = audit_log_path(out)
     try:
         result = verify(path)
     except VastgoedError as exc:
@@ -440,7 +441,7 @@ def purge(
     try:
         purged = purge_runs(out, parse_age(older_than), dry_run=dry_run)
         if not dry_run:
-            audit_log(out, is_out=True).append(
+            audit_log(out).append(
                 "purge",
                 actor=f"beheerder:{_actor(None)}",
                 details={"older_than": older_than, "runs": [p.run_id for p in purged]},

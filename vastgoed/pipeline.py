@@ -39,12 +39,11 @@ from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
-from vastgoed.ethics.auditlog import AuditLog
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsMetadata, load_ethics
 from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
-from vastgoed.ethics.review import verdict_labels
+from vastgoed.ethics.review import audit_log, verdict_labels
 from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.modelling import (
     TrainingReport,
@@ -488,7 +487,7 @@ def run_batch(
         raise
     _point_latest(out_dir, run_id)
     result.run_dir = out_dir / run_id
-    AuditLog(out_dir / "governance" / "audit.jsonl").append(
+    audit_log(out_dir).append(
         "run",
         actor=f"batch:{os.environ.get('USER', 'onbekend')}",
         run_id=run_id,
@@ -508,28 +507,16 @@ def _fairness(
     feats: pl.DataFrame,
     signals: pl.DataFrame,
     outcomes: pl.DataFrame,
-    proxy: ProxyReport | None,
+    proxy_summary: dict[str, Any] | None,
     meta: EthicsMetadata,
     config: Config,
 ) -> FairnessReport:
-    """The run's fairness and proxy audit (``audit_kenmerken`` read here, in aggregate only)."""
+    """The run's fairness audit with the proxy screen's summary (``audit_kenmerken`` in aggregate only)."""
     audit = res.tables.get("audit_kenmerken")
     groups = (
         object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
         if audit is not None and audit.height
         else None
-    )
-    proxy_summary = (
-        None
-        if proxy is None
-        else {
-            "maatstaf": proxy.maatstaf,
-            "drempel": proxy.threshold,
-            "paren": proxy.tabel.height,
-            "boven_drempel_met_rechtvaardiging": proxy.tabel.filter(pl.col("boven_drempel"))
-            .select("kenmerk", "attribuut", "groep", "auc")
-            .to_dicts(),
-        }
     )
     return fairness_audit(
         objects=inputs.objects.select("verblijfsobject_id", "buurtcode"),
@@ -949,7 +936,7 @@ def _run(
         write_json_atomic(tmp / "run.json", run_info)
 
     with st.stage("ethics"):
-        fairness = _fairness(res, inputs, feats, signals, outcomes, proxy, meta, config)
+        fairness = _fairness(res, inputs, feats, signals, outcomes, run_info["proxy_screen"], meta, config)
         ethics_dir = tmp / "ethics"
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")

@@ -16,7 +16,8 @@ Every figure has a bootstrap confidence interval (fairlearn's ``n_boot``) and a 
 the overall figure (calibration: a difference). A group is *flagged* only when its whole interval
 lies beyond the configured bound, in the direction that burdens the group (selected more, wrongly
 selected more, over-predicted), so that noise in a small buurt does not raise a flag while a clear
-disparity always does; groups smaller than ``min_groepsgrootte`` are reported, never flagged.
+disparity always does; a rate over fewer than ``min_groepsgrootte`` cases (addresses, negatives or
+selected addresses, whichever it is a share of) is reported, never flagged.
 The overall figure is taken as fixed: it rests on many more rows than any group.
 
 **Where did the labels come from?** (``labels``). Past investigations chose addresses, and a model
@@ -204,6 +205,15 @@ def _calibration_2d(t: npt.NDArray[Any], p: npt.NDArray[Any], s: npt.NDArray[Any
     return out
 
 
+#: What each rate is a share of: a flag needs ``min_groepsgrootte`` of these, not merely of rows
+#: (a false-discovery rate over two selected addresses is 0, 0.5 or 1, never evidence).
+_DENOMINATORS: dict[str, Any] = {
+    "selectie": lambda t, p: len(t),
+    "fout_positief": lambda t, p: int((~t).sum()),
+    "fout_ontdekking": lambda t, p: int(p.sum()),
+    "kalibratie_verschil": lambda t, p: len(t),
+}
+
 _METRICS = {
     "selectie": _selection_2d,
     "fout_positief": _fpr_2d,
@@ -278,6 +288,7 @@ def _metric_frame_rows(
                     "dimensie": dimensie,
                     "groep": str(g),
                     "n": len(idx),
+                    "noemer": _DENOMINATORS[name](t[idx], p[idx]),
                     "maat": name,
                     "waarde": v,
                     "ci_laag": a,
@@ -302,7 +313,13 @@ def _model_flags(rows: pl.DataFrame, settings: FairnessSettings) -> list[Flag]:
     flags = []
     for r in rows.iter_rows(named=True):
         a, b = r["verhouding_ci_laag"], r["verhouding_ci_hoog"]
-        if r["n"] < settings.min_groepsgrootte or a is None or b is None or math.isnan(a) or math.isnan(b):
+        if (
+            r["noemer"] < settings.min_groepsgrootte
+            or a is None
+            or b is None
+            or math.isnan(a)
+            or math.isnan(b)
+        ):
             continue
         if r["maat"] == "kalibratie_verschil":
             beyond, grens = a > cal, f"verschil ≤ {cal}"
@@ -532,16 +549,15 @@ def fairness_audit(
     )
 
     dims: list[tuple[str, pl.DataFrame]] = [("buurt", base.select(_VBO, pl.col("buurtcode").alias("groep")))]
-    attrs = [
-        a
-        for a in AUDIT_ATTRIBUTES
-        if groups is not None and any(c.startswith(f"{a}=") for c in groups.columns)
-    ]
-    for a in attrs:
-        assert groups is not None
-        dims.append((a, _majority(groups, a)))
+    shares: dict[str, dict[str, npt.NDArray[np.float64]]] = {}  # attribute → group → share per feature row
+    ids = features.select(_VBO)
     if groups is None:
         notes.append("audit_kenmerken absent: only the buurt figures were computed")
+    else:
+        for a in AUDIT_ATTRIBUTES:
+            if any(c.startswith(f"{a}=") for c in groups.columns):
+                dims.append((a, _majority(groups, a)))
+                shares[a] = _shares(groups, a, ids)
 
     rows: list[dict[str, Any]] = []
     for dim, membership in dims:
@@ -567,7 +583,6 @@ def fairness_audit(
     # where the labels came from
     # Counted per investigated address (an address visited twice is one address chosen), which is
     # also what the model of "was investigated" predicts.
-    ids = features.select(_VBO)
     counts_df = ids.join(
         outcomes.select(_VBO).unique().with_columns(pl.lit(1).alias("n")), on=_VBO, how="left"
     )
@@ -586,9 +601,8 @@ def fairness_audit(
         inv_object,
         settings,
     )
-    for a in attrs:
-        assert groups is not None
-        label_rows += _representation(a, _shares(groups, a, ids), counts, expected, inv_object, settings)
+    for a, weights in shares.items():
+        label_rows += _representation(a, weights, counts, expected, inv_object, settings)
     labels = (
         pl.DataFrame(label_rows, schema=_LABEL_SCHEMA, orient="row")
         if label_rows
@@ -633,6 +647,7 @@ _MODEL_SCHEMA = {
     "dimensie": pl.String,
     "groep": pl.String,
     "n": pl.Int64,
+    "noemer": pl.Int64,
     "maat": pl.String,
     "waarde": pl.Float64,
     "ci_laag": pl.Float64,

@@ -45,6 +45,7 @@ __all__ = [
     "ReleaseRefused",
     "ReviewError",
     "audit_log",
+    "audit_log_path",
     "governance_dir",
     "latest_decision",
     "read_decisions",
@@ -103,15 +104,19 @@ class Decision:
         }
 
 
-def governance_dir(run_dir: Path) -> Path:
-    """``OUT/governance`` for a run folder ``OUT/<run_id>`` (symlinks such as ``latest`` resolved)."""
-    return run_dir.resolve().parent / "governance"
+def governance_dir(out_dir: Path) -> Path:
+    """``OUT/governance``: the audit log and the verdicts of every run in ``OUT``."""
+    return out_dir / "governance"
 
 
-def audit_log(run_dir_or_out: Path, *, is_out: bool = False) -> AuditLog:
-    """The audit log beside a run's folder (or in ``OUT`` when ``is_out``)."""
-    gov = run_dir_or_out / "governance" if is_out else governance_dir(run_dir_or_out)
-    return AuditLog(gov / "audit.jsonl")
+def audit_log_path(out_dir: Path) -> Path:
+    """The audit log of the runs in ``OUT``."""
+    return governance_dir(out_dir) / "audit.jsonl"
+
+
+def audit_log(out_dir: Path) -> AuditLog:
+    """The audit log of the runs in ``OUT``."""
+    return AuditLog(audit_log_path(out_dir))
 
 
 def _now() -> str:
@@ -196,7 +201,7 @@ def record_decision(
     path = run_dir / "ethics" / _DECISIONS_FILE
     path.parent.mkdir(exist_ok=True)
     write_json_atomic(path, [x.to_dict() for x in read_decisions(run_dir)] + [d.to_dict()])
-    audit_log(run_dir).append(
+    audit_log(run_dir.parent).append(
         "review",
         actor=f"{role}:{actor}",
         run_id=info["run_id"],
@@ -289,7 +294,7 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    audit_log(run_dir).append(
+    audit_log(run_dir.parent).append(
         "release",
         actor=actor,
         run_id=info["run_id"],
@@ -341,13 +346,13 @@ def record_verdict(
         "role": role,
         "tijd": stamp,
     }
-    path = governance_dir(run_dir) / "verdicten.jsonl"
+    path = governance_dir(run_dir.parent) / "verdicten.jsonl"
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(verdict, ensure_ascii=False, sort_keys=True) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    audit_log(run_dir).append(
+    audit_log(run_dir.parent).append(
         "verdict",
         actor=f"{role}:{actor}",
         run_id=info["run_id"],
@@ -367,7 +372,7 @@ def verdict_labels(out_dir: Path, peildatum: dt.date) -> pl.DataFrame:
         "fenomeen": pl.String,
         "uitkomst": pl.String,
     }
-    path = out_dir / "governance" / "verdicten.jsonl"
+    path = governance_dir(out_dir) / "verdicten.jsonl"
     if not path.is_file():
         return pl.DataFrame(schema=schema)
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
