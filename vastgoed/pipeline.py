@@ -37,7 +37,7 @@ from models import SignalModel, latest_investigations
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
-from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
@@ -496,9 +496,18 @@ def run_batch(
     return result
 
 
+def _data_hash(res: IngestResult) -> str:
+    """One SHA-256 over the input files' hashes: the data a run (or a training) saw."""
+    return hashlib.sha256(json.dumps(res.hashes, sort_keys=True).encode()).hexdigest()
+
+
 def _freshness(res: IngestResult) -> str:
-    """The extract date of every source read, for each signal's dossier: ``bron=datum; ...``."""
-    return "; ".join(f"{stem}={res.manifest.extractdatum(stem).isoformat()}" for stem in sorted(res.tables))
+    """The extract date of every source a signal can rest on, for its dossier: ``bron=datum; ...``."""
+    return "; ".join(
+        f"{stem}={res.manifest.extractdatum(stem).isoformat()}"
+        for stem in sorted(res.tables)
+        if stem not in AUDIT_ONLY_FILES
+    )
 
 
 def _fairness(
@@ -787,7 +796,7 @@ def _run(
     verdicts = verdict_labels(out_dir, peildatum)
     if verdicts.height:
         # analysts' verdicts on released lists are labels too (after the registry's own outcomes)
-        outcomes = pl.concat([outcomes, verdicts.select(outcomes.columns)], how="diagonal_relaxed")
+        outcomes = pl.concat([outcomes, verdicts], how="diagonal_relaxed")  # verdicts have no ``rij``
         res.warnings.append(f"onderzoeksuitkomsten: {verdicts.height} analysts' verdicts added as labels")
 
     champion: Champion | None = None
@@ -822,9 +831,7 @@ def _run(
                         "peildatum": peildatum.isoformat(),
                         "gemeentecode": res.manifest.gemeentecode,
                         "synthetisch": str(res.manifest.synthetisch).lower(),
-                        "data_sha256": hashlib.sha256(
-                            json.dumps(res.hashes, sort_keys=True).encode()
-                        ).hexdigest()[:16],
+                        "data_sha256": _data_hash(res)[:16],
                     },
                 )
                 mlflow_runs.append(logged.run_id)
@@ -998,7 +1005,7 @@ def _run(
         audit={
             "model_version": model_version,
             "peildatum": peildatum.isoformat(),
-            "data_sha256": hashlib.sha256(json.dumps(res.hashes, sort_keys=True).encode()).hexdigest(),
+            "data_sha256": _data_hash(res),
             "n_scored": signals.height,
             "n_ranked": ranked.height,
             "fairness_flags": fairness.flag_ids(),

@@ -165,6 +165,34 @@ def test_release_needs_an_approving_review_and_writes_nothing_before(governed: t
     log.write_bytes(b"".join(lines))
 
 
+def test_verdicts_before_the_peildatum_are_labels_of_a_later_run(
+    small_municipality: tuple[Path, Path], tmp_path: Path
+) -> None:
+    data, _ = small_municipality
+    outcomes = pl.read_csv(
+        data / "onderzoeksuitkomsten.csv", schema_overrides={"verblijfsobject_id": pl.String}
+    )
+    vbo = outcomes["verblijfsobject_id"][0]
+    out = tmp_path / "out"
+    (out / "governance").mkdir(parents=True)
+    verdict = {
+        "run_id": "eerder",
+        "verblijfsobject_id": vbo,
+        "fenomeen": "hennepteelt",
+        "outcome": "bevestigd",
+        "tijd": "2024-11-01T10:00:00+00:00",
+    }
+    (out / "governance" / "verdicten.jsonl").write_text(json.dumps(verdict) + "\n", encoding="utf-8")
+    result = RUNNER.invoke(
+        app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]
+    )
+    assert result.exit_code == 0, result.output
+    info = json.loads((Path(result.stdout.strip().splitlines()[-1]) / "run.json").read_text(encoding="utf-8"))
+    assert "onderzoeksuitkomsten: 1 analysts' verdicts added as labels" in info["data"]["warnings"]
+    fairness = json.loads((out / "latest" / "ethics" / "fairness.json").read_text(encoding="utf-8"))
+    assert fairness["herkomst_labels"]["onderzoeken"] == outcomes.height + 1
+
+
 def test_a_planted_bsn_in_an_output_fails_the_run(
     small_municipality: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
