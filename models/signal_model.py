@@ -66,6 +66,11 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         rule_inputs: Give each phenomenon's model its rule flag as an input.
         calibrate: Platt-scale raw scores on out-of-fold predictions (else a plain sigmoid).
         cv_folds: Folds for the out-of-fold calibration.
+        min_confirmed: A phenomenon with fewer confirmed investigations is capped at the base rate.
+        own_negatives: A visit that confirmed nothing is a full negative only for the phenomenon it
+            looked for; for the others it counts as an unlabelled address (``other_weight``) and
+            takes no part in their calibration.
+        other_weight: The weight of such a row for the other phenomena.
     """
 
     def __init__(
@@ -81,8 +86,12 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         calibrate: bool = True,
         cv_folds: int = 3,
         min_confirmed: int = 10,
+        own_negatives: bool = False,
+        other_weight: float = 0.3,
     ) -> None:
         self.min_confirmed = min_confirmed
+        self.own_negatives = own_negatives
+        self.other_weight = other_weight
         self.num_boost_round = num_boost_round
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -177,6 +186,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         y: IntArray,
         sample_weight: FloatArray | None = None,
         labelled: npt.NDArray[np.bool_] | None = None,
+        investigated_for: IntArray | None = None,
     ) -> SignalModel:
         """Train one model per phenomenon on feature rows ``X`` and class indices ``y``.
 
@@ -186,6 +196,8 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             sample_weight: Row weights.
             labelled: Which rows are investigated addresses (calibration uses only these);
                 all rows when None.
+            investigated_for: Per row, the class index of the phenomenon its investigation looked
+                for (0: not investigated, or not known); used with ``own_negatives``.
         """
         X = _as_polars(X)
         self.feature_names_ = list(X.columns)
@@ -193,6 +205,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         y = np.asarray(y, dtype=np.int64)
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         lab = np.ones(len(y), dtype=bool) if labelled is None else np.asarray(labelled, dtype=bool)
+        inv = np.zeros(len(y), dtype=np.int64) if investigated_for is None else np.asarray(investigated_for)
         self.boosters_: dict[str, lgb.Booster | None] = {}
         self.platt_: dict[str, tuple[float, float]] = {}
         self.cap_: dict[str, float] = {}
@@ -215,9 +228,15 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 self.boosters_[f] = None
                 self.platt_[f] = (1.0, 0.0)
                 continue
+            w_f, lab_f = w, lab
+            if self.own_negatives:
+                # Visits for another phenomenon that found nothing: nobody looked for this one.
+                other = lab & (y == 0) & (inv > 0) & (inv != i)
+                w_f = np.where(other, self.other_weight, w)
+                lab_f = lab & ~other
             M = self._matrix(frame, self._columns(f))
-            self.boosters_[f] = self._train_one(f, M, target, w)
-            self.platt_[f] = self._platt(f, M, target, w, lab)
+            self.boosters_[f] = self._train_one(f, M, target, w_f)
+            self.platt_[f] = self._platt(f, M, target, w_f, lab_f)
         self.classes_ = np.array([0, 1])
         return self
 

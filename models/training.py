@@ -15,6 +15,11 @@
   [0.25, 4], normalised to mean 1), which weights the labels towards the population.
 - **Weak supervision.** A phenomenon with fewer than ``weak_min`` confirmed training labels gets
   weak positives: uninvestigated addresses where its rule fires at the cutoff, at a low weight.
+- **What a visit that found nothing says.** An investigation looks for one phenomenon. When it
+  confirms nothing, that is evidence against *that* phenomenon; about the others it says little
+  (nobody looked for them). Each row keeps the phenomenon it was investigated for
+  (``investigated_for``), so that :class:`models.SignalModel` can count such a row as a full negative
+  for its own phenomenon only (``own_negatives``).
 """
 
 from __future__ import annotations
@@ -71,6 +76,8 @@ class TrainingSet:
     y: npt.NDArray[np.int64]
     weight: npt.NDArray[np.float64]
     labelled: npt.NDArray[np.bool_]
+    #: Class index of the phenomenon each investigated row was investigated for; 0 for the others.
+    investigated_for: npt.NDArray[np.int64]
     ids: list[str]
     n_labelled: int
     n_unlabelled: int
@@ -130,10 +137,11 @@ def split_cutoff(peildatum: dt.date, validation_months: int) -> dt.date:
 
 
 def examples_from_outcomes(outcomes: pl.DataFrame, peildatum: dt.date, snapshot: Snapshot) -> pl.DataFrame:
-    """One example per investigation: ``verblijfsobject_id, datum_onderzoek, snapshot, label``.
+    """One example per investigation: ``verblijfsobject_id, datum_onderzoek, snapshot, label, onderzocht_op``.
 
-    A visit that confirmed nothing is ``geen``: the inspector saw the dwelling. Two investigations
-    of one object on one day are one example (a confirmation wins).
+    A visit that confirmed nothing is ``geen``: the inspector saw the dwelling. ``onderzocht_op`` is
+    the phenomenon the investigation looked for. Two investigations of one object on one day are one
+    example (a confirmation wins).
     """
     ex = (
         outcomes.filter(pl.col("datum_onderzoek") < peildatum)
@@ -151,7 +159,13 @@ def examples_from_outcomes(outcomes: pl.DataFrame, peildatum: dt.date, snapshot:
         if snapshot == "onderzoeksdatum"
         else pl.lit(peildatum)
     )
-    return ex.select("verblijfsobject_id", "datum_onderzoek", snap.alias("snapshot"), "label")
+    return ex.select(
+        "verblijfsobject_id",
+        "datum_onderzoek",
+        snap.alias("snapshot"),
+        "label",
+        pl.col("fenomeen").alias("onderzocht_op"),
+    )
 
 
 def _features_for(examples: pl.DataFrame, features_at: FeaturesAt) -> pl.DataFrame:
@@ -253,6 +267,12 @@ def build_sets(
     unl = _features_for(unl_ex, features_at) if n_unl else unl_ex.head(0)
     weak = pl.concat(weak_parts) if weak_parts else None
 
+    inv_for = (
+        lab["onderzocht_op"]
+        .replace_strict(class_index, default=0, return_dtype=pl.Int64)
+        .to_numpy()
+        .astype(np.int64)
+    )
     frames = [lab.select("verblijfsobject_id", "label", *feature_cols)]
     weights = [w_lab]
     if weak is not None:
@@ -270,6 +290,7 @@ def build_sets(
         y=y,
         weight=np.concatenate(weights).astype(np.float64),
         labelled=labelled,
+        investigated_for=np.concatenate([inv_for, np.zeros(allrows.height - lab.height, dtype=np.int64)]),
         ids=allrows["verblijfsobject_id"].to_list(),
         n_labelled=lab.height,
         n_unlabelled=n_unl,

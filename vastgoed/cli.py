@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
@@ -15,7 +16,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from vastgoed.core.config import load_config
-from vastgoed.core.errors import VastgoedError
+from vastgoed.core.errors import ConfigError, VastgoedError
 
 __all__ = ["app", "main"]
 
@@ -383,16 +384,33 @@ def verdict(
     outcome: Annotated[
         str, typer.Option(help="bevestigd, niet_bevestigd, geen_toegang, lopend or verklaard.")
     ],
-    note: Annotated[str, typer.Option(help="What was found (no names or BSNs).")] = "",
+    note: Annotated[
+        str, typer.Option(help="What was found, not who: no names, BSNs or birth dates (a BSN is refused).")
+    ] = "",
     fenomeen: Annotated[str | None, typer.Option(help="The phenomenon found, if not the signal's.")] = None,
+    datum: Annotated[
+        str | None, typer.Option(help="The day the outcome was found, YYYY-MM-DD (default: today).")
+    ] = None,
     actor: Annotated[str | None, typer.Option(help="Who (default: $USER).")] = None,
 ) -> None:
     """Record an analyst's verdict on a released signal; confirmed or not, it becomes a label."""
     from vastgoed.ethics.review import record_verdict
 
     try:
+        import datetime as dt
+
+        try:
+            day = dt.date.fromisoformat(datum) if datum else None
+        except ValueError as exc:
+            raise ConfigError(f"--datum {datum!r} is not a date (YYYY-MM-DD)") from exc
         v = record_verdict(
-            run, verblijfsobject_id, outcome=outcome, note=note, actor=_actor(actor), fenomeen=fenomeen
+            run,
+            verblijfsobject_id,
+            outcome=outcome,
+            note=note,
+            actor=_actor(actor),
+            fenomeen=fenomeen,
+            datum=day,
         )
     except VastgoedError as exc:
         raise _fail(exc) from exc
@@ -413,15 +431,22 @@ def audit_verify(
 ) -> None:
     """Check that no audit-log entry was altered, removed or reordered."""
     from vastgoed.ethics.auditlog import verify
-    from vastgoed.ethics.review import audit_log_path
+    from vastgoed.ethics.review import audit_log_path, unlogged_runs
 
     path = audit_log_path(out)
     try:
         result = verify(path)
+        problems = list(result.problems)
+        if result.ok:
+            # A deleted log verifies as an empty one: the runs in OUT say what it should hold.
+            problems += [
+                f"run folder {out / r} has no 'run' entry: entries were removed or the log was replaced"
+                for r in unlogged_runs(out)
+            ]
     except VastgoedError as exc:
         raise _fail(exc) from exc
-    if not result.ok:
-        for problem in result.problems:
+    if problems:
+        for problem in problems:
             _console.print(f"[red]{problem}[/red]", highlight=False)
         _console.print(f"[red]audit log {path} does NOT verify[/red]")
         raise typer.Exit(1)
@@ -430,26 +455,66 @@ def audit_verify(
 
 @app.command()
 def purge(
-    older_than: Annotated[str, typer.Option("--older-than", help="Age such as 365d, 12w, 6m or 2y.")],
+    older_than: Annotated[
+        str | None,
+        typer.Option("--older-than", help="Age such as 365d, 12w, 6m or 2y (default: the retention period)."),
+    ] = None,
     out: Annotated[Path, typer.Option(help="The output folder.")] = Path("out"),
+    reason: Annotated[
+        str, typer.Option(help="Why runs are removed before the retention period ends (required then).")
+    ] = "",
     dry_run: Annotated[bool, typer.Option(help="List what would be removed.")] = False,
+    config: Annotated[Path | None, typer.Option(help="A TOML run config (ethics metadata, MLflow).")] = None,
 ) -> None:
-    """Remove runs past their retention period (and log it in the audit log)."""
+    """Remove runs past their retention period, and their MLflow batch runs; logged before anything goes."""
+    import datetime as dt
+
+    from vastgoed.ethics.metadata import load_ethics
     from vastgoed.ethics.privacy import parse_age, purge_runs
     from vastgoed.ethics.review import audit_log
 
     try:
-        purged = purge_runs(out, parse_age(older_than), dry_run=dry_run)
-        if not dry_run:
+        cfg = load_config(config)
+        retention = dt.timedelta(days=load_ethics(cfg.ethics.metadata_path()).bewaren.bewaartermijn_dagen)
+        age = parse_age(older_than) if older_than else retention
+        if age < retention and not reason.strip():
+            raise ConfigError(
+                f"--older-than {older_than} is shorter than the retention period ({retention.days} days, "
+                "configs/ethics.toml bewaren.bewaartermijn_dagen): say why with --reason"
+            )
+        due = purge_runs(out, age, dry_run=True)
+        if not dry_run and due:
+            mlflow_runs = {p.run_id: _mlflow_run_of(p.path) for p in due}
             audit_log(out).append(
                 "purge",
                 actor=f"beheerder:{_actor(None)}",
-                details={"older_than": older_than, "runs": [p.run_id for p in purged]},
+                details={
+                    "older_than_days": age.days,
+                    "reason": reason.strip(),
+                    "runs": [p.run_id for p in due],
+                    "mlflow_runs": sorted(r for r in mlflow_runs.values() if r),
+                },
             )
+            due = purge_runs(out, age)
+            if cfg.tracking.enabled:
+                from vastgoed.tracking import delete_run
+
+                for p in due:
+                    if mlflow_runs.get(p.run_id):
+                        delete_run(cfg.tracking, str(mlflow_runs[p.run_id]))
     except VastgoedError as exc:
         raise _fail(exc) from exc
     verb = "would remove" if dry_run else "removed"
-    _console.print(f"{verb} {len(purged)} run(s): {', '.join(p.run_id for p in purged) or '-'}")
+    _console.print(f"{verb} {len(due)} run(s): {', '.join(p.run_id for p in due) or '-'}")
+
+
+def _mlflow_run_of(run_dir: Path) -> str | None:
+    """The MLflow batch run of a run folder (its report and run.json), from its run.json."""
+    try:
+        info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+        return str(info["mlflow"]["run_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _frame_table(title: str, frame: pl.DataFrame) -> Table:

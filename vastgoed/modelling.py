@@ -111,6 +111,8 @@ def new_model(mc: ModelConfig) -> SignalModel:
         rule_inputs=mc.rule_inputs,
         calibrate=mc.calibrate,
         min_confirmed=mc.weak_min,
+        own_negatives=mc.own_negatives,
+        other_weight=mc.unlabelled_weight,
     )
 
 
@@ -201,7 +203,7 @@ def train_model(
 
     buurten = inputs.objects.select("verblijfsobject_id", "buurtcode")
     ts, vs, cutoff = build_sets(outcomes, at_kept, buurten, inputs.peildatum, choices_from(mc))
-    model = new_model(mc).fit(ts.X, ts.y, ts.weight, ts.labelled)
+    model = new_model(mc).fit(ts.X, ts.y, ts.weight, ts.labelled, ts.investigated_for)
     lr = LogisticSignalModel(seed=mc.seed).fit(ts.X, ts.y, ts.weight)
     p_model = model.predict_proba(vs.X)[:, 1] if vs.X.height else np.zeros(0)
     p_lr = SignalModel.priority(lr.phenomenon_scores(vs.X)) if vs.X.height else np.zeros(0)

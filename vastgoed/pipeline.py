@@ -17,6 +17,7 @@ import platform
 import secrets
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,9 +42,9 @@ from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
-from vastgoed.ethics.metadata import EthicsMetadata, load_ethics
+from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
 from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
-from vastgoed.ethics.review import audit_log, verdict_labels
+from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.modelling import (
     TrainingReport,
@@ -58,8 +59,8 @@ from vastgoed.report.html import RECENT_COLUMNS, ReportInput, write_report
 from vastgoed.tracking import (
     MODEL_NAME,
     Champion,
-    artifact_dir,
     delete_run,
+    download_artifacts,
     load_champion,
     load_linkage_model,
     log_batch_run,
@@ -470,6 +471,13 @@ def run_batch(
     console = console or Console(quiet=True)
     # Refuses to start while a required ethics entry is empty (EthicsIncomplete lists them all).
     meta = load_ethics(config.ethics.metadata_path())
+    # A run's entry can only be chained onto a log that verifies: say so now, not after the batch.
+    check = audit_log(out_dir).verify() if audit_log_path(out_dir).parent.is_dir() else None
+    if check is not None and not check.ok:
+        raise ReviewError(
+            f"audit log of {out_dir} does not verify ({check.problems[0]}): no run is logged onto it; "
+            f"run `vastgoed audit verify --out {out_dir}`"
+        )
     started = dt.datetime.now(dt.UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -485,14 +493,19 @@ def run_batch(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _point_latest(out_dir, run_id)
     result.run_dir = out_dir / run_id
-    audit_log(out_dir).append(
-        "run",
-        actor=f"batch:{os.environ.get('USER', 'onbekend')}",
-        run_id=run_id,
-        details=result.audit,
-    )
+    try:
+        audit_log(out_dir).append(
+            "run",
+            actor=f"batch:{os.environ.get('USER', 'onbekend')}",
+            run_id=run_id,
+            details=result.audit | {"bestanden_sha256": run_file_hashes(result.run_dir)},
+        )
+    except BaseException:
+        # A run the audit log does not record is not published.
+        shutil.rmtree(result.run_dir, ignore_errors=True)
+        raise
+    _point_latest(out_dir, run_id)
     return result
 
 
@@ -598,16 +611,20 @@ def _run_facts(
 
 
 def _scan_mlflow(config: Config, run_ids: list[str], known: KnownIdentifiers) -> None:
-    """Scan the MLflow artefacts of the run for identifiers; on a find, delete the MLflow run and fail."""
+    """Scan what MLflow stored for the runs: their artefacts and logged models, from any store.
+
+    On a find, those MLflow runs and their models are deleted and the run fails.
+    """
     from vastgoed.ethics.privacy import PrivacyError
 
-    dirs = [d for d in (artifact_dir(config.tracking, r) for r in run_ids) if d is not None]
-    try:
-        check_paths(dirs, known)
-    except PrivacyError:
-        for r in run_ids:
-            delete_run(config.tracking, r)
-        raise
+    with tempfile.TemporaryDirectory(prefix="vastgoed-mlflow-scan-") as tmp:
+        dirs = [d for r in run_ids for d in download_artifacts(config.tracking, r, Path(tmp))]
+        try:
+            check_paths(dirs, known)
+        except PrivacyError:
+            for r in run_ids:
+                delete_run(config.tracking, r)
+            raise
 
 
 def _fmt(v: object) -> str:
@@ -765,6 +782,18 @@ def _run(
     res, am, cm, graph, inputs, feats = b.res, b.am, b.cm, b.graph, b.inputs, b.features
     pr, reviewed, reused_from = b.persons.result, b.persons.reviewed, b.persons.reused_from
     bag = res.tables["bag_verblijfsobjecten"]
+    if meta.voorbeeld and not res.manifest.synthetisch:
+        raise EthicsIncomplete(
+            config.ethics.metadata_path(),
+            [],
+            [],
+            [
+                "voorbeeld: true (the example metadata shipped with the engine, with example DPIA and "
+                "IAMA references) may describe synthetic data only; this data's manifest says "
+                "synthetisch = false: write the municipality's own metadata and set voorbeeld = false"
+            ],
+        )
+    known = KnownIdentifiers.from_tables(res.tables)
     with st.stage("write_intermediate"):
         write_quarantine(res.quarantine, tmp / "quarantine.csv")
         am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
@@ -835,6 +864,9 @@ def _run(
                     },
                 )
                 mlflow_runs.append(logged.run_id)
+            with st.stage("privacy_scan_mlflow"):
+                # Scanned now: a later failure must not leave an unscanned training run behind.
+                _scan_mlflow(config, [logged.run_id], known)
     else:
         model = champion.model
         model_version = f"{MODEL_NAME}/v{champion.version}"
@@ -960,7 +992,6 @@ def _run(
         write_json_atomic(tmp / "run.json", run_info)
     with st.stage("privacy_scan"):
         # Fails the run (nothing reaches out/) when an output carries a direct identifier.
-        known = KnownIdentifiers.from_tables(res.tables)
         check_paths([tmp], known)
 
     if config.tracking.enabled:
@@ -993,7 +1024,7 @@ def _run(
             )
         run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}
         with st.stage("privacy_scan_mlflow"):
-            _scan_mlflow(config, [tracked.run_id, *mlflow_runs], known)
+            _scan_mlflow(config, [tracked.run_id], known)
     run_info["timings_s"] = st.timings
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)

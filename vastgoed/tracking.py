@@ -27,6 +27,7 @@ __all__ = [
     "TrainedModel",
     "artifact_dir",
     "delete_run",
+    "download_artifacts",
     "load_champion",
     "load_linkage_model",
     "log_batch_run",
@@ -319,14 +320,57 @@ def artifact_dir(cfg: TrackingConfig, run_id: str) -> Path | None:
     return None
 
 
+def _logged_models(run_id: str) -> list[Any]:
+    """The logged models (MLflow 3) a run produced; their artefacts live outside the run's folder."""
+    import mlflow
+
+    run = mlflow.get_run(run_id)
+    return list(
+        mlflow.search_logged_models(
+            experiment_ids=[run.info.experiment_id],
+            filter_string=f"source_run_id = '{run_id}'",
+            output_format="list",
+        )
+    )
+
+
+def download_artifacts(cfg: TrackingConfig, run_id: str, dst: Path) -> list[Path]:
+    """Copy everything an MLflow run stored (its artefacts and its logged models') into ``dst``.
+
+    Works for any artefact store, local or remote, so that a scan of what MLflow holds never
+    depends on where the store is. Returns the folders written, one per source.
+    """
+    import mlflow
+
+    _setup(cfg)
+    out = []
+    run_dst = dst / run_id / "run"
+    run_dst.mkdir(parents=True, exist_ok=True)
+    out.append(Path(mlflow.artifacts.download_artifacts(run_id=run_id, dst_path=str(run_dst))))
+    for lm in _logged_models(run_id):
+        model_dst = dst / run_id / f"model-{lm.model_id}"
+        model_dst.mkdir(parents=True, exist_ok=True)
+        uri = str(lm.artifact_location)
+        out.append(Path(mlflow.artifacts.download_artifacts(artifact_uri=uri, dst_path=str(model_dst))))
+    return out
+
+
 def delete_run(cfg: TrackingConfig, run_id: str) -> None:
-    """Delete an MLflow run (marked deleted) and remove its local artefacts."""
+    """Delete an MLflow run and its logged models (marked deleted) and remove their local artefacts."""
     import shutil
+    from urllib.parse import unquote, urlparse
 
     import mlflow
 
     _setup(cfg)
-    folder = artifact_dir(cfg, run_id)
-    mlflow.MlflowClient().delete_run(run_id)
-    if folder is not None:
-        shutil.rmtree(folder, ignore_errors=True)
+    client = mlflow.MlflowClient()
+    folders = [artifact_dir(cfg, run_id)]
+    for lm in _logged_models(run_id):
+        parsed = urlparse(str(lm.artifact_location))
+        if parsed.scheme in ("", "file"):
+            folders.append(Path(unquote(parsed.path)))
+        client.delete_logged_model(lm.model_id)
+    client.delete_run(run_id)
+    for folder in folders:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -3,8 +3,10 @@ the privacy scan, and property-level outputs only."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -165,24 +167,192 @@ def test_release_needs_an_approving_review_and_writes_nothing_before(governed: t
     log.write_bytes(b"".join(lines))
 
 
-def test_verdicts_before_the_peildatum_are_labels_of_a_later_run(
-    small_municipality: tuple[Path, Path], tmp_path: Path
+def _copy_run(governed: tuple[Path, Path], tmp_path: Path, flags: list[str]) -> tuple[Path, Path]:
+    """The governed run in a fresh OUT, logged as a run with the given fairness flags."""
+    from vastgoed.ethics.review import audit_log, run_file_hashes
+
+    run_dir, _ = governed
+    out = tmp_path / "out"
+    copy = out / run_dir.name
+    shutil.copytree(run_dir, copy, ignore=shutil.ignore_patterns("vrijgegeven", "besluiten.json"))
+    audit_log(out).append(
+        "run",
+        actor="batch:test",
+        run_id=run_dir.name,
+        details={"fairness_flags": flags, "bestanden_sha256": run_file_hashes(copy)},
+    )
+    return copy, out
+
+
+def _review(run_dir: Path, *extra: str, decision: str = "approve") -> object:
+    return RUNNER.invoke(
+        app,
+        ["review", str(run_dir), "--decision", decision, "--role", "moreel_beraad", "--rationale", "Gewogen.",
+         *extra],
+    )  # fmt: skip
+
+
+FLAG = "model:buurt:BU09359999:selectie"
+
+
+def test_the_gate_takes_flags_and_decisions_from_the_log_not_from_editable_files(
+    governed: tuple[Path, Path], tmp_path: Path
 ) -> None:
+    run_dir, _ = _copy_run(governed, tmp_path, [FLAG])
+    # a hand-written approval is no decision: only the log counts
+    (run_dir / "ethics" / "besluiten.json").write_text(
+        json.dumps([{"decision": "approve", "role": "moreel_beraad", "actor": "x", "rationale": "x",
+                     "accepted_flags": [FLAG], "conditions": "", "tijd": "2025-01-01T00:00:00+00:00"}]),
+        encoding="utf-8",
+    )  # fmt: skip
+    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert refused.exit_code != 0 and "no moral-deliberation decision" in refused.output
+    assert not (run_dir / "vrijgegeven").exists()
+
+    assert _review(run_dir).exit_code == 0  # approves, but leaves the flag open
+    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert refused.exit_code != 0 and "not explicitly accepted" in refused.output and FLAG in refused.output
+
+    # emptying the flag list of fairness.json changes the run, and the flag stays open (from the log)
+    fairness = run_dir / "ethics" / "fairness.json"
+    original = fairness.read_bytes()
+    doc = json.loads(original)
+    doc["vlaggen"] = []
+    fairness.write_text(json.dumps(doc), encoding="utf-8")
+    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert refused.exit_code != 0
+    assert "ethics/fairness.json differs" in refused.output and "not explicitly accepted" in refused.output
+    fairness.write_bytes(original)
+
+    unknown = _review(run_dir, "--accept-flag", "model:buurt:onbekend:selectie")
+    assert unknown.exit_code != 0 and "does not have" in unknown.output
+    assert _review(run_dir, "--accept-flag", FLAG).exit_code == 0
+    # the list changed after the review: refused
+    signals = run_dir / "signals.parquet"
+    kept = signals.read_bytes()
+    pl.read_parquet(signals).with_columns(pl.col("score") * 0.5).write_parquet(signals)
+    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert refused.exit_code != 0 and "signals.parquet differs" in refused.output
+    signals.write_bytes(kept)
+
+    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert released.exit_code == 0, released.output
+    again = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert again.exit_code != 0 and "already released" in again.output
+
+
+def test_reject_and_other_roles_do_not_release(governed: tuple[Path, Path], tmp_path: Path) -> None:
+    from vastgoed.ethics.review import ReleaseRefused, record_decision, release
+
+    run_dir, _ = _copy_run(governed, tmp_path, [])
+    assert _review(run_dir).exit_code == 0
+    assert _review(run_dir, decision="reject").exit_code == 0  # the latest decision counts
+    with pytest.raises(ReleaseRefused, match="rejected the run"):
+        release(run_dir, actor="t")
+    record_decision(
+        run_dir, decision="approve", role="beheerder", actor="t", rationale="Zelf goedgekeurd.",
+        roles=("moreel_beraad", "beheerder"),
+    )  # fmt: skip
+    with pytest.raises(ReleaseRefused, match="not by 'moreel_beraad'"):
+        release(run_dir, actor="t")
+    conditions = _review(run_dir, decision="conditions")
+    assert conditions.exit_code != 0 and "needs --conditions" in conditions.output
+    assert not (run_dir / "vrijgegeven").exists()
+
+
+def test_nothing_changes_when_the_audit_log_is_broken(governed: tuple[Path, Path], tmp_path: Path) -> None:
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    assert _review(run_dir).exit_code == 0
+    log = out / "governance" / "audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    log.write_bytes(lines[0].replace(b'"actor":"batch:test"', b'"actor":"batch:tesT"') + b"".join(lines[1:]))
+    before = _tree(run_dir)
+    review = _review(run_dir, "--accept-flag", "all")
+    assert review.exit_code != 0 and "does not verify" in review.output
+    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    assert released.exit_code != 0 and "does not verify" in released.output
+    assert _tree(run_dir) == before
+
+
+def test_identifiers_in_free_text_are_refused(governed: tuple[Path, Path], tmp_path: Path) -> None:
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    log = out / "governance" / "audit.jsonl"
+    assert _review(run_dir).exit_code == 0  # a clean rationale is fine
+    before = log.read_bytes()
+    leaky = RUNNER.invoke(
+        app,
+        ["review", str(run_dir), "--decision", "approve", "--role", "moreel_beraad",
+         "--rationale", "Huurder met BSN 111222333 gesproken."],
+    )  # fmt: skip
+    assert leaky.exit_code != 0 and "direct identifier" in leaky.output and "111222333" not in leaky.output
+    assert log.read_bytes() == before
+    assert RUNNER.invoke(app, ["release", str(run_dir)]).exit_code == 0
+    lijst = pl.read_csv(
+        run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
+    )
+    vbo = lijst["verblijfsobject_id"][0]
+    before = log.read_bytes()
+    note = RUNNER.invoke(
+        app,
+        [
+            "verdict",
+            str(run_dir),
+            vbo,
+            "--outcome",
+            "bevestigd",
+            "--note",
+            "bewoner geb. 01-02-1980 aanwezig",
+        ],
+    )
+    assert note.exit_code != 0 and "geboortedatum" in note.output and log.read_bytes() == before
+    wrong = RUNNER.invoke(
+        app, ["verdict", str(run_dir), vbo, "--outcome", "bevestigd", "--fenomeen", "fraude"]
+    )
+    assert wrong.exit_code != 0 and "--fenomeen must be one of" in wrong.output
+
+
+def test_a_deleted_audit_log_does_not_verify_while_runs_remain(
+    governed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    for p in (out / "governance").iterdir():
+        p.unlink()
+    result = RUNNER.invoke(app, ["audit", "verify", "--out", str(out)])
+    said = result.output.replace("\n", "")  # rich wraps long lines
+    assert result.exit_code != 0 and run_dir.name in said and "no 'run' entry" in said
+
+
+def test_verdicts_become_labels_of_a_later_run(
+    small_municipality: tuple[Path, Path], governed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """review → release → verdict (through the CLI) → the next run on the same OUT learns from it."""
     data, _ = small_municipality
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    assert _review(run_dir).exit_code == 0
+    assert RUNNER.invoke(app, ["release", str(run_dir)]).exit_code == 0
+    lijst = pl.read_csv(
+        run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
+    )
+    vbo = lijst["verblijfsobject_id"][0]
+    v = RUNNER.invoke(
+        app,
+        ["verdict", str(run_dir), vbo, "--outcome", "niet_bevestigd",
+         "--note", "leeg aangetroffen, verbouwing", "--datum", "2024-11-01"],
+    )  # fmt: skip
+    assert v.exit_code == 0, v.output
+    # an edited copy of the verdicts is not where labels come from
+    copy = out / "governance" / "verdicten.jsonl"
+    copy.write_text(copy.read_text(encoding="utf-8").replace("niet_bevestigd", "bevestigd"), encoding="utf-8")
+    from vastgoed.ethics.review import verdict_labels
+
+    labels = verdict_labels(out, dt.date(2025, 1, 1))
+    assert labels.to_dicts() == [
+        {"verblijfsobject_id": vbo, "datum_onderzoek": dt.date(2024, 11, 1),
+         "fenomeen": lijst["fenomeen"][0], "uitkomst": "niet_bevestigd"}
+    ]  # fmt: skip
     outcomes = pl.read_csv(
         data / "onderzoeksuitkomsten.csv", schema_overrides={"verblijfsobject_id": pl.String}
     )
-    vbo = outcomes["verblijfsobject_id"][0]
-    out = tmp_path / "out"
-    (out / "governance").mkdir(parents=True)
-    verdict = {
-        "run_id": "eerder",
-        "verblijfsobject_id": vbo,
-        "fenomeen": "hennepteelt",
-        "outcome": "bevestigd",
-        "tijd": "2024-11-01T10:00:00+00:00",
-    }
-    (out / "governance" / "verdicten.jsonl").write_text(json.dumps(verdict) + "\n", encoding="utf-8")
     result = RUNNER.invoke(
         app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]
     )

@@ -76,6 +76,7 @@ __all__ = [
     "SkippedFile",
     "Soort",
     "check_paths",
+    "identifiers_in_text",
     "parse_age",
     "purge_runs",
     "scan_paths",
@@ -979,6 +980,17 @@ def check_paths(paths: Iterable[Path], known: KnownIdentifiers | None = None) ->
     if result.findings:
         raise PrivacyError(result.findings)
     return result
+
+
+def identifiers_in_text(text: str, known: KnownIdentifiers | None = None) -> list[str]:
+    """The identifiers in one free text (a rationale, a note), each as a masked excerpt.
+
+    Without ``known`` only what can be recognised by its form is found: a BSN (nine digits that
+    pass the 11-proef, or eight after the word BSN) and a date next to a birth word. Names cannot
+    be recognised by their form; the commands that take free text say so in their help.
+    """
+    spans = _scan_text(text, known)
+    return [f"{sp.soort}: {ex}" for sp, ex in zip(spans, _excerpts(text, spans), strict=True)]
 
 
 # --- retention --------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 A run's ranked list is not for the working group until a person has decided it may be. The flow:
 
 1. ``vastgoed review RUN --decision approve|reject|conditions --role ROLE --rationale TEXT``
-   records a decision in ``RUN/ethics/besluiten.json`` and in the audit log. A decision may accept
-   fairness flags by id (``--accept-flag``; ``--accept-flag all`` accepts every flag the run has);
-   the latest decision is the one that counts.
+   records a decision in the audit log (and a readable copy in ``RUN/ethics/besluiten.json``). A
+   decision may accept fairness flags by id (``--accept-flag``; ``--accept-flag all`` accepts every
+   flag the run has); the latest decision is the one that counts.
 2. ``vastgoed release RUN`` writes ``RUN/vrijgegeven/`` (the released list and ``release.json``)
    only when the latest decision approves (``approve``, or ``conditions``, whose conditions travel
    with the release), it was taken by the review board's role, the ethics bundle is complete
@@ -14,15 +14,24 @@ A run's ranked list is not for the working group until a person has decided it m
    every reason, and writes nothing.
 3. ``vastgoed verdict RUN VERBLIJFSOBJECT_ID --outcome ... --note ...`` stores what an analyst found
    at a released signal, with its provenance (run, model version, rank, score, fenomeen, who, when)
-   in ``OUT/governance/verdicten.jsonl``; ``bevestigd`` and ``niet_bevestigd`` become labels for
-   later training (:func:`verdict_labels`).
+   in the audit log (a readable copy in ``OUT/governance/verdicten.jsonl``); ``bevestigd`` and
+   ``niet_bevestigd`` become labels for later training (:func:`verdict_labels`).
 
-Every step appends to the hash-chained audit log (``OUT/governance/audit.jsonl``).
+**The audit log is the record; files are copies.** Every step appends to the hash-chained audit log
+(``OUT/governance/audit.jsonl``), and every check reads the log, never a file anyone could edit:
+the decisions, the run's fairness flags and the SHA-256 of the files a run wrote (its ``run``
+entry) come from the log, which must verify first. So a hand-written ``besluiten.json``, an emptied
+flag list or a ``signals.parquet`` changed after the run or after the review cannot pass the gate.
+Nothing is changed before its audit entry can be written: a decision and a verdict are appended
+first (the append refuses a log that does not verify) and then copied to their files; a release is
+moved into place and removed again if its entry cannot be appended. Free text (rationale,
+conditions, note, actor) that holds a BSN or a birth date is refused: the log can never be edited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
@@ -35,10 +44,12 @@ import polars as pl
 
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.files import write_json_atomic
-from vastgoed.ethics.auditlog import AuditLog
+from vastgoed.core.schema import FENOMENEN
+from vastgoed.ethics.auditlog import AuditEntry, AuditLog, verify
 
 __all__ = [
     "DECISIONS",
+    "HASHED_FILES",
     "OUTCOMES",
     "REVIEW_ROLE",
     "Decision",
@@ -52,6 +63,8 @@ __all__ = [
     "record_decision",
     "record_verdict",
     "release",
+    "run_file_hashes",
+    "unlogged_runs",
     "verdict_labels",
 ]
 
@@ -62,6 +75,8 @@ REVIEW_ROLE = "moreel_beraad"
 #: What an analyst can find; the first two become training labels.
 OUTCOMES: tuple[str, ...] = ("bevestigd", "niet_bevestigd", "geen_toegang", "lopend", "verklaard")
 _BUNDLE = ("algoritmeregister.json", "model_card.md", "datasheet.md", "fairness.json", "fairness.html")
+#: The files of a run whose SHA-256 its audit entry records: what a review reviews and a release releases.
+HASHED_FILES: tuple[str, ...] = ("signals.parquet", *(f"ethics/{name}" for name in _BUNDLE))
 _DECISIONS_FILE = "besluiten.json"
 _RELEASE_DIR = "vrijgegeven"
 
@@ -90,6 +105,7 @@ class Decision:
     accepted_flags: tuple[str, ...]
     conditions: str
     tijd: str
+    seq: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -123,45 +139,117 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_file_hashes(run_dir: Path) -> dict[str, str]:
+    """SHA-256 of each of :data:`HASHED_FILES` the run folder holds (recorded in its ``run`` entry)."""
+    return {name: _sha256(run_dir / name) for name in HASHED_FILES if (run_dir / name).is_file()}
+
+
 def _run_info(run_dir: Path) -> dict[str, Any]:
     path = run_dir / "run.json"
     if not path.is_file():
         raise ReviewError(f"{run_dir}: not a run folder (no run.json)")
-    info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        info: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        info["run_id"] = str(info["run_id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReviewError(f"{path}: not a readable run.json ({exc})") from exc
     return info
 
 
-def _flags(run_dir: Path) -> list[str]:
-    path = run_dir / "ethics" / "fairness.json"
-    if not path.is_file():
+def _entries(out_dir: Path) -> list[AuditEntry]:
+    """The audit log's entries, once it verifies; nothing may rest on a log that does not."""
+    path = audit_log_path(out_dir)
+    if not path.parent.is_dir():
         return []
-    return [f["id"] for f in json.loads(path.read_text(encoding="utf-8")).get("vlaggen", [])]
+    result = verify(path)
+    if not result.ok:
+        raise ReviewError(
+            f"audit log {path} does not verify ({len(result.problems)} problem(s), the first: "
+            f"{result.problems[0]}); no decision, release or verdict can rest on it. "
+            f"Run `vastgoed audit verify --out {out_dir}` for the full list."
+        )
+    return audit_log(out_dir).entries()
+
+
+def _run_entry(entries: Sequence[AuditEntry], run_id: str) -> AuditEntry | None:
+    found = [e for e in entries if e.actie == "run" and e.run_id == run_id]
+    return found[-1] if found else None
+
+
+def _require_run_entry(entries: Sequence[AuditEntry], run_dir: Path, run_id: str) -> AuditEntry:
+    entry = _run_entry(entries, run_id)
+    if entry is None:
+        raise ReviewError(
+            f"{run_dir}: run {run_id} has no entry in the audit log {audit_log_path(run_dir.parent)}; "
+            "only a run the batch finished and logged can be reviewed, released or given verdicts"
+        )
+    return entry
+
+
+def _altered(run_dir: Path, entry: AuditEntry) -> list[str]:
+    """The run's files whose SHA-256 differs from what its ``run`` entry recorded."""
+    recorded = dict(entry.details.get("bestanden_sha256") or {})
+    if not recorded:
+        return ["its audit entry records no file hashes (a run of an older version): run it again"]
+    current = run_file_hashes(run_dir)
+    return [
+        f"{name} {'is missing' if name not in current else 'differs from what the run wrote'}"
+        for name in sorted(set(recorded) | set(current))
+        if recorded.get(name) != current.get(name)
+    ]
+
+
+def _refuse_identifiers(**texts: str) -> None:
+    from vastgoed.ethics.privacy import identifiers_in_text
+
+    found = [f"{name}: {hit}" for name, text in texts.items() for hit in identifiers_in_text(text)]
+    if found:
+        raise ReviewError(
+            "refused: the audit log can never be edited, and this text holds a direct identifier "
+            "(write what was found, not who):\n" + "\n".join(f"  - {f}" for f in found)
+        )
+
+
+def _decision_from(entry: AuditEntry) -> Decision:
+    d = entry.details
+    return Decision(
+        decision=str(d["decision"]),
+        role=str(d["role"]),
+        actor=str(d["actor"]),
+        rationale=str(d["rationale"]),
+        accepted_flags=tuple(d.get("accepted_flags", [])),
+        conditions=str(d.get("conditions", "")),
+        tijd=entry.tijd,
+        seq=entry.seq,
+    )
+
+
+def _decisions(entries: Sequence[AuditEntry], run_id: str) -> list[Decision]:
+    return [_decision_from(e) for e in entries if e.actie == "review" and e.run_id == run_id]
 
 
 def read_decisions(run_dir: Path) -> list[Decision]:
-    """Every decision on the run, oldest first."""
-    path = run_dir / "ethics" / _DECISIONS_FILE
-    if not path.is_file():
-        return []
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    return [
-        Decision(
-            decision=r["decision"],
-            role=r["role"],
-            actor=r["actor"],
-            rationale=r["rationale"],
-            accepted_flags=tuple(r.get("accepted_flags", [])),
-            conditions=r.get("conditions", ""),
-            tijd=r["tijd"],
-        )
-        for r in rows
-    ]
+    """Every decision on the run, oldest first, from the (verified) audit log."""
+    run_dir = run_dir.resolve()
+    return _decisions(_entries(run_dir.parent), _run_info(run_dir)["run_id"])
 
 
 def latest_decision(run_dir: Path) -> Decision | None:
     """The decision that counts: the latest."""
     decisions = read_decisions(run_dir)
     return decisions[-1] if decisions else None
+
+
+def _run_flags(entry: AuditEntry) -> list[str]:
+    return [str(f) for f in entry.details.get("fairness_flags", [])]
 
 
 def record_decision(
@@ -176,12 +264,15 @@ def record_decision(
     roles: Sequence[str] = (REVIEW_ROLE,),
     clock: Callable[[], str] = _now,
 ) -> Decision:
-    """Record a moral-deliberation decision on a run (and in the audit log).
+    """Record a moral-deliberation decision on a run: in the audit log, then copied to ``besluiten.json``.
 
     Raises:
         ReviewError: an unknown decision or role, an empty rationale, conditions missing for a
-            ``conditions`` decision, or an accepted flag the run does not have.
+            ``conditions`` decision, an accepted flag the run does not have, free text holding an
+            identifier, a run without an audit entry or whose files changed since, or an audit log
+            that does not verify.
     """
+    del clock  # the audit log's clock stamps the decision
     run_dir = run_dir.resolve()
     info = _run_info(run_dir)
     if decision not in DECISIONS:
@@ -192,33 +283,51 @@ def record_decision(
         raise ReviewError("--rationale is required: a decision without its reasons cannot be checked")
     if decision == "conditions" and not conditions.strip():
         raise ReviewError("a 'conditions' decision needs --conditions: which conditions")
-    flags = _flags(run_dir)
+    _refuse_identifiers(rationale=rationale, conditions=conditions, actor=actor)
+    entries = _entries(run_dir.parent)
+    run_entry = _require_run_entry(entries, run_dir, info["run_id"])
+    altered = _altered(run_dir, run_entry)
+    if altered:
+        raise ReviewError(f"{run_dir}: the run changed after it was written: {'; '.join(altered)}")
+    flags = _run_flags(run_entry)
     accepted = list(flags) if list(accept_flags) == ["all"] else list(accept_flags)
     unknown = [f for f in accepted if f not in flags]
     if unknown:
         raise ReviewError(f"--accept-flag names flags this run does not have: {', '.join(unknown)}")
-    d = Decision(decision, role, actor, rationale.strip(), tuple(accepted), conditions.strip(), clock())
-    path = run_dir / "ethics" / _DECISIONS_FILE
-    path.parent.mkdir(exist_ok=True)
-    write_json_atomic(path, [x.to_dict() for x in read_decisions(run_dir)] + [d.to_dict()])
-    audit_log(run_dir.parent).append(
+    entry = audit_log(run_dir.parent).append(
         "review",
         actor=f"{role}:{actor}",
         run_id=info["run_id"],
         details={
             "decision": decision,
-            "rationale": d.rationale,
+            "role": role,
+            "actor": actor,
+            "rationale": rationale.strip(),
             "accepted_flags": accepted,
-            "conditions": d.conditions,
+            "conditions": conditions.strip(),
+            "bestanden_sha256": run_file_hashes(run_dir),
         },
     )
+    d = _decision_from(entry)
+    path = run_dir / "ethics" / _DECISIONS_FILE
+    path.parent.mkdir(exist_ok=True)
+    copies = [x.to_dict() for x in _decisions(audit_log(run_dir.parent).entries(), info["run_id"])]
+    write_json_atomic(path, copies)
     return d
 
 
-def _release_reasons(run_dir: Path, decision: Decision | None) -> list[str]:
+def _release_reasons(run_dir: Path, entries: Sequence[AuditEntry], run_id: str) -> list[str]:
     from vastgoed.ethics.documents import missing_register_fields
 
     reasons = []
+    run_entry = _run_entry(entries, run_id)
+    if run_entry is None:
+        return [f"run {run_id} has no entry in the audit log: only a run the batch logged can be released"]
+    altered = _altered(run_dir, run_entry)
+    if altered:
+        reasons.append("the run changed after it was written: " + "; ".join(altered))
+    decisions = _decisions(entries, run_id)
+    decision = decisions[-1] if decisions else None
     if decision is None:
         reasons.append(
             "the run has no moral-deliberation decision: run `vastgoed review RUN --decision approve "
@@ -234,12 +343,14 @@ def _release_reasons(run_dir: Path, decision: Decision | None) -> list[str]:
         reasons.append(f"the ethics bundle is incomplete: {', '.join(missing)} missing in {ethics}")
     register = ethics / "algoritmeregister.json"
     if register.is_file():
-        empty = missing_register_fields(json.loads(register.read_text(encoding="utf-8")))
+        try:
+            empty = missing_register_fields(json.loads(register.read_text(encoding="utf-8")))
+        except ValueError as exc:
+            empty = [f"(not readable JSON: {exc})"]
         if empty:
             reasons.append(f"the algorithm-register entry has empty required fields: {', '.join(empty)}")
-    flags = _flags(run_dir)
     accepted = set(decision.accepted_flags) if decision else set()
-    open_flags = [f for f in flags if f not in accepted]
+    open_flags = [f for f in _run_flags(run_entry) if f not in accepted]
     if open_flags:
         reasons.append(
             f"{len(open_flags)} fairness flag(s) not explicitly accepted by the review: "
@@ -257,18 +368,19 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
 
     Raises:
         ReleaseRefused: any condition of the gate fails (all reasons listed; nothing is written).
-        ReviewError: the run was released before.
+        ReviewError: the run was released before, or the audit log does not verify.
     """
     run_dir = run_dir.resolve()
     info = _run_info(run_dir)
+    run_id = info["run_id"]
     target = run_dir / _RELEASE_DIR
-    if target.exists():
+    entries = _entries(run_dir.parent)
+    if target.exists() or any(e.actie == "release" and e.run_id == run_id for e in entries):
         raise ReviewError(f"{run_dir}: already released ({target})")
-    decision = latest_decision(run_dir)
-    reasons = _release_reasons(run_dir, decision)
+    reasons = _release_reasons(run_dir, entries, run_id)
     if reasons:
         raise ReleaseRefused(run_dir, reasons)
-    assert decision is not None
+    decision = _decisions(entries, run_id)[-1]
     tmp = run_dir / f".{_RELEASE_DIR}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -278,28 +390,39 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
         listed = listed.head(int(info.get("config", {}).get("output", {}).get("top_n", 500)))
         cols = ["rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "redenen"]
         listed.select([c for c in cols if c in listed.columns]).write_csv(tmp / "lijst.csv")
-        stamp = clock()
         write_json_atomic(
             tmp / "release.json",
             {
-                "run_id": info["run_id"],
+                "run_id": run_id,
                 "model_version": info.get("model", {}).get("model_version"),
-                "released_at": stamp,
+                "released_at": clock(),
                 "released_by": actor,
                 "decision": decision.to_dict(),
                 "rows": listed.height,
             },
         )
+        lijst_hash = _sha256(tmp / "lijst.csv")
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    audit_log(run_dir.parent).append(
-        "release",
-        actor=actor,
-        run_id=info["run_id"],
-        details={"rows": listed.height, "decision_at": decision.tijd, "conditions": decision.conditions},
-    )
+    try:
+        audit_log(run_dir.parent).append(
+            "release",
+            actor=actor,
+            run_id=run_id,
+            details={
+                "rows": listed.height,
+                "decision_seq": decision.seq,
+                "decision_at": decision.tijd,
+                "conditions": decision.conditions,
+                "lijst_sha256": lijst_hash,
+            },
+        )
+    except BaseException:
+        # A release the log does not record did not happen.
+        shutil.rmtree(target, ignore_errors=True)
+        raise
     return target
 
 
@@ -312,59 +435,81 @@ def record_verdict(
     actor: str,
     role: str = "analist",
     fenomeen: str | None = None,
+    datum: dt.date | None = None,
     clock: Callable[[], str] = _now,
 ) -> dict[str, Any]:
     """Store an analyst's verdict on a signal of a released run, with its provenance.
 
+    ``datum`` is the day of the visit or check that found the outcome (default: today); as a label
+    the verdict counts from that day (``datum_onderzoek``).
+
     Raises:
-        ReviewError: the run is not released, the object is not on its released list, or the
-            outcome is unknown.
+        ReviewError: the run is not released (by the log), was rejected after its release, the
+            object is not on its released list, the outcome or fenomeen is unknown, the note holds
+            an identifier, or the audit log does not verify.
     """
+    del clock  # the audit log's clock stamps the verdict
     run_dir = run_dir.resolve()
     info = _run_info(run_dir)
+    run_id = info["run_id"]
     if outcome not in OUTCOMES:
         raise ReviewError(f"--outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    if fenomeen is not None and fenomeen not in FENOMENEN:
+        raise ReviewError(f"--fenomeen must be one of {', '.join(FENOMENEN)}, not {fenomeen!r}")
+    today = dt.datetime.now(dt.UTC).date()
+    datum = datum or today
+    if datum > today:
+        raise ReviewError(f"--datum {datum.isoformat()} lies in the future: the day the outcome was found")
+    _refuse_identifiers(note=note, actor=actor)
+    entries = _entries(run_dir.parent)
+    releases = [e for e in entries if e.actie == "release" and e.run_id == run_id]
     listed_path = run_dir / _RELEASE_DIR / "lijst.csv"
-    if not listed_path.is_file():
+    if not releases or not listed_path.is_file():
         raise ReviewError(f"{run_dir}: not released; verdicts are recorded on released lists only")
+    if _sha256(listed_path) != releases[-1].details.get("lijst_sha256"):
+        raise ReviewError(f"{listed_path}: differs from the list that was released")
+    last = _decisions(entries, run_id)[-1]
+    if last.decision == "reject":
+        raise ReviewError(f"run {run_id} was rejected after its release ({last.tijd}): no new verdicts")
     listed = pl.read_csv(listed_path, schema_overrides={"verblijfsobject_id": pl.String})
     row = listed.filter(pl.col("verblijfsobject_id") == verblijfsobject_id)
     if row.height == 0:
-        raise ReviewError(f"{verblijfsobject_id} is not on the released list of run {info['run_id']}")
+        raise ReviewError(f"{verblijfsobject_id} is not on the released list of run {run_id}")
     r = row.row(0, named=True)
-    stamp = clock()
     verdict = {
-        "run_id": info["run_id"],
+        "run_id": run_id,
         "model_version": info.get("model", {}).get("model_version"),
         "verblijfsobject_id": verblijfsobject_id,
         "rank": r.get("rank"),
         "score": r.get("score"),
         "fenomeen": fenomeen or r.get("fenomeen"),
         "outcome": outcome,
+        "datum": datum.isoformat(),
         "note": note,
         "actor": actor,
         "role": role,
-        "tijd": stamp,
     }
+    entry = audit_log(run_dir.parent).append(
+        "verdict", actor=f"{role}:{actor}", run_id=run_id, details=verdict
+    )
+    verdict["tijd"] = entry.tijd
     path = governance_dir(run_dir.parent) / "verdicten.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(verdict, ensure_ascii=False, sort_keys=True) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    audit_log(run_dir.parent).append(
-        "verdict",
-        actor=f"{role}:{actor}",
-        run_id=info["run_id"],
-        details={k: verdict[k] for k in ("verblijfsobject_id", "fenomeen", "outcome", "note")},
-    )
     return verdict
 
 
 def verdict_labels(out_dir: Path, peildatum: dt.date) -> pl.DataFrame:
     """Verdicts as ``onderzoeksuitkomsten`` rows (bevestigd / niet_bevestigd, dated before the peildatum).
 
-    The latest verdict per object and fenomeen counts; ``datum_onderzoek`` is the verdict's date.
+    Read from the verified audit log (``verdicten.jsonl`` is only a copy, and could be edited). The
+    latest verdict per object and fenomeen counts; ``datum_onderzoek`` is the day the outcome was
+    found (the verdict's ``datum``).
+
+    Raises:
+        ReviewError: the audit log does not verify (no label may come from an altered log).
     """
     schema = {
         "verblijfsobject_id": pl.String,
@@ -372,23 +517,37 @@ def verdict_labels(out_dir: Path, peildatum: dt.date) -> pl.DataFrame:
         "fenomeen": pl.String,
         "uitkomst": pl.String,
     }
-    path = governance_dir(out_dir) / "verdicten.jsonl"
-    if not path.is_file():
-        return pl.DataFrame(schema=schema)
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     labels = [
         {
-            "verblijfsobject_id": r["verblijfsobject_id"],
-            "datum_onderzoek": dt.datetime.fromisoformat(r["tijd"]).date(),
-            "fenomeen": r["fenomeen"],
-            "uitkomst": r["outcome"],
+            "verblijfsobject_id": str(e.details["verblijfsobject_id"]),
+            "datum_onderzoek": dt.date.fromisoformat(str(e.details.get("datum") or e.tijd[:10])),
+            "fenomeen": str(e.details["fenomeen"]),
+            "uitkomst": str(e.details["outcome"]),
         }
-        for r in rows
-        if r["outcome"] in ("bevestigd", "niet_bevestigd")
+        for e in _entries(out_dir)
+        if e.actie == "verdict" and e.details.get("outcome") in ("bevestigd", "niet_bevestigd")
     ]
     frame = pl.DataFrame(labels, schema=schema)
     return (
         frame.filter(pl.col("datum_onderzoek") < peildatum)
         .unique(["verblijfsobject_id", "fenomeen"], keep="last", maintain_order=True)
         .sort("datum_onderzoek", "verblijfsobject_id")
+    )
+
+
+def unlogged_runs(out_dir: Path) -> list[str]:
+    """Run folders in ``OUT`` that have no ``run`` entry in its audit log.
+
+    Such a folder means entries were removed, or the log was deleted and started afresh. Hidden
+    folders and symlinks (``latest``) are not runs.
+    """
+    logged = {e.run_id for e in audit_log(out_dir).entries() if e.actie == "run"}
+    return sorted(
+        child.name
+        for child in (out_dir.iterdir() if out_dir.is_dir() else [])
+        if not child.name.startswith(".")
+        and not child.is_symlink()
+        and child.is_dir()
+        and (child / "run.json").is_file()
+        and child.name not in logged
     )
