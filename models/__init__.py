@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.baseline import RULE_TEXT, RULES, baseline_scores, rule_flags
-from models.explain import Reason, explain, format_value
+from models.explain import Reason, explain
 from models.logistic import LogisticSignalModel
 from models.metrics import (
     K_VALUES,
@@ -22,7 +22,6 @@ from models.training import (
     ValidationSet,
     build_sets,
     examples_from_outcomes,
-    labels_from_outcomes,
     latest_investigations,
     quarter_start,
     split_cutoff,
@@ -47,8 +46,6 @@ __all__ = [
     "examples_from_outcomes",
     "expected_calibration_error",
     "explain",
-    "format_value",
-    "labels_from_outcomes",
     "latest_investigations",
     "model_columns",
     "per_buurt",

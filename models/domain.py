@@ -15,7 +15,7 @@ the model is told what the field already knows rather than left to rediscover it
   that a constraint holds across it: ``m2_per_persoon`` with nobody registered is unbounded space
   per person, not "unknown".
 
-The constraints are tested as behaviour (``tests/model/test_behaviour.py``), not just declared.
+The constraints are tested as behaviour (``tests/model/test_signal_model.py``), not just declared.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ object's value and a plain-language fact built from the object's own feature row
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import polars as pl
 from models.baseline import RULE_TEXT
 from models.signal_model import SignalModel
 
-__all__ = ["REASON_SCHEMA", "Reason", "explain", "format_value", "reasons_text"]
+__all__ = ["REASON_SCHEMA", "Reason", "explain", "reasons_text"]
 
 FactFn = Callable[[str, Mapping[str, float | None]], str]
 
@@ -48,15 +49,6 @@ class Reason:
     bijdrage: float
 
 
-def format_value(value: float | None) -> str:
-    """A feature value as a reviewer reads it: integers plain, small ratios with two decimals."""
-    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
-        return "onbekend"
-    if float(value).is_integer():
-        return f"{int(value):d}"
-    return f"{value:.2f}" if abs(value) < 100 else f"{value:.0f}"
-
-
 def _rule_fact(kenmerk: str, value: float | None) -> str:
     fenomeen = kenmerk.removeprefix("regel_")
     text = RULE_TEXT.get(fenomeen, fenomeen)
@@ -70,6 +62,10 @@ def _clean(v: object) -> float | None:
         return None
     f = float(v)  # type: ignore[arg-type]
     return None if math.isnan(f) else f
+
+
+#: Candidates beyond the reasons asked for, to fill in for facts stated twice.
+_SPARE = 4
 
 
 def _reason(
@@ -122,14 +118,34 @@ def explain(
             row = {k: _clean(v) for k, v in rows[i].items() if k != "verblijfsobject_id"}
 
             c = contrib[r, :-1]
-            pos = [j for j in np.argsort(-c, kind="stable") if c[j] > 0][:n_reasons]
-            neg = [j for j in np.argsort(c, kind="stable") if c[j] < 0][:n_against]
-            made = [
-                _reason(cols[j], row.get(cols[j], _clean(values[r, j])), float(c[j]), row, labels, fact)
+            # a few more candidates than asked, for facts that two features state alike
+            pos = [j for j in np.argsort(-c, kind="stable") if c[j] > 0][: n_reasons + _SPARE]
+            neg = [j for j in np.argsort(c, kind="stable") if c[j] < 0][: n_against + _SPARE]
+            made = {
+                j: _reason(cols[j], row.get(cols[j], _clean(values[r, j])), float(c[j]), row, labels, fact)
                 for j in (*pos, *neg)
-            ]
-            out[i] = (made[: len(pos)], made[len(pos) :])
+            }
+            out[i] = (
+                _distinct([made[j] for j in pos], n_reasons),
+                _distinct([made[j] for j in neg], n_against),
+            )
     return out
+
+
+def _distinct(reasons: list[Reason], n: int) -> list[Reason]:
+    """The first ``n`` distinct facts.
+
+    Two features that state the same fact (water in m³ and against its norm) are one reason, with
+    their contributions added.
+    """
+    by_fact: dict[str, Reason] = {}
+    for rs in reasons:
+        if rs.feit in by_fact:
+            old = by_fact[rs.feit]
+            by_fact[rs.feit] = dataclasses.replace(old, bijdrage=round(old.bijdrage + rs.bijdrage, 4))
+        elif len(by_fact) < n:
+            by_fact[rs.feit] = rs
+    return list(by_fact.values())
 
 
 def reasons_text(reasons: list[Reason]) -> str:

@@ -71,6 +71,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             looked for; for the others it counts as an unlabelled address (``other_weight``) and
             takes no part in their calibration.
         other_weight: The weight of such a row for the other phenomena.
+        shrinkage: Prior strength, in confirmations, pulling a phenomenon's calibrated probability
+            towards its base rate: ``w·p + (1 − w)·π`` with ``w = n / (n + shrinkage)`` for ``n``
+            confirmed investigations (0: no shrinkage).
     """
 
     def __init__(
@@ -88,7 +91,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_confirmed: int = 10,
         own_negatives: bool = False,
         other_weight: float = 0.3,
+        shrinkage: float = 0.0,
     ) -> None:
+        self.shrinkage = shrinkage
         self.min_confirmed = min_confirmed
         self.own_negatives = own_negatives
         self.other_weight = other_weight
@@ -210,6 +215,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.platt_: dict[str, tuple[float, float]] = {}
         self.cap_: dict[str, float] = {}
         self.n_positive_: dict[str, int] = {}
+        self.shrink_: dict[str, tuple[float, float]] = {}
         # Laplace-smoothed share of investigated addresses confirmed for anything: the most a
         # phenomenon without (enough) confirmed investigations may claim (see ``cap_``).
         base_rate = float(((y[lab] > 0).sum() + 1) / (lab.sum() + 2))
@@ -223,6 +229,10 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             # 64 and 74 of the top 200 on two unseen municipalities, with 0 and 4 confirmed labels).
             n_lab_pos = int(target[lab].sum())
             self.cap_[f] = 1.0 if (n_lab_pos >= self.min_confirmed or not self.calibrate) else base_rate
+            if self.shrinkage > 0 and self.calibrate:
+                # Few confirmations, little trust: the probability leans on the phenomenon's base rate.
+                prior = float((n_lab_pos + 1) / (lab.sum() + 2))
+                self.shrink_[f] = (n_lab_pos / (n_lab_pos + self.shrinkage), prior)
             if target.sum() == 0:
                 # Nothing to learn from: the phenomenon scores zero and the model card says so.
                 self.boosters_[f] = None
@@ -261,7 +271,13 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         cap = np.array([getattr(self, "cap_", {}).get(f, 1.0) for f in FENOMENEN])
         with np.errstate(over="ignore", invalid="ignore"):
             p = cap / (1.0 + np.exp(-(raw * a + b)))
-        return np.where(np.isfinite(raw), p, 0.0)
+        p = np.where(np.isfinite(raw), p, 0.0)
+        shrink = getattr(self, "shrink_", {})
+        if shrink:
+            w = np.array([shrink.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
+            prior = np.array([shrink.get(f, (1.0, 0.0))[1] for f in FENOMENEN])
+            p = w * p + (1.0 - w) * prior
+        return np.asarray(p, dtype=np.float64)
 
     @staticmethod
     def priority(scores: FloatArray) -> FloatArray:

@@ -43,7 +43,6 @@ __all__ = [
     "ValidationSet",
     "build_sets",
     "examples_from_outcomes",
-    "labels_from_outcomes",
     "latest_investigations",
     "quarter_start",
     "split_cutoff",
@@ -107,21 +106,6 @@ def latest_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.Data
         .group_by("verblijfsobject_id")
         .agg(pl.col("datum_onderzoek", "fenomeen", "uitkomst").last())
         .sort("verblijfsobject_id")
-    )
-
-
-def labels_from_outcomes(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
-    """One label per investigated object: what its latest investigation found.
-
-    The phenomenon when the latest investigation (before the peildatum) confirmed it; ``geen`` when
-    it found nothing, also if an earlier one had confirmed something (that was dealt with).
-    """
-    return latest_investigations(outcomes, peildatum).select(
-        "verblijfsobject_id",
-        pl.when(pl.col("uitkomst") == "bevestigd")
-        .then(pl.col("fenomeen"))
-        .otherwise(pl.lit("geen"))
-        .alias("label"),
     )
 
 

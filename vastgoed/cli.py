@@ -500,8 +500,15 @@ def purge(
                 from vastgoed.tracking import delete_run
 
                 for p in due:
-                    if mlflow_runs.get(p.run_id):
+                    if not mlflow_runs.get(p.run_id):
+                        continue
+                    try:
                         delete_run(cfg.tracking, str(mlflow_runs[p.run_id]))
+                    except Exception as exc:  # the store's own errors; the folder is gone and logged
+                        _console.print(
+                            f"[yellow]MLflow run {mlflow_runs[p.run_id]} of {p.run_id} not removed: "
+                            f"{exc}; remove it from the store by hand[/yellow]"
+                        )
     except VastgoedError as exc:
         raise _fail(exc) from exc
     verb = "would remove" if dry_run else "removed"

@@ -80,6 +80,7 @@ def model_hash(model: SignalModel) -> str:
         h.update(text.encode())
     h.update(repr(sorted(model.platt_.items())).encode())
     h.update(repr(sorted(getattr(model, "cap_", {}).items())).encode())
+    h.update(repr(sorted(getattr(model, "shrink_", {}).items())).encode())
     return "lgbm-" + h.hexdigest()[:12]
 
 
@@ -110,7 +111,8 @@ def new_model(mc: ModelConfig) -> SignalModel:
         monotone=mc.monotone,
         rule_inputs=mc.rule_inputs,
         calibrate=mc.calibrate,
-        min_confirmed=mc.weak_min,
+        min_confirmed=mc.cap_min,
+        shrinkage=mc.shrinkage,
         own_negatives=mc.own_negatives,
         other_weight=mc.unlabelled_weight,
     )

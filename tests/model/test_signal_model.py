@@ -11,7 +11,7 @@ import pytest
 from sklearn.base import clone
 
 from features import build_features
-from models import SignalModel, examples_from_outcomes, labels_from_outcomes, split_cutoff
+from models import SignalModel, examples_from_outcomes, split_cutoff
 from tests.model.conftest import Trained
 from vastgoed.core.schema import FENOMENEN
 
@@ -118,7 +118,8 @@ def test_contributions_add_up_to_each_signals_raw_score(trained: Trained) -> Non
 
 
 def test_monotone_constraints_are_what_holds_the_behaviour(trained: Trained) -> None:
-    """Without the constraints the same training gives a model that the behaviour test can catch."""
+    """The constraints are declared where LightGBM enforces them, and only with ``monotone``; the
+    behaviour tests above check what they hold on the trained model."""
     ts_report = trained.report  # type: ignore[attr-defined]
     assert ts_report.model.monotone is True
     params = ts_report.model.lgb_params("hennepteelt", ts_report.model._columns("hennepteelt"))
@@ -190,11 +191,14 @@ def test_outcomes_after_the_peildatum_are_ignored() -> None:
             "uitkomst": ["bevestigd", "niet_bevestigd", "bevestigd"],
         }
     )
-    lab = labels_from_outcomes(out, dt.date(2025, 1, 1))
-    assert lab.to_dicts() == [{"verblijfsobject_id": "a", "label": "geen"}]
-    assert labels_from_outcomes(out, dt.date(2024, 1, 1)).to_dicts() == [
-        {"verblijfsobject_id": "a", "label": "hennepteelt"}
-    ]
+
+    def labels(peildatum: dt.date) -> list[tuple[str, str, str]]:
+        ex = examples_from_outcomes(out, peildatum, "peildatum")
+        return list(zip(ex["verblijfsobject_id"], ex["label"], ex["onderzocht_op"], strict=True))
+
+    found, empty = ("a", "hennepteelt", "hennepteelt"), ("a", "geen", "spookbewoning")
+    assert labels(dt.date(2025, 1, 1)) == [found, empty]  # b's investigation lies after the peildatum
+    assert labels(dt.date(2024, 1, 1)) == [found]
 
 
 def test_a_phenomenon_without_confirmed_investigations_cannot_crowd_the_priority(trained: Trained) -> None:
@@ -222,3 +226,18 @@ def test_a_phenomenon_without_confirmed_investigations_cannot_crowd_the_priority
     assert model.cap_["criminele_vastgoedtransactie"] == pytest.approx(base_rate)
     assert scores[:, j].max() <= base_rate + 1e-12
     assert model.cap_["hennepteelt"] == 1.0
+
+
+def test_a_fact_two_features_state_alike_is_one_reason() -> None:
+    from models.explain import Reason, _distinct
+
+    water = "65 m³ water in het laatste verbruiksjaar, waar ongeveer 47 m³ verwacht wordt"
+    rs = [
+        Reason("water_m3", "water", 65.0, water, 0.4),
+        Reason("water_t_o_v_norm", "water t.o.v. norm", 1.4, water, 0.3),
+        Reason("n_volwassen", "volwassenen", 4.0, "4 volwassenen ingeschreven", 0.2),
+        Reason("oppervlakte", "oppervlakte", 38.0, "38 m²", 0.1),
+    ]
+    out = _distinct(rs, 2)
+    assert [r.kenmerk for r in out] == ["water_m3", "n_volwassen"]
+    assert out[0].bijdrage == 0.7  # the contributions still add up

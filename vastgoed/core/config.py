@@ -126,6 +126,10 @@ class ModelConfig(_Strict):
     weak_min: int = Field(default=5, ge=0)
     weak_weight: float = Field(default=0.5, gt=0.0, le=1.0)
     weak_max: int = Field(default=200, ge=0)
+    #: A phenomenon with fewer confirmed training labels is capped at the base rate of confirmation.
+    cap_min: int = Field(default=10, ge=0)
+    #: Prior strength (in confirmations) pulling each phenomenon's probability to its base rate.
+    shrinkage: float = Field(default=0.0, ge=0.0)
     #: A visit that confirmed nothing is a full negative only for the phenomenon it looked for
     #: (measured: mixed, 1.466–1.658 AP ratio against 1.488–1.728 without; off by default).
     own_negatives: bool = False

@@ -644,8 +644,9 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
                 "**Thresholds and bounds used with this model:**",
                 "",
                 f"- the list is the top {facts.capacity:,} (the working group's capacity);",
-                "- fairness audit: selection-rate ratio outside "
-                f"\\[{fair.selectie_ratio_grenzen[0]:g}, {fair.selectie_ratio_grenzen[1]:g}\\], "
+                "- fairness audit: selection-rate ratio above "
+                f"{fair.selectie_ratio_grenzen[1]:g} (the direction that burdens a group; a ratio below "
+                f"{fair.selectie_ratio_grenzen[0]:g} is reported in the tables, not flagged), "
                 f"calibration difference beyond {fair.kalibratie_verschil_grens}, over-representation in "
                 f"the labels above {fair.oververtegenwoordiging_grens}, flagged only when the whole "
                 f"bootstrap interval ({fair.bootstrap} resamples) lies beyond the bound and the group has "
