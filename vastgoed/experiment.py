@@ -36,8 +36,8 @@ from rich.console import Console
 from features import catalogue
 from vastgoed.core.config import Config, ModelConfig
 from vastgoed.core.errors import ConfigError
-from vastgoed.modelling import features_at, train_model
-from vastgoed.pipeline import prepare_features
+from vastgoed.modelling import features_at, train_model, training_tables
+from vastgoed.pipeline import data_hash, prepare_features
 from vastgoed.tracking import log_parent_metrics, log_training_run, parent_run
 
 __all__ = ["ExperimentSpec", "Variant", "load_experiment", "run_experiment"]
@@ -137,6 +137,7 @@ def run_experiment(
         "experiment": spec.name,
         "peildatum": prepared.inputs.peildatum.isoformat(),
         "gemeentecode": prepared.res.manifest.gemeentecode,
+        "data_sha256": data_hash(prepared.res)[:16],
     }
     with parent_run(
         config.tracking, f"experiment-{spec.name}", {"description": spec.description}, tags
@@ -155,10 +156,15 @@ def run_experiment(
                 params={f"model.{k}": val for k, val in mc.model_dump().items()}
                 | {"drop_families": ",".join(v.drop_families), "drop_features": ",".join(sorted(drop))},
                 metrics=tr.flat_metrics(),
-                tags=tags | {"variant": v.name, "model_hash": tr.model_hash},
+                tags=tags
+                | {
+                    "variant": v.name,
+                    "model_hash": tr.model_hash,
+                    "validation_data_sha256": tr.data_hash,
+                },
                 model=tr.model,
                 input_example=tr.validation_set.X.head(5).cast(pl.Float64),
-                tables={"feature_importance.csv": tr.model.importance()},
+                tables=training_tables(tr),
                 register=False,
                 nested=True,
             )

@@ -53,6 +53,7 @@ __all__ = [
     "register_and_decide",
     "score_objects",
     "train_model",
+    "training_tables",
     "validation_metrics",
 ]
 
@@ -247,6 +248,35 @@ def train_model(
     )
 
 
+def training_tables(training: TrainingReport) -> dict[str, pl.DataFrame]:
+    """The tables every training logs to MLflow, a batch's training and every experiment variant alike.
+
+    Importance, the feature catalogue, calibration and the validation figures per buurt.
+    """
+    catalogue_table = pl.DataFrame(
+        [
+            {
+                "kenmerk": s.name,
+                "familie": s.family,
+                "label": s.label_nl,
+                "eenheid": s.unit,
+                "richting": s.direction,
+                "bronnen": ";".join(s.sources),
+                "grondslag": s.legal_basis,
+                "proxy_risico": s.proxy_risk,
+            }
+            for s in catalogue()
+        ]
+    )
+    return {
+        "feature_importance.csv": training.model.importance(),
+        "feature_catalogue.csv": catalogue_table,
+        "calibration_validation.csv": training.calibration,
+        "validation_per_buurt.csv": training.per_buurt,
+        "calibration_validation_per_buurt.csv": training.calibration_per_buurt,
+    }
+
+
 def register_and_decide(
     training: TrainingReport, config: Config, *, run_name: str, tags: dict[str, str]
 ) -> tuple[SignalModel, str, TrainedModel]:
@@ -273,22 +303,6 @@ def register_and_decide(
     metrics = training.flat_metrics()
     if champion_ap is not None:
         metrics["val.champion.average_precision"] = champion_ap
-    catalogue_table = pl.DataFrame(
-        [
-            {
-                "kenmerk": s.name,
-                "familie": s.family,
-                "label": s.label_nl,
-                "eenheid": s.unit,
-                "richting": s.direction,
-                "bronnen": ";".join(s.sources),
-                "grondslag": s.legal_basis,
-                "proxy_risico": s.proxy_risk,
-            }
-            for s in catalogue()
-        ]
-    )
-    importance = training.model.importance()
     logged = log_training_run(
         tc,
         run_name=f"train-{run_name}",
@@ -308,13 +322,7 @@ def register_and_decide(
         },
         model=training.model,
         input_example=vs.X.head(5).cast(pl.Float64),
-        tables={
-            "feature_importance.csv": importance,
-            "feature_catalogue.csv": catalogue_table,
-            "calibration_validation.csv": training.calibration,
-            "validation_per_buurt.csv": training.per_buurt,
-            "calibration_validation_per_buurt.csv": training.calibration_per_buurt,
-        },
+        tables=training_tables(training),
     )
     if current is None or not comparable:
         reason = "first model" if current is None else "the champion uses other features than this engine"

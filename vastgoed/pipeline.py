@@ -70,6 +70,7 @@ __all__ = [
     "Prepared",
     "RunResult",
     "address_text",
+    "data_hash",
     "export_review",
     "prepare_features",
     "read_reviewed",
@@ -509,7 +510,7 @@ def run_batch(
     return result
 
 
-def _data_hash(res: IngestResult) -> str:
+def data_hash(res: IngestResult) -> str:
     """One SHA-256 over the input files' hashes: the data a run (or a training) saw."""
     return hashlib.sha256(json.dumps(res.hashes, sort_keys=True).encode()).hexdigest()
 
@@ -860,7 +861,7 @@ def _run(
                         "peildatum": peildatum.isoformat(),
                         "gemeentecode": res.manifest.gemeentecode,
                         "synthetisch": str(res.manifest.synthetisch).lower(),
-                        "data_sha256": _data_hash(res)[:16],
+                        "data_sha256": data_hash(res)[:16],
                     },
                 )
                 mlflow_runs.append(logged.run_id)
@@ -1036,7 +1037,7 @@ def _run(
         audit={
             "model_version": model_version,
             "peildatum": peildatum.isoformat(),
-            "data_sha256": _data_hash(res),
+            "data_sha256": data_hash(res),
             "n_scored": signals.height,
             "n_ranked": ranked.height,
             "fairness_flags": fairness.flag_ids(),
