@@ -291,6 +291,15 @@ def evaluate(
         f"ratio {f3(h['average_precision_ratio'])}",
         highlight=False,
     )
+    if ev.never_investigated is not None:
+        n = ev.never_investigated
+        out.print(
+            f"never investigated (no training label can flatter these): precision@{ev.capacity} model "
+            f"{f3(n['precision_at_capacity_model'])}, rules {f3(n['precision_at_capacity_baseline'])}; "
+            f"AP model {f3(n['average_precision_model'])}, rules {f3(n['average_precision_baseline'])}, "
+            f"ratio {f3(n['average_precision_ratio'])}",
+            highlight=False,
+        )
     out.print(_frame_table("calibration (model, whole ranking)", ev.calibration))
     buurt = ev.per_buurt.filter(pl.col("ranking") == "model").sort("ece", descending=True, nulls_last=True)
     out.print(

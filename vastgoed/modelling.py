@@ -241,7 +241,9 @@ def train_model(
         class_counts={c: int((ts.y[ts.labelled] == i).sum()) for i, c in enumerate(classes)},
         validation=validation,
         calibration=calibration_table(vs.y > 0, p_model, n_bins=5),
-        per_buurt=per_buurt(by_buurt, k=mc.capacity),
+        # the validation year holds 150–300 investigations: a cut-off at the working group's capacity
+        # would take them all, so per buurt the top is the middle validation cut-off
+        per_buurt=per_buurt(by_buurt, k=VALIDATION_KS[1]),
         calibration_per_buurt=calibration_per_buurt(by_buurt, n_bins=3),
         validation_set=vs,
         data_hash=_validation_hash(vs),

@@ -187,6 +187,11 @@ def test_evaluate_prints_model_and_baseline(batch: tuple[Path, Path, Path]) -> N
     n_ranked = signals.filter(pl.col("rank").is_not_null()).height
     assert curves["n"].sum() == n_ranked
     assert "calibration" in result.output and "per buurt" in result.output
+    # and on addresses never investigated, where no training label can flatter the model
+    never = ev["headline_nooit_onderzocht"]
+    assert never["precision_at_capacity_model"] is not None and "never investigated" in result.output
+    fresh = signals.filter(pl.col("rank").is_not_null() & pl.col("laatste_onderzoek").is_null())
+    assert 0 < fresh.height < n_ranked
 
 
 def test_a_failing_run_leaves_no_list(

@@ -53,6 +53,8 @@ class Evaluation:
     calibration: pl.DataFrame
     per_buurt: pl.DataFrame
     calibration_per_buurt: pl.DataFrame
+    #: The headline over addresses never investigated before the peildatum only (no training label).
+    never_investigated: dict[str, float | None] | None = None
     persons: pl.DataFrame | None = None
     addresses: pl.DataFrame | None = None
     companies: pl.DataFrame | None = None
@@ -77,6 +79,7 @@ class Evaluation:
             "n_positives": self.n_positives,
             "capacity": self.capacity,
             "headline": self.headline(),
+            "headline_nooit_onderzocht": self.never_investigated,
             "average_precision": self.average_precision,
             "rows": self.table.to_dicts(),
             "calibration": self.calibration.to_dicts(),
@@ -179,6 +182,7 @@ def evaluate_run(
             table = precision_recall_at_k(_rank(frame, col), positives[f], ks)
             parts.append(table.with_columns(pl.lit(ranking).alias("ranking"), pl.lit(f).alias("fenomeen")))
             ap[ranking][f] = _ap(frame, col, positives[f])
+    never = _never_investigated_headline(model, base, positives["alle"], capacity)
     pos_all = list(positives["alle"])
     y_model = model["verblijfsobject_id"].is_in(pos_all)
     buurt = pl.concat(
@@ -202,10 +206,34 @@ def evaluate_run(
         calibration_per_buurt=calibration_per_buurt(
             model.select("buurtcode", "score").with_columns(y_model.alias("y")), n_bins=5
         ),
+        never_investigated=never,
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
     write_json_atomic(run_dir / "evaluatie.json", result.to_dict())
     return result
+
+
+def _never_investigated_headline(
+    model: pl.DataFrame, base: pl.DataFrame, positives: set[str], capacity: int
+) -> dict[str, float | None] | None:
+    """The headline on addresses with no investigation before the peildatum.
+
+    An address whose outcome trained the model cannot flatter it here.
+    """
+    if "laatste_onderzoek" not in model.columns:
+        return None
+    fresh = model.filter(pl.col("laatste_onderzoek").is_null()).select("verblijfsobject_id")
+    out: dict[str, float | None] = {}
+    for ranking, frame in (("model", model), ("baseline", base)):
+        kept = frame.join(fresh, on="verblijfsobject_id", how="semi")
+        table = precision_recall_at_k(
+            _rank(kept, "score"), positives & set(fresh["verblijfsobject_id"]), (capacity,)
+        )
+        out[f"precision_at_capacity_{ranking}"] = table["precision"][0] if table.height else None
+        out[f"average_precision_{ranking}"] = _ap(kept, "score", positives)
+    m, b = out["average_precision_model"], out["average_precision_baseline"]
+    out["average_precision_ratio"] = m / b if m is not None and b else None
+    return out
 
 
 def _capacity(run_dir: Path) -> int:
