@@ -76,6 +76,10 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             confirmed investigations (0: no shrinkage).
     """
 
+    #: The same recipe fitted before the validation cutoff, when this model was refit on every label
+    #: (``model.refit``): champion decisions judge it, on validation rows this model has seen.
+    holdout_: SignalModel | None = None
+
     def __init__(
         self,
         num_boost_round: int = 200,

@@ -143,6 +143,9 @@ class TrainingReport:
     validation_set: ValidationSet
     data_hash: str
     champion: dict[str, Any] | None = None
+    #: Labelled rows the scoring model was fitted on (all investigations before the peildatum when
+    #: refit; else the time split's).
+    n_labelled_scoring: int = 0
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready summary for ``run.json`` and the report."""
@@ -151,6 +154,7 @@ class TrainingReport:
             "cutoff": self.cutoff.isoformat(),
             "training_rows_labelled": self.n_labelled,
             "training_rows_unlabelled": self.n_unlabelled,
+            "scoring_model_rows_labelled": self.n_labelled_scoring,
             "weak_labels": self.n_weak,
             "validation_rows": self.n_validation,
             "class_counts": self.class_counts,
@@ -205,8 +209,22 @@ def train_model(
         return snap(day).drop(sorted(drop_features))
 
     buurten = inputs.objects.select("verblijfsobject_id", "buurtcode")
-    ts, vs, cutoff = build_sets(outcomes, at_kept, buurten, inputs.peildatum, choices_from(mc))
+    choices = choices_from(mc)
+    ts, vs, cutoff = build_sets(outcomes, at_kept, buurten, inputs.peildatum, choices)
     model = new_model(mc).fit(ts.X, ts.y, ts.weight, ts.labelled, ts.investigated_for)
+    scoring, n_scoring = model, ts.n_labelled
+    if mc.refit:
+        # Measured on the time split; what scores is the same recipe fitted on every investigation
+        # before the peildatum, the latest year included. Its time-split twin travels with it
+        # (``holdout_``), so that a champion is always judged on rows its twin never saw.
+        ts_all, _, _ = build_sets(
+            outcomes, at_kept, buurten, inputs.peildatum, dataclasses.replace(choices, validation_months=0)
+        )
+        scoring = new_model(mc).fit(
+            ts_all.X, ts_all.y, ts_all.weight, ts_all.labelled, ts_all.investigated_for
+        )
+        scoring.holdout_ = model
+        n_scoring = ts_all.n_labelled
     lr = LogisticSignalModel(seed=mc.seed).fit(ts.X, ts.y, ts.weight)
     p_model = model.predict_proba(vs.X)[:, 1] if vs.X.height else np.zeros(0)
     p_lr = SignalModel.priority(lr.phenomenon_scores(vs.X)) if vs.X.height else np.zeros(0)
@@ -231,8 +249,9 @@ def train_model(
         },
     )
     return TrainingReport(
-        model=model,
-        model_hash=model_hash(model),
+        model=scoring,
+        model_hash=model_hash(scoring),
+        n_labelled_scoring=n_scoring,
         cutoff=cutoff,
         n_labelled=ts.n_labelled,
         n_unlabelled=ts.n_unlabelled,
@@ -301,7 +320,9 @@ def register_and_decide(
         vs.X.columns
     )
     if current is not None and comparable and vs.X.height:
-        champion_ap = validation_metrics(current.model.predict_proba(vs.X)[:, 1], vs)["average_precision"]
+        # the champion's time-split twin when it has one: the refit model has seen these rows
+        judged = getattr(current.model, "holdout_", None) or current.model
+        champion_ap = validation_metrics(judged.predict_proba(vs.X)[:, 1], vs)["average_precision"]
     metrics = training.flat_metrics()
     if champion_ap is not None:
         metrics["val.champion.average_precision"] = champion_ap

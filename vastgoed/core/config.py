@@ -119,11 +119,14 @@ class ModelConfig(_Strict):
     snapshot: Literal["peildatum", "onderzoeksdatum"] = "peildatum"
     #: Investigations in the last this many months before the peildatum validate; earlier ones train.
     validation_months: int = Field(default=12, ge=1, le=60)
+    #: After measuring on the time split, the scoring model is the same recipe fitted on every
+    #: investigation before the peildatum (its time-split twin is kept for champion decisions).
+    refit: bool = True
     buurt_weighting: bool = True
     unlabelled_negatives_ratio: float = Field(default=5.0, ge=0.0)
     unlabelled_weight: float = Field(default=0.3, gt=0.0, le=1.0)
     #: Phenomena with fewer confirmed training labels than this get weak labels from their rule.
-    weak_min: int = Field(default=5, ge=0)
+    weak_min: int = Field(default=10, ge=0)
     weak_weight: float = Field(default=0.5, gt=0.0, le=1.0)
     weak_max: int = Field(default=200, ge=0)
     #: A phenomenon with fewer confirmed training labels is capped at the base rate of confirmation.
