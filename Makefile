@@ -70,5 +70,11 @@ lint: $(VENV)/.synced ## ruff, mypy (strict on the packages) and import-linter (
 mlflow-ui: $(VENV)/.synced ## Open the MLflow UI on the local store (http://127.0.0.1:5000)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts --host 127.0.0.1 --port 5000
 
+.PHONY: ui
+HOST ?= 127.0.0.1
+PORT ?= 8000
+ui: $(VENV)/.synced ## The analysts' and reviewers' web application (http://127.0.0.1:8000/; HOST=, PORT=; docs/web.md)
+	$(BIN)/vastgoed serve --host $(HOST) --port $(PORT) --out $(OUT) $(if $(filter 127.0.0.1 localhost,$(HOST)),--allow-http,)
+
 clean: ## Remove generated data, runs, the MLflow store and caches (keeps .venv)
 	rm -rf $(OUT) data/synthetic data/synthetic-truth mlflow.db mlartifacts .pytest_cache .mypy_cache .ruff_cache .hypothesis

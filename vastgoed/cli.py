@@ -545,3 +545,56 @@ def _frame_table(title: str, frame: pl.DataFrame) -> Table:
 def main() -> None:
     """Entry point for ``python -m vastgoed``."""
     app()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    out: Annotated[Path, typer.Option(help="The output folder (runs and governance/).")] = Path("out"),
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL of the store (default: $VASTGOED_DATABASE_URL, else SQLite in OUT)."
+        ),
+    ] = None,
+    allow_http: Annotated[
+        bool, typer.Option(help="Session cookies without the Secure flag: only for local use without TLS.")
+    ] = False,
+    sso_header: Annotated[
+        str | None,
+        typer.Option(help="Trust this header of the reverse proxy as the user (e.g. X-Remote-User)."),
+    ] = None,
+    beheerder: Annotated[
+        str | None,
+        typer.Option(help="Create this beheerder account first when the store has none (asks the password)."),
+    ] = None,
+) -> None:
+    """The analysts' and reviewers' web application (make ui): login at /, the runs at /runs."""
+    import uvicorn
+    from sqlalchemy import select
+    from sqlalchemy.orm import sessionmaker
+
+    from vastgoed.web import WebSettings, create_app
+    from vastgoed.web.security import create_account
+    from vastgoed.web.store import Account
+
+    try:
+        settings = WebSettings.from_env(
+            out_dir=out, database_url=database_url, allow_http=allow_http or None, sso_header=sso_header
+        )
+        web = create_app(settings)
+        if beheerder:
+            with sessionmaker(web.state.engine)() as db:
+                if db.scalar(select(Account).where(Account.rol == "beheerder")) is None:
+                    password = typer.prompt(
+                        f"password for {beheerder}", hide_input=True, confirmation_prompt=True
+                    )
+                    create_account(db, beheerder, "beheerder", password)
+                    _console.print(f"beheerder account {beheerder!r} created")
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    if not settings.allow_http and host in ("127.0.0.1", "localhost"):
+        _console.print("[yellow]session cookies are Secure: use TLS, or --allow-http for local use[/yellow]")
+    _console.print(f"vastgoed web on http://{host}:{port}/ (runs in {settings.out_dir})")
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

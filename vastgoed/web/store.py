@@ -1,0 +1,184 @@
+"""The web application's store: accounts, sessions, login attempts and an index of the audit log.
+
+SQLAlchemy over an embedded SQLite file by default, PostgreSQL when a URL is configured; the schema
+is created and upgraded by Alembic (:func:`migrate`, run at start-up). **The audit log stays the
+record**: decisions, releases and verdicts are made by :mod:`vastgoed.ethics.review` and appended
+there; the tables ``index_besluiten`` and ``index_verdicten`` only copy them (keyed by the audit
+entry's ``seq``) so that the ranked list can be filtered by verdict without reading the whole log.
+They are brought up to date from the log (:func:`sync_index`), so verdicts given on the command
+line appear too, and can be dropped and rebuilt at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    create_engine,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from vastgoed.ethics.auditlog import AuditEntry
+
+__all__ = [
+    "ROLES",
+    "Account",
+    "Base",
+    "DecisionRow",
+    "LoginAttempt",
+    "VerdictRow",
+    "WebSession",
+    "make_engine",
+    "migrate",
+    "sync_index",
+]
+
+#: The web application's roles: analysts, the moral-deliberation board, administrators.
+ROLES: tuple[str, ...] = ("analist", "reviewer", "beheerder")
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the store's tables."""
+
+
+class Account(Base):
+    """A local account (a person of the municipality's staff), with one role."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    naam: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    rol: Mapped[str] = mapped_column(String(16), nullable=False)
+    wachtwoord_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    actief: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    aangemaakt: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class WebSession(Base):
+    """A login session; the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "sessies"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    aangemaakt: Mapped[float] = mapped_column(Float, nullable=False)
+    laatst_gezien: Mapped[float] = mapped_column(Float, nullable=False)
+
+
+class LoginAttempt(Base):
+    """One login attempt, for the rate limit (account name as typed, client address)."""
+
+    __tablename__ = "inlogpogingen"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    naam: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    adres: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    tijd: Mapped[float] = mapped_column(Float, nullable=False)
+    gelukt: Mapped[bool] = mapped_column(Boolean, nullable=False)
+
+
+class DecisionRow(Base):
+    """A copy of a ``review`` or ``release`` entry of the audit log."""
+
+    __tablename__ = "index_besluiten"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    actie: Mapped[str] = mapped_column(String(16), nullable=False)
+    besluit: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    tijd: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+class VerdictRow(Base):
+    """A copy of a ``verdict`` entry of the audit log."""
+
+    __tablename__ = "index_verdicten"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    verblijfsobject_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    uitkomst: Mapped[str] = mapped_column(String(32), nullable=False)
+    actor: Mapped[str] = mapped_column(String(128), nullable=False)
+    tijd: Mapped[str] = mapped_column(String(32), nullable=False)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite files get their folder and a busy timeout (several threads)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the store's schema to the newest Alembic revision (creates it on an empty database)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+
+
+def sync_index(session: Session, entries: Sequence[AuditEntry]) -> None:
+    """Copy the audit log's review, release and verdict entries not yet in the index.
+
+    A log whose last ``seq`` is below the index's (a log replaced by a new one) rebuilds the index.
+    """
+    newest = max((e.seq for e in entries), default=0)
+    indexed = max(
+        session.scalar(select(func.max(DecisionRow.seq))) or 0,
+        session.scalar(select(func.max(VerdictRow.seq))) or 0,
+    )
+    if indexed > newest:
+        session.execute(delete(DecisionRow))
+        session.execute(delete(VerdictRow))
+        indexed = 0
+    if indexed == newest:
+        return
+    for e in entries:
+        if e.seq <= indexed or e.run_id is None:
+            continue
+        if e.actie in ("review", "release"):
+            session.add(
+                DecisionRow(
+                    seq=e.seq,
+                    run_id=e.run_id,
+                    actie=e.actie,
+                    besluit=str(e.details.get("decision")) if e.actie == "review" else None,
+                    actor=e.actor[:128],
+                    tijd=e.tijd,
+                )
+            )
+        elif e.actie == "verdict":
+            rank = e.details.get("rank")
+            session.add(
+                VerdictRow(
+                    seq=e.seq,
+                    run_id=e.run_id,
+                    verblijfsobject_id=str(e.details.get("verblijfsobject_id")),
+                    rank=int(rank) if isinstance(rank, int | float) else None,
+                    uitkomst=str(e.details.get("outcome")),
+                    actor=e.actor[:128],
+                    tijd=e.tijd,
+                )
+            )
+    session.commit()
