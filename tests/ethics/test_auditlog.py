@@ -253,3 +253,26 @@ def test_any_single_byte_flip_is_detected(pristine: tuple[bytes, bytes], data: s
         result = verify(path)
     assert not result.ok
     assert any(f"(line {index + 1})" in p for p in result.problems)
+
+
+def test_what_this_process_verified_before_is_checked_again(tmp_path: Path) -> None:
+    """Entries are parsed once per process, but every byte is checked on every verification."""
+    from vastgoed.ethics import auditlog
+
+    path = _filled(tmp_path, n=30)  # each append verified the log: the prefix is remembered
+    assert str(path.resolve()) in auditlog._VERIFIED
+    log = AuditLog(path, clock=_clock)
+    log.append("view", actor="analist:bo", run_id="run-1", details={"rank": 3})
+    result, entries = log.verified_entries()
+    assert result.ok and len(entries) == 31 and entries[-1].actie == "view"
+    lines = _lines(path)
+    lines[0] = lines[0].replace(b'"i":0', b'"i":9')  # an early, long-verified entry
+    _write(path, lines)
+    assert verify(path).problems == ["entry 1 (line 1): hash does not match its contents"]
+    assert log.verified_entries()[1] == []
+    lines[0] = lines[0].replace(b'"i":9', b'"i":0')
+    _write(path, lines[:-1])  # restored, then the last entry removed
+    assert "missing after it" in verify(path).problems[0]
+    _write(path, lines)
+    auditlog._VERIFIED.clear()  # a fresh process verifies the whole log to the same verdict
+    assert verify(path).ok and verify(path).n_entries == 31

@@ -45,7 +45,7 @@ import polars as pl
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
-from vastgoed.ethics.auditlog import AuditEntry, AuditLog, verify
+from vastgoed.ethics.auditlog import AuditEntry, AuditLog
 
 __all__ = [
     "DECISIONS",
@@ -169,14 +169,14 @@ def _entries(out_dir: Path) -> list[AuditEntry]:
     path = audit_log_path(out_dir)
     if not path.parent.is_dir():
         return []
-    result = verify(path)
+    result, entries = audit_log(out_dir).verified_entries()
     if not result.ok:
         raise ReviewError(
             f"audit log {path} does not verify ({len(result.problems)} problem(s), the first: "
             f"{result.problems[0]}); no decision, release or verdict can rest on it. "
             f"Run `vastgoed audit verify --out {out_dir}` for the full list."
         )
-    return audit_log(out_dir).entries()
+    return entries
 
 
 def _run_entry(entries: Sequence[AuditEntry], run_id: str) -> AuditEntry | None:
