@@ -561,9 +561,23 @@ def serve(
     allow_http: Annotated[
         bool, typer.Option(help="Session cookies without the Secure flag: only for local use without TLS.")
     ] = False,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Address of a reverse proxy in front of the application (repeatable; default "
+            "$VASTGOED_WEB_TRUSTED_PROXIES): only from it are X-Forwarded-For and the SSO header read."
+        ),
+    ] = None,
     sso_header: Annotated[
         str | None,
         typer.Option(help="Trust this header of the reverse proxy as the user (e.g. X-Remote-User)."),
+    ] = None,
+    sso_secret_env: Annotated[
+        str | None,
+        typer.Option(
+            help="Name of the environment variable holding the secret the proxy sends in "
+            "X-Vastgoed-Proxy-Secret (required with --sso-header)."
+        ),
     ] = None,
     beheerder: Annotated[
         str | None,
@@ -577,11 +591,17 @@ def serve(
 
     from vastgoed.web import WebSettings, create_app
     from vastgoed.web.security import create_account
+    from vastgoed.web.settings import secret_from_env
     from vastgoed.web.store import Account
 
     try:
         settings = WebSettings.from_env(
-            out_dir=out, database_url=database_url, allow_http=allow_http or None, sso_header=sso_header
+            out_dir=out,
+            database_url=database_url,
+            allow_http=allow_http or None,
+            trusted_proxies=tuple(trusted_proxy) if trusted_proxy else None,
+            sso_header=sso_header,
+            sso_secret=secret_from_env(sso_secret_env) if sso_secret_env else None,
         )
         web = create_app(settings)
         if beheerder:

@@ -2,7 +2,8 @@
 
 The PostgreSQL variant uses ``VASTGOED_TEST_DATABASE_URL`` when set (a server where the user may
 create databases), else starts a throw-away server with ``initdb``/``pg_ctl`` in a temporary folder
-(as the ``postgres`` system user when the tests run as root), else skips with the reason.
+(as the ``postgres`` system user when the tests run as root), else skips with the reason, or fails
+when ``VASTGOED_REQUIRE_POSTGRES=1`` (CI sets it once PostgreSQL is installed: no silent skip).
 """
 
 from __future__ import annotations
@@ -80,6 +81,13 @@ def _pg_bin(name: str) -> str | None:
     return None
 
 
+def _unavailable(reason: str) -> None:
+    """Skip the PostgreSQL variant, or fail it when PostgreSQL is required."""
+    if os.environ.get("VASTGOED_REQUIRE_POSTGRES", "").strip() in ("1", "true", "yes"):
+        pytest.fail(f"VASTGOED_REQUIRE_POSTGRES is set but {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> Iterator[str]:
     """A PostgreSQL URL on which databases can be created: configured, or a throw-away server."""
@@ -89,18 +97,18 @@ def postgres_admin_url() -> Iterator[str]:
         return
     initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
     if initdb is None or pg_ctl is None:
-        pytest.skip("PostgreSQL: no VASTGOED_TEST_DATABASE_URL and no initdb/pg_ctl on this machine")
+        _unavailable("PostgreSQL: no VASTGOED_TEST_DATABASE_URL and no initdb/pg_ctl on this machine")
     as_user: list[str] = []
     root = Path(tempfile.mkdtemp(prefix="vastgoed-pg-"))
     if os.geteuid() == 0:  # the server refuses to run as root
         if shutil.which("runuser") is None:
-            pytest.skip("PostgreSQL: running as root and runuser is not available")
+            _unavailable("PostgreSQL: running as root and runuser is not available")
         try:
             import pwd
 
             pw = pwd.getpwnam("postgres")
         except KeyError:
-            pytest.skip("PostgreSQL: running as root and there is no 'postgres' system user")
+            _unavailable("PostgreSQL: running as root and there is no 'postgres' system user")
         os.chown(root, pw.pw_uid, pw.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     data, port = root / "data", _free_port()

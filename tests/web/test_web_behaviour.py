@@ -86,18 +86,51 @@ def test_login_is_rate_limited(web: Web) -> None:
     assert login(client, "rev").status_code == 303  # another account is not blocked
 
 
-def test_single_sign_on_header_is_trusted_only_when_configured(web_runs: Runs, tmp_path: Path) -> None:
+def test_single_sign_on_header_is_trusted_only_when_configured(
+    web_runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydantic import SecretStr
+
+    from vastgoed.web import WebSettings, create_app
+    from vastgoed.web.settings import WebSettingsError
+
+    secret = "geheim-van-de-proxy-0123456789"
     url = f"sqlite:///{tmp_path / 'sso.sqlite'}"
-    w = make_web(web_runs, tmp_path, url, sso_header="X-Remote-User", sso_trusted_proxies=("testclient",))
+    w = make_web(
+        web_runs,
+        tmp_path,
+        url,
+        sso_header="X-Remote-User",
+        trusted_proxies=("testclient",),
+        sso_secret=SecretStr(secret),
+    )
+    proxy = {"X-Vastgoed-Proxy-Secret": secret}
     client = w.client()
-    assert client.get("/runs", headers={"X-Remote-User": "ana"}).status_code == 200
-    assert client.get("/runs", headers={"X-Remote-User": "onbekend"}).status_code == 401
+    assert client.get("/runs", headers={"X-Remote-User": "ana", **proxy}).status_code == 200
+    assert w.client().get("/runs", headers={"X-Remote-User": "onbekend", **proxy}).status_code == 401
+    # the header without the proxy's secret, or with a wrong one, is ignored (a local process)
+    assert w.client().get("/runs", headers={"X-Remote-User": "ana"}).status_code == 401
+    wrong = {"X-Remote-User": "ana", "X-Vastgoed-Proxy-Secret": secret[:-1] + "x"}
+    assert w.client().get("/runs", headers=wrong).status_code == 401
     w.app.state.engine.dispose()
-    w2 = make_web(web_runs, tmp_path / "b", url.replace("sso", "sso2"), sso_header="X-Remote-User")
-    assert (
-        w2.client().get("/runs", headers={"X-Remote-User": "ana"}).status_code == 401
-    )  # not a trusted proxy
+    # with the secret but not from a trusted proxy: ignored too
+    w2 = make_web(
+        web_runs,
+        tmp_path / "b",
+        url.replace("sso", "sso2"),
+        sso_header="X-Remote-User",
+        trusted_proxies=("10.0.0.9",),
+        sso_secret=SecretStr(secret),
+    )
+    assert w2.client().get("/runs", headers={"X-Remote-User": "ana", **proxy}).status_code == 401
     w2.app.state.engine.dispose()
+    # single sign-on without a secret does not start
+    with pytest.raises(WebSettingsError):
+        create_app(WebSettings(out_dir=tmp_path, sso_header="X-Remote-User", trusted_proxies=("p",)))
+    monkeypatch.setenv("VG_TEST_SSO", secret)
+    monkeypatch.setenv("VASTGOED_WEB_SSO_SECRET_ENV", "VG_TEST_SSO")
+    settings = WebSettings.from_env(sso_header="X-Remote-User", trusted_proxies=("p",))
+    assert settings.sso_secret is not None and secret not in repr(settings)
 
 
 def test_decision_and_release_go_through_the_engine(web: Web) -> None:

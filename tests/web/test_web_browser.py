@@ -1,10 +1,12 @@
 """The web application in Debian's Chromium (Playwright): each role's path through the pages.
 
-Screenshots of the main pages are saved under the test's temporary folder (the path is printed).
+Screenshots of the main pages are saved to ``$VASTGOED_SCREENSHOTS/<database>/``, by default
+``<repo>/out/web-screenshots/<database>/`` (``out/`` is git-ignored); the path is printed.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -55,11 +57,19 @@ def _login(page: Any, base: str, naam: str) -> None:
     page.wait_for_url(base + "/runs")
 
 
-def test_roles_in_the_browser(
-    browser: Any, served: tuple[str, Web], tmp_path_factory: pytest.TempPathFactory, database_url: str
-) -> None:
+def _screenshot_folder(database_url: str) -> Path:
+    """``$VASTGOED_SCREENSHOTS/<db>``, else ``<repo>/out/web-screenshots/<db>`` (a stable, ignored place)."""
+    root = os.environ.get("VASTGOED_SCREENSHOTS") or str(
+        Path(__file__).parents[2] / "out" / "web-screenshots"
+    )
+    folder = Path(root) / database_url.split(":")[0].split("+")[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_roles_in_the_browser(browser: Any, served: tuple[str, Web], database_url: str) -> None:
     base, web = served
-    shots = tmp_path_factory.mktemp(f"screenshots-{database_url.split(':')[0].split('+')[0]}")
+    shots = _screenshot_folder(database_url)
 
     # -- analyst: the released run only; filter, open a signal, record a verdict ---------------
     page, errors, requests = _page(browser)

@@ -281,12 +281,12 @@ def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
     known_prefix = _VERIFIED.get(key)
     start = 0
     before: tuple[AuditEntry, ...] = ()
-    if (
-        known_prefix is not None
-        and len(data) >= known_prefix.size
-        and hashlib.sha256(data[: known_prefix.size]).digest() == known_prefix.digest
-    ):
-        start, before = known_prefix.size, known_prefix.entries
+    running = hashlib.sha256()  # the whole file's hash, built on the prefix's (one pass over the bytes)
+    if known_prefix is not None and len(data) >= known_prefix.size:
+        prefix = hashlib.sha256(data[: known_prefix.size])
+        if prefix.digest() == known_prefix.digest:
+            start, before, running = known_prefix.size, known_prefix.entries, prefix
+    running.update(data[start:])
     lines, terminated = _split_lines(data[start:])
     parsed = [_parse_line(raw) for raw in lines]
     offset = len(before)  # lines before the first one parsed here
@@ -331,7 +331,7 @@ def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
     result = VerifyResult(ok=not problems, n_entries=n_lines, problems=problems)
     if result.ok:
         entries = before + tuple(item[0] for item in parsed if not isinstance(item, str))
-        _VERIFIED[key] = _Verified(len(data), hashlib.sha256(data).digest(), entries)
+        _VERIFIED[key] = _Verified(len(data), running.digest(), entries)
     else:
         _VERIFIED.pop(key, None)
     return result, last_entry

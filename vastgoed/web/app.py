@@ -16,7 +16,9 @@ the overview's statuses. Anything else is a 403 page.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import io
+import ipaddress
 import json
 import logging
 import re
@@ -68,14 +70,18 @@ from vastgoed.web.runs import (
 from vastgoed.web.security import (
     SECURITY_HEADERS,
     AccountError,
+    AccountExists,
+    LoginLimits,
     Principal,
-    check_login_allowed,
+    begin_login,
     create_account,
     csrf_ok,
+    end_account_sessions,
     end_session,
+    finish_login,
     load_session,
     new_token,
-    record_login,
+    purge_sessions,
     set_password,
     start_session,
     verify_password,
@@ -132,7 +138,12 @@ class _Ctx:
 
 
 def create_app(settings: WebSettings) -> FastAPI:
-    """The web application over ``settings.out_dir`` and its store (migrated to the newest schema)."""
+    """The web application over ``settings.out_dir`` and its store (migrated to the newest schema).
+
+    Raises:
+        WebSettingsError: The settings do not fit together (see :meth:`WebSettings.check`).
+    """
+    settings.check()
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
     sessions = sessionmaker(engine, expire_on_commit=False)
@@ -144,6 +155,43 @@ def create_app(settings: WebSettings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(_HERE / "static")), name="static")
     out_dir = settings.out_dir
     idle_s = settings.session_minutes * 60.0
+    max_age_s = settings.session_max_hours * 3600.0
+    limits = LoginLimits(
+        per_name_address=settings.login_max_failures,
+        per_address=settings.login_max_failures * settings.login_address_factor,
+        per_name=settings.login_max_failures * settings.login_name_factor,
+        window_s=settings.login_window_minutes * 60.0,
+    )
+    trusted = frozenset(settings.trusted_proxies)
+    sso_secret = settings.sso_secret.get_secret_value().encode("utf-8") if settings.sso_secret else b""
+
+    def from_proxy(request: Request) -> bool:
+        return request.client is not None and request.client.host in trusted
+
+    def client_address(request: Request) -> str:
+        """The client's address: from ``X-Forwarded-For`` only when a trusted proxy sent it.
+
+        The right-most address that is not a trusted proxy (the left part can be set by anyone).
+        """
+        direct = request.client.host if request.client else "?"
+        if direct not in trusted:
+            return direct
+        hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+        for hop in reversed([h for h in hops if h]):
+            if hop in trusted:
+                continue
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                break
+        return direct
+
+    def public(text: str) -> str:
+        """An engine message for a page: the output folder as ``OUT``, other absolute paths shortened."""
+        for prefix in {str(out_dir.resolve()), str(out_dir.absolute()), str(out_dir)}:
+            if prefix not in ("", "."):
+                text = text.replace(prefix, "OUT")
+        return _ABSOLUTE.sub(lambda m: ".../" + m.group(0).rstrip("/").rsplit("/", 1)[-1], text)
 
     def language(request: Request) -> str:
         lang = request.cookies.get(LANG_COOKIE, settings.default_language)
@@ -174,14 +222,19 @@ def create_app(settings: WebSettings) -> FastAPI:
     def error_page(request: Request, status: int, key: str, detail: str = "") -> HTMLResponse:
         with sessions() as db:
             ctx = _Ctx(request, db, getattr(request.state, "principal", None), language(request))
-            return render(ctx, "error.html", status, status=status, key=key, detail=detail)
+            if detail:  # the engine's words go to the server log; the page says it in the reader's language
+                _LOG.warning("%s %s: %s: %s", request.method, request.url.path, status, detail)
+            return render(ctx, "error.html", status, status=status, key=key)
 
     def principal_of(request: Request, db: Session) -> Principal | None:
         token = request.cookies.get(SESSION_COOKIE)
-        principal = load_session(db, token, idle_s=idle_s)
+        principal = load_session(db, token, idle_s=idle_s, max_age_s=max_age_s)
         header = settings.sso_header
-        client = request.client.host if request.client else ""
-        if header and client in settings.sso_trusted_proxies and request.headers.get(header):
+        if header and request.headers.get(header) and from_proxy(request):
+            given = request.headers.get(settings.sso_secret_header, "").encode("utf-8")
+            if not sso_secret or not hmac.compare_digest(given, sso_secret):
+                _LOG.warning("single sign-on header without the proxy's secret from %s", request.client)
+                return principal
             name = request.headers[header].strip().lower()
             if principal is not None and principal.naam == name:
                 return principal
@@ -193,7 +246,7 @@ def create_app(settings: WebSettings) -> FastAPI:
                 return None
             new = start_session(db, account)
             request.state.new_session = new
-            return load_session(db, new, idle_s=idle_s)
+            return load_session(db, new, idle_s=idle_s, max_age_s=max_age_s)
         return principal
 
     @app.middleware("http")
@@ -259,15 +312,36 @@ def create_app(settings: WebSettings) -> FastAPI:
             raise WebError(400)
         return value.strip()
 
-    def entries() -> list[Any]:
+    def entries(ctx: _Ctx | None = None) -> list[Any]:
+        """The verified log's entries (once per request: each verification re-hashes the log)."""
+        cached = getattr(ctx.request.state, "entries", None) if ctx is not None else None
+        if cached is not None:
+            return list(cached)
         try:
-            return audit_entries(out_dir)
+            found = audit_entries(out_dir)
         except ReviewError as exc:
-            raise WebError(409, "error.409", str(exc)) from exc
+            raise WebError(409, "error.409_log", str(exc)) from exc
+        if ctx is not None:
+            ctx.request.state.entries = found
+        return found
+
+    def released(run: RunInfo) -> list[int]:
+        try:
+            return released_ranks(run)
+        except ReviewError as exc:  # the list on disk is not the one the log says was released
+            raise WebError(409, "error.409_list", str(exc)) from exc
+
+    def append(ctx: _Ctx, actie: str, run_id: str | None, details: dict[str, Any]) -> None:
+        """Append an entry for the request's principal; no view or export without it."""
+        assert ctx.principal is not None
+        try:
+            audit_log(out_dir).append(actie, actor=actor(ctx.principal), run_id=run_id, details=details)
+        except VastgoedError as exc:
+            raise WebError(409, "error.409_log", str(exc)) from exc
 
     def run_for(ctx: _Ctx, run_id: str, *roles: str) -> RunInfo:
         principal = need(ctx, *(roles or ("analist", "reviewer")))
-        run = find_run(out_dir, run_id, entries())
+        run = find_run(out_dir, run_id, entries(ctx))
         if run is None:
             raise WebError(404)
         if not can_open(principal.rol, run.status):
@@ -277,8 +351,9 @@ def create_app(settings: WebSettings) -> FastAPI:
     def actor(principal: Principal) -> str:
         return f"{_ENGINE_ROLE[principal.rol]}:{principal.naam}"
 
-    def verdicts_of(db: Session, run_id: str) -> dict[str, str]:
-        sync_index(db, entries())
+    def verdicts_of(ctx: _Ctx, run_id: str) -> dict[str, str]:
+        db = ctx.db
+        sync_index(db, entries(ctx))
         rows = db.execute(
             select(VerdictRow.verblijfsobject_id, VerdictRow.uitkomst)
             .where(VerdictRow.run_id == run_id)
@@ -303,21 +378,17 @@ def create_app(settings: WebSettings) -> FastAPI:
             form = await form_of(ctx)
             naam = field(form, "naam", 64).lower()
             password = field(form, "wachtwoord", 1024)
-            client = request.client.host if request.client else "?"
-            if not check_login_allowed(
-                db,
-                naam,
-                client,
-                max_failures=settings.login_max_failures,
-                window_s=settings.login_window_minutes * 60.0,
-            ):
+            client = client_address(request)
+            attempt = begin_login(db, naam, client, limits)
+            if attempt is None:
                 return render(ctx, "login.html", 429, fout="login.too_many")
             account = db.scalar(select(Account).where(Account.naam == naam, Account.actief.is_(True)))
-            ok = account is not None and verify_password(account, password)
-            record_login(db, naam, client, ok)
+            ok = verify_password(account, password)  # an unknown name costs the same Argon2 work
+            finish_login(db, attempt, ok)
             if account is None or not ok:
                 _LOG.info("failed login from %s", client)
                 return render(ctx, "login.html", 401, fout="login.failed")
+            purge_sessions(db, idle_s=idle_s, max_age_s=max_age_s)
             token = start_session(db, account)
             response = RedirectResponse("/runs", status_code=303)
             set_cookie(response, SESSION_COOKIE, token)
@@ -350,7 +421,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         with sessions() as db:
             ctx = context(request, db)
             principal = need(ctx)
-            runs = list_runs(out_dir, entries())
+            runs = list_runs(out_dir, entries(ctx))
             if principal.rol == "analist":
                 runs = [r for r in runs if r.status == "released"]
             return render(ctx, "runs.html", runs=runs)
@@ -381,15 +452,16 @@ def create_app(settings: WebSettings) -> FastAPI:
             ):
                 raise WebError(400)
             q = ListQuery(fenomeen, buurt, band, verdict, sort, desc, page)
-            ranks = released_ranks(run) if ctx.principal.rol == "analist" else None
+            ranks = released(run) if ctx.principal.rol == "analist" else None
             result = query_list(
                 load_signals(run.path),
                 q,
                 page_size=settings.page_size,
                 ranks=ranks,
-                verdicts=verdicts_of(db, run.run_id),
+                verdicts=verdicts_of(ctx, run.run_id),
             )
             params = {k: v for k, v in vars(q).items() if k != "page" and v not in ("", False)}
+            append(ctx, "view", run.run_id, {"pagina": "lijst", "page": result.page, "filters": params})
 
             def page_link(n: int) -> str:
                 return f"/runs/{run.run_id}?" + urlencode({**params, "page": n})
@@ -408,7 +480,7 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     def signal_row(ctx: _Ctx, run: RunInfo, rank: int) -> dict[str, Any]:
         assert ctx.principal is not None
-        if ctx.principal.rol == "analist" and rank not in released_ranks(run):
+        if ctx.principal.rol == "analist" and rank not in released(run):
             raise WebError(404)
         rows = load_signals(run.path).filter((pl.col("rank") == rank) & (pl.col("status") == "signaal"))
         if rows.height != 1:
@@ -486,20 +558,8 @@ def create_app(settings: WebSettings) -> FastAPI:
             ctx = context(request, db)
             run = run_for(ctx, run_id)
             row = signal_row(ctx, run, rank)
-            assert ctx.principal is not None
-            try:
-                audit_log(out_dir).append(
-                    "view",
-                    actor=actor(ctx.principal),
-                    run_id=run.run_id,
-                    details={
-                        "verblijfsobject_id": row["verblijfsobject_id"],
-                        "rank": rank,
-                        "pagina": "signaal",
-                    },
-                )
-            except VastgoedError as exc:  # no view without its audit entry
-                raise WebError(409, "error.409", str(exc)) from exc
+            vbo = row["verblijfsobject_id"]
+            append(ctx, "view", run.run_id, {"verblijfsobject_id": vbo, "rank": rank, "pagina": "signaal"})
             return signal_page(ctx, run, rank, row)
 
     @app.get("/runs/{run_id}/signalen/{rank}/netwerk.svg")
@@ -508,10 +568,12 @@ def create_app(settings: WebSettings) -> FastAPI:
             ctx = context(request, db)
             run = run_for(ctx, run_id)
             row = signal_row(ctx, run, rank)
+            vbo = str(row["verblijfsobject_id"])
             try:
-                svg = dossier.neighbourhood_svg(run.path, str(row["verblijfsobject_id"]))
+                svg = dossier.neighbourhood_svg(run.path, vbo)
             except VastgoedError as exc:
-                raise WebError(404) from exc
+                raise WebError(404, detail=str(exc)) from exc
+            append(ctx, "view", run.run_id, {"verblijfsobject_id": vbo, "rank": rank, "pagina": "netwerk"})
             return Response(svg, media_type="image/svg+xml")
 
     @app.post("/runs/{run_id}/signalen/{rank}/verdict", response_class=HTMLResponse)
@@ -543,7 +605,8 @@ def create_app(settings: WebSettings) -> FastAPI:
                     datum=datum,
                 )
             except ReviewError as exc:
-                return signal_page(ctx, run, rank, row, 400, str(exc))
+                _LOG.info("verdict refused: %s", exc)
+                return signal_page(ctx, run, rank, row, 400, public(str(exc)))
             sync_index(db, entries())
             return RedirectResponse(
                 f"/runs/{run.run_id}/signalen/{rank}?melding=verdict.saved", status_code=303
@@ -562,7 +625,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             fairness = json.loads((ethics / "fairness.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             pass
-        run_entry = next(e for e in reversed(entries()) if e.actie == "run" and e.run_id == run.run_id)
+        run_entry = next(e for e in reversed(entries(ctx)) if e.actie == "run" and e.run_id == run.run_id)
         flag_ids = [str(f) for f in run_entry.details.get("fairness_flags", []) or []]
         flags = {str(f.get("id")): f for f in fairness.get("vlaggen", []) if isinstance(f, dict)}
         return render(
@@ -617,7 +680,8 @@ def create_app(settings: WebSettings) -> FastAPI:
                     conditions=field(form, "voorwaarden"),
                 )
             except ReviewError as exc:
-                return review_page(ctx, run, 400, [str(exc)])
+                _LOG.info("decision refused: %s", exc)
+                return review_page(ctx, run, 400, [public(str(exc))])
             sync_index(db, entries())
             return RedirectResponse(f"/runs/{run.run_id}/beoordeling?melding=review.saved", status_code=303)
 
@@ -630,10 +694,12 @@ def create_app(settings: WebSettings) -> FastAPI:
             principal = need(ctx, "reviewer")
             try:
                 release(run.path, actor=actor(principal))
-            except ReleaseRefused as exc:
-                return review_page(ctx, run, 409, exc.reasons)
+            except ReleaseRefused as exc:  # the reviewer needs the gate's reasons, not our paths
+                _LOG.info("release refused: %s", "; ".join(exc.reasons))
+                return review_page(ctx, run, 409, [public(r) for r in exc.reasons])
             except ReviewError as exc:
-                return review_page(ctx, run, 409, [str(exc)])
+                _LOG.info("release refused: %s", exc)
+                return review_page(ctx, run, 409, [public(str(exc))])
             sync_index(db, entries())
             return RedirectResponse(
                 f"/runs/{run.run_id}/beoordeling?melding=review.release_saved", status_code=303
@@ -648,12 +714,9 @@ def create_app(settings: WebSettings) -> FastAPI:
                 raise WebError(404)
             if run.status != "released":
                 raise WebError(409)
-            released_ranks(run)  # the list is the one the log says was released
+            released(run)  # the list is the one the log says was released
             path = run.path / "vrijgegeven" / "lijst.csv"
-            assert ctx.principal is not None
-            audit_log(out_dir).append(
-                "export", actor=actor(ctx.principal), run_id=run.run_id, details={"formaat": fmt}
-            )
+            append(ctx, "export", run.run_id, {"formaat": fmt})
             name = f"vastgoed-{run.run_id}.{fmt}"
             headers = {"Content-Disposition": f'attachment; filename="{name}"'}
             if fmt == "csv":
@@ -698,11 +761,17 @@ def create_app(settings: WebSettings) -> FastAPI:
             form = await form_of(ctx)
             naam, rol = field(form, "naam", 64), field(form, "rol", 16)
             password = field(form, "wachtwoord", 1024) or None
+            if password is None and not settings.sso_header:  # no password only for single sign-on
+                return accounts_page(ctx, 400, translate("accounts.password_required", ctx.lang))
             try:
                 create_account(db, naam, rol, password)
+            except AccountExists:
+                db.rollback()
+                return accounts_page(ctx, 409, translate("accounts.exists", ctx.lang))
             except AccountError as exc:
                 db.rollback()
-                return accounts_page(ctx, 400, str(exc))
+                _LOG.info("account not created: %s", exc)
+                return accounts_page(ctx, 400, translate("accounts.invalid", ctx.lang))
             audit_log(out_dir).append(
                 "account",
                 actor=actor(principal),
@@ -731,8 +800,11 @@ def create_app(settings: WebSettings) -> FastAPI:
                 else:
                     account.actief = wat == "activeren"
                     db.commit()
+                    if not account.actief:  # a blocked account's sessions end now
+                        end_account_sessions(db, account.id)
             except AccountError as exc:
-                return accounts_page(ctx, 400, str(exc))
+                _LOG.info("account not changed: %s", exc)
+                return accounts_page(ctx, 400, translate("accounts.invalid", ctx.lang))
             audit_log(out_dir).append(
                 "account", actor=actor(principal), details={"account": account.naam, "wat": wat}
             )
@@ -741,6 +813,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     return app
 
 
+_ABSOLUTE = re.compile(r"(?<![\w.~/])/(?:[\w.@+-]+/)+[\w.@+-]*")
 _KNOWN_ERRORS = {"error.400", "error.401", "error.403", "error.404", "error.405", "error.409", "error.429"}
 _FEATURE_CACHE: dict[Path, tuple[int, pl.DataFrame]] = {}
 

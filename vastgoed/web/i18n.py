@@ -183,6 +183,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accounts.changed": ("Account gewijzigd.", "Account changed."),
     "accounts.new_password": ("Nieuw wachtwoord", "New password"),
     "accounts.set_password": ("Wachtwoord instellen", "Set password"),
+    "accounts.invalid": (
+        "Niet geldig: een naam heeft 1-64 tekens (letters, cijfers en . _ - @), een wachtwoord "
+        "minstens 12 tekens.",
+        "Not valid: a name has 1-64 characters (letters, digits and . _ - @), a password at least "
+        "12 characters.",
+    ),
+    "accounts.exists": ("Er bestaat al een account met deze naam.", "An account of this name exists."),
+    "accounts.password_required": (
+        "Een wachtwoord is verplicht: zonder single sign-on kan een account zonder wachtwoord niet inloggen.",
+        "A password is required: without single sign-on an account without one cannot log in.",
+    ),
     "common.yes": ("ja", "yes"),
     "common.no": ("nee", "no"),
     "error.title": ("Er ging iets mis", "Something went wrong"),
@@ -195,6 +206,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.404": ("Deze pagina bestaat niet.", "This page does not exist."),
     "error.405": ("Deze handeling is hier niet toegestaan.", "This action is not allowed here."),
     "error.409": ("Dit kan in de huidige toestand niet.", "This cannot be done in the current state."),
+    "error.409_log": (
+        "Het auditlog is niet intact (of kon niet worden bijgewerkt); er wordt niets op getoond of "
+        "besloten. De beheerder ziet de oorzaak in het serverlog en met `vastgoed audit verify`.",
+        "The audit log is not intact (or could not be appended to); nothing is shown or decided on "
+        "it. The administrator finds the cause in the server log and with `vastgoed audit verify`.",
+    ),
+    "error.409_list": (
+        "De vrijgegeven lijst op schijf is niet de lijst die volgens het auditlog is vrijgegeven; "
+        "hij wordt niet getoond. Meld dit aan de beheerder.",
+        "The released list on disk is not the list the audit log says was released; it is not "
+        "shown. Please tell the administrator.",
+    ),
     "error.422": ("De invoer is niet geldig.", "The input is not valid."),
     "error.429": ("Te veel verzoeken. Wacht even.", "Too many requests. Please wait."),
     "error.500": (

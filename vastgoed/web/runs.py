@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from vastgoed.ethics.auditlog import AuditEntry, verify
+from vastgoed.ethics.auditlog import AuditEntry, AuditLogError
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path
 
 __all__ = [
@@ -47,13 +47,15 @@ BANDS: tuple[tuple[str, float, float], ...] = (
 )
 _SORTS = {"rank": "rank", "score": "score", "buurt": "buurtcode", "fenomeen": "fenomeen", "adres": "adres"}
 _LOCK = threading.Lock()
-_AUDIT_CACHE: dict[Path, tuple[tuple[int, int], list[AuditEntry]]] = {}
 _SIGNAL_CACHE: dict[Path, tuple[int, pl.DataFrame]] = {}
 _LIST_COLUMNS = ("rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "status", "redenen")
 
 
 def audit_entries(out_dir: Path) -> list[AuditEntry]:
-    """The audit log's entries once it verifies (cached while the file is unchanged).
+    """The audit log's entries once it verifies.
+
+    :meth:`AuditLog.verified_entries` re-hashes the whole log on every call (every byte is checked)
+    and parses only the entries appended since this process last read it.
 
     Raises:
         ReviewError: The log does not verify: nothing may be shown as decided on it.
@@ -61,21 +63,15 @@ def audit_entries(out_dir: Path) -> list[AuditEntry]:
     path = audit_log_path(out_dir)
     if not path.is_file():
         return []
-    st = path.stat()
-    key = (st.st_size, st.st_mtime_ns)
-    with _LOCK:
-        cached = _AUDIT_CACHE.get(path)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-    result = verify(path)
+    try:
+        result, entries = audit_log(out_dir).verified_entries()
+    except AuditLogError as exc:
+        raise ReviewError(str(exc)) from exc
     if not result.ok:
         raise ReviewError(
-            f"audit log {path} does not verify ({len(result.problems)} problem(s)); "
-            "run `vastgoed audit verify` for the list"
+            f"audit log {path} does not verify ({len(result.problems)} problem(s), the first: "
+            f"{result.problems[0]}); run `vastgoed audit verify` for the list"
         )
-    entries = audit_log(out_dir).entries()
-    with _LOCK:
-        _AUDIT_CACHE[path] = (key, entries)
     return entries
 
 
@@ -96,14 +92,64 @@ class RunInfo:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def run_status(entries: Iterable[AuditEntry], run_id: str) -> tuple[str, list[AuditEntry], AuditEntry | None]:
+@dataclass
+class _RunEntries:
+    """A run's ``run``, ``review`` and ``release`` entries, in log order."""
+
+    runs: list[AuditEntry] = field(default_factory=list)
+    reviews: list[AuditEntry] = field(default_factory=list)
+    releases: list[AuditEntry] = field(default_factory=list)
+
+
+@dataclass
+class _RunIndex:
+    """The log's entries per run, as far as ``n`` entries (the last of which had ``last_hash``)."""
+
+    n: int = 0
+    last_hash: str = ""
+    by_run: dict[str, _RunEntries] = field(default_factory=dict)
+
+
+#: One index per log (keyed by the identity of its first entry), extended by the appended entries
+#: only: with 50,000 entries a page would otherwise scan the whole log once per run.
+_RUN_INDEX: dict[str, _RunIndex] = {}
+_KINDS = {"run": "runs", "review": "reviews", "release": "releases"}
+
+
+def _runs_of(entries: Sequence[AuditEntry]) -> dict[str, _RunEntries]:
+    """The run, review and release entries per run of a verified log (seq 1, 2, ... in order)."""
+    if not entries:
+        return {}
+    key = entries[0].hash
+    with _LOCK:
+        index = _RUN_INDEX.get(key)
+        if (
+            index is None
+            or index.n > len(entries)
+            or (index.n and entries[index.n - 1].hash != index.last_hash)
+        ):
+            index = _RunIndex()
+        if index.n == len(entries):
+            return index.by_run
+        # a new dict of new lists: a page still reading the previous index sees it unchanged
+        by_run = {k: _RunEntries([*v.runs], [*v.reviews], [*v.releases]) for k, v in index.by_run.items()}
+        for e in entries[index.n :]:
+            kind = _KINDS.get(e.actie)
+            if kind is not None and e.run_id:
+                getattr(by_run.setdefault(e.run_id, _RunEntries()), kind).append(e)
+        index = _RunIndex(len(entries), entries[-1].hash, by_run)
+        _RUN_INDEX[key] = index
+        return index.by_run
+
+
+def run_status(entries: Sequence[AuditEntry], run_id: str) -> tuple[str, list[AuditEntry], AuditEntry | None]:
     """The status of a run by the log: its review entries, and its release entry if any.
 
     ``released`` while a release entry exists and no later decision rejects; otherwise the latest
     decision's ``approved`` (approve or conditions) or ``rejected``; ``awaiting_review`` without one.
     """
-    reviews = [e for e in entries if e.run_id == run_id and e.actie == "review"]
-    releases = [e for e in entries if e.run_id == run_id and e.actie == "release"]
+    found = _runs_of(entries).get(run_id, _RunEntries())
+    reviews, releases = found.reviews, found.releases
     latest = reviews[-1] if reviews else None
     if latest is None:
         return "awaiting_review", reviews, releases[-1] if releases else None
@@ -131,7 +177,7 @@ def _read_info(path: Path) -> dict[str, Any] | None:
 
 def list_runs(out_dir: Path, entries: Sequence[AuditEntry]) -> list[RunInfo]:
     """The runs in ``OUT`` that the audit log knows (a ``run`` entry), newest first."""
-    logged = {e.run_id: e for e in entries if e.actie == "run" and e.run_id}
+    logged = {run_id: r.runs[-1] for run_id, r in _runs_of(entries).items() if r.runs}
     runs = []
     for child in sorted(out_dir.iterdir() if out_dir.is_dir() else [], reverse=True):
         if child.is_symlink() or child.name.startswith(".") or child.name not in logged:
@@ -175,7 +221,8 @@ def find_run(out_dir: Path, run_id: str, entries: Sequence[AuditEntry]) -> RunIn
     if not run_id or len(run_id) > 64 or not all(c.isalnum() or c in "-_T" for c in run_id):
         return None
     path = out_dir / run_id
-    entry = next((e for e in reversed(entries) if e.actie == "run" and e.run_id == run_id), None)
+    found = _runs_of(entries).get(run_id)
+    entry = found.runs[-1] if found is not None and found.runs else None
     info = _read_info(path) if entry is not None and path.is_dir() and not path.is_symlink() else None
     if entry is None or info is None or str(info["run_id"]) != run_id:
         return None

@@ -4,7 +4,14 @@ Passwords are hashed with Argon2id (``argon2-cffi``'s defaults, rehashed when th
 session is a random 256-bit token in an ``HttpOnly``, ``SameSite=Strict`` (and, unless
 ``allow_http``, ``Secure``) cookie; the store keeps only its SHA-256 and the session's CSRF token,
 which every form posts back. Before login the CSRF token lives in a cookie of its own
-(double-submit). Login attempts are counted in the store, per account name and per client address.
+(double-submit). A session ends after its idle timeout and, however active, after its maximum age.
+
+Login attempts are counted in the store. An attempt is recorded *before* the password is checked
+(:func:`begin_login`) and counted at once, so parallel requests cannot all pass the check before any
+failure is written; it is marked a success afterwards (:func:`finish_login`). The limits: per account
+name from one address, per address (any name), and per name from all addresses together (higher),
+so one attacker cannot lock an account out for everyone. An unknown name costs the same Argon2
+verification as a known one (against a dummy hash), so the timing does not tell which names exist.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vastgoed.core.errors import VastgoedError
@@ -26,21 +34,27 @@ from vastgoed.web.store import ROLES, Account, LoginAttempt, WebSession
 __all__ = [
     "SECURITY_HEADERS",
     "AccountError",
+    "AccountExists",
+    "LoginLimits",
     "Principal",
-    "check_login_allowed",
+    "begin_login",
     "create_account",
     "csrf_ok",
+    "end_account_sessions",
     "end_session",
+    "finish_login",
     "hash_password",
     "load_session",
     "new_token",
-    "record_login",
+    "purge_sessions",
     "set_password",
     "start_session",
     "verify_password",
 ]
 
 _HASHER = PasswordHasher()
+#: Verified against when the account is unknown or has no password: the same work either way.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(24))
 #: Sent with every response. No external source anywhere; no script at all.
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
@@ -61,6 +75,20 @@ _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 class AccountError(VastgoedError):
     """An account request that cannot be carried out (bad name, role or password)."""
+
+
+class AccountExists(AccountError):
+    """An account of that name exists (also when another request created it a moment ago)."""
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed logins allowed within ``window_s``: per name from one address, per address, per name."""
+
+    per_name_address: int
+    per_address: int
+    per_name: int
+    window_s: float
 
 
 @dataclass(frozen=True)
@@ -88,15 +116,20 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def verify_password(account: Account, password: str) -> bool:
-    """True when ``password`` is the account's; rehashes it when the hash parameters changed."""
-    if not account.wachtwoord_hash:
-        return False
+def verify_password(account: Account | None, password: str) -> bool:
+    """True when ``password`` is the account's; rehashes it when the hash parameters changed.
+
+    An unknown account (None) or one without a password (single sign-on only) is verified against
+    a dummy hash and refused, so that it takes as long as a wrong password of a real account.
+    """
+    stored = account.wachtwoord_hash if account is not None else None
     try:
-        _HASHER.verify(account.wachtwoord_hash, password)
+        _HASHER.verify(stored or _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-    if _HASHER.check_needs_rehash(account.wachtwoord_hash):
+    if account is None or not stored:
+        return False
+    if _HASHER.check_needs_rehash(stored):
         account.wachtwoord_hash = _HASHER.hash(password)
     return True
 
@@ -118,8 +151,8 @@ def create_account(session: Session, naam: str, rol: str, password: str | None) 
         raise AccountError("an account name has 1-64 characters: letters, digits and . _ - @")
     if rol not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if session.scalar(select(Account).where(Account.naam == naam)) is not None:
-        raise AccountError(f"account {naam!r} exists")
+    if _name_taken(session, naam):
+        raise AccountExists(f"account {naam!r} exists")
     if password is not None:
         _check_password(password)
     account = Account(
@@ -130,8 +163,16 @@ def create_account(session: Session, naam: str, rol: str, password: str | None) 
         aangemaakt=time.time(),
     )
     session.add(account)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # created by another request between the check and the commit
+        session.rollback()
+        raise AccountExists(f"account {naam!r} exists") from exc
     return account
+
+
+def _name_taken(session: Session, naam: str) -> bool:
+    return session.scalar(select(Account.id).where(Account.naam == naam)) is not None
 
 
 def set_password(session: Session, account: Account, password: str) -> None:
@@ -146,26 +187,45 @@ def set_password(session: Session, account: Account, password: str) -> None:
     session.commit()
 
 
-def check_login_allowed(
-    session: Session, naam: str, adres: str, *, max_failures: int, window_s: float
-) -> bool:
-    """False while the name (``max_failures``) or the address (4 x ``max_failures``) has failed too often."""
-    since = time.time() - window_s
+def begin_login(session: Session, naam: str, adres: str, limits: LoginLimits) -> int | None:
+    """Record a login attempt as failed, then check the limits; None when it is refused.
+
+    The attempt is written and committed before it is counted (its own row included), so of many
+    parallel attempts at most the limit get through to the password check. A refused attempt is
+    removed again: it never reached the password, and keeping it would let an attacker extend the
+    lock-out for ever. Attempts older than a day are forgotten.
+
+    Returns:
+        The attempt's id (for :func:`finish_login`), or None when a limit is reached.
+    """
+    now = time.time()
+    naam, adres = naam[:64], adres[:64]
+    session.execute(delete(LoginAttempt).where(LoginAttempt.tijd < now - 86_400))
+    attempt = LoginAttempt(naam=naam, adres=adres, tijd=now, gelukt=False)
+    session.add(attempt)
+    session.commit()
     failed = (
         select(func.count())
         .select_from(LoginAttempt)
-        .where(LoginAttempt.tijd >= since, LoginAttempt.gelukt.is_(False))
+        .where(LoginAttempt.tijd >= now - limits.window_s, LoginAttempt.gelukt.is_(False))
     )
-    by_name = session.scalar(failed.where(LoginAttempt.naam == naam[:64])) or 0
-    by_address = session.scalar(failed.where(LoginAttempt.adres == adres[:64])) or 0
-    return by_name < max_failures and by_address < 4 * max_failures
+    by_pair = session.scalar(failed.where(LoginAttempt.naam == naam, LoginAttempt.adres == adres)) or 0
+    by_address = session.scalar(failed.where(LoginAttempt.adres == adres)) or 0
+    by_name = session.scalar(failed.where(LoginAttempt.naam == naam)) or 0
+    if by_pair > limits.per_name_address or by_address > limits.per_address or by_name > limits.per_name:
+        session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
+        session.commit()
+        return None
+    return int(attempt.id)
 
 
-def record_login(session: Session, naam: str, adres: str, gelukt: bool) -> None:
-    """Count a login attempt (and forget attempts older than a day)."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.tijd < time.time() - 86_400))
-    session.add(LoginAttempt(naam=naam[:64], adres=adres[:64], tijd=time.time(), gelukt=gelukt))
-    session.commit()
+def finish_login(session: Session, attempt_id: int, gelukt: bool) -> None:
+    """Mark an attempt of :func:`begin_login` a success (a failure is recorded already)."""
+    if gelukt:
+        row = session.get(LoginAttempt, attempt_id)
+        if row is not None:
+            row.gelukt = True
+        session.commit()
 
 
 def start_session(session: Session, account: Account) -> str:
@@ -181,8 +241,11 @@ def start_session(session: Session, account: Account) -> str:
     return token
 
 
-def load_session(session: Session, token: str | None, *, idle_s: float) -> Principal | None:
-    """The principal of a session token, if it is a live session of an active account."""
+def load_session(session: Session, token: str | None, *, idle_s: float, max_age_s: float) -> Principal | None:
+    """The principal of a session token, if it is a live session of an active account.
+
+    A session is over after ``idle_s`` without a request or ``max_age_s`` after login.
+    """
     if not token or len(token) > 100:
         return None
     row = session.get(WebSession, _digest(token))
@@ -190,7 +253,12 @@ def load_session(session: Session, token: str | None, *, idle_s: float) -> Princ
         return None
     now = time.time()
     account = session.get(Account, row.account_id)
-    if account is None or not account.actief or now - row.laatst_gezien > idle_s:
+    if (
+        account is None
+        or not account.actief
+        or now - row.laatst_gezien > idle_s
+        or now - row.aangemaakt > max_age_s
+    ):
         session.delete(row)
         session.commit()
         return None
@@ -198,6 +266,23 @@ def load_session(session: Session, token: str | None, *, idle_s: float) -> Princ
         row.laatst_gezien = now
         session.commit()
     return Principal(account.id, account.naam, account.rol, row.csrf, row.id)
+
+
+def purge_sessions(session: Session, *, idle_s: float, max_age_s: float) -> None:
+    """Remove the sessions that are over (idle too long or too old)."""
+    now = time.time()
+    session.execute(
+        delete(WebSession).where(
+            or_(WebSession.laatst_gezien < now - idle_s, WebSession.aangemaakt < now - max_age_s)
+        )
+    )
+    session.commit()
+
+
+def end_account_sessions(session: Session, account_id: int) -> None:
+    """End every session of an account (blocked, or its password set)."""
+    session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+    session.commit()
 
 
 def end_session(session: Session, token: str | None) -> None:

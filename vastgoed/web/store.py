@@ -6,7 +6,8 @@ record**: decisions, releases and verdicts are made by :mod:`vastgoed.ethics.rev
 there; the tables ``index_besluiten`` and ``index_verdicten`` only copy them (keyed by the audit
 entry's ``seq``) so that the ranked list can be filtered by verdict without reading the whole log.
 They are brought up to date from the log (:func:`sync_index`), so verdicts given on the command
-line appear too, and can be dropped and rebuilt at any time.
+line appear too, and can be dropped and rebuilt at any time. ``index_stand`` remembers the ``seq``
+and hash of the last entry copied, so each page copies only what was appended since.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sqlalchemy import (
     String,
     create_engine,
     delete,
-    func,
-    select,
+    update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from vastgoed.ethics.auditlog import AuditEntry
@@ -35,6 +36,7 @@ __all__ = [
     "Account",
     "Base",
     "DecisionRow",
+    "IndexState",
     "LoginAttempt",
     "VerdictRow",
     "WebSession",
@@ -116,6 +118,16 @@ class VerdictRow(Base):
     tijd: Mapped[str] = mapped_column(String(32), nullable=False)
 
 
+class IndexState(Base):
+    """How far the index has copied the audit log: the ``seq`` and hash of the last entry read."""
+
+    __tablename__ = "index_stand"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get their folder and a busy timeout (several threads)."""
     if url.startswith("sqlite"):
@@ -139,46 +151,71 @@ def migrate(engine: Engine) -> None:
 
 
 def sync_index(session: Session, entries: Sequence[AuditEntry]) -> None:
-    """Copy the audit log's review, release and verdict entries not yet in the index.
+    """Copy the review, release and verdict entries appended to the audit log since the last call.
 
-    A log whose last ``seq`` is below the index's (a log replaced by a new one) rebuilds the index.
+    ``entries`` is a verified log (``seq`` 1, 2, 3, ... in order), so the entries after the one
+    remembered in ``index_stand`` are a slice: a page costs the entries appended since, not the log.
+    A log whose remembered entry is gone or has another hash (a log replaced by a new one) rebuilds
+    the index. Two requests syncing at once: the state row is moved by a compare-and-set, and the
+    one that loses rolls back (the other copied the same entries).
     """
-    newest = max((e.seq for e in entries), default=0)
-    indexed = max(
-        session.scalar(select(func.max(DecisionRow.seq))) or 0,
-        session.scalar(select(func.max(VerdictRow.seq))) or 0,
-    )
-    if indexed > newest:
+    state = session.get(IndexState, 1)
+    done, done_hash = (state.seq, state.hash) if state is not None else (0, "")
+    if state is not None and (done > len(entries) or (done and entries[done - 1].hash != done_hash)):
         session.execute(delete(DecisionRow))
         session.execute(delete(VerdictRow))
-        indexed = 0
-    if indexed == newest:
+        session.execute(delete(IndexState))
+        session.commit()
+        state, done = None, 0
+    if done == len(entries):
         return
-    for e in entries:
-        if e.seq <= indexed or e.run_id is None:
-            continue
-        if e.actie in ("review", "release"):
-            session.add(
-                DecisionRow(
-                    seq=e.seq,
-                    run_id=e.run_id,
-                    actie=e.actie,
-                    besluit=str(e.details.get("decision")) if e.actie == "review" else None,
-                    actor=e.actor[:128],
-                    tijd=e.tijd,
-                )
+    newest = entries[-1]
+    try:
+        if state is None:
+            session.add(IndexState(id=1, seq=newest.seq, hash=newest.hash))
+            session.flush()
+        else:
+            moved = session.execute(
+                update(IndexState)
+                .where(IndexState.id == 1, IndexState.seq == state.seq, IndexState.hash == state.hash)
+                .values(seq=newest.seq, hash=newest.hash)
+                .execution_options(synchronize_session=False)
             )
-        elif e.actie == "verdict":
-            rank = e.details.get("rank")
-            session.add(
-                VerdictRow(
-                    seq=e.seq,
-                    run_id=e.run_id,
-                    verblijfsobject_id=str(e.details.get("verblijfsobject_id")),
-                    rank=int(rank) if isinstance(rank, int | float) else None,
-                    uitkomst=str(e.details.get("outcome")),
-                    actor=e.actor[:128],
-                    tijd=e.tijd,
-                )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                return
+        for e in entries[done:]:
+            _index_entry(session, e)
+        session.commit()
+    except IntegrityError:  # another request copied the same entries first
+        session.rollback()
+    session.expire_all()
+
+
+def _index_entry(session: Session, e: AuditEntry) -> None:
+    if e.run_id is None:
+        return
+    if e.actie in ("review", "release"):
+        session.add(
+            DecisionRow(
+                seq=e.seq,
+                run_id=e.run_id,
+                actie=e.actie,
+                besluit=str(e.details.get("decision")) if e.actie == "review" else None,
+                actor=e.actor[:128],
+                tijd=e.tijd,
             )
-    session.commit()
+        )
+    elif e.actie == "verdict":
+        rank = e.details.get("rank")
+        session.add(
+            VerdictRow(
+                seq=e.seq,
+                run_id=e.run_id,
+                verblijfsobject_id=str(e.details.get("verblijfsobject_id")),
+                rank=int(rank) if isinstance(rank, int | float) else None,
+                uitkomst=str(e.details.get("outcome")),
+                actor=e.actor[:128],
+                tijd=e.tijd,
+            )
+        )
