@@ -93,7 +93,11 @@ def test_roles_in_the_browser(browser: Any, served: tuple[str, Web], database_ur
     page.wait_for_selector("#reasons")
     assert page.locator("#utility svg, #registrations svg").count() >= 1
     # the picture is a separate request (rendered on demand): wait until it has loaded, or failed
-    page.wait_for_function("document.querySelector('#graph img').complete", timeout=30_000)
+    # (polled from here: the app's CSP rightly forbids the eval that wait_for_function would use)
+    for _ in range(150):
+        if page.evaluate("document.querySelector('#graph img').complete"):
+            break
+        page.wait_for_timeout(200)
     assert page.evaluate("document.querySelector('#graph img').naturalWidth") > 0
     page.screenshot(path=str(shots / "04-signaal.png"), full_page=True)
     page.select_option("select[name=uitkomst]", "niet_bevestigd")
