@@ -262,7 +262,6 @@ def record_decision(
     accept_flags: Sequence[str] = (),
     conditions: str = "",
     roles: Sequence[str] = (REVIEW_ROLE,),
-    clock: Callable[[], str] = _now,
 ) -> Decision:
     """Record a moral-deliberation decision on a run: in the audit log, then copied to ``besluiten.json``.
 
@@ -272,7 +271,6 @@ def record_decision(
             identifier, a run without an audit entry or whose files changed since, or an audit log
             that does not verify.
     """
-    del clock  # the audit log's clock stamps the decision
     run_dir = run_dir.resolve()
     info = _run_info(run_dir)
     if decision not in DECISIONS:
@@ -436,7 +434,6 @@ def record_verdict(
     role: str = "analist",
     fenomeen: str | None = None,
     datum: dt.date | None = None,
-    clock: Callable[[], str] = _now,
 ) -> dict[str, Any]:
     """Store an analyst's verdict on a signal of a released run, with its provenance.
 
@@ -448,7 +445,6 @@ def record_verdict(
             object is not on its released list, the outcome or fenomeen is unknown, the note holds
             an identifier, or the audit log does not verify.
     """
-    del clock  # the audit log's clock stamps the verdict
     run_dir = run_dir.resolve()
     info = _run_info(run_dir)
     run_id = info["run_id"]
@@ -541,7 +537,7 @@ def unlogged_runs(out_dir: Path) -> list[str]:
     Such a folder means entries were removed, or the log was deleted and started afresh. Hidden
     folders and symlinks (``latest``) are not runs.
     """
-    logged = {e.run_id for e in audit_log(out_dir).entries() if e.actie == "run"}
+    logged = {e.run_id for e in _entries(out_dir) if e.actie == "run"}
     return sorted(
         child.name
         for child in (out_dir.iterdir() if out_dir.is_dir() else [])
