@@ -106,6 +106,20 @@ def constrained_clusters(
         unanchored_threshold: Minimum probability of an edge between two unanchored nodes.
     """
     nodes = nodes.sort("_node")
+    n_all = nodes.height
+    # Only nodes with an edge can join anything: the union-find holds those (local indices), every
+    # other node is its own person. At national scale most of the tens of millions of nodes are
+    # BRP residents no other record names.
+    involved = (
+        pl.concat([edges.get_column("_a"), edges.get_column("_b")]).cast(pl.Int64).unique().sort().to_numpy()
+    )
+    local = np.full(n_all, -1, dtype=np.int64)
+    local[involved] = np.arange(len(involved), dtype=np.int64)
+    nodes = nodes[involved]
+    edges = edges.with_columns(
+        pl.Series("_a", local[edges.get_column("_a").to_numpy().astype(np.int64)]),
+        pl.Series("_b", local[edges.get_column("_b").to_numpy().astype(np.int64)]),
+    )
     full = (
         (pl.col("geb_jaar").fill_null(0) > 0)
         & (pl.col("geb_maand").fill_null(0) > 0)
@@ -167,4 +181,7 @@ def constrained_clusters(
     for a, b in zip(a_arr[neither].tolist(), b_arr[neither].tolist(), strict=True):
         comps.union(a, b)
 
-    return np.array([comps.find(i) for i in range(nodes.height)], dtype=np.int64)
+    labels = np.arange(n_all, dtype=np.int64)
+    roots = np.array([comps.find(i) for i in range(nodes.height)], dtype=np.int64)
+    labels[involved] = involved[roots] if len(roots) else roots
+    return labels

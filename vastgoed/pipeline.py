@@ -38,6 +38,7 @@ from models import SignalModel, latest_investigations
 from vastgoed.core.config import Config
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
+from vastgoed.core.memory import peak_is_per_stage, peak_rss_mib, reset_peak
 from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
@@ -119,14 +120,28 @@ class _Stages:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.timings: dict[str, float] = {}
+        #: Peak resident memory per stage (MiB): the process's high-water mark during the stage.
+        self.peaks: dict[str, float] = {}
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        reset_peak()
         start = time.perf_counter()
         with self.console.status(f"[bold]{name}[/bold] …"):
             yield
         self.timings[name] = round(time.perf_counter() - start, 3)
-        self.console.log(f"[green]✓[/green] {name} ({self.timings[name]:.1f} s)")
+        self.peaks[name] = max(self.peaks.get(name, 0.0), peak_rss_mib())
+        self.console.log(
+            f"[green]✓[/green] {name} ({self.timings[name]:.1f} s, peak {self.peaks[name] / 1024:.2f} GiB)"
+        )
+
+    def memory(self) -> dict[str, Any]:
+        """What run.json records about memory: per-stage peaks and how they were measured."""
+        return {
+            "peak_rss_mib": dict(self.peaks),
+            "overall_peak_rss_mib": max(self.peaks.values(), default=0.0),
+            "per_stage": peak_is_per_stage(),
+        }
 
 
 def address_text(bag: pl.DataFrame) -> pl.DataFrame:
@@ -1027,6 +1042,7 @@ def _run(
         with st.stage("privacy_scan_mlflow"):
             _scan_mlflow(config, [tracked.run_id], known)
     run_info["timings_s"] = st.timings
+    run_info["memory"] = st.memory()
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)
     return RunResult(

@@ -222,6 +222,45 @@ _METRICS = {
 }
 
 
+#: Rows × replicates drawn at once by the row bootstrap (bounds its memory at any scale).
+_BOOTSTRAP_BLOCK = 4_000_000
+
+
+def _bootstrap(
+    name: str, t: npt.NDArray[Any], p: npt.NDArray[Any], s: npt.NDArray[Any], rng: np.random.Generator, b: int
+) -> npt.NDArray[np.float64]:
+    """``b`` bootstrap replicates of a metric over one group's rows (resampled with replacement).
+
+    The rates are functions of the four counts of (label, selected): resampling ``n`` rows with
+    replacement draws those counts from a multinomial with the observed shares, so they are drawn so,
+    exactly and in O(b), whatever the group's size (a national group has millions of rows). The
+    calibration difference needs the scores: rows are resampled, in blocks of replicates so that
+    memory stays bounded.
+    """
+    n = len(t)
+    if n == 0:
+        return np.full(b, np.nan)
+    if name == "selectie":
+        out: npt.NDArray[np.float64] = rng.binomial(n, p.mean(), size=b) / n
+        return out
+    if name in ("fout_positief", "fout_ontdekking"):
+        fp, tn, tp = int((p & ~t).sum()), int((~p & ~t).sum()), int((p & t).sum())
+        shares = np.array([fp, tn, tp, n - fp - tn - tp], dtype=np.float64) / n
+        c = rng.multinomial(n, shares, size=b)
+        return (
+            _rate(c[:, 0], c[:, 0] + c[:, 1])
+            if name == "fout_positief"
+            else _rate(c[:, 0], c[:, 0] + c[:, 2])
+        )
+    fn = _METRICS[name]
+    per_block = max(1, _BOOTSTRAP_BLOCK // n)
+    parts = []
+    for start in range(0, b, per_block):
+        draws = rng.integers(0, n, size=(min(per_block, b - start), n))
+        parts.append(fn(t[draws], p[draws], s[draws]))
+    return np.concatenate(parts)
+
+
 def _fairlearn_metric(name: str) -> Any:
     """A fairlearn-shaped metric ``f(y_true, y_pred, score=...)`` from a 2-D one."""
     fn = _METRICS[name]
@@ -248,7 +287,7 @@ def _metric_frame_rows(
     """One row per group and metric: value, bootstrap interval, ratio (or difference) to overall.
 
     Point values come from fairlearn's MetricFrame; the intervals from a bootstrap within each group
-    (rows resampled with replacement, ``settings.bootstrap`` times, vectorised), because fairlearn's
+    (``settings.bootstrap`` replicates, see :func:`_bootstrap`), because fairlearn's
     own bootstrap recomputes the whole frame per replicate and took minutes on 70k addresses.
     """
     from fairlearn.metrics import MetricFrame
@@ -267,11 +306,10 @@ def _metric_frame_rows(
     rows = []
     for g in mf.by_group.index:
         idx = np.flatnonzero(groups == g)
-        draws = idx[rng.integers(0, len(idx), size=(settings.bootstrap, len(idx)))]
         for name in names:
             overall = float(mf.overall[name])
             v = float(mf.by_group.loc[g, name])
-            reps = _METRICS[name](t[draws], p[draws], s[draws])
+            reps = _bootstrap(name, t[idx], p[idx], s[idx], rng, settings.bootstrap)
             reps = reps[~np.isnan(reps)]
             a, b = (
                 (float(q) for q in np.quantile(reps, [0.025, 0.975])) if len(reps) else (math.nan, math.nan)
@@ -348,6 +386,12 @@ def _model_flags(rows: pl.DataFrame, settings: FairnessSettings) -> list[Flag]:
 # --- where the labels came from -----------------------------------------------------------------
 
 
+#: Uninvestigated objects the model of "was investigated" is fitted on, at most (and rows per
+#: prediction block): a Maastricht-sized municipality stays below it and is fitted on every object.
+_FIT_NEGATIVES = 250_000
+_PREDICT_BLOCK = 500_000
+
+
 def _expected_investigations(
     features: pl.DataFrame, investigated: npt.NDArray[np.float64], seed: int
 ) -> npt.NDArray[np.float64]:
@@ -359,7 +403,6 @@ def _expected_investigations(
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    X = features.drop(_VBO).fill_nan(None).to_numpy().astype(np.float64)
     y = investigated > 0
     if y.all() or not y.any():
         p = np.full(len(y), 1.0)
@@ -373,7 +416,24 @@ def _expected_investigations(
             early_stopping=False,
             random_state=seed,
         )
-        p = model.fit(X, y).predict_proba(X)[:, 1]
+        # Fitted on every investigated object and at most _FIT_NEGATIVES others, weighted back to
+        # their number (case-control sampling: the probabilities keep their scale); a region or the
+        # country has millions of objects and the fit would otherwise dominate the audit.
+        fit = np.arange(len(y))
+        weight = None
+        neg = np.flatnonzero(~y)
+        if len(neg) > _FIT_NEGATIVES:
+            keep = np.sort(np.random.default_rng(seed).choice(neg, _FIT_NEGATIVES, replace=False))
+            fit = np.sort(np.concatenate([np.flatnonzero(y), keep]))
+            weight = np.where(y[fit], 1.0, len(neg) / _FIT_NEGATIVES)
+        X = features.drop(_VBO).fill_nan(None)
+        model.fit(X[fit].to_numpy().astype(np.float64), y[fit], sample_weight=weight)
+        p = np.concatenate(
+            [
+                model.predict_proba(X[a : a + _PREDICT_BLOCK].to_numpy().astype(np.float64))[:, 1]
+                for a in range(0, X.height, _PREDICT_BLOCK)
+            ]
+        )
     out: npt.NDArray[np.float64] = p * investigated.sum() / p.sum()
     return out
 
