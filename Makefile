@@ -19,7 +19,7 @@ CONFIG ?= configs/default.toml
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help bootstrap score train experiment test bench lint mlflow-ui evaluate clean
+.PHONY: help bootstrap score train experiment test test-spark bench lint mlflow-ui evaluate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}'
@@ -58,8 +58,17 @@ evaluate: $(VENV)/.synced ## Evaluate the latest run against the synthetic truth
 test: $(VENV)/.synced ## Run the fast test suite
 	$(BIN)/python -m pytest -q -n 2 -p no:cacheprovider
 
-bench: $(VENV)/.synced ## Run the slow scale tests and benchmarks (prints figures)
-	$(BIN)/python -m pytest -q -m slow -s -p no:cacheprovider
+# The `spark` extra (pyspark, ~500 MB) is added on top of the default sync with --inexact, so a later
+# `make test` (whose sync is exact, but only reruns when pyproject.toml or uv.lock change) keeps it.
+SPARK_SYNC = $(UV) sync --frozen --inexact --compile-bytecode --python 3.11 --extra spark
+
+bench: $(VENV)/.synced ## Run the slow scale tests, benchmarks and the Spark backend test (prints figures)
+	$(SPARK_SYNC)
+	$(BIN)/python -m pytest -q -m "slow or spark" -s -p no:cacheprovider
+
+test-spark: $(VENV)/.synced ## Splink's Spark backend against DuckDB, Spark in local mode (needs Java; docs/spark.md)
+	$(SPARK_SYNC)
+	$(BIN)/python -m pytest -q -m spark -s -p no:cacheprovider tests/linkage/test_spark.py
 
 lint: $(VENV)/.synced ## ruff, mypy (strict on the packages) and import-linter (the design's import rules)
 	$(BIN)/ruff check .

@@ -1,11 +1,14 @@
 """Shared Splink 5 building blocks: comparisons, training, prediction and clustering.
 
 The person linkage (:mod:`linkage.persons`) and the Febrl benchmark (:mod:`linkage.benchmark`) use
-these same pieces, so the benchmark measures the approach the engine runs.
+these same pieces, so the benchmark measures the approach the engine runs. The comparisons are
+written for a SQL dialect (``duckdb`` or ``spark``, :mod:`linkage.backends`); a model is stored in
+the DuckDB dialect and :func:`with_sql_of` moves its parameters onto another dialect's SQL.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -15,9 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from linkage.backends import Dialect, duckdb_api, sql_functions, to_polars
+
 if TYPE_CHECKING:
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
     from splink.internals.comparison_creator import ComparisonCreator
+    from splink.internals.database_api import DatabaseAPISubClass
 
 __all__ = [
     "TrainingPlan",
@@ -35,6 +41,7 @@ __all__ = [
     "quiet_splink",
     "register_term_frequencies",
     "train",
+    "with_sql_of",
 ]
 
 
@@ -43,21 +50,18 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
-def duckdb_api(num_threads: int) -> DuckDBAPI:
-    """A DuckDB database API with an explicit thread count (the default takes every core)."""
-    import duckdb
-    from splink import DuckDBAPI
-
-    con = duckdb.connect(":memory:")
-    con.execute(f"SET threads = {int(num_threads)}")
-    con.execute("SET preserve_insertion_order = false")
-    return DuckDBAPI(connection=con)
-
-
 def name_comparison(
-    col: str, *, thresholds: Sequence[float] = (0.92, 0.8), term_frequency: bool = True
+    col: str,
+    *,
+    thresholds: Sequence[float] = (0.92, 0.8),
+    term_frequency: bool = True,
+    dialect: Dialect = "duckdb",
 ) -> ComparisonCreator:
-    """Exact (term-frequency adjusted) match, then Jaro-Winkler levels, then anything else."""
+    """Exact (term-frequency adjusted) match, then Jaro-Winkler levels, then anything else.
+
+    On Spark the Jaro-Winkler levels use :func:`linkage.backends.spark_jaro_winkler` (DuckDB's
+    similarity) rather than Splink's Scala function, which gives other values.
+    """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
@@ -65,7 +69,14 @@ def name_comparison(
         cll.NullLevel(col),
         cll.ExactMatchLevel(col, term_frequency_adjustments=term_frequency),
     ]
-    levels += [cll.JaroWinklerLevel(col, t) for t in thresholds]
+    if dialect == "duckdb":
+        levels += [cll.JaroWinklerLevel(col, t) for t in thresholds]
+    else:
+        jw = sql_functions(dialect).jaro_winkler(f"`{col}_l`", f"`{col}_r`")
+        levels += [
+            cll.CustomLevel(f"{jw} >= {t}", label_for_charts=f"Jaro-Winkler distance of {col} >= {t}")
+            for t in thresholds
+        ]
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
 
@@ -77,7 +88,9 @@ def exact_comparison(col: str, *, term_frequency: bool = False) -> ComparisonCre
     return cl.ExactMatch(col).configure(term_frequency_adjustments=term_frequency)
 
 
-def given_name_comparison(first: str, initials: str, *, output: str = "voornamen") -> ComparisonCreator:
+def given_name_comparison(
+    first: str, initials: str, *, output: str = "voornamen", dialect: Dialect = "duckdb"
+) -> ComparisonCreator:
     """Given names where some sources know only initials, or only the first name.
 
     Levels: same first name; first name Jaro-Winkler >= 0.9; the same two or more initials;
@@ -87,6 +100,7 @@ def given_name_comparison(first: str, initials: str, *, output: str = "voornamen
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    fn = sql_functions(dialect)
     fl, fr, il, ir = f"{first}_l", f"{first}_r", f"{initials}_l", f"{initials}_r"
     both_first = f"{fl} IS NOT NULL AND {fr} IS NOT NULL"
     levels: list[Any] = [
@@ -95,12 +109,12 @@ def given_name_comparison(first: str, initials: str, *, output: str = "voornamen
         ),
         cll.CustomLevel(f"{both_first} AND {fl} = {fr}", label_for_charts="first name equal"),
         cll.CustomLevel(
-            f"{both_first} AND jaro_winkler_similarity({fl}, {fr}) >= 0.9",
+            f"{both_first} AND {fn.jaro_winkler(fl, fr)} >= 0.9",
             label_for_charts="first name JW >= 0.9",
         ),
         cll.CustomLevel(f"{il} = {ir} AND length({il}) >= 2", label_for_charts="two or more initials equal"),
         cll.CustomLevel(
-            f"starts_with({il}, {ir}) OR starts_with({ir}, {il})", label_for_charts="initials compatible"
+            f"{fn.starts_with(il, ir)} OR {fn.starts_with(ir, il)}", label_for_charts="initials compatible"
         ),
         cll.CustomLevel(f"substr({il}, 1, 1) = substr({ir}, 1, 1)", label_for_charts="first initial equal"),
         cll.ElseLevel(),
@@ -109,7 +123,7 @@ def given_name_comparison(first: str, initials: str, *, output: str = "voornamen
 
 
 def birth_date_comparison(
-    full: str, year: str, month: str, day: str, *, output: str = "geboortedatum"
+    full: str, year: str, month: str, day: str, *, output: str = "geboortedatum", dialect: Dialect = "duckdb"
 ) -> ComparisonCreator:
     """Birth dates with partial dates (year only) and day-month swaps.
 
@@ -119,6 +133,7 @@ def birth_date_comparison(
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    dl = sql_functions(dialect).damerau_levenshtein(f"{full}_l", f"{full}_r")
     same_year = f"{year}_l = {year}_r"
     levels: list[Any] = [
         cll.CustomLevel(f"{year}_l IS NULL OR {year}_r IS NULL", label_for_charts="null").configure(
@@ -132,9 +147,7 @@ def birth_date_comparison(
         cll.CustomLevel(
             f"{same_year} AND ({month}_l IS NULL OR {month}_r IS NULL)", label_for_charts="partial, same year"
         ),
-        cll.CustomLevel(
-            f"damerau_levenshtein({full}_l, {full}_r) <= 1", label_for_charts="one character apart"
-        ),
+        cll.CustomLevel(f"{dl} <= 1", label_for_charts="one character apart"),
         cll.CustomLevel(same_year, label_for_charts="same year"),
         cll.ElseLevel(),
     ]
@@ -146,6 +159,7 @@ def array_overlap_comparison(
     no_overlap_cases: Sequence[tuple[str, str]] = (),
     *,
     uninformative: Sequence[tuple[str, str]] = (),
+    dialect: Dialect = "duckdb",
 ) -> ComparisonCreator:
     """Any shared element (e.g. a shared verblijfsobject) or not; null when either list is empty.
 
@@ -157,13 +171,15 @@ def array_overlap_comparison(
         uninformative: ``(sql condition, label)`` of pairs without overlap whose disagreement is
             no evidence either way (Bayes factor 1, like a missing value): two ownership rights
             of one owner are two objects by definition.
+        dialect: The SQL dialect of the conditions (``len`` is ``size`` in Spark).
     """
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    n = sql_functions(dialect).list_len
     levels: list[Any] = [
         cll.CustomLevel(
-            f"{col}_l IS NULL OR {col}_r IS NULL OR len({col}_l) = 0 OR len({col}_r) = 0",
+            f"{col}_l IS NULL OR {col}_r IS NULL OR {n(col + '_l')} = 0 OR {n(col + '_r')} = 0",
             label_for_charts="null",
         ).configure(is_null_level=True),
         cll.ArrayIntersectLevel(col, 1),
@@ -177,7 +193,9 @@ def array_overlap_comparison(
     return cl.CustomComparison(comparison_levels=levels, output_column_name=col)
 
 
-def make_linker(db_api: DuckDBAPI, frames: dict[str, pl.DataFrame], settings: dict[str, Any] | Any) -> Linker:
+def make_linker(
+    db_api: DatabaseAPISubClass, frames: dict[str, pl.DataFrame], settings: dict[str, Any] | Any
+) -> Linker:
     """Register the frames (one per source) with the database API and build the linker."""
     from splink import Linker
 
@@ -185,7 +203,9 @@ def make_linker(db_api: DuckDBAPI, frames: dict[str, pl.DataFrame], settings: di
     return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
 
 
-def register_term_frequencies(db_api: DuckDBAPI, linker: Linker, col: str, table: pl.DataFrame) -> None:
+def register_term_frequencies(
+    db_api: DatabaseAPISubClass, linker: Linker, col: str, table: pl.DataFrame
+) -> None:
     """Use ``table`` (``col, tf_<col>``) as the term frequencies of ``col`` instead of counting rows."""
     sdf = db_api.register(table.to_arrow(), table_name=f"__tf_{col}")
     linker.table_management.register_term_frequency_lookup(sdf, col)
@@ -227,7 +247,7 @@ def train(linker: Linker, plan: TrainingPlan) -> None:
 
 
 def count_pairs(
-    db_api: DuckDBAPI,
+    db_api: DatabaseAPISubClass,
     frames: dict[str, pl.DataFrame],
     rules: Sequence[str],
     link_type: str,
@@ -258,9 +278,43 @@ def predict_pairs(linker: Linker, threshold_probability: float) -> pl.DataFrame:
     """Scored pairs at or above ``threshold_probability``, as a polars frame."""
     df = linker.inference.predict(threshold_match_probability=threshold_probability)
     try:
-        return pl.from_arrow(df.as_duckdbpyrelation().arrow())  # type: ignore[return-value]
+        return to_polars(df)
     finally:
         df.drop_table_from_database_and_remove_from_cache()
+
+
+#: Keys of a Splink settings dict that hold SQL, and so depend on the dialect.
+_SQL_KEYS = ("sql_condition",)
+
+
+def with_sql_of(model: dict[str, Any], skeleton: dict[str, Any]) -> dict[str, Any]:
+    """``model``'s parameters with ``skeleton``'s SQL: a trained model moved to another dialect.
+
+    The two must describe the same comparisons level for level (as :func:`linkage.persons.person_settings`
+    does for each dialect); the λ, every m and u, the term-frequency settings and the training
+    record come from ``model``, the level conditions, blocking rules and dialect from ``skeleton``.
+
+    Raises:
+        ValueError: The two have different comparisons or levels.
+    """
+    out = copy.deepcopy(model)
+    comps, target = out.get("comparisons", []), skeleton.get("comparisons", [])
+    if len(comps) != len(target):
+        raise ValueError(f"the model has {len(comps)} comparisons, the settings {len(target)}")
+    for comp, tgt in zip(comps, target, strict=True):
+        levels, tlevels = comp["comparison_levels"], tgt["comparison_levels"]
+        if comp.get("output_column_name") != tgt.get("output_column_name") or len(levels) != len(tlevels):
+            raise ValueError(f"comparison {comp.get('output_column_name')!r} differs from the settings")
+        for level, tlevel in zip(levels, tlevels, strict=True):
+            for key in _SQL_KEYS:
+                if key in tlevel:
+                    level[key] = tlevel[key]
+    out["blocking_rules_to_generate_predictions"] = copy.deepcopy(
+        skeleton.get("blocking_rules_to_generate_predictions", [])
+    )
+    if "sql_dialect" in skeleton:
+        out["sql_dialect"] = skeleton["sql_dialect"]
+    return out
 
 
 def probability_from_weight(weight: float) -> float:

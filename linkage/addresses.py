@@ -15,6 +15,9 @@ spacing), then match exactly, in order of strength:
    candidate is taken when it scores at least the configured threshold and clearly beats the
    runner-up; otherwise the record is reported as ``ambiguous`` or unmatched.
 
+Steps 1-4 are polars joins; step 5 is SQL on the linkage backend (DuckDB in-process, or Spark with
+``linkage.backend = "spark"``, :mod:`linkage.backends`), with the same answers on both.
+
 What matches nothing is reported with a reason: ``afgeschermd`` (no address, e.g. a shielded KvK
 home address), ``incomplete address`` (no house number), ``ambiguous`` (several objects fit),
 ``no such number`` (the street or postcode exists, the number does not), ``unknown address``.
@@ -23,11 +26,15 @@ home address), ``incomplete address`` (no house number), ``ambiguous`` (several 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import duckdb
 import polars as pl
 
+from linkage.backends import SqlFunctions, backend_name, run_query, sql_functions
 from linkage.text import fold_text
+
+if TYPE_CHECKING:
+    from vastgoed.core.config import LinkageConfig
 
 __all__ = [
     "ADDRESS_SOURCES",
@@ -178,7 +185,10 @@ def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
     )
 
 
-_FUZZY_SQL = """
+def _fuzzy_sql(fn: SqlFunctions) -> str:
+    """The fuzzy step's query over ``todo`` and ``bag``, in ``fn``'s dialect."""
+    jw_str, jw_sfx = fn.jaro_winkler("b._str", "t._str"), fn.jaro_winkler("b._sfx", "t._sfx")
+    return f"""
 with cand as (
     select t.rij, b.verblijfsobject_id, t._pc is not null as has_pc,
         case when b._pc = t._pc then 1.0
@@ -187,16 +197,16 @@ with cand as (
                        or substr(b._pc, 5, 1) = substr(t._pc, 5, 1)) then 0.7
              when left(b._pc, 4) = left(t._pc, 4) then 0.5
              else 0.0 end as pc_score,
-        jaro_winkler_similarity(b._str, t._str) as str_score,
+        {jw_str} as str_score,
         case when b._sfx = t._sfx then 1.0
              when b._sfx = '' or t._sfx = '' then 0.4
-             when jaro_winkler_similarity(b._sfx, t._sfx) >= 0.8 then 0.5
+             when {jw_sfx} >= 0.8 then 0.5
              else 0.0 end as sfx_score
     from todo t join bag b
       on b._nr = t._nr
      and (b._pc = t._pc or b._str = t._str
-          or (left(b._pc, 4) = left(t._pc, 4) and jaro_winkler_similarity(b._str, t._str) >= 0.8)
-          or (t._pc is null and jaro_winkler_similarity(b._str, t._str) >= 0.9))
+          or (left(b._pc, 4) = left(t._pc, 4) and {jw_str} >= 0.8)
+          or (t._pc is null and {jw_str} >= 0.9))
 ), scored as (
     -- without a postcode the score rests on street and suffix alone
     select rij, verblijfsobject_id,
@@ -204,39 +214,49 @@ with cand as (
              else (0.45 * str_score + 0.20 * sfx_score) / 0.65 end as score
     from cand
 ), ranked as (
-    select *, row_number() over (partition by rij order by score desc, verblijfsobject_id) as pos,
-              lead(score) over (partition by rij order by score desc, verblijfsobject_id) as runner_up
+    select *,
+        row_number() over (partition by rij order by score desc nulls last, verblijfsobject_id) as pos,
+        lead(score) over (partition by rij order by score desc nulls last, verblijfsobject_id) as runner_up
     from scored
 )
 select rij, verblijfsobject_id, score, coalesce(runner_up, 0.0) as runner_up from ranked where pos = 1
 """
 
+
 #: The best fuzzy candidate must beat the runner-up by this much; otherwise the record is ambiguous.
 _FUZZY_MARGIN = 0.05
 
 
-def _fuzzy(todo: pl.DataFrame, keys: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Score the leftovers against same-number objects in their neighbourhood (DuckDB, Jaro-Winkler)."""
+def _fuzzy(
+    todo: pl.DataFrame, keys: pl.DataFrame, threshold: float, backend: LinkageConfig | None
+) -> pl.DataFrame:
+    """Score the leftovers against same-number objects in their neighbourhood (SQL, Jaro-Winkler)."""
+    schema = {"rij": pl.Int64, "verblijfsobject_id": pl.String, "zekerheid": pl.Float64}
+    todo = todo.filter(pl.col("_nr").is_not_null())
     if todo.height == 0:
-        return pl.DataFrame(
-            schema={"rij": pl.Int64, "verblijfsobject_id": pl.String, "zekerheid": pl.Float64}
-        )
-    con = duckdb.connect()
-    try:
-        con.register(
-            "todo", todo.filter(pl.col("_nr").is_not_null()).select("rij", "_pc", "_nr", "_sfx", "_str")
-        )
-        con.register("bag", keys.select("verblijfsobject_id", "_pc", "_nr", "_sfx", "_str"))
-        best: pl.DataFrame = con.sql(_FUZZY_SQL).pl()
-    finally:
-        con.close()
-    return best.filter(
-        (pl.col("score") >= threshold) & (pl.col("score") - pl.col("runner_up") >= _FUZZY_MARGIN)
-    ).select("rij", "verblijfsobject_id", pl.col("score").round(4).alias("zekerheid"))
+        return pl.DataFrame(schema=schema)
+    best = run_query(
+        backend,
+        _fuzzy_sql(sql_functions(backend_name(backend))),
+        {
+            "todo": todo.select("rij", "_pc", "_nr", "_sfx", "_str"),
+            "bag": keys.select("verblijfsobject_id", "_pc", "_nr", "_sfx", "_str"),
+        },
+    )
+    return (
+        best.filter((pl.col("score") >= threshold) & (pl.col("score") - pl.col("runner_up") >= _FUZZY_MARGIN))
+        .select("rij", "verblijfsobject_id", pl.col("score").round(4).alias("zekerheid"))
+        .cast(schema)  # type: ignore[arg-type]
+        .sort("rij")
+    )
 
 
 def match_addresses(
-    bag: pl.DataFrame, sources: dict[str, pl.DataFrame], *, fuzzy_threshold: float = 0.9
+    bag: pl.DataFrame,
+    sources: dict[str, pl.DataFrame],
+    *,
+    fuzzy_threshold: float = 0.9,
+    backend: LinkageConfig | None = None,
 ) -> AddressMatch:
     """Match every address-bearing record of ``sources`` to a verblijfsobject of ``bag``.
 
@@ -245,6 +265,8 @@ def match_addresses(
         sources: Validated source tables by stem (as the ingest returns them, with ``rij``);
             stems not in :data:`ADDRESS_SOURCES` are ignored.
         fuzzy_threshold: Minimum score of a fuzzy match.
+        backend: The linkage configuration whose ``backend`` says where the fuzzy step's SQL runs
+            (DuckDB in-process, or Spark); None: DuckDB. The exact steps are polars either way.
 
     Returns:
         The links and the unmatched records with reasons.
@@ -284,7 +306,9 @@ def match_addresses(
             hit = todo.join(table, on=on).with_columns(pl.lit(methode).alias("methode"))
             links.append(hit.select(out_cols).with_columns(zekerheid))
             todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        fuzzy = _fuzzy(todo, keys, fuzzy_threshold).join(todo.select("record", "bron", "rij"), on="rij")
+        fuzzy = _fuzzy(todo, keys, fuzzy_threshold, backend).join(
+            todo.select("record", "bron", "rij"), on="rij"
+        )
         links.append(
             fuzzy.select(*out_cols[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid")
         )

@@ -1,4 +1,4 @@
-"""Person linkage across BRP, KvK officers, Kadaster owners and permit applicants (Splink 5, DuckDB).
+"""Person linkage across BRP, KvK officers, Kadaster owners and permit applicants (Splink 5).
 
 The steps:
 
@@ -14,6 +14,10 @@ The steps:
    deterministic rules, m by expectation maximisation.
 3. **Review overrides**, then connected components at the match threshold; every record gets
    its cluster's ``persoon_id`` and a ``zekerheid``.
+
+Step 2 runs on DuckDB in-process, or on Spark with ``linkage.backend = "spark"``
+(:mod:`linkage.backends`, ``docs/spark.md``); steps 1 and 3 are polars either way. The model is
+kept in the DuckDB dialect whichever backend trained it, so a stored model serves both.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ from linkage._splink_model import (
     birth_date_comparison,
     charts,
     count_pairs,
-    duckdb_api,
     exact_comparison,
     given_name_comparison,
     make_linker,
@@ -40,11 +43,13 @@ from linkage._splink_model import (
     quiet_splink,
     register_term_frequencies,
     train,
+    with_sql_of,
 )
+from linkage.backends import Dialect, backend_name, splink_db_api, sql_functions
 from linkage.clustering import constrained_clusters
 
 if TYPE_CHECKING:
-    from vastgoed.core.config import PersonLinkageConfig
+    from vastgoed.core.config import LinkageConfig, PersonLinkageConfig
 
 __all__ = [
     "PERSON_BLOCKING_RULES",
@@ -130,18 +135,24 @@ class PersonLinkResult:
     blocking: list[dict[str, Any]] = field(default_factory=list)
 
 
-def person_settings() -> dict[str, Any]:
-    """The untrained Splink settings of the person model (link_and_dedupe over the sources)."""
+def person_settings(dialect: Dialect = "duckdb") -> dict[str, Any]:
+    """The untrained Splink settings of the person model (link_and_dedupe over the sources).
+
+    Args:
+        dialect: The SQL dialect of the comparison levels: ``duckdb`` (how models are stored)
+            or ``spark``.
+    """
     from splink import SettingsCreator
 
+    n = sql_functions(dialect).list_len
     creator = SettingsCreator(
         link_type="link_and_dedupe",
         unique_id_column_name="unique_id",
         comparisons=[
-            name_comparison("achternaam", thresholds=(0.92, 0.8), term_frequency=True),
+            name_comparison("achternaam", thresholds=(0.92, 0.8), term_frequency=True, dialect=dialect),
             exact_comparison("voorvoegsel"),
-            given_name_comparison("voornaam", "voorletters", output="voornamen"),
-            birth_date_comparison("geboortedatum", "geb_jaar", "geb_maand", "geb_dag"),
+            given_name_comparison("voornaam", "voorletters", output="voornamen", dialect=dialect),
+            birth_date_comparison("geboortedatum", "geb_jaar", "geb_maand", "geb_dag", dialect=dialect),
             array_overlap_comparison(
                 "verblijfsobject_ids",
                 (
@@ -150,8 +161,8 @@ def person_settings() -> dict[str, Any]:
                         "no overlap, business address",
                     ),
                     (
-                        "(bron_l <> 'brp_inschrijvingen' AND len(verblijfsobject_ids_l) >= 2) OR "
-                        "(bron_r <> 'brp_inschrijvingen' AND len(verblijfsobject_ids_r) >= 2)",
+                        f"(bron_l <> 'brp_inschrijvingen' AND {n('verblijfsobject_ids_l')} >= 2) OR "
+                        f"(bron_r <> 'brp_inschrijvingen' AND {n('verblijfsobject_ids_r')} >= 2)",
                         "no overlap, portfolio",
                     ),
                 ),
@@ -165,13 +176,14 @@ def person_settings() -> dict[str, Any]:
                         "no overlap, two objects of an owner or applicant",
                     ),
                 ),
+                dialect=dialect,
             ),
         ],
         blocking_rules_to_generate_predictions=[cast(Any, r) for r in PERSON_BLOCKING_RULES],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
     )
-    settings: dict[str, Any] = creator.get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+    settings: dict[str, Any] = creator.get_settings(dialect).as_dict()  # type: ignore[no-untyped-call]
     return settings
 
 
@@ -414,6 +426,7 @@ def link_persons(
     *,
     trained_model: dict[str, Any] | None = None,
     reviewed: pl.DataFrame | None = None,
+    backend: LinkageConfig | None = None,
 ) -> PersonLinkResult:
     """Link the person-bearing records into persons.
 
@@ -423,9 +436,14 @@ def link_persons(
         trained_model: A trained Splink settings dict; reused unless ``cfg.retrain``.
         reviewed: Clerical decisions ``record_l, record_r, besluit`` (``match``/``no match``);
             they force the pair's probability to 1.0 / 0.0 before clustering.
+        backend: The linkage configuration whose ``backend`` (and ``spark``) says where Splink
+            runs; None: DuckDB with ``cfg.num_threads`` threads.
 
     Returns:
-        The links, scored pairs, model, charts, counts and timings.
+        The links, scored pairs, model (in the DuckDB dialect), charts, counts and timings.
+
+    Raises:
+        linkage.backends.BackendUnavailableError: Spark is configured and cannot start.
     """
     quiet_splink()
     timings: dict[str, float] = {}
@@ -443,13 +461,16 @@ def link_persons(
     timings["nodes"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    db_api = duckdb_api(cfg.num_threads)
+    dialect = backend_name(backend)
+    db_api = splink_db_api(backend, cfg.num_threads)
     blocking = count_pairs(db_api, frames, PERSON_BLOCKING_RULES, "link_and_dedupe", "unique_id")
     timings["blocking_counts"] = time.perf_counter() - t
 
     t = time.perf_counter()
     reuse = trained_model is not None and not cfg.retrain
     settings = trained_model if reuse and trained_model is not None else person_settings()
+    if dialect != "duckdb":
+        settings = with_sql_of(settings, person_settings(dialect))
     linker = make_linker(db_api, frames, settings)
     register_term_frequencies(db_api, linker, "achternaam", _surname_frequencies(nodes))
     if not reuse:
@@ -548,6 +569,8 @@ def link_persons(
 
     t = time.perf_counter()
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    if dialect != "duckdb":
+        model = with_sql_of(model, person_settings())
     chart_html = charts(linker)
     timings["model_charts"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0

@@ -288,6 +288,7 @@ def _link(res: IngestResult, config: Config) -> tuple[AddressMatch, CompanyMatch
         res.tables["bag_verblijfsobjecten"],
         res.tables,
         fuzzy_threshold=config.linkage.address_fuzzy_threshold,
+        backend=config.linkage,
     )
     return am, link_companies(res.tables, am.links, name_threshold=config.linkage.company_name_threshold)
 
@@ -307,7 +308,9 @@ def _link_persons(res: IngestResult, am: AddressMatch, cm: CompanyMatch, config:
     # A permit applicant whose name is a company's trade name is that company, not a person.
     companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")
     records = person_records(res.tables, am.links).join(companies, on="record", how="anti")
-    result = link_persons(records, config.linkage.persons, trained_model=trained, reviewed=reviewed)
+    result = link_persons(
+        records, config.linkage.persons, trained_model=trained, reviewed=reviewed, backend=config.linkage
+    )
     return _Persons(records, result, reviewed, reused_from)
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "ModelConfig",
     "OutputConfig",
     "PersonLinkageConfig",
+    "SparkConfig",
     "TrackingConfig",
     "load_config",
     "load_manifest",
@@ -95,6 +96,35 @@ class PersonLinkageConfig(_Strict):
         return v
 
 
+class SparkConfig(_Strict):
+    """The Spark session of ``linkage.backend = "spark"`` (``docs/spark.md``).
+
+    Read only when that backend is chosen, and only when this process starts the session: an
+    active session (a Databricks notebook, ``spark-submit``) is used as it is, with its own settings.
+    """
+
+    #: ``local[N]`` runs in this process's JVM on N cores; ``yarn``, ``spark://host:7077`` or
+    #: ``k8s://…`` a cluster; empty: whatever ``spark-submit`` or the environment gives.
+    master: str = "local[2]"
+    app_name: str = "vastgoed-linkage"
+    #: The driver JVM's heap; only applies when this process launches the JVM (not under spark-submit).
+    driver_memory: str = "2g"
+    #: ``spark.sql.shuffle.partitions``; Splink repartitions its large tables to half of it. Around
+    #: 2-3 per core of the cluster: the default 200 costs seconds of task overhead on a small run.
+    shuffle_partitions: int = Field(default=8, ge=1)
+    #: Where Splink breaks the lineage of its intermediate tables (``parquet``: written under
+    #: ``checkpoint_dir``; ``persist``: cached in executor memory, no files; ``delta_lake_table``:
+    #: tables in the current catalog, Databricks).
+    break_lineage: Literal["parquet", "persist", "checkpoint", "delta_lake_table"] = "parquet"
+    #: Checkpoint and parquet directory; on a cluster a path every executor reaches (``hdfs://…``,
+    #: ``s3a://…``, ``dbfs:/…``). None: a fresh temporary directory on the driver (local mode only).
+    checkpoint_dir: str | None = None
+    #: Scratch space for shuffles and spills (``spark.local.dir``); None: Spark's default (``/tmp``).
+    local_dir: str | None = None
+    #: Further Spark settings as given (``"spark.executor.memory" = "8g"``); these win over the above.
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
 class LinkageConfig(_Strict):
     """Record linkage settings."""
 
@@ -102,6 +132,10 @@ class LinkageConfig(_Strict):
     company_name_threshold: float = Field(default=0.92, gt=0.0, le=1.0)
     address_fuzzy_threshold: float = Field(default=0.9, gt=0.0, le=1.0)
     reviewed_pairs: str | None = None
+    #: Where the Splink person model and the fuzzy address step run: in-process DuckDB, or Spark
+    #: (needs the ``spark`` extra and Java; ``docs/spark.md``). Exact address keys stay in polars.
+    backend: Literal["duckdb", "spark"] = "duckdb"
+    spark: SparkConfig = Field(default_factory=SparkConfig)
 
 
 class ModelConfig(_Strict):

@@ -50,6 +50,32 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None 
         The typed good rows and the quarantine.
 
     """
+    # Checked in slices of rows: the checks keep three working copies of every column, which for
+    # a region's or the country's utility extract (tens of millions of rows) would not fit in memory.
+    # Only the duplicate-key check needs the whole table, and it runs on the typed good rows.
+    goods, parts = [], []
+    for start in range(0, max(raw.height, 1), _SLICE_ROWS):
+        piece = raw.slice(start, _SLICE_ROWS)
+        good_piece, bad_piece = _check_cells(piece, spec, peildatum)
+        goods.append(good_piece)
+        parts.append(bad_piece)
+    good = pl.concat(goods) if len(goods) > 1 else goods[0]
+    del goods
+    if spec.key and good.height:
+        good, duplicates = _split_duplicates(raw, good, spec)
+        parts.append(duplicates)
+    quarantine = pl.concat(parts).sort("rij", maintain_order=True)
+    return Validated(good, quarantine)
+
+
+#: Rows checked at once by :func:`validate_table`.
+_SLICE_ROWS = 1_000_000
+
+
+def _check_cells(
+    raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The typed rows whose every value passes, and one quarantine row per bad cell."""
     # Each stage is materialised, so later stages refer to plain columns, never to repeated
     # sub-expressions (a reason refers to the value several times).
     staged = (
@@ -91,13 +117,7 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None 
     reason_cols = [_REASON + c.name for c in spec.columns]
     checked = checked.with_columns(pl.any_horizontal(pl.col(reason_cols).is_not_null()).alias(_BAD))
 
-    parts = [_cell_failures(raw, checked, spec)]
-    good = checked.filter(~pl.col(_BAD)).select("rij", *spec.names)
-    if spec.key and good.height:
-        good, duplicates = _split_duplicates(raw, good, spec)
-        parts.append(duplicates)
-    quarantine = pl.concat(parts).sort("rij", maintain_order=True)
-    return Validated(good, quarantine)
+    return checked.filter(~pl.col(_BAD)).select("rij", *spec.names), _cell_failures(raw, checked, spec)
 
 
 def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.Expr]:
