@@ -36,6 +36,7 @@ __all__ = [
     "SqlFunctions",
     "backend_name",
     "duckdb_api",
+    "duckdb_connect",
     "run_query",
     "spark_jaro_winkler",
     "spark_session",
@@ -192,13 +193,35 @@ def backend_name(cfg: LinkageConfig | None) -> Dialect:
     return "duckdb" if cfg is None else cfg.backend
 
 
-def duckdb_api(num_threads: int) -> DuckDBAPI:
-    """A DuckDB database API with an explicit thread count (the default takes every core)."""
+#: DuckDB's memory limit when none is configured: its own default is 80% of the machine, which
+#: beside the batch's tables runs a region out of memory; past the limit DuckDB spills to disk.
+DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+def duckdb_connect(num_threads: int | None = None, memory_limit: str | None = None) -> Any:
+    """An in-memory DuckDB connection with a thread count, a memory limit and a spill folder.
+
+    Args:
+        num_threads: Threads (DuckDB's default takes every core); None keeps the default.
+        memory_limit: DuckDB's ``memory_limit`` (``"4GB"``); None takes :data:`DUCKDB_MEMORY_LIMIT`.
+    """
     import duckdb
-    from splink import DuckDBAPI
 
     con = duckdb.connect(":memory:")
-    con.execute(f"SET threads = {int(num_threads)}")
+    if num_threads is not None:
+        con.execute(f"SET threads = {int(num_threads)}")
+    limit = (memory_limit or DUCKDB_MEMORY_LIMIT).replace("'", "")
+    con.execute(f"SET memory_limit = '{limit}'")
+    spill = str(Path(tempfile.gettempdir()) / f"vastgoed-duckdb-{os.getpid()}").replace("'", "''")
+    con.execute(f"SET temp_directory = '{spill}'")
+    return con
+
+
+def duckdb_api(num_threads: int, memory_limit: str | None = None) -> DuckDBAPI:
+    """A DuckDB database API with an explicit thread count (the default takes every core)."""
+    from splink import DuckDBAPI
+
+    con = duckdb_connect(num_threads, memory_limit)
     con.execute("SET preserve_insertion_order = false")
     return DuckDBAPI(connection=con)
 
@@ -214,7 +237,7 @@ def splink_db_api(cfg: LinkageConfig | None, num_threads: int) -> DatabaseAPISub
         BackendUnavailableError: Spark is configured but pyspark, Java or Splink's jar is missing.
     """
     if cfg is None or cfg.backend == "duckdb":
-        return duckdb_api(num_threads)
+        return duckdb_api(num_threads, None if cfg is None else cfg.duckdb_memory_limit)
     # A session of its own (sharing the context): Splink's input and intermediate table names are
     # fixed, and a second linkage in this process must not find the first one's.
     spark = spark_session(cfg.spark).newSession()
@@ -252,12 +275,8 @@ def run_query(
         The result, row order unspecified.
     """
     if cfg is None or cfg.backend == "duckdb":
-        import duckdb
-
-        con = duckdb.connect()
+        con = duckdb_connect(num_threads, None if cfg is None else cfg.duckdb_memory_limit)
         try:
-            if num_threads is not None:
-                con.execute(f"SET threads = {int(num_threads)}")
             for name, df in tables.items():
                 con.register(name, df)
             out: pl.DataFrame = con.sql(sql).pl()

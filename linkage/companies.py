@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import duckdb
 import polars as pl
 
+from linkage.backends import duckdb_connect
 from linkage.text import fold_text
 
 __all__ = ["CompanyMatch", "company_name_key_expr", "link_companies"]
@@ -139,7 +139,7 @@ def _by_name(
         schema={"rij": pl.Int64, "kvk_nummer": pl.String, "methode": pl.String, "zekerheid": pl.Float64}
     )
     if rest.height:
-        con = duckdb.connect()
+        con = duckdb_connect()
         try:
             con.register("todo", rest.select("rij", "_key", "verblijfsobject_id"))
             con.register("names", names.unique(["kvk_nummer", "_key"]))

@@ -136,6 +136,9 @@ class LinkageConfig(_Strict):
     #: (needs the ``spark`` extra and Java; ``docs/spark.md``). Exact address keys stay in polars.
     backend: Literal["duckdb", "spark"] = "duckdb"
     spark: SparkConfig = Field(default_factory=SparkConfig)
+    #: DuckDB's memory limit for the linkage (its default is 80% of the machine); past it DuckDB
+    #: spills to the temporary folder. Raise it on a larger machine for speed.
+    duckdb_memory_limit: str = Field(default="4GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*[KMGT]i?B$")
 
 
 class ModelConfig(_Strict):
