@@ -223,7 +223,6 @@ class TrainingPlan:
             the comparisons its rule does not use).
         max_pairs_u: Pairs sampled for the u estimates.
         seed: Seed of the u sampling.
-        em_max_pairs: Cap on the blocked pairs of each EM round (Splink samples records to it).
     """
 
     deterministic_rules: Sequence[str]
@@ -231,7 +230,6 @@ class TrainingPlan:
     em_rules: Sequence[str]
     max_pairs_u: int
     seed: int
-    em_max_pairs: float | None = None
 
 
 def train(linker: Linker, plan: TrainingPlan) -> None:

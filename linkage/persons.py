@@ -86,7 +86,6 @@ _EM_RULES: tuple[str, ...] = (
     "l.geboortedatum = r.geboortedatum",
     "l.achternaam = r.achternaam AND l.voornaam = r.voornaam",
 )
-_EM_MAX_PAIRS = 2_000_000.0
 _NODE_FIELDS = [
     "achternaam",
     "voorvoegsel",
@@ -307,7 +306,6 @@ def _plan(cfg: PersonLinkageConfig) -> TrainingPlan:
         em_rules=_EM_RULES,
         max_pairs_u=cfg.max_pairs_u,
         seed=cfg.seed,
-        em_max_pairs=_EM_MAX_PAIRS,
     )
 
 
@@ -471,10 +469,29 @@ def link_persons(
     settings = trained_model if reuse and trained_model is not None else person_settings()
     if dialect != "duckdb":
         settings = with_sql_of(settings, person_settings(dialect))
-    linker = make_linker(db_api, frames, settings)
-    register_term_frequencies(db_api, linker, "achternaam", _surname_frequencies(nodes))
+    surnames = _surname_frequencies(nodes)
     if not reuse:
-        train(linker, _plan(cfg))
+        # Trained on at most cfg.train_nodes records, sampled uniformly (the estimates are per
+        # pair, so a uniform sample keeps them unbiased); the EM rounds' blocked pairs grow with
+        # the square of the records and would dominate a region's or the country's run.
+        train_frames = frames
+        if nodes.height > cfg.train_nodes:
+            share = cfg.train_nodes / nodes.height
+            train_frames = {b: f.sample(fraction=share, seed=cfg.seed) for b, f in frames.items()}
+        train_api = splink_db_api(backend, cfg.num_threads) if train_frames is not frames else db_api
+        trainer = make_linker(train_api, train_frames, settings)
+        register_term_frequencies(train_api, trainer, "achternaam", surnames)
+        train(trainer, _plan(cfg))
+        if train_frames is not frames:
+            settings = trainer.misc.save_model_to_json()
+            del trainer, train_api, train_frames
+            linker = make_linker(db_api, frames, settings)
+            register_term_frequencies(db_api, linker, "achternaam", surnames)
+        else:
+            linker = trainer
+    else:
+        linker = make_linker(db_api, frames, settings)
+        register_term_frequencies(db_api, linker, "achternaam", surnames)
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()

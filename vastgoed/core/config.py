@@ -83,6 +83,9 @@ class PersonLinkageConfig(_Strict):
     review_lower: float = Field(default=0.4, gt=0.0, lt=1.0)
     review_upper: float = Field(default=0.9, gt=0.0, le=1.0)
     max_pairs_u: int = Field(default=5_000_000, ge=10_000)
+    #: The model is trained on a uniform sample of at most this many records (nodes); a
+    #: Maastricht-sized municipality (about 420k) is trained on all of them.
+    train_nodes: int = Field(default=600_000, ge=10_000)
     seed: int = 42
     retrain: bool = False
     num_threads: int = Field(default=2, ge=1)
