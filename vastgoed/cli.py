@@ -65,17 +65,65 @@ def generate(
     truth: Annotated[Path, typer.Option(help="Folder for the ground truth; never inside --out.")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
     scale: Annotated[
-        float, typer.Option(help="1.0 is Maastricht-sized (about 70k verblijfsobjecten).")
+        float,
+        typer.Option(
+            help="1.0 is Maastricht-sized (about 70k verblijfsobjecten); up to 2 one municipality in CSV "
+            "files, above that a region of gemeenten in partitioned Parquet (at most 150)."
+        ),
     ] = 1.0,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="A named size instead of --scale: 'regio' (scale 10, a RIEC region, about 700k "
+            "verblijfsobjecten) or 'national' (scale 140, the country, about 10M)."
+        ),
+    ] = None,
+    gemeenten: Annotated[
+        int | None,
+        typer.Option(
+            help="Split into exactly this many gemeenten (a region in Parquet, also at a small scale)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Processes building gemeenten of a region at once (each holds one gemeente in memory); "
+            "the files do not depend on it."
+        ),
+    ] = 2,
 ) -> None:
-    """Write a synthetic municipality with planted, known patterns, and its truth beside it."""
+    """Write a synthetic municipality or region with planted, known patterns, and its truth beside it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from vastgoed.synthetic import generate as _generate
 
-    try:
-        summary = _generate(out, truth, seed=seed, scale=scale)
-    except VastgoedError as exc:
-        raise _fail(exc) from exc
-    _console.print(f"synthetic municipality written to [bold]{out}[/bold], truth to [bold]{truth}[/bold]")
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=_console, transient=False) as bar:
+        task = bar.add_task("gemeenten", total=None, visible=False)
+
+        def _step(done: int, total: int, gem: object) -> None:
+            name = getattr(gem, "naam", "")
+            bar.update(task, completed=done, total=total, visible=True, description=f"gemeenten ({name})")
+
+        try:
+            summary = _generate(
+                out,
+                truth,
+                seed=seed,
+                scale=scale,
+                preset=preset,
+                gemeenten=gemeenten,
+                workers=max(1, workers),
+                progress=_step,
+            )
+        except VastgoedError as exc:
+            raise _fail(exc) from exc
+    _console.print(f"synthetic data written to [bold]{out}[/bold], truth to [bold]{truth}[/bold]")
     _console.print_json(data=summary.to_dict())
 
 

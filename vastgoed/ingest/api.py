@@ -31,7 +31,7 @@ class FileCounts:
         rows_kept: Rows in the ingested table.
         rows_quarantined: Rows removed because of at least one bad value or a repeated key.
         encoding: The text encoding used to read it; None for Parquet.
-        path: The file's name inside the data folder.
+        path: The file's name inside the data folder (``<stem>/`` for a folder of Parquet parts).
 
     """
 
@@ -53,7 +53,9 @@ class IngestResult:
         counts: Per file stem that was read, its row counts and encoding.
         warnings: Non-fatal findings (guessed encodings, ignored columns, absent optional files).
         manifest: The data folder's manifest.
-        hashes: SHA-256 of every input file read, by file name relative to the data folder.
+        hashes: SHA-256 of every input file read, by file name relative to the data folder (each part
+            of a folder extract by its path, ``<stem>/gemeente=0935/part-0.parquet``, and the folder as a
+            whole by ``<stem>/``, its name in ``counts``).
 
     """
 
@@ -100,20 +102,20 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
         if found is None:
             if not spec.optional_file:
                 raise DataError(
-                    spec.stem, f"file not found (expected {spec.stem}.csv or .parquet in {data_dir})"
+                    spec.stem,
+                    f"file not found (expected {spec.stem}.csv, .parquet or a folder {spec.stem}/ "
+                    f"of Parquet parts in {data_dir})",
                 )
             warnings.append(f"{spec.stem}: optional file not present")
             continue
         path, reader = found
-        data = path.read_bytes()
-        hashes[path.name] = _sha256(data)
-        raw = reader.read(
-            data,
+        raw, read_hashes = reader.read_path(
+            path,
             spec,
             declared_encoding=manifest.encoding.get(spec.stem),
             fallback_encoding=fallback_encoding,
         )
-        del data
+        hashes.update(read_hashes)
         warnings.extend(raw.warnings)
         bron = manifest.bronnen.get(spec.stem)
         if bron is None or bron.extractdatum is None:
@@ -128,7 +130,7 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
             rows_kept=validated.table.height,
             rows_quarantined=validated.quarantine.get_column("rij").n_unique() + ragged.height,
             encoding=raw.encoding,
-            path=path.name,
+            path=path.name + ("/" if path.is_dir() else ""),
         )
     if undated:
         warnings.append(

@@ -2,11 +2,16 @@
 
 A reader only parses; the checks live in :mod:`vastgoed.ingest.checks`. Every value is read as a
 string (no type inference), so that every value can be checked and, if bad, reported as it was.
+
+An extract is a file ``<stem>.csv`` or ``<stem>.parquet``, or a folder ``<stem>/`` of Parquet parts
+(for instance hive-partitioned per gemeente, ``<stem>/gemeente=0935/part-0.parquet``), read as one
+table: the parts in sorted path order, rows numbered on across them.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from abc import ABC, abstractmethod
@@ -19,7 +24,17 @@ from vastgoed.core.errors import DataError
 from vastgoed.core.schema import FileSpec
 from vastgoed.ingest.encoding import decode_bytes
 
-__all__ = ["READERS", "CsvReader", "ExtractReader", "ParquetReader", "Parsed", "RawTable", "find_extract"]
+__all__ = [
+    "READERS",
+    "CsvReader",
+    "ExtractReader",
+    "ParquetFolderReader",
+    "ParquetReader",
+    "Parsed",
+    "RawTable",
+    "extract_parts",
+    "find_extract",
+]
 
 _DUPLICATE = re.compile(r"^(?P<base>.+)_duplicated_[0-9]+$")
 
@@ -32,6 +47,9 @@ class RawTable:
         frame: Column ``rij`` (Int64) and every contract column (String), in contract order.
         encoding: The text encoding used, or None for a binary format.
         warnings: Messages about the file (guessed encoding, ignored columns).
+        ragged: ``(row, fields)`` of rows left out because their number of fields is wrong.
+        parts: For a folder of parts: each part's path (relative to the data folder) and its first
+            ``rij``, so that a row number can be traced to its part.
 
     """
 
@@ -39,6 +57,7 @@ class RawTable:
     encoding: str | None
     warnings: list[str] = field(default_factory=list)
     ragged: list[tuple[int, int]] = field(default_factory=list)
+    parts: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -126,6 +145,22 @@ class ExtractReader(ABC):
         if parsed.rows is not None:
             out = out.with_columns(pl.Series("rij", parsed.rows, dtype=pl.Int64))
         return RawTable(out, parsed.encoding, warnings, parsed.ragged)
+
+    def read_path(
+        self, path: Path, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
+    ) -> tuple[RawTable, dict[str, str]]:
+        """Read the extract at ``path`` (as :meth:`read`) and hash what was read.
+
+        Returns:
+            The raw table, and the SHA-256 of each file read by its name relative to the data folder.
+
+        Raises:
+            DataError: As :meth:`read`.
+        """
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        raw = self.read(data, spec, declared_encoding=declared_encoding, fallback_encoding=fallback_encoding)
+        return raw, {path.name: digest}
 
     @abstractmethod
     def _parse(
@@ -221,29 +256,100 @@ class ParquetReader(ExtractReader):
         return Parsed(frame, None, [], skipped=skipped)
 
 
+class ParquetFolderReader(ParquetReader):
+    """A folder ``<stem>/`` of Parquet parts, read as one table.
+
+    The parts are every ``*.parquet`` file under the folder (hive partition folders such as
+    ``gemeente=0935/`` included; names starting with ``.`` or ``_`` skipped), in sorted path order.
+    Each part is read and conformed to the contract on its own, so a part may lack an optional column;
+    ``rij`` numbers the rows on across the parts. Partition values in folder names are not read as
+    columns. An unreadable part, or one lacking a required column, is a :class:`DataError` naming it.
+    """
+
+    suffix = "/"
+
+    def read_path(
+        self, path: Path, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
+    ) -> tuple[RawTable, dict[str, str]]:
+        """Read every part of the folder ``path`` as one table, hashing each part.
+
+        Returns:
+            The raw table (with ``parts``: each part and its first ``rij``), and the SHA-256 of each part
+            by its path relative to the data folder (``<stem>/gemeente=0935/part-0.parquet``), plus one
+            for the folder as a whole (``<stem>/``: over the lines ``<part>TAB<sha256>`` in part order).
+
+        Raises:
+            DataError: The folder holds no parts; a part cannot be read or lacks a required column
+                (naming the part).
+        """
+        parts = extract_parts(path)
+        if not parts:
+            raise DataError(f"{path.name}/", "the folder holds no Parquet parts")
+        frames: list[pl.DataFrame] = []
+        warnings: list[str] = []
+        hashes: dict[str, str] = {}
+        starts: list[tuple[str, int]] = []
+        first = 0
+        for part in parts:
+            name = f"{path.name}/{part.relative_to(path).as_posix()}"
+            data = part.read_bytes()
+            hashes[name] = hashlib.sha256(data).hexdigest()
+            try:
+                raw = self.read(data, spec, declared_encoding=None, fallback_encoding=fallback_encoding)
+            except DataError as exc:
+                raise DataError(name, exc.reden, kolom=exc.kolom) from exc
+            del data
+            frames.append(raw.frame.with_columns(pl.col("rij") + first) if first else raw.frame)
+            starts.append((name, first))
+            first += raw.frame.height
+            warnings.extend(w for w in raw.warnings if w not in warnings)
+        frame = pl.concat(frames, how="vertical", rechunk=False)
+        # the folder as a whole, as a file's hash stands for the file: over every part's name and hash
+        listing = "".join(f"{name}\t{digest}\n" for name, digest in hashes.items())
+        hashes[f"{path.name}/"] = hashlib.sha256(listing.encode("utf-8")).hexdigest()
+        return RawTable(frame, None, warnings, parts=starts), hashes
+
+
+def extract_parts(folder: Path) -> list[Path]:
+    """The Parquet parts of a folder extract, in sorted path order (hidden and ``_`` files skipped)."""
+    return sorted(
+        p
+        for p in folder.rglob("*.parquet")
+        if p.is_file() and not any(s.startswith((".", "_")) for s in p.relative_to(folder).parts)
+    )
+
+
 #: The readers, by file suffix. A new format is a new subclass added here.
 READERS: tuple[ExtractReader, ...] = (CsvReader(), ParquetReader())
+#: The reader of an extract given as a folder of parts.
+FOLDER_READER = ParquetFolderReader()
 
 
 def find_extract(data_dir: Path, stem: str) -> tuple[Path, ExtractReader] | None:
-    """Find the file of ``stem`` in ``data_dir`` and the reader for it.
+    """Find the extract of ``stem`` in ``data_dir`` and the reader for it.
+
+    The extract is ``<stem>.csv``, ``<stem>.parquet`` or a folder ``<stem>/`` of Parquet parts. Read it
+    with the reader's :meth:`ExtractReader.read_path` (which also reads a folder).
 
     Args:
         data_dir: The data folder.
         stem: The contract file's stem.
 
     Returns:
-        The path and its reader, or None when there is no such file.
+        The path and its reader, or None when there is no such extract.
 
     Raises:
-        DataError: The file exists in more than one format, so which one counts is ambiguous.
+        DataError: The extract exists in more than one format (a file and a folder count as two), so
+            which one counts is ambiguous.
 
     """
-    found = [
+    found: list[tuple[Path, ExtractReader]] = [
         (data_dir / f"{stem}{r.suffix}", r) for r in READERS if (data_dir / f"{stem}{r.suffix}").is_file()
     ]
+    if (data_dir / stem).is_dir():
+        found.append((data_dir / stem, FOLDER_READER))
     if len(found) > 1:
-        names = ", ".join(p.name for p, _ in found)
+        names = ", ".join(p.name + ("/" if p.is_dir() else "") for p, _ in found)
         raise DataError(stem, f"present in more than one format ({names}); keep one")
     return found[0] if found else None
 

@@ -172,6 +172,12 @@ def build_companies(
     )
     off_sel = offices[rng.permutation(len(offices))[:4]]
     names = np.array([*CORPORATIONS, STUDENT_CORPORATION], dtype=object)
+    if geo.gemeente is not None:
+        plaats = geo.gemeente.naam
+        names = np.array(
+            [f"Woningstichting {plaats}", f"Wonen {plaats}", f"Woonbedrijf {plaats}", f"SSH {plaats}"],
+            dtype=object,
+        )
     founded = np.array([day(1912, 3, 1), day(1955, 6, 1), day(1998, 1, 1), day(1968, 9, 1)])
     corp = ct.add_enterprises(
         names,

@@ -14,30 +14,38 @@ from vastgoed.synthetic.ownership import build_ownership
 from vastgoed.synthetic.permits import build_permits
 from vastgoed.synthetic.phenomena import plan_states
 from vastgoed.synthetic.population import build_population
+from vastgoed.synthetic.region import PRESETS, Gemeente, plan_region
+from vastgoed.synthetic.regional import Progress, generate_region
 from vastgoed.synthetic.reports import build_reports
 from vastgoed.synthetic.summary import GenerationSummary, summary_from_world
 from vastgoed.synthetic.utility import build_utility
 from vastgoed.synthetic.world import CompanyTable, PersonTable, State, child_rng
 from vastgoed.synthetic.writer import World, write_world
 
-__all__ = ["GenerationError", "build_world", "generate"]
+__all__ = ["SINGLE_MAX_SCALE", "GenerationError", "build_world", "generate"]
+
+#: Up to this scale, and without a number of gemeenten, the output is one municipality in CSV files.
+SINGLE_MAX_SCALE = 2.0
+#: The largest region (the country is about 140).
+MAX_SCALE = 150.0
 
 
 class GenerationError(VastgoedError):
     """The synthetic municipality cannot be generated as asked (bad folders or parameters)."""
 
 
-def build_world(seed: int, scale: float) -> World:
+def build_world(seed: int, scale: float, gemeente: Gemeente | None = None) -> World:
     """Build the whole synthetic world in memory.
 
     Args:
         seed: Random seed; the same seed gives the same world.
         scale: Size relative to Maastricht (1.0: about 70k verblijfsobjecten).
+        gemeente: One gemeente of a region, or None for the default Maastricht-like municipality.
 
     Returns:
         The world, ready to be written.
     """
-    geo = build_geography(child_rng(seed, 1), scale)
+    geo = build_geography(child_rng(seed, 1), scale, gemeente)
     plan = plan_states(child_rng(seed, 2), geo, scale)
     pt = PersonTable()
     ct = CompanyTable()
@@ -74,9 +82,9 @@ def _check_folders(out: Path, truth: Path) -> tuple[Path, Path]:
         raise GenerationError(f"the truth folder {truth} must not be inside the data folder {out}")
     if t in o.parents:
         raise GenerationError(f"the data folder {out} must not be inside the truth folder {truth}")
-    for folder, marker in ((o, "manifest.toml"), (t, "adressen.csv")):
+    for folder, markers in ((o, ("manifest.toml",)), (t, ("adressen.csv", "summary.json"))):
         if folder.exists() and (
-            not folder.is_dir() or (any(folder.iterdir()) and not (folder / marker).exists())
+            not folder.is_dir() or (any(folder.iterdir()) and not any((folder / m).exists() for m in markers))
         ):
             raise GenerationError(
                 f"{folder} exists and is not an earlier generator output; refusing to overwrite"
@@ -94,25 +102,56 @@ def _swap(tmp: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
-def generate(out: Path, truth: Path, *, seed: int = 0, scale: float = 1.0) -> GenerationSummary:
-    """Generate a synthetic municipality: the contract's files in ``out`` and the truth in ``truth``.
+def generate(
+    out: Path,
+    truth: Path,
+    *,
+    seed: int = 0,
+    scale: float = 1.0,
+    preset: str | None = None,
+    gemeenten: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+) -> GenerationSummary:
+    """Generate a synthetic municipality or region: the contract's files in ``out``, the truth in ``truth``.
+
+    Up to scale 2 (and without ``gemeenten``) this is one Maastricht-like municipality written as CSV
+    files. A larger scale, a ``preset`` or ``gemeenten`` gives a region of that many gemeenten of varied
+    size (:func:`region.plan_region`), built one at a time and written as hive-partitioned Parquet
+    (``out/<stem>/gemeente=<code>/part-0.parquet``; see :func:`regional.generate_region`).
 
     Args:
         out: Data folder to create or replace (an earlier generator output may be overwritten).
         truth: Truth folder, never inside ``out``.
         seed: Random seed; the same seed and scale give byte-identical files.
         scale: Size relative to Maastricht; 1.0 gives about 70k verblijfsobjecten and 125k residents.
+        preset: ``regio`` (scale 10, a RIEC region) or ``national`` (scale 140, the country); overrides
+            ``scale``.
+        gemeenten: Split into exactly this many gemeenten (a region even at a small scale).
+        workers: Processes building gemeenten of a region at once; the files do not depend on it.
+        progress: Called after each gemeente of a region.
 
     Returns:
         The summary statistics, also written to ``truth/summary.json``.
 
     Raises:
-        GenerationError: When the folders overlap or would overwrite something else, or scale is invalid.
+        GenerationError: When the folders overlap or would overwrite something else, or scale, preset or
+            gemeenten are invalid.
     """
-    if not 0.005 <= scale <= 20:
-        raise GenerationError(f"scale must be between 0.005 and 20, got {scale}")
+    if preset is not None:
+        if preset not in PRESETS:
+            raise GenerationError(f"unknown preset {preset!r}; choose one of {', '.join(sorted(PRESETS))}")
+        scale = PRESETS[preset]
+    if not 0.005 <= scale <= MAX_SCALE:
+        raise GenerationError(f"scale must be between 0.005 and {MAX_SCALE:g}, got {scale}")
+    region = gemeenten is not None or scale > SINGLE_MAX_SCALE
+    plan: list[Gemeente] = []
+    if region:
+        try:
+            plan = plan_region(seed, scale, gemeenten)
+        except ValueError as exc:
+            raise GenerationError(str(exc)) from exc
     o, t = _check_folders(Path(out), Path(truth))
-    world = build_world(seed, scale)
     o.parent.mkdir(parents=True, exist_ok=True)
     t.parent.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:8]
@@ -121,11 +160,18 @@ def generate(out: Path, truth: Path, *, seed: int = 0, scale: float = 1.0) -> Ge
     try:
         tmp_o.mkdir()
         tmp_t.mkdir()
-        written = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
-        summary = summary_from_world(
-            world, seed, scale, written.rijen, written.adreslinks, written.afgeschermd
-        )
-        (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
+        if region:
+            summary = generate_region(
+                plan, tmp_o, tmp_t, seed=seed, scale=scale, workers=workers, progress=progress
+            )
+        else:
+            world = build_world(seed, scale)
+            written = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
+            summary = summary_from_world(
+                world, seed, scale, written.rijen, written.adreslinks, written.afgeschermd
+            )
+            del world
+            (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
         _swap(tmp_o, o)
         _swap(tmp_t, t)
     finally:

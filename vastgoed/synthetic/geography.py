@@ -8,6 +8,7 @@ import numpy as np
 
 from vastgoed.synthetic.ids import bag_ids
 from vastgoed.synthetic.names import BUURTEN, STREET_BASES, STREET_NAMES_MAASTRICHT, STREET_SUFFIXES
+from vastgoed.synthetic.region import Gemeente, Layout, buurt_layout
 from vastgoed.synthetic.world import Arr, HType
 
 __all__ = ["Geo", "build_geography"]
@@ -101,6 +102,8 @@ class Geo:
     status: Arr
     x: Arr
     y: Arr
+    #: The gemeente of a region, or None for the default Maastricht-like municipality.
+    gemeente: Gemeente | None = None
 
     @property
     def n(self) -> int:
@@ -114,11 +117,18 @@ class Geo:
 
 
 def _street_names(rng: np.random.Generator, n: int) -> Arr:
+    """``n`` distinct street names for the default municipality, Maastricht's own first.
+
+    Random base and suffix combinations are drawn until ``n`` are found or every combination has been
+    drawn; the rest (only for municipalities larger than about 1.15 times Maastricht) come from
+    :func:`_more_street_names`, so this never loops forever.
+    """
     names: list[str] = list(STREET_NAMES_MAASTRICHT)
     suffixes = [s for s, _, _ in STREET_SUFFIXES]
     w = np.array([p for _, p, _ in STREET_SUFFIXES])
     seen = set(names)
-    while len(names) < n:
+    possible = len(seen | set(_combinations()))
+    while len(names) < min(n, possible):
         base = STREET_BASES[int(rng.integers(len(STREET_BASES)))]
         suf = suffixes[int(rng.choice(len(suffixes), p=w / w.sum()))]
         name = f"{base}{suf}"
@@ -127,8 +137,109 @@ def _street_names(rng: np.random.Generator, n: int) -> Arr:
         if name not in seen:
             seen.add(name)
             names.append(name)
+    if n > len(names):
+        names.extend(_more_street_names(rng, names, n - len(names)))
     order = rng.permutation(len(names))[:n]
     return np.array(names, dtype=object)[order]
+
+
+def _combinations() -> list[str]:
+    """Every name the random draw of :func:`_street_names` can produce."""
+    out: list[str] = []
+    for base in STREET_BASES:
+        for suf, _, _ in STREET_SUFFIXES:
+            out.append(f"{base}{suf}")
+            if base.endswith(("er", "s")) and suf == "straat":
+                out.append(f"{base} {suf.capitalize()}")
+    return out
+
+
+def _street_key(name: str) -> str:
+    """The street name as an address matcher compares it: lower case, letters and digits only."""
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+_PREFIXES = ("Korte", "Lange", "Oude", "Nieuwe", "Kleine", "Grote", "Hoge", "Lage", "Achter", "Boven")
+_ROMAN = ("II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def _more_street_names(rng: np.random.Generator, taken: list[str], k: int) -> list[str]:
+    """``k`` further names, none equal to a taken one once case, spaces and punctuation are ignored.
+
+    Prefixed variants first (``Korte Berkenlaan``), then numbered ones (``Berkenlaan II``), then
+    numbered prefixed ones: a finite, ordered supply, so the result is always found.
+    """
+    keys = {_street_key(t) for t in taken}
+    base = sorted({c for c in (*taken, *_combinations())}, key=lambda x: (_street_key(x), x))
+    base = [b for i, b in enumerate(base) if i == 0 or _street_key(b) != _street_key(base[i - 1])]
+    out: list[str] = []
+    tiers = [[f"{p} {b}" for p in _PREFIXES for b in base], [f"{b} {r}" for r in _ROMAN for b in base]]
+    tiers.append([f"{p} {b} {r}" for r in _ROMAN for p in _PREFIXES for b in base])
+    for tier in tiers:
+        for i in rng.permutation(len(tier)).tolist():
+            key = _street_key(tier[i])
+            if key not in keys:
+                keys.add(key)
+                out.append(tier[i])
+                if len(out) == k:
+                    return out
+    counter = 0
+    while len(out) < k:  # beyond about 200 times Maastricht's streets: plain numbered names
+        counter += 1
+        name = f"Straat {counter}"
+        if _street_key(name) not in keys:
+            keys.add(_street_key(name))
+            out.append(name)
+    return out
+
+
+def _region_street_names(rng: np.random.Generator, n: int) -> Arr:
+    """``n`` street names for a gemeente of a region: distinct even when case and spaces are ignored.
+
+    Common names (``Markt``, ``Kerkstraat``) recur across gemeenten, as they do in the country.
+    """
+    pool = sorted({_street_key(c): c for c in ["Markt", *_combinations()]}.values())
+    names = [pool[i] for i in rng.permutation(len(pool))[: min(n, len(pool))].tolist()]
+    if n > len(names):
+        names.extend(_more_street_names(rng, names, n - len(names)))
+    return np.array(names, dtype=object)
+
+
+def _relieve_pc4(pc4: Arr, street: Arr, chunk: Arr, pairs: int, spare: list[int]) -> Arr:
+    """Move whole streets out of PC4 areas with more postcode groups than letter pairs exist.
+
+    A group (street and chunk of about 18 addresses) gets one letter pair of its PC4; with more than
+    ``pairs`` groups, two groups would share a postcode. The streets that do not fit move, in street
+    order, to the ``spare`` PC4 codes (each filled to 90% of ``pairs``). Nothing changes where every
+    area fits (as in the default municipality at scale 1, whose fullest area holds about 580 groups).
+    """
+    streets, first = np.unique(street, return_index=True)
+    groups = np.zeros(int(streets.max()) + 1 if len(streets) else 0, dtype=np.int64)
+    np.maximum.at(groups, street, chunk + 1)
+    street_pc4 = np.asarray(pc4)[first]
+    load = {int(p): int(groups[streets][street_pc4 == p].sum()) for p in np.unique(street_pc4)}
+    if all(v <= pairs for v in load.values()):
+        return pc4
+    move: dict[int, int] = {}
+    codes = iter(spare)
+    target, filled = None, 0
+    for p in sorted(k for k, v in load.items() if v > pairs):
+        kept = 0
+        for s in streets[street_pc4 == p].tolist():
+            g = int(groups[s])
+            if kept + g <= pairs:
+                kept += g
+                continue
+            if target is None or filled + g > 0.9 * pairs:
+                target, filled = next(codes, None), 0
+                if target is None:
+                    break  # no spare code left: the remaining streets share letter pairs
+            move[s] = target
+            filled += g
+    dest = np.full(len(groups), -1, dtype=np.int64)
+    dest[list(move)] = list(move.values())
+    to = dest[street]
+    return np.where(to >= 0, to, pc4)
 
 
 def _pand_sizes(rng: np.random.Generator, target: int, mean: float, low: int, high: int) -> Arr:
@@ -143,16 +254,8 @@ def _pand_sizes(rng: np.random.Generator, target: int, mean: float, low: int, hi
     return sizes[sizes > 0].astype(np.int64)
 
 
-def build_geography(rng: np.random.Generator, scale: float) -> Geo:
-    """Lay out the municipality: buurten, streets, panden and their verblijfsobjecten.
-
-    Args:
-        rng: The stage's random generator.
-        scale: 1.0 is Maastricht (about 70k verblijfsobjecten).
-
-    Returns:
-        The geography, with every verblijfsobject addressed, typed, sized and placed.
-    """
+def _maastricht_layout() -> Layout:
+    """The default municipality's buurten: Maastricht's own, PC4 6211..6229."""
     nb = len(BUURTEN)
     profile = np.array([b[4] for b in BUURTEN], dtype=object)
     wijk = np.array([b[1] for b in BUURTEN], dtype=np.int64)
@@ -164,13 +267,41 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geo:
         per_wijk[wijk[i]] += 1
         bnum[i] = per_wijk[wijk[i]]
     buurt_code = np.array([f"BU0935{wijk[i]:02d}{bnum[i]:02d}" for i in range(nb)], dtype=object)
+    # postcode areas 6211..6229 in order of the buurten's position (south-west to north-east)
+    pc_rank = np.argsort(np.argsort(bx * 0.3 + by))
+    return Layout(
+        buurt_code=buurt_code,
+        profile=profile,
+        bx=bx,
+        by=by,
+        pc4=6211 + (pc_rank * 19) // nb,
+        x_range=_X_RANGE,
+        y_range=_Y_RANGE,
+    )
+
+
+def build_geography(rng: np.random.Generator, scale: float, gemeente: Gemeente | None = None) -> Geo:
+    """Lay out the municipality: buurten, streets, panden and their verblijfsobjecten.
+
+    Args:
+        rng: The stage's random generator.
+        scale: 1.0 is Maastricht (about 70k verblijfsobjecten).
+        gemeente: A gemeente of a region (its own code, buurten, PC4 range and place), or None for
+            the default Maastricht-like municipality.
+
+    Returns:
+        The geography, with every verblijfsobject addressed, typed, sized and placed.
+    """
+    if gemeente is None:
+        lay = _maastricht_layout()
+    else:
+        lay = buurt_layout(gemeente, np.random.default_rng([gemeente.seed, 11]))
+    nb = len(lay.buurt_code)
+    profile, bx, by, buurt_code, buurt_pc4 = lay.profile, lay.bx, lay.by, lay.buurt_code, lay.pc4
     buurt_weight = rng.uniform(0.6, 1.5, nb)
     buurt_factor = np.exp(rng.normal(0.0, 0.15, nb)) * np.array(
         [{"villa": 1.35, "centrum": 1.2, "naoorlogs": 0.8, "bedrijf": 0.9}.get(p, 1.0) for p in profile]
     )
-    # postcode areas 6211..6229 in order of the buurten's position (south-west to north-east)
-    pc_rank = np.argsort(np.argsort(bx * 0.3 + by))
-    buurt_pc4 = 6211 + (pc_rank * 19) // nb
 
     n_dw = max(round(62000 * scale), 400)
     n_nonres_target = max(round(7600 * scale), 40)
@@ -209,7 +340,7 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geo:
     n_streets = int(streets_per_buurt.sum())
     street_buurt = np.repeat(np.arange(nb), streets_per_buurt)
     street_first = np.concatenate([[0], np.cumsum(streets_per_buurt)[:-1]])
-    street_name = _street_names(rng, n_streets)
+    street_name = _street_names(rng, n_streets) if gemeente is None else _region_street_names(rng, n_streets)
     # zipf-like street lengths inside a buurt
     pos = rng.random(npand) ** 1.6
     pstreet = street_first[pbuurt] + np.minimum(
@@ -272,12 +403,15 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geo:
         np.bincount(vstreet, minlength=n_streets),
     )
     chunk = within // rng.integers(12, 26)
-    key = pc4.astype(np.int64) * 10_000_000 + vstreet * 1000 + chunk
+    valid_pairs = [a + b for a in _LETTERS for b in _LETTERS if (a + b) not in ("SA", "SD", "SS")]
+    spare = range(6230, 6300) if gemeente is None else range(*gemeente.pc4_spare)
+    pc4 = _relieve_pc4(pc4, vstreet, chunk, len(valid_pairs), list(spare))
+    # (pc4, street, chunk) packed in one integer; room for 10**7 streets of up to 1000 chunks
+    key = pc4.astype(np.int64) * 10**10 + vstreet * 1000 + chunk
     uniq_keys, inv = np.unique(key, return_inverse=True)
-    key_pc4 = uniq_keys // 10_000_000
+    key_pc4 = uniq_keys // 10**10
     _, pc_first, pc_counts = np.unique(key_pc4, return_index=True, return_counts=True)
     letter_rank = np.arange(len(uniq_keys)) - np.repeat(pc_first, pc_counts)
-    valid_pairs = [a + b for a in _LETTERS for b in _LETTERS if (a + b) not in ("SA", "SD", "SS")]
     pair_order = np.array(valid_pairs, dtype=object)
     step = np.maximum(1, len(valid_pairs) // np.maximum(np.repeat(pc_counts, pc_counts), 1))
     letter_idx = np.minimum(letter_rank * np.minimum(step, 3), len(valid_pairs) - 1)
@@ -344,18 +478,19 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geo:
     along = (pnum - pnum.mean()) * 0.0 + (pnum - 1) * 5.5 - 60.0
     px = s_cx[pstreet] + np.cos(s_ang[pstreet]) * along + rng.normal(0, 4, npand)
     py = s_cy[pstreet] + np.sin(s_ang[pstreet]) * along + rng.normal(0, 4, npand)
-    x = np.round(np.clip(px[vpand] + rng.normal(0, 1.5, n), *_X_RANGE), 3)
-    y = np.round(np.clip(py[vpand] + rng.normal(0, 1.5, n), *_Y_RANGE), 3)
+    x = np.round(np.clip(px[vpand] + rng.normal(0, 1.5, n), *lay.x_range), 3)
+    y = np.round(np.clip(py[vpand] + rng.normal(0, 1.5, n), *lay.y_range), 3)
 
-    pand_ids = bag_ids(rng, npand, "pand")
+    code = "0935" if gemeente is None else gemeente.code
+    pand_ids = bag_ids(rng, npand, "pand", code)
     return Geo(
         buurt_code=buurt_code,
         buurt_profile=profile,
         buurt_factor=buurt_factor,
         street_name=street_name,
         street_buurt=street_buurt,
-        vbo_id=bag_ids(rng, n, "verblijfsobject"),
-        num_id=bag_ids(rng, n, "nummeraanduiding"),
+        vbo_id=bag_ids(rng, n, "verblijfsobject", code),
+        num_id=bag_ids(rng, n, "nummeraanduiding", code),
         pand_id=pand_ids[vpand],
         pand=vpand,
         street=vstreet,
@@ -371,4 +506,5 @@ def build_geography(rng: np.random.Generator, scale: float) -> Geo:
         status=status,
         x=x,
         y=y,
+        gemeente=gemeente,
     )

@@ -42,18 +42,23 @@ def _groups(street: Arr, min_size: int) -> Arr:
     return out
 
 
-def write_kleinverbruik(folder: Path, geo: Geo, util: Utility) -> list[str]:
+def write_kleinverbruik(
+    folder: Path, geo: Geo, util: Utility, netbeheerder: tuple[str, str, str] | None = None
+) -> list[str]:
     """Write one file per reference date (1 January after each year of use) into ``folder``.
 
     Args:
         folder: The ``kleinverbruik`` folder (created).
         geo: The built environment (street and postcode of each connection).
         util: Metered use per connection and year.
+        netbeheerder: The grid operator's name, short name and file prefix (default Enexis).
 
     Returns:
         The file names written.
     """
     folder.mkdir(parents=True, exist_ok=True)
+    name_full, gebied, prefix = netbeheerder or ("Enexis Netbeheer B.V.", "ENEXIS", "Enexis")
+    plaats = "MAASTRICHT" if geo.gemeente is None else geo.gemeente.naam.upper()
     names: list[str] = []
     for year in YEARS[1:]:
         lines = ["\t".join(_COLUMNS)]
@@ -75,14 +80,14 @@ def write_kleinverbruik(folder: Path, geo: Geo, util: Utility) -> list[str]:
                 pcs = geo.postcode[v[a:b]]
                 u = use[a:b]
                 row = (
-                    "Enexis Netbeheer B.V.", "ENEXIS", str(geo.street_name[geo.street[v[a]]]).upper(),
-                    str(pcs.min()), str(pcs.max()), "MAASTRICHT", "NL", code, "KVB", str(b - a),
+                    name_full, gebied, str(geo.street_name[geo.street[v[a]]]).upper(),
+                    str(pcs.min()), str(pcs.max()), plaats, "NL", code, "KVB", str(b - a),
                     _pct(100.0 * float((u > 0).mean())), _pct(100.0), _pct(100.0), kind,
                     str(round(float(np.clip(u, 0, None).mean()))), _pct(50.0 if code == "ELK" else 0.0),
                     _pct(100.0 * float(smart[a:b].mean())),
                 )  # fmt: skip
                 lines.append("\t".join(row))
-        name = f"Enexis_kleinverbruiksgegevens_0101{year + 1}.csv"
+        name = f"{prefix}_kleinverbruiksgegevens_0101{year + 1}.csv"
         (folder / name).write_bytes(("\ufeff" + "\n".join(lines) + "\n").encode("utf-8"))
         names.append(name)
     return names

@@ -15,9 +15,9 @@ from vastgoed.core.identifiers import bsn_expr, postcode_expr
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.synthetic.population import OPEN
 from vastgoed.synthetic.utility import ELEC_NORM
-from vastgoed.synthetic.world import State
+from vastgoed.synthetic.world import Arr, State
 
-__all__ = ["GenerationSummary", "summarise", "summary_from_world"]
+__all__ = ["GenerationSummary", "summarise", "summary_from_world", "vacancy_and_use"]
 
 _SIZES = (1, 2, 3, 4, 5)
 
@@ -90,6 +90,17 @@ class GenerationSummary:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def vacancy_and_use(world: Any) -> tuple[Arr, Arr, Arr]:
+    """Administratively vacant dwellings, ordinary households' objects, and 2024 electricity use."""
+    g, plan, pop = world.geo, world.plan, world.pop
+    est = world.ct.arrays("est")
+    has_company = np.zeros(g.n, dtype=bool)
+    has_company[est["vbo"][(est["vbo"] >= 0) & (est["end"] < -(10**6))]] = True
+    admin_vacant = g.is_dwelling & (pop.reg_count == 0) & ~has_company
+    ordinary = (plan.state == State.REGULAR) & (plan.fenomeen == "") & (plan.lookalike == "")
+    return admin_vacant, ordinary, world.util.elec[:, -1]
+
+
 def summary_from_world(
     world: Any,
     seed: int,
@@ -110,12 +121,7 @@ def summary_from_world(
     n_hh = len(pop.hh_vbo)
     fen = {f: int((plan.fenomeen == f).sum()) for f in FENOMENEN}
     looks = sorted({str(x) for x in plan.lookalike.tolist()} - {""})
-    est = world.ct.arrays("est")
-    has_company = np.zeros(g.n, dtype=bool)
-    has_company[est["vbo"][(est["vbo"] >= 0) & (est["end"] < -(10**6))]] = True
-    admin_vacant = dw & (pop.reg_count == 0) & ~has_company
-    ordinary = (plan.state == State.REGULAR) & (plan.fenomeen == "") & (plan.lookalike == "")
-    e24 = util.elec[:, -1]
+    admin_vacant, ordinary, e24 = vacancy_and_use(world)
     elec = {str(s): round(float(np.nanmean(e24[ordinary & (pop.cur_n == s)])), 1) for s in _SIZES}
     return GenerationSummary(
         seed=seed,
@@ -175,8 +181,19 @@ def _addr_key() -> pl.Expr:
     )
 
 
+def _read(folder: Path, name: str) -> pl.DataFrame:
+    """``name.csv``, or the Parquet parts of the folder ``name/`` in path order, every column a string."""
+    path = folder / f"{name}.csv"
+    if path.exists():
+        return pl.read_csv(path, infer_schema=False)
+    parts = sorted((folder / name).rglob("*.parquet"))
+    return pl.read_parquet(parts, hive_partitioning=False).with_columns(pl.all().cast(pl.String))
+
+
 def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
     """Recompute the key statistics from the written files (and the truth folder, when given).
+
+    Reads both forms the generator writes: CSV files, and a region's folders of Parquet parts.
 
     Households are estimated from BRP as the LAA does: people at one address who share a surname or
     a registration date form one household.
@@ -189,8 +206,8 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
     Returns:
         Statistics keyed like :class:`GenerationSummary` where they can be recomputed.
     """
-    bag = pl.read_csv(out / "bag_verblijfsobjecten.csv", infer_schema=False)
-    brp = pl.read_csv(out / "brp_inschrijvingen.csv", infer_schema=False)
+    bag = _read(out, "bag_verblijfsobjecten")
+    brp = _read(out, "brp_inschrijvingen")
     res: dict[str, Any] = {"n_verblijfsobjecten": bag.height}
     dwell = bag.filter(pl.col("gebruiksdoel").str.contains("woonfunctie"))
     res["n_woningen"] = dwell.height
@@ -216,13 +233,13 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
     res["n_huishoudens"] = sizes.height
     res["aandeel_eenpersoons"] = round(_mean(sizes["len"] == 1), 4)
     res["gem_huishoudgrootte"] = round(cur.height / max(sizes.height, 1), 3)
-    kvk = pl.read_csv(out / "kvk_vestigingen.csv", infer_schema=False)
+    kvk = _read(out, "kvk_vestigingen")
     res["n_vestigingen"] = kvk.height
-    onderzoek = pl.read_csv(out / "onderzoeksuitkomsten.csv", infer_schema=False)
+    onderzoek = _read(out, "onderzoeksuitkomsten")
     res["n_onderzoeken"] = onderzoek.height
     res["aandeel_bevestigd"] = round(_mean(onderzoek["uitkomst"] == "bevestigd"), 4)
     if truth is not None:
-        adr = pl.read_csv(truth / "adressen.csv", infer_schema=False)
+        adr = _read(truth, "adressen")
         n_dw = max(dwell.height, 1)
         counts = {f: int((adr["fenomeen"] == f).sum()) for f in FENOMENEN}
         res["fenomenen"] = counts
@@ -237,7 +254,7 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
         )
         counts_at = cur.group_by("addr").len().rename({"len": "n"})
         en = (
-            pl.read_csv(out / "energie_verbruik.csv", infer_schema=False)
+            _read(out, "energie_verbruik")
             .filter((pl.col("product") == "elektriciteit") & (pl.col("jaar") == "2024"))
             .with_columns(addr=_addr_key(), kwh=pl.col("verbruik").cast(pl.Float64))
             .group_by("addr")
@@ -249,9 +266,7 @@ def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
             k: (round(float(v), 1) if isinstance(v, float) else None) for k, v in by_size.items()
         }
         res["elektriciteit_norm"] = {str(s): float(ELEC_NORM[s]) for s in _SIZES}
-        links = pl.read_csv(truth / "adreslinks.csv", infer_schema=False).with_columns(
-            stem=pl.col("record").str.split(":").list.first()
-        )
+        links = _read(truth, "adreslinks").with_columns(stem=pl.col("record").str.split(":").list.first())
         per = links.group_by("stem").agg(n=pl.len(), afg=(pl.col("afgeschermd") == "true").sum())
         res["adreslinks"] = {str(r["stem"]): int(r["n"]) for r in per.sort("stem").iter_rows(named=True)}
         res["adreslinks_afgeschermd"] = {

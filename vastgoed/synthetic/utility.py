@@ -206,7 +206,7 @@ def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Populatio
         ("water", water, "871694", -1.0),
     ):
         conn = np.flatnonzero(~np.all(np.isnan(mat), axis=1))
-        codes = eans(rng, len(conn), prefix)
+        codes = eans(rng, len(conn), prefix, None if geo.gemeente is None else geo.gemeente.ean)
         smart_year = np.where(rng.random(len(conn)) < abs(smart_p), rng.integers(2010, 2024, len(conn)), 9999)
         vv, yy = np.meshgrid(np.arange(len(conn)), np.arange(ny), indexing="ij")
         vals = mat[conn][vv, yy]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import numpy as np
 import polars as pl
 
 from vastgoed.core.schema import Kind, file_spec
 from vastgoed.synthetic.geography import Geo
-from vastgoed.synthetic.ids import bsns, sequential_numbers
+from vastgoed.synthetic.ids import bsns, bsns_in_classes, ranged_numbers, sequential_numbers
 from vastgoed.synthetic.kleinverbruik import write_kleinverbruik
 from vastgoed.synthetic.labels import Investigations, audit_groups
 from vastgoed.synthetic.noise import (
@@ -24,12 +25,26 @@ from vastgoed.synthetic.ownership import Ownership
 from vastgoed.synthetic.permits import Permits
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.population import OPEN, Population
+from vastgoed.synthetic.region import BSN_CLASSES, Gemeente
 from vastgoed.synthetic.reports import Reports
 from vastgoed.synthetic.surnames import SURNAME_TABLE
 from vastgoed.synthetic.utility import Utility
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, days_to_iso
 
-__all__ = ["ADDRESS_STEMS", "World", "Written", "write_world"]
+__all__ = [
+    "ADDRESS_STEMS",
+    "PARQUET_COMPRESSION",
+    "TRUTH_NAMES",
+    "World",
+    "Written",
+    "write_gemeente",
+    "write_world",
+]
+
+#: Compression of every Parquet part the generator writes.
+PARQUET_COMPRESSION: Final = "zstd"
+#: The truth tables, by name (``truth/<name>.csv``, or ``truth/<name>/`` for a region).
+TRUTH_NAMES: tuple[str, ...] = ("adressen", "personen", "bedrijven", "adreslinks")
 
 #: The files whose records carry an address, in the order of ``truth/adreslinks.csv``.
 ADDRESS_STEMS: tuple[str, ...] = (
@@ -111,12 +126,31 @@ def _series(name: str, values: Arr | list[object], kind: Kind) -> pl.Series:
     return pl.Series(name, [None if x is None or x == "" else str(x) for x in v.tolist()], dtype=pl.Utf8)
 
 
-def _write(folder: Path, stem: str, cols: dict[str, Arr]) -> int:
+class _Sink:
+    """Where the contract files go: ``<stem>.csv`` files, or a gemeente's Parquet parts.
+
+    With a ``partition`` (a gemeentecode) each file is ``<folder>/<stem>/gemeente=<code>/part-0.parquet``.
+    """
+
+    def __init__(self, folder: Path, partition: str | None = None) -> None:
+        self.folder = folder
+        self.partition = partition
+
+    def write(self, stem: str, df: pl.DataFrame) -> None:
+        if self.partition is None:
+            df.write_csv(self.folder / f"{stem}.csv")
+            return
+        part = self.folder / stem / f"gemeente={self.partition}"
+        part.mkdir(parents=True, exist_ok=True)
+        df.write_parquet(part / "part-0.parquet", compression=PARQUET_COMPRESSION, statistics=True)
+
+
+def _write(sink: _Sink, stem: str, cols: dict[str, Arr]) -> int:
     spec = file_spec(stem)
     if list(cols) != spec.names:
         raise ValueError(f"{stem}: columns {list(cols)} differ from the contract {spec.names}")
     df = pl.DataFrame([_series(c.name, cols[c.name], c.kind) for c in spec.columns])
-    df.write_csv(folder / f"{stem}.csv")
+    sink.write(stem, df)
     return df.height
 
 
@@ -137,11 +171,43 @@ class _Writer:
         self.w = world
         self.rng = rng
         g = world.geo
+        #: the gemeente of a region, or None for the default municipality
+        self.gem: Gemeente | None = g.gemeente
+        self.plaats = "Maastricht" if g.gemeente is None else g.gemeente.naam
+        #: national investors: (own enterprise, kvk number, name) based here, and those from elsewhere
+        #: that take over the rights of one of this gemeente's investor companies
+        self.thuis: list[tuple[int, str, str]] = []
+        self.elders: list[tuple[int, str, str]] = []
+        #: per Kadaster row, the national investor's kvk number where one took over ('' elsewhere)
+        self.kad_kvk: Arr | None = None
+        if g.gemeente is not None:
+            self._national_investors(g.gemeente)
         self.street = g.street_name[g.street]
         self.vv = np.array([s[0] for s in SURNAME_TABLE], dtype=object)
         self.gn = np.array([s[1] for s in SURNAME_TABLE], dtype=object)
         #: per address-bearing stem: the true object index and the unmatchable flag of every written row
         self.links: dict[str, tuple[Arr, Arr]] = {}
+
+    def _national_investors(self, gem: Gemeente) -> None:
+        """Give national investors the identity of (or the rights of) this gemeente's investor companies.
+
+        Candidates are the ``belegger`` companies holding rights here, in an order drawn from the
+        gemeente's own stream (not the noise stream). A national investor based here renames one of
+        them (its KvK record, rights and permits); one based elsewhere takes over another's rights.
+        """
+        if not (gem.beleggers_thuis or gem.beleggers_elders):
+            return
+        ct, own = self.w.ct, self.w.own
+        kinds = np.asarray(ct.ent["kind"], dtype=object)
+        holding = np.unique(own.ent[(own.person < 0) & (own.ent >= 0)])
+        cand = np.intersect1d(np.flatnonzero(kinds == "belegger"), holding)
+        pick = np.random.default_rng([gem.seed, 12]).permutation(cand).tolist()
+        k = len(gem.beleggers_thuis)
+        for e, (number, naam) in zip(pick[:k], gem.beleggers_thuis, strict=False):
+            ct.ent["name"][e] = naam
+            self.thuis.append((e, number, naam))
+        for e, (number, naam) in zip(pick[k:], gem.beleggers_elders, strict=False):
+            self.elders.append((e, number, naam))
 
     def link(self, stem: str, vbo: Arr, addr: dict[str, Arr]) -> None:
         """Remember the true object of each written row of ``stem`` and whether its address is unusable.
@@ -188,7 +254,7 @@ class _Writer:
         )
 
     # --- files -----------------------------------------------------------------------------------
-    def bag(self, folder: Path) -> int:
+    def bag(self, folder: _Sink) -> int:
         g = self.w.geo
         return _write(
             folder,
@@ -201,7 +267,7 @@ class _Writer:
                 "huisletter": g.huisletter,
                 "huisnummertoevoeging": g.toevoeging,
                 "postcode": g.postcode,
-                "woonplaats": np.full(g.n, "Maastricht", dtype=object),
+                "woonplaats": np.full(g.n, self.plaats, dtype=object),
                 "gebruiksdoel": g.doel,
                 "oppervlakte": g.area,
                 "status": g.status,
@@ -213,11 +279,14 @@ class _Writer:
             },
         )
 
-    def brp(self, folder: Path) -> tuple[int, Arr, Arr]:
+    def brp(self, folder: _Sink) -> tuple[int, Arr, Arr]:
         pop, pt, rng = self.w.pop, self.w.pt, self.rng
         persons = np.unique(pop.brp_person)
         bsn_of = np.full(pt.n, "", dtype=object)
-        bsn_of[persons] = bsns(rng, len(persons))
+        if self.gem is None:
+            bsn_of[persons] = bsns(rng, len(persons))
+        else:
+            bsn_of[persons] = bsns_in_classes(rng, len(persons), self.gem.bsn_classes, BSN_CLASSES)
         order = np.lexsort((pop.brp_start, bsn_of[pop.brp_person]))
         p = pop.brp_person[order]
         v = pop.brp_vbo[order]
@@ -230,7 +299,7 @@ class _Writer:
         addr = self.address(v, 0.05, 0.2, 0.06)
         num = self.w.geo.num_id[v].copy()
         num[rng.random(n) < 0.1] = ""
-        woonplaats = np.where(rng.random(n) < 0.03, "MAASTRICHT", "Maastricht").astype(object)
+        woonplaats = np.where(rng.random(n) < 0.03, self.plaats.upper(), self.plaats).astype(object)
         self.link("brp_inschrijvingen", v, addr)
         rows = _write(
             folder,
@@ -256,30 +325,36 @@ class _Writer:
         self.bsn_of = bsn_of
         return rows, p, persons
 
-    def kvk(self, folder: Path) -> tuple[int, int, Arr, Arr]:
+    def kvk(self, folder: _Sink) -> tuple[int, int, Arr, Arr]:
         ct, rng = self.w.ct, self.rng
         ent = ct.arrays("ent")
         est = ct.arrays("est")
         off = ct.arrays("off")
         order = np.argsort(ent["founded"], kind="stable")
         kvk = np.empty(ct.n, dtype=object)
-        kvk[order] = np.array(
-            [f"{x:08d}" for x in sequential_numbers(rng, ct.n, 10_000_000, 4000).tolist()], dtype=object
-        )
+        if self.gem is None:
+            kvk_nrs = sequential_numbers(rng, ct.n, 10_000_000, 4000)
+        else:
+            kvk_nrs = ranged_numbers(rng, ct.n, self.gem.kvk[0], self.gem.kvk[1] - 1, 4000)
+        kvk[order] = np.array([f"{x:08d}" for x in kvk_nrs.tolist()], dtype=object)
+        for own_ent, number, _ in self.thuis:
+            kvk[own_ent] = number
         self.kvk_of = kvk
         keep = np.flatnonzero(est["vbo"] >= 0)
         keep = keep[np.lexsort((est["ent"][keep], est["start"][keep]))]
         nv = len(keep)
-        vest = np.array(
-            [f"{x:012d}" for x in sequential_numbers(rng, nv, 10_000_000, 900).tolist()], dtype=object
-        )
+        if self.gem is None:
+            vest_nrs = sequential_numbers(rng, nv, 10_000_000, 900)
+        else:
+            vest_nrs = ranged_numbers(rng, nv, self.gem.vestiging[0], self.gem.vestiging[1] - 1, 900)
+        vest = np.array([f"{x:012d}" for x in vest_nrs.tolist()], dtype=object)
         e = est["ent"][keep]
         v = est["vbo"][keep]
         addr = self.address(v, 0.06, 0.25, 0.06)
         shielded = est["shielded"][keep]
         for k in addr:
             addr[k] = np.where(shielded, "", addr[k])
-        plaats = np.where(shielded, "", "Maastricht").astype(object)
+        plaats = np.where(shielded, "", self.plaats).astype(object)
         self.link("kvk_vestigingen", v, addr)
         rows_v = _write(
             folder,
@@ -336,7 +411,7 @@ class _Writer:
         )
         return rows_v, rows_f, e, p
 
-    def kadaster(self, folder: Path) -> tuple[int, Arr, Arr]:
+    def kadaster(self, folder: _Sink) -> tuple[int, Arr, Arr]:
         own, g, rng = self.w.own, self.w.geo, self.rng
         order = np.lexsort((own.start, own.vbo))
         v = own.vbo[order]
@@ -344,12 +419,13 @@ class _Writer:
         ent = own.ent[order]
         n = len(v)
         wijk = np.array([int(str(c)[6:8]) for c in g.buurt_code], dtype=np.int64)[g.buurt]
+        kad = "MTT" if self.gem is None else self.gem.kadaster
         sectie = np.array(list("ABCDEFGHKLMN"), dtype=object)[g.pand % 12]
         apt = np.bincount(g.pand)[g.pand] > 1
         idx_in = np.arange(g.n) - np.searchsorted(g.pand, g.pand)
         obj = np.array(
             [
-                f"MTT{w:02d} {s} {p % 100000:05d} {'A' if a else 'G'}{(i + 1) if a else 0:04d}"
+                f"{kad}{w:02d} {s} {p % 100000:05d} {'A' if a else 'G'}{(i + 1) if a else 0:04d}"
                 for w, s, p, a, i in zip(
                     wijk.tolist(),
                     sectie.tolist(),
@@ -375,6 +451,13 @@ class _Writer:
         bd = np.full(n, "", dtype=object)
         bd[is_p] = bd_u[inv]
         kvk_col = np.where(is_p, "", self.kvk_of[np.maximum(ent, 0)])
+        if self.w.geo.gemeente is not None:
+            self.kad_kvk = np.full(n, "", dtype=object)
+            for e, number, naam in self.elders:
+                rows = ~is_p & (ent == e)
+                names[rows] = naam
+                kvk_col[rows] = number
+                self.kad_kvk[rows] = number
         kvk_col[~is_p & (rng.random(n) < 0.03)] = ""
         addr = self.address(v, 0.04, 0.2, 0.05)
         self.link("kadaster_eigendom", v, addr)
@@ -403,7 +486,7 @@ class _Writer:
         )
         return rows, person, ent
 
-    def vergunningen(self, folder: Path) -> tuple[int, Arr, Arr]:
+    def vergunningen(self, folder: _Sink) -> tuple[int, Arr, Arr]:
         pm, rng = self.w.permits, self.rng
         n = len(pm.vbo)
         is_p = pm.person >= 0
@@ -414,7 +497,10 @@ class _Writer:
         addr = self.address(pm.vbo, 0.08, 0.3, 0.1)
         self.link("vergunningen", pm.vbo, addr)
         years = (pm.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970) % 100
-        ids = np.array([f"Z/{y:02d}/{i + 100000:06d}" for i, y in enumerate(years.tolist())], dtype=object)
+        zaak = "Z" if self.gem is None else f"Z{self.gem.code}"
+        ids = np.array(
+            [f"{zaak}/{y:02d}/{i + 100000:06d}" for i, y in enumerate(years.tolist())], dtype=object
+        )
         rows = _write(
             folder,
             "vergunningen",
@@ -435,7 +521,7 @@ class _Writer:
         )
         return rows, pm.person, pm.ent
 
-    def energie(self, folder: Path) -> int:
+    def energie(self, folder: _Sink) -> int:
         u = self.w.util
         order = np.lexsort((u.jaar, u.ean))
         ean = u.ean[order]
@@ -465,7 +551,7 @@ class _Writer:
             },
         )
 
-    def meldingen(self, folder: Path) -> int:
+    def meldingen(self, folder: _Sink) -> int:
         r, rng = self.w.reports, self.rng
         n = len(r.vbo)
         addr = self.address(r.vbo, 0.1, 0.3, 0.1)
@@ -478,7 +564,8 @@ class _Writer:
         )
         self.link("meldingen", r.vbo, addr)
         years = r.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-        ids = np.array([f"M{y}-{i + 1:06d}" for i, y in enumerate(years.tolist())], dtype=object)
+        pre = "M" if self.gem is None else f"M{self.gem.code}-"
+        ids = np.array([f"{pre}{y}-{i + 1:06d}" for i, y in enumerate(years.tolist())], dtype=object)
         return _write(
             folder,
             "meldingen",
@@ -490,7 +577,7 @@ class _Writer:
             },
         )
 
-    def onderzoek(self, folder: Path) -> int:
+    def onderzoek(self, folder: _Sink) -> int:
         inv, g = self.w.inv, self.w.geo
         return _write(
             folder,
@@ -503,7 +590,7 @@ class _Writer:
             },
         )
 
-    def audit(self, folder: Path, persons: Arr) -> int:
+    def audit(self, folder: _Sink, persons: Arr) -> int:
         bsn = self.bsn_of[persons]
         order = np.argsort(bsn.astype(str), kind="stable")
         persons = persons[order]
@@ -521,16 +608,31 @@ class _Writer:
 
 
 def _manifest(folder: Path) -> None:
+    write_manifest(folder, "0935", None)
+
+
+def write_manifest(folder: Path, gemeentecode: str, gemeenten: list[tuple[str, str]] | None) -> None:
+    """Write ``manifest.toml``: one municipality, or a region whose gemeenten are listed.
+
+    For a region, ``gemeentecode`` is the lead municipality (penvoerder) and ``gemeenten`` gives every
+    gemeente's code and name, in the order of the Parquet parts.
+    """
+    head = "municipality" if gemeenten is None else "region"
     lines = [
-        "# Synthetic municipality generated by vastgoed.synthetic: no real person or property.",
-        'gemeentecode = "0935"',
+        f"# Synthetic {head} generated by vastgoed.synthetic: no real person or property.",
+        f'gemeentecode = "{gemeentecode}"',
         'peildatum = "2025-01-01"',
         "synthetisch = true",
-        "",
-        "[bronnen]",
     ]
+    if gemeenten is not None:
+        lines.insert(1, "# gemeentecode: the lead municipality (penvoerder); gemeenten: every partition.")
+        lines.append("gemeenten = [" + ", ".join(f'"{c}"' for c, _ in gemeenten) + "]")
+    lines += ["", "[bronnen]"]
     for stem, grond in _GRONDSLAG.items():
         lines.append(f'{stem} = {{ extractdatum = "{_EXTRACT[stem]}", grondslag = "{grond}" }}')
+    if gemeenten is not None:
+        lines += ["", "[gemeentenamen]"]
+        lines += [f'"{c}" = "{n}"' for c, n in gemeenten]
     (folder / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -586,7 +688,10 @@ def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) 
     toevoeging notation, a missing postcode or a missing street but never both) it still identifies
     one object: postcode + huisnummer + huisletter/toevoeging and street + huisnummer +
     huisletter/toevoeging are each unique in the synthetic BAG (street names are unique, there is
-    one woonplaats). The huisnummer itself is never altered.
+    one woonplaats; but a few pairs such as ``Bakkerstraat`` and ``Bakker Straat`` differ only by a
+    space). The huisnummer itself is never altered. In a region (:func:`write_gemeente`) postcodes
+    are unique across gemeenten but street names recur (every town has its ``Kerkstraat``): street +
+    huisnummer identifies an object only together with the woonplaats.
 
     Args:
         world: The generated world.
@@ -598,16 +703,7 @@ def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) 
         Data rows per file stem, and the address-link counts.
     """
     w = _Writer(world, rng)
-    counts: dict[str, int] = {}
-    counts["bag_verblijfsobjecten"] = w.bag(out)
-    counts["brp_inschrijvingen"], brp_p, brp_persons = w.brp(out)
-    counts["kvk_vestigingen"], counts["kvk_functionarissen"], vest_ent, off_p = w.kvk(out)
-    counts["kadaster_eigendom"], kad_p, kad_e = w.kadaster(out)
-    counts["vergunningen"], verg_p, verg_e = w.vergunningen(out)
-    counts["energie_verbruik"] = w.energie(out)
-    counts["meldingen"] = w.meldingen(out)
-    counts["onderzoeksuitkomsten"] = w.onderzoek(out)
-    counts["audit_kenmerken"] = w.audit(out, brp_persons)
+    counts, who = _write_data(w, _Sink(out))
     _manifest(out)
     write_kleinverbruik(out / "kleinverbruik", world.geo, world.util)
 
@@ -618,25 +714,146 @@ def write_world(world: World, out: Path, truth: Path, rng: np.random.Generator) 
     )
     rec: list[Arr] = []
     pid: list[Arr] = []
-    for stem, persons in (
-        ("brp_inschrijvingen", brp_p),
-        ("kvk_functionarissen", off_p),
-        ("kadaster_eigendom", kad_p),
-        ("vergunningen", verg_p),
-    ):
+    for stem, persons in who.persons:
         rows = np.flatnonzero(persons >= 0)
         rec.append(np.array([f"{stem}:{r}" for r in rows.tolist()], dtype=object))
         pid.append(_pid(persons[rows]))
     _write_plain(truth / "personen.csv", {"record": np.concatenate(rec), "persoon_id": np.concatenate(pid)})
     rec, kv = [], []
-    for stem, ents in (("kvk_vestigingen", vest_ent), ("kadaster_eigendom", kad_e), ("vergunningen", verg_e)):
+    for stem, ents in who.companies:
         rows = np.flatnonzero(ents >= 0)
         rec.append(np.array([f"{stem}:{r}" for r in rows.tolist()], dtype=object))
         kv.append(w.kvk_of[ents[rows]])
     _write_plain(truth / "bedrijven.csv", {"record": np.concatenate(rec), "kvk_nummer": np.concatenate(kv)})
     _write_adreslinks(truth / "adreslinks.csv", g, w.links)
+    return _written(counts, w)
+
+
+@dataclass(frozen=True)
+class _Who:
+    """Per file, the true person or company of each written row (-1: none), in truth-file order."""
+
+    persons: list[tuple[str, Arr]]
+    companies: list[tuple[str, Arr]]
+
+
+def _write_data(w: _Writer, sink: _Sink) -> tuple[dict[str, int], _Who]:
+    counts: dict[str, int] = {}
+    counts["bag_verblijfsobjecten"] = w.bag(sink)
+    counts["brp_inschrijvingen"], brp_p, brp_persons = w.brp(sink)
+    counts["kvk_vestigingen"], counts["kvk_functionarissen"], vest_ent, off_p = w.kvk(sink)
+    counts["kadaster_eigendom"], kad_p, kad_e = w.kadaster(sink)
+    counts["vergunningen"], verg_p, verg_e = w.vergunningen(sink)
+    counts["energie_verbruik"] = w.energie(sink)
+    counts["meldingen"] = w.meldingen(sink)
+    counts["onderzoeksuitkomsten"] = w.onderzoek(sink)
+    counts["audit_kenmerken"] = w.audit(sink, brp_persons)
+    who = _Who(
+        persons=[
+            ("brp_inschrijvingen", brp_p),
+            ("kvk_functionarissen", off_p),
+            ("kadaster_eigendom", kad_p),
+            ("vergunningen", verg_p),
+        ],
+        companies=[("kvk_vestigingen", vest_ent), ("kadaster_eigendom", kad_e), ("vergunningen", verg_e)],
+    )
+    return counts, who
+
+
+def _written(counts: dict[str, int], w: _Writer) -> Written:
     return Written(
         rijen=counts,
         adreslinks={s: len(w.links[s][0]) for s in ADDRESS_STEMS},
         afgeschermd={s: int(w.links[s][1].sum()) for s in ADDRESS_STEMS},
     )
+
+
+def _parquet(df: pl.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.write_parquet(path, compression=PARQUET_COMPRESSION, statistics=True)
+
+
+def _rows_frame(parts: list[tuple[str, Arr]], values: list[Arr], name: str) -> pl.DataFrame:
+    """``stem, rij, <name>`` for the rows of each file that have a value."""
+    stems = [np.full(len(v), stem, dtype=object) for (stem, _), v in zip(parts, values, strict=True)]
+    rows = [np.flatnonzero(np.asarray(ids) >= 0) for _, ids in parts]
+    return pl.DataFrame(
+        {
+            "stem": pl.Series(np.concatenate(stems).astype(str), dtype=pl.String),
+            "rij": pl.Series(np.concatenate(rows), dtype=pl.Int64),
+            name: pl.Series(np.concatenate(values).astype(str), dtype=pl.String),
+        }
+    )
+
+
+def write_gemeente(world: World, out: Path, truth: Path, staging: Path, rng: np.random.Generator) -> Written:
+    """Write one gemeente of a region: its Parquet part of every contract file, and its truth.
+
+    Data: ``out/<stem>/gemeente=<code>/part-0.parquet`` (columns and types as the CSV form), and the
+    kleinverbruik rows in ``staging/kleinverbruik/`` (for the caller to merge per grid operator).
+    Truth: ``truth/adressen/gemeente=<code>/part-0.parquet``; the record-keyed truth (``personen``,
+    ``bedrijven``, ``adreslinks``) goes to ``staging/<name>.parquet`` with ``stem, rij`` (the row within
+    this gemeente's part) instead of ``record``: the caller turns them into records once the rows of
+    the gemeenten before it are known. Person ids are ``P<gemeentecode><7 digits>``.
+
+    Args:
+        world: A world built for a gemeente (``world.geo.gemeente`` set).
+        out: The region's data folder.
+        truth: The region's truth folder.
+        staging: A folder of this gemeente's own.
+        rng: Random stream for the noise.
+
+    Returns:
+        The rows written, as :func:`write_world`.
+    """
+    gem = world.geo.gemeente
+    if gem is None:
+        raise ValueError("write_gemeente needs a world built for a gemeente of a region")
+    w = _Writer(world, rng)
+    counts, who = _write_data(w, _Sink(out, gem.code))
+    write_kleinverbruik(staging / "kleinverbruik", world.geo, world.util, gem.netbeheerder)
+    g, plan = world.geo, world.plan
+    adr = pl.DataFrame(
+        [
+            _series("verblijfsobject_id", g.vbo_id, Kind.STR),
+            _series("fenomeen", plan.fenomeen, Kind.STR),
+            _series("lookalike", plan.lookalike, Kind.STR),
+        ]
+    )
+    _parquet(adr, truth / "adressen" / f"gemeente={gem.code}" / "part-0.parquet")
+    pids = [
+        np.char.add(f"P{gem.code}", np.char.zfill(np.asarray(p)[np.asarray(p) >= 0].astype(str), 7))
+        for _, p in who.persons
+    ]
+    _parquet(_rows_frame(who.persons, pids, "persoon_id"), staging / "personen.parquet")
+    kvks = []
+    for stem, ents in who.companies:
+        keep = np.asarray(ents) >= 0
+        true_kvk = w.kvk_of[np.asarray(ents)[keep]]
+        if stem == "kadaster_eigendom" and w.kad_kvk is not None:
+            taken = w.kad_kvk[keep]
+            true_kvk = np.where(taken != "", taken, true_kvk)
+        kvks.append(true_kvk)
+    _parquet(_rows_frame(who.companies, kvks, "kvk_nummer"), staging / "bedrijven.parquet")
+    links = pl.DataFrame(
+        {
+            "stem": pl.Series(
+                np.concatenate([np.full(len(w.links[s][0]), s, dtype=object) for s in ADDRESS_STEMS]).astype(
+                    str
+                ),
+                dtype=pl.String,
+            ),
+            "rij": pl.Series(
+                np.concatenate([np.arange(len(w.links[s][0])) for s in ADDRESS_STEMS]), dtype=pl.Int64
+            ),
+            "verblijfsobject_id": pl.Series(
+                np.asarray(g.vbo_id, dtype=str)[np.concatenate([w.links[s][0] for s in ADDRESS_STEMS])],
+                dtype=pl.String,
+            ),
+            "afgeschermd": pl.Series(
+                np.concatenate([w.links[s][1] for s in ADDRESS_STEMS]), dtype=pl.Boolean
+            ),
+        }
+    )
+    _parquet(links, staging / "adreslinks.parquet")
+    return _written(counts, w)
