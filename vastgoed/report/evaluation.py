@@ -93,11 +93,22 @@ class Evaluation:
         return out
 
 
+def _truth_table(truth_dir: Path, name: str) -> pl.DataFrame | None:
+    """``name.csv``, or a region's folder ``name/`` of Parquet parts in path order; strings throughout."""
+    path = truth_dir / f"{name}.csv"
+    if path.exists():
+        return pl.read_csv(path, infer_schema=False)
+    parts = sorted((truth_dir / name).rglob("*.parquet")) if (truth_dir / name).is_dir() else []
+    if not parts:
+        return None
+    return pl.read_parquet(parts, hive_partitioning=False).with_columns(pl.all().cast(pl.String))
+
+
 def _read_truth(truth_dir: Path) -> pl.DataFrame:
-    path = truth_dir / "adressen.csv"
-    if not path.exists():
-        raise DataError(str(path), "truth file not found")
-    return pl.read_csv(path, schema_overrides={"verblijfsobject_id": pl.String, "fenomeen": pl.String})
+    truth = _truth_table(truth_dir, "adressen")
+    if truth is None:
+        raise DataError(str(truth_dir / "adressen.csv"), "truth file not found (nor a folder adressen/)")
+    return truth
 
 
 def _linkage_metrics(links: Path, truth_dir: Path) -> dict[str, pl.DataFrame | None]:
@@ -109,21 +120,25 @@ def _linkage_metrics(links: Path, truth_dir: Path) -> dict[str, pl.DataFrame | N
         "kvk_nummer": pl.String,
     }
 
-    def pair(run_file: str, truth_file: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-        if (links / run_file).exists() and (truth_dir / truth_file).exists():
-            truth = pl.read_csv(truth_dir / truth_file, schema_overrides=strings, infer_schema_length=0)
-            return pl.read_parquet(links / run_file), truth
-        return None
+    def pair(run_file: str, truth_name: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        if not (links / run_file).exists():
+            return None
+        truth = _truth_table(truth_dir, truth_name)
+        if truth is None:
+            return None
+        return pl.read_parquet(links / run_file), truth.cast(
+            {c: t for c, t in strings.items() if c in truth.columns}
+        )
 
     out: dict[str, pl.DataFrame | None] = {"persons": None, "addresses": None, "companies": None}
-    if (p := pair("personen.parquet", "personen.csv")) is not None:
+    if (p := pair("personen.parquet", "personen")) is not None:
         out["persons"] = pairwise_quality(*p)
-    if (p := pair("adressen.parquet", "adreslinks.csv")) is not None:
+    if (p := pair("adressen.parquet", "adreslinks")) is not None:
         run_links, truth = p
         out["addresses"] = address_quality(
             run_links, truth.with_columns(pl.col("afgeschermd").str.to_lowercase().is_in(["true", "1"]))
         )
-    if (p := pair("bedrijven.parquet", "bedrijven.csv")) is not None:
+    if (p := pair("bedrijven.parquet", "bedrijven")) is not None:
         out["companies"] = company_quality(*p)
     return out
 

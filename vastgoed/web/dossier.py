@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,14 +98,17 @@ def _use_table(run_dir: Path, info: dict[str, Any]) -> pl.DataFrame | str:
         result = "geen_invoer"
     else:
         path, reader = found
-        data = path.read_bytes()
-        recorded = info.get("data", {}).get("hashes_sha256", {}).get(path.name)
-        if recorded != hashlib.sha256(data).hexdigest():
+        # a file, or a region's folder of parts (hashed per part and as a whole under "<stem>/")
+        read, digests = reader.read_path(
+            path, file_spec("energie_verbruik"), declared_encoding=None, fallback_encoding="cp1252"
+        )
+        name = f"{path.name}/" if path.is_dir() else path.name
+        digest = digests.get(name, digests.get(path.name))
+        recorded = info.get("data", {}).get("hashes_sha256", {}).get(name)
+        if recorded is None or recorded != digest:
             result = "invoer_gewijzigd"
         else:
-            raw = reader.read(
-                data, file_spec("energie_verbruik"), declared_encoding=None, fallback_encoding="cp1252"
-            ).frame
+            raw = read.frame
             links = pl.read_parquet(
                 run_dir / "links" / "adressen.parquet", columns=["record", "verblijfsobject_id"]
             )
