@@ -12,6 +12,7 @@ needs no Java. The Spark session is created on first use and then shared by the 
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import shutil
 import tempfile
@@ -37,6 +38,7 @@ __all__ = [
     "backend_name",
     "duckdb_api",
     "duckdb_connect",
+    "release",
     "run_query",
     "spark_jaro_winkler",
     "spark_session",
@@ -224,6 +226,18 @@ def duckdb_api(num_threads: int, memory_limit: str | None = None) -> DuckDBAPI:
     con = duckdb_connect(num_threads, memory_limit)
     con.execute("SET preserve_insertion_order = false")
     return DuckDBAPI(connection=con)
+
+
+def release(db_api: DatabaseAPISubClass) -> None:
+    """Free what a linkage left in its database.
+
+    A DuckDB connection is closed (its tables, Splink's cached intermediate tables and its buffer
+    pool go with it); a Spark session is shared and stays.
+    """
+    con = getattr(db_api, "duckdb_con", None)
+    if con is not None:
+        con.close()
+    gc.collect()  # Splink's linker and its tables hold one another; free them now, not some time
 
 
 def splink_db_api(cfg: LinkageConfig | None, num_threads: int) -> DatabaseAPISubClass:

@@ -45,7 +45,7 @@ from linkage._splink_model import (
     train,
     with_sql_of,
 )
-from linkage.backends import Dialect, backend_name, splink_db_api, sql_functions
+from linkage.backends import Dialect, backend_name, release, splink_db_api, sql_functions
 from linkage.clustering import constrained_clusters
 
 if TYPE_CHECKING:
@@ -484,7 +484,8 @@ def link_persons(
         train(trainer, _plan(cfg))
         if train_frames is not frames:
             settings = trainer.misc.save_model_to_json()
-            del trainer, train_api, train_frames
+            del trainer, train_frames
+            release(train_api)
             linker = make_linker(db_api, frames, settings)
             register_term_frequencies(db_api, linker, "achternaam", surnames)
         else:
@@ -589,6 +590,8 @@ def link_persons(
     if dialect != "duckdb":
         model = with_sql_of(model, person_settings())
     chart_html = charts(linker)
+    del linker
+    release(db_api)
     timings["model_charts"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     counts = {
