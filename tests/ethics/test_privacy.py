@@ -26,6 +26,7 @@ from vastgoed.ethics.privacy import (
 BSN = "123456782"  # passes the 11-proef
 BSN_SHORT = "10005833"  # 010005833 with its leading zero lost
 NOT_BSN = "123456789"  # fails it
+ROW_BSN_SHAPED = "100000010"  # a row number that passes it too
 BIRTH = dt.date(1970, 5, 17)
 # Everything a finding must never repeat.
 RAW = (BSN, BSN_SHORT, "Jan de Vries", "de Vries", "Vries", "1970-05-17", "17-05-1970")
@@ -53,6 +54,25 @@ def test_bsn_in_csv_cell_is_found_with_row_and_column(tmp_path: Path) -> None:
     res = scan_paths([p])
     assert [(f.file, f.location, f.soort) for f in res.findings] == [(p, "row 1, column opmerking", "bsn")]
     assert res.findings[0].excerpt == "klant 12*****82 belde"
+    _assert_masked(res.findings)
+
+
+def test_row_number_of_a_record_id_is_not_a_bsn_but_a_bsn_beside_it_is(tmp_path: Path) -> None:
+    # a region's utility extract has over 10^8 rows: record ids carry 9-digit row numbers
+    row = ROW_BSN_SHAPED
+    assert is_valid_bsn(row)
+    p = tmp_path / "adressen.parquet"
+    pl.DataFrame(
+        {
+            "record": [f"energie_verbruik:{row}", "kadaster_eigendom:7"],
+            "detail": [f"energie_verbruik:{row} en klant {BSN}", f"onbekend_bestand:{BSN}"],
+        }
+    ).write_parquet(p)
+    res = scan_paths([p], KNOWN)
+    assert sorted((f.location, f.soort) for f in res.findings) == [
+        ("row 0, column detail", "bsn"),
+        ("row 1, column detail", "bsn"),
+    ]
     _assert_masked(res.findings)
 
 

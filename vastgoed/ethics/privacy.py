@@ -66,6 +66,7 @@ import polars as pl
 
 from vastgoed.core.errors import ConfigError, VastgoedError
 from vastgoed.core.identifiers import is_valid_bsn
+from vastgoed.core.schema import CONTRACT
 
 __all__ = [
     "Finding",
@@ -100,6 +101,12 @@ _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _NOT_AFTER_TOKEN = r"(?<![^\W_])(?<!\.)"
 _NOT_BEFORE_TOKEN = r"(?![^\W_])(?!\.[0-9])"
 _BSN9_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{9}" + _NOT_BEFORE_TOKEN)
+# The engine's own record ids: ``<contract file>:<row>`` (links, graph, dossiers). A region's or the
+# country's utility extract has over 100 million rows, and one in eleven 9-digit row numbers passes
+# the 11-proef: the row number of a record id is never read as a BSN.
+_STEMS = "|".join(sorted(re.escape(f.stem) for f in CONTRACT))
+_RECORD_ROW_RE = re.compile(rf"(?<![\w])(?:{_STEMS}):(?P<rij>[0-9]+)(?![0-9])")
+_RECORD_ID_ONLY = rf"^(?:{_STEMS}):[0-9]+$"
 _BSN_SHORT_RE = re.compile(
     _NOT_AFTER_TOKEN + r"(?:[0-9]{8}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})" + _NOT_BEFORE_TOKEN
 )
@@ -465,7 +472,12 @@ def _scan_text(
         bsn_context: The string stands where a BSN is expected (its column or key is named so).
         names: Look for known names (False when a vectorised pre-filter ruled them out).
     """
-    spans = [_Span(m.start(), m.end(), "bsn") for m in _BSN9_RE.finditer(text) if is_valid_bsn(m.group())]
+    rows = {m.span("rij") for m in _RECORD_ROW_RE.finditer(text)} if ":" in text else set()
+    spans = [
+        _Span(m.start(), m.end(), "bsn")
+        for m in _BSN9_RE.finditer(text)
+        if is_valid_bsn(m.group()) and m.span() not in rows
+    ]
     if bsn_context or _BSN_KEYWORD_RE.search(text):
         for m in _BSN_SHORT_RE.finditer(text):
             if not is_valid_bsn(m.group().replace(".", "")):
@@ -492,8 +504,15 @@ def _scan_many(
     Only a string with 8 digits in a row, a birth word or a known name's anchor word can hold an
     identifier; that pre-filter runs vectorised, and only what passes is scanned in Python.
     """
-    regex = (values.str.contains(_BSN_PREFILTER) | values.str.contains(_BIRTH_PREFILTER)).fill_null(False)
-    named = known._candidates(values) if known is not None else pl.repeat(False, len(values), eager=True)
+    # a value that is nothing but a record id holds no identifier (see _RECORD_ROW_RE)
+    record_id = values.str.contains(_RECORD_ID_ONLY).fill_null(False)
+    regex = (values.str.contains(_BSN_PREFILTER) | values.str.contains(_BIRTH_PREFILTER)).fill_null(
+        False
+    ) & ~record_id
+    named = pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)
+    if known is not None:
+        rest = (~record_id).arg_true()
+        named = named.scatter(rest, known._candidates(values.gather(rest))) if len(rest) else named
     look = (regex | named).arg_true().to_list()
     if not look:
         return
