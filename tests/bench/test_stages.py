@@ -229,13 +229,19 @@ def _print(r: ScaleResult) -> dict[str, Any]:
     print(f"  {'stage':<22}{'wall s':>9}{'peak GiB':>10}{'objects/s':>13}")
     table: dict[str, Any] = {}
     for stage in stages:
-        took = _median([s[stage] for s in r.stages if stage in s])
+        runs = [s[stage] for s in r.stages if stage in s]
+        took = _median(runs)
+        label = stage
+        if len(runs) < len(r.stages):  # e.g. train: only when no champion is registered yet
+            label = f"{stage} ({len(runs)}/{len(r.stages)})"
         peaks = [p[stage] for p in r.stage_peaks if stage in p]
         peak = max(peaks) / 1024 if peaks else float("nan")
         rate = r.objects / took if took > 0 else float("inf")
         table[stage] = {"wall_s": round(took, 2), "peak_gib": round(peak, 2), "objects_per_s": round(rate)}
-        print(f"  {stage:<22}{took:>9.1f}{peak:>10.2f}{rate:>13,.0f}")
-    batch_peak = max(m.peak_mib for m in r.batch) / 1024
+        print(f"  {label:<22}{took:>9.1f}{peak:>10.2f}{rate:>13,.0f}")
+    # The batch resets the kernel's high-water mark at each stage (that is how stage peaks are
+    # taken), which resets what wait4 reports too: the process's peak is the largest stage peak.
+    batch_peak = max([m.peak_mib for m in r.batch] + [v for p in r.stage_peaks for v in p.values()]) / 1024
     print(f"  {'batch (process)':<22}{total:>9.1f}{batch_peak:>10.2f}{r.objects / total:>13,.0f}")
     gen = _median([m.seconds for m in r.generate])
     gen_peak = max(m.peak_mib for m in r.generate) / 1024
