@@ -298,6 +298,7 @@ def _labels() -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(0)  # scale 10 alone takes a quarter of an hour, the country hours
 def test_stage_benchmark(tmp_path: Path) -> None:
     report: list[dict[str, Any]] = []
     for label in _labels():
