@@ -3,7 +3,7 @@
 Run as a separate process by ``tests/bench/test_stages.py`` (so it can be stopped when it does
 not finish in time, and its memory is its own)::
 
-    python tests/bench/rl_baseline.py RECORDS.parquet TRUTH_PERSONEN OUT.json
+    python tests/bench/rl_baseline.py RECORDS.parquet TRUTH_PERSONEN.parquet OUT.json [ENGINE_LINKS.parquet]
 
 The classic pipeline (Christen 2012; the toolkit's own tutorial): index by blocking on the same
 keys as the engine's Splink blocking rules, compare with Jaro-Winkler on names and exact agreement
@@ -54,11 +54,7 @@ def run(records_path: Path, truth_path: Path, out: Path, engine_links: Path | No
     from scipy.sparse.csgraph import connected_components
 
     records = pl.read_parquet(records_path)
-    truth = (
-        pl.read_parquet(truth_path)
-        if truth_path.suffix == ".parquet" or truth_path.is_dir()
-        else pl.read_csv(truth_path, infer_schema=False)
-    ).select("record", "persoon_id")
+    truth = pl.read_parquet(truth_path).select("record", "persoon_id")
     n_true = _truth_pairs(records, truth)
     result: dict[str, object] = {"records": records.height, "true_pairs": n_true}
     if engine_links is not None:

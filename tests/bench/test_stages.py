@@ -143,16 +143,14 @@ def _person_records(data: Path, run_dir: Path, out: Path) -> int:
 
 
 def _truth_personen(truth: Path) -> Path:
-    for candidate in (truth / "personen.csv", truth / "personen.parquet", truth / "personen"):
-        if candidate.exists():
-            if candidate.is_dir():
-                merged = truth.parent / "personen-truth.parquet"
-                pl.scan_parquet(candidate / "**" / "*.parquet").select("record", "persoon_id").sink_parquet(
-                    merged
-                )
-                return merged
-            return candidate
-    raise AssertionError(f"no personen truth in {truth}")
+    """The truth's record → person table as one Parquet file (the toolkit's process reads it)."""
+    from vastgoed.core.files import read_strings
+
+    table = read_strings(truth, "personen")
+    assert table is not None, f"no personen truth in {truth}"
+    merged = truth.parent / "personen-truth.parquet"
+    table.select("record", "persoon_id").write_parquet(merged)
+    return merged
 
 
 def _run_scale(label: str, work: Path, repeats: int) -> ScaleResult:

@@ -28,7 +28,7 @@ from models import (
     precision_recall_at_k,
 )
 from vastgoed.core.errors import DataError
-from vastgoed.core.files import write_json_atomic
+from vastgoed.core.files import read_strings, write_json_atomic
 from vastgoed.core.schema import FENOMENEN
 
 __all__ = ["Evaluation", "evaluate_run"]
@@ -93,19 +93,8 @@ class Evaluation:
         return out
 
 
-def _truth_table(truth_dir: Path, name: str) -> pl.DataFrame | None:
-    """``name.csv``, or a region's folder ``name/`` of Parquet parts in path order; strings throughout."""
-    path = truth_dir / f"{name}.csv"
-    if path.exists():
-        return pl.read_csv(path, infer_schema=False)
-    parts = sorted((truth_dir / name).rglob("*.parquet")) if (truth_dir / name).is_dir() else []
-    if not parts:
-        return None
-    return pl.read_parquet(parts, hive_partitioning=False).with_columns(pl.all().cast(pl.String))
-
-
 def _read_truth(truth_dir: Path) -> pl.DataFrame:
-    truth = _truth_table(truth_dir, "adressen")
+    truth = read_strings(truth_dir, "adressen")
     if truth is None:
         raise DataError(str(truth_dir / "adressen.csv"), "truth file not found (nor a folder adressen/)")
     return truth
@@ -123,7 +112,7 @@ def _linkage_metrics(links: Path, truth_dir: Path) -> dict[str, pl.DataFrame | N
     def pair(run_file: str, truth_name: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
         if not (links / run_file).exists():
             return None
-        truth = _truth_table(truth_dir, truth_name)
+        truth = read_strings(truth_dir, truth_name)
         if truth is None:
             return None
         return pl.read_parquet(links / run_file), truth.cast(

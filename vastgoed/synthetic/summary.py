@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from vastgoed.core.files import read_strings
 from vastgoed.core.identifiers import bsn_expr, postcode_expr
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.synthetic.population import OPEN
@@ -182,12 +183,10 @@ def _addr_key() -> pl.Expr:
 
 
 def _read(folder: Path, name: str) -> pl.DataFrame:
-    """``name.csv``, or the Parquet parts of the folder ``name/`` in path order, every column a string."""
-    path = folder / f"{name}.csv"
-    if path.exists():
-        return pl.read_csv(path, infer_schema=False)
-    parts = sorted((folder / name).rglob("*.parquet"))
-    return pl.read_parquet(parts, hive_partitioning=False).with_columns(pl.all().cast(pl.String))
+    frame = read_strings(folder, name)
+    if frame is None:
+        raise FileNotFoundError(f"{folder / name}.csv (nor a folder {name}/)")
+    return frame
 
 
 def summarise(out: Path, truth: Path | None = None) -> dict[str, Any]:
