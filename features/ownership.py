@@ -2,11 +2,101 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
 
-__all__ = ["OwnershipFeatures"]
+__all__ = ["OWNER_SCOPED", "OwnershipFeatures", "company_founded", "current_rights", "owner_scoped"]
+
+#: The features that depend on what an owner holds, or on a company, anywhere in the data: in a run
+#: in shards they are computed again over every shard's rights (:func:`owner_scoped`).
+OWNER_SCOPED = ("koper_bedrijf_leeftijd_maanden", "portefeuille_eigenaar", "portefeuille_groei_2j")
+
+
+def current_rights(eigendom: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """The rights current at the peildatum, each with its owner's key ``_eigenaar``.
+
+    The key is the owner's KvK number, or for a natural person the folded name and birth date,
+    hashed (the key never needs to be read back).
+    """
+    return (
+        eigendom.filter(pl.col("datum_verkrijging") <= peildatum)
+        .filter(pl.col("datum_einde").is_null() | (pl.col("datum_einde") > peildatum))
+        .select(
+            "verblijfsobject_id",
+            pl.coalesce(
+                pl.col("eigenaar_kvk_nummer"),
+                pl.concat_str(
+                    [
+                        pl.col("eigenaar_naam").str.to_lowercase().str.replace_all(r"[^a-z]", ""),
+                        pl.col("eigenaar_geboortedatum").cast(pl.String).fill_null(""),
+                    ],
+                    separator="|",
+                ),
+            )
+            .hash(seed=8)
+            .alias("_eigenaar"),
+            "datum_verkrijging",
+            "eigenaar_kvk_nummer",
+        )
+    )
+
+
+def company_founded(vestigingen: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """Per KvK number, its first registration up to the peildatum: ``eigenaar_kvk_nummer, _opgericht``."""
+    return (
+        vestigingen.filter(pl.col("datum_inschrijving") <= peildatum)
+        .group_by("kvk_nummer")
+        .agg(pl.col("datum_inschrijving").min().alias("_opgericht"))
+        .rename({"kvk_nummer": "eigenaar_kvk_nummer"})
+    )
+
+
+def owner_scoped(current: pl.DataFrame, founded: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """The :data:`OWNER_SCOPED` features of every object with a current right.
+
+    Args:
+        current: :func:`current_rights` of all the data (of every shard in a run in shards).
+        founded: :func:`company_founded` of all the data (a KvK number in several shards may
+            appear more than once; the earliest date counts).
+        peildatum: The reference date.
+    """
+    portfolio = current.group_by("_eigenaar").agg(
+        pl.col("verblijfsobject_id").n_unique().cast(pl.Int64).alias("portefeuille_eigenaar"),
+        pl.col("verblijfsobject_id")
+        .filter(pl.col("datum_verkrijging") > FeatureBuilder.days_before(peildatum, 730))
+        .n_unique()
+        .cast(pl.Int64)
+        .alias("portefeuille_groei_2j"),
+    )
+    founded = founded.group_by("eigenaar_kvk_nummer").agg(pl.col("_opgericht").min())
+    # The current owners: every current right acquired on the latest date (co-owners who bought
+    # together are all owners; nothing depends on the order of the rows).
+    return (
+        current.filter(
+            pl.col("datum_verkrijging") == pl.col("datum_verkrijging").max().over("verblijfsobject_id")
+        )
+        .join(portfolio, on="_eigenaar", how="left")
+        .group_by("verblijfsobject_id")
+        .agg(
+            pl.col("datum_verkrijging").first(),
+            pl.col("eigenaar_kvk_nummer").drop_nulls().min().alias("eigenaar_kvk_nummer"),
+            pl.col("portefeuille_eigenaar").max(),
+            pl.col("portefeuille_groei_2j").max(),
+        )
+        .join(founded, on="eigenaar_kvk_nummer", how="left")
+        .select(
+            "verblijfsobject_id",
+            ((pl.col("datum_verkrijging") - pl.col("_opgericht")).dt.total_days() / 30.44)
+            .round(1)
+            .alias("koper_bedrijf_leeftijd_maanden"),
+            "portefeuille_eigenaar",
+            "portefeuille_groei_2j",
+        )
+    )
+
 
 _KAD = ("kadaster_eigendom",)
 
@@ -88,8 +178,8 @@ class OwnershipFeatures(FeatureBuilder):
             "portefeuille_eigenaar",
             "eigendom",
             "objecten in bezit van dezelfde eigenaar",
-            "Objects in this municipality held by the current owner at the peildatum.",
-            "Objecten in de gemeente in bezit van de huidige eigenaar op de peildatum.",
+            "Objects in the data's area (municipality or region) held by the current owner at the peildatum.",
+            "Objecten in het gebied (gemeente of regio) in bezit van de huidige eigenaar op de peildatum.",
             _KAD,
             "objecten",
             "beide",
@@ -98,8 +188,8 @@ class OwnershipFeatures(FeatureBuilder):
             "portefeuille_groei_2j",
             "eigendom",
             "objecten door de eigenaar verworven (2 jaar)",
-            "Objects in this municipality the current owner acquired in the two years before the peildatum.",
-            "Objecten in de gemeente die de huidige eigenaar in de twee jaar voor de peildatum verwierf.",
+            "Objects in the data's area the current owner acquired in the two years before the peildatum.",
+            "Objecten in het gebied die de huidige eigenaar in de twee jaar voor de peildatum verwierf.",
             ("kadaster_eigendom",),
             "objecten",
         ),
@@ -108,45 +198,23 @@ class OwnershipFeatures(FeatureBuilder):
     def compute(self, inputs: FeatureInputs) -> pl.DataFrame:
         """Sales history per object, and the current owner's situation."""
         p = inputs.peildatum
-        e = inputs.eigendom.filter(pl.col("datum_verkrijging") <= p).with_columns(
-            pl.coalesce(
-                pl.col("eigenaar_kvk_nummer"),
-                pl.concat_str(
-                    [
-                        pl.col("eigenaar_naam").str.to_lowercase().str.replace_all(r"[^a-z]", ""),
-                        pl.col("eigenaar_geboortedatum").fill_null(""),
-                    ],
-                    separator="|",
-                ),
-            ).alias("_eigenaar")
-        )
+        e = inputs.eigendom.filter(pl.col("datum_verkrijging") <= p)
         current = e.filter(pl.col("datum_einde").is_null() | (pl.col("datum_einde") > p))
-        portfolio = current.group_by("_eigenaar").agg(
-            pl.col("verblijfsobject_id").n_unique().cast(pl.Int64).alias("portefeuille_eigenaar"),
-            pl.col("verblijfsobject_id")
-            .filter(pl.col("datum_verkrijging") > self.days_before(p, 730))
-            .n_unique()
-            .cast(pl.Int64)
-            .alias("portefeuille_groei_2j"),
-        )
         # The current owners: every current right acquired on the latest date (co-owners who bought
         # together are all owners; nothing depends on the order of the rows).
         latest = (
             current.filter(
                 pl.col("datum_verkrijging") == pl.col("datum_verkrijging").max().over("verblijfsobject_id")
             )
-            .join(portfolio, on="_eigenaar", how="left")
             .group_by("verblijfsobject_id")
             .agg(
                 pl.col("datum_verkrijging").first(),
                 (pl.col("eigenaar_type") == "rechtspersoon").any().alias("_rechtspersoon"),
                 pl.col("hypotheek").any().alias("hypotheek"),
                 pl.col("koopsom").max(),
-                pl.col("eigenaar_kvk_nummer").drop_nulls().min().alias("eigenaar_kvk_nummer"),
-                pl.col("portefeuille_eigenaar").max(),
-                pl.col("portefeuille_groei_2j").max(),
             )
         )
+        scoped = owner_scoped(current_rights(inputs.eigendom, p), company_founded(inputs.vestigingen, p), p)
         dates = (
             e.select("verblijfsobject_id", "datum_verkrijging")
             .unique()
@@ -171,19 +239,13 @@ class OwnershipFeatures(FeatureBuilder):
         ).with_columns((pl.col("koopsom") / pl.col("oppervlakte")).alias("_prijs_m2"))
         recent = sized.filter(pl.col("datum_verkrijging") > self.days_before(p, 1826))
         median = recent.group_by("buurtcode").agg(pl.col("_prijs_m2").median().alias("_mediaan"))
-        founded = (
-            inputs.vestigingen.filter(pl.col("datum_inschrijving") <= p)
-            .group_by("kvk_nummer")
-            .agg(pl.col("datum_inschrijving").min().alias("_opgericht"))
-            .rename({"kvk_nummer": "eigenaar_kvk_nummer"})
-        )
         # The sales history belongs to the object, owned now or not: joined to every object with rights.
         return (
             inputs.objects.select("verblijfsobject_id")
             .join(history, on="verblijfsobject_id", how="inner")
             .join(sized, on="verblijfsobject_id", how="left")
             .join(median, on="buurtcode", how="left")
-            .join(founded, on="eigenaar_kvk_nummer", how="left")
+            .join(scoped, on="verblijfsobject_id", how="left")
             .select(
                 "verblijfsobject_id",
                 pl.col("_rechtspersoon").cast(pl.Int8).alias("eigenaar_rechtspersoon"),
@@ -194,9 +256,7 @@ class OwnershipFeatures(FeatureBuilder):
                 .round(1)
                 .alias("maanden_sinds_verkrijging"),
                 (pl.col("_prijs_m2") / pl.col("_mediaan")).alias("koopsom_t_o_v_buurt"),
-                ((pl.col("datum_verkrijging") - pl.col("_opgericht")).dt.total_days() / 30.44)
-                .round(1)
-                .alias("koper_bedrijf_leeftijd_maanden"),
+                pl.col("koper_bedrijf_leeftijd_maanden"),
                 pl.col("portefeuille_eigenaar"),
                 pl.col("portefeuille_groei_2j"),
             )

@@ -13,13 +13,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import platform
 import secrets
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -30,12 +31,13 @@ from rich.console import Console
 
 from features import FeatureInputs, build_features, catalogue
 from features.base import KLEINVERBRUIK_SCHEMA, UITKOMST_SCHEMA
+from features.ownership import OWNER_SCOPED, company_founded, current_rights, owner_scoped
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses, object_link_certainty
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
 from models import SignalModel, latest_investigations
-from vastgoed.core.config import Config
+from vastgoed.core.config import Config, Manifest, ModelConfig, load_manifest
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.memory import peak_is_per_stage, peak_rss_mib, reset_peak
@@ -46,7 +48,8 @@ from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
 from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
-from vastgoed.ingest import IngestResult, ingest, read_kleinverbruik, write_quarantine
+from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
+from vastgoed.ingest.reader import extract_parts, folder_hash
 from vastgoed.modelling import (
     TrainingReport,
     explain_signals,
@@ -57,6 +60,7 @@ from vastgoed.modelling import (
 )
 from vastgoed.report.charts import chart_png
 from vastgoed.report.html import RECENT_COLUMNS, ReportInput, write_report
+from vastgoed.shards import Shard, TreeMemory, plan_shards, run_tasks, tree_rss_mib
 from vastgoed.tracking import (
     MODEL_NAME,
     Champion,
@@ -237,18 +241,30 @@ def _feature_inputs(
     )
 
 
-def _proxy_screen(
-    res: IngestResult, inputs: FeatureInputs, feats: pl.DataFrame, config: Config
-) -> ProxyReport | None:
-    """The feature guard's proxy screen against ``audit_kenmerken``; None when the file is absent."""
+def _groups(res: IngestResult, inputs: FeatureInputs) -> pl.DataFrame | None:
+    """The audit groups of each inhabited object (``object_groups``); None without ``audit_kenmerken``."""
     audit = res.tables.get("audit_kenmerken")
     if audit is None or audit.height == 0:
-        res.warnings.append("audit_kenmerken absent: the proxy screen of the features did not run")
         return None
-    groups = object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
+    return object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
+
+
+def _proxy_screen(linked: _Linked, config: Config) -> ProxyReport | None:
+    """The feature guard's proxy screen against ``audit_kenmerken``; None when the file is absent."""
+    if linked.groups is None:
+        linked.warnings.append("audit_kenmerken absent: the proxy screen of the features did not run")
+        return None
     ec = config.ethics
+    groups, features = linked.groups, linked.features
+    if ec.proxy_max_objects and groups.height > ec.proxy_max_objects:
+        linked.warnings.append(
+            f"proxy screen: read a uniform sample of {ec.proxy_max_objects:,} of the {groups.height:,} "
+            "inhabited objects (ethics.proxy_max_objects)"
+        )
+        groups = groups.sample(n=ec.proxy_max_objects, seed=config.model.seed)
+        features = features.join(groups.select("verblijfsobject_id"), on="verblijfsobject_id", how="semi")
     return proxy_screen(
-        feats,
+        features,
         groups,
         catalogue(),
         ec.proxy_threshold,
@@ -266,15 +282,17 @@ def _previous_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.D
     )
 
 
-def _linkage_model(config: Config, res: IngestResult) -> tuple[dict[str, Any] | None, str | None]:
+def _linkage_model(
+    config: Config, manifest: Manifest, warnings: list[str]
+) -> tuple[dict[str, Any] | None, str | None]:
     """The Splink model of an earlier run, unless retraining is asked, tracking is off or it is stale."""
     if config.linkage.persons.retrain or not config.tracking.enabled:
         return None, None
-    found = load_linkage_model(config.tracking, res.manifest.gemeentecode)
+    found = load_linkage_model(config.tracking, manifest.gemeentecode)
     if found is None:
         return None, None
     if not model_is_current(found[0]):
-        res.warnings.append(
+        warnings.append(
             f"person linkage: the model of MLflow run {found[1]} has other comparisons than this "
             "version of the engine; retrained"
         )
@@ -301,9 +319,21 @@ class _Persons:
     reused_from: str | None
 
 
-def _link_persons(res: IngestResult, am: AddressMatch, cm: CompanyMatch, config: Config) -> _Persons:
-    """Person linkage with the earlier run's model (unless retraining) and the reviewers' decisions."""
-    trained, reused_from = _linkage_model(config, res)
+def _link_persons(
+    res: IngestResult,
+    am: AddressMatch,
+    cm: CompanyMatch,
+    config: Config,
+    stored: tuple[dict[str, Any] | None, str | None] | None = None,
+) -> _Persons:
+    """Person linkage with the earlier run's model (unless retraining) and the reviewers' decisions.
+
+    ``stored`` is the model to use and the MLflow run it came from (a shard gets the run's); by
+    default it is looked up in MLflow.
+    """
+    trained, reused_from = (
+        stored if stored is not None else _linkage_model(config, res.manifest, res.warnings)
+    )
     reviewed = read_reviewed(Path(config.linkage.reviewed_pairs)) if config.linkage.reviewed_pairs else None
     # A permit applicant whose name is a company's trade name is that company, not a person.
     companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")
@@ -372,14 +402,26 @@ class _Built:
     features: pl.DataFrame
 
 
-def _link_and_build(data_dir: Path, config: Config, st: _Stages) -> _Built:
-    """Ingest, link addresses, companies and persons, build the graph and the features."""
+def _link_and_build(
+    data_dir: Path,
+    config: Config,
+    st: _Stages,
+    *,
+    partitions: frozenset[str] | None = None,
+    stored: tuple[dict[str, Any] | None, str | None] | None = None,
+    kleinverbruik: Path | None = None,
+) -> _Built:
+    """Ingest, link addresses, companies and persons, build the graph and the features.
+
+    For one shard of a run in shards: ``partitions`` are its gemeenten, ``stored`` the Splink model
+    every shard uses, ``kleinverbruik`` the grid operators' table read once for all shards.
+    """
     with st.stage("ingest"):
-        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+        res = ingest(data_dir, fallback_encoding=config.ingest.fallback_encoding, partitions=partitions)
     with st.stage("linkage"):
         am, cm = _link(res, config)
     with st.stage("persons"):
-        persons = _link_persons(res, am, cm, config)
+        persons = _link_persons(res, am, cm, config, stored)
     with st.stage("graph"):
         graph = build_graph(
             res.tables,
@@ -389,8 +431,12 @@ def _link_and_build(data_dir: Path, config: Config, st: _Stages) -> _Built:
             {stem: res.manifest.extractdatum(stem) for stem in res.tables},
         )
     with st.stage("features"):
-        kleinverbruik = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
-        inputs = _feature_inputs(res, am, graph, kleinverbruik)
+        kv = (
+            pl.read_parquet(kleinverbruik)
+            if kleinverbruik is not None
+            else read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+        )
+        inputs = _feature_inputs(res, am, graph, kv)
         feats = build_features(inputs)
     return _Built(res, am, cm, persons, graph, inputs, feats)
 
@@ -528,24 +574,22 @@ def run_batch(
     return result
 
 
-def data_hash(res: IngestResult) -> str:
+def data_hash(res: IngestResult | _Linked) -> str:
     """One SHA-256 over the input files' hashes: the data a run (or a training) saw."""
     return hashlib.sha256(json.dumps(res.hashes, sort_keys=True).encode()).hexdigest()
 
 
-def _freshness(res: IngestResult) -> str:
+def _freshness(linked: _Linked) -> str:
     """The extract date of every source a signal can rest on, for its dossier: ``bron=datum; ...``."""
     return "; ".join(
-        f"{stem}={res.manifest.extractdatum(stem).isoformat()}"
-        for stem in sorted(res.tables)
+        f"{stem}={linked.manifest.extractdatum(stem).isoformat()}"
+        for stem in sorted(linked.counts)
         if stem not in AUDIT_ONLY_FILES
     )
 
 
 def _fairness(
-    res: IngestResult,
-    inputs: FeatureInputs,
-    feats: pl.DataFrame,
+    linked: _Linked,
     signals: pl.DataFrame,
     outcomes: pl.DataFrame,
     proxy_summary: dict[str, Any] | None,
@@ -553,18 +597,12 @@ def _fairness(
     config: Config,
 ) -> FairnessReport:
     """The run's fairness audit with the proxy screen's summary (``audit_kenmerken`` in aggregate only)."""
-    audit = res.tables.get("audit_kenmerken")
-    groups = (
-        object_groups(inputs.inschrijvingen, audit, inputs.peildatum)
-        if audit is not None and audit.height
-        else None
-    )
     return fairness_audit(
-        objects=inputs.objects.select("verblijfsobject_id", "buurtcode"),
-        features=feats,
+        objects=linked.objects.select("verblijfsobject_id", "buurtcode"),
+        features=linked.features,
         signals=signals.select("verblijfsobject_id", "score", "rank"),
         outcomes=outcomes,
-        groups=groups,
+        groups=linked.groups,
         capacity=config.model.capacity,
         settings=FairnessSettings(**meta.fairness.model_dump()),
         proxy=proxy_summary,
@@ -573,7 +611,7 @@ def _fairness(
 
 def _run_facts(
     run_info: dict[str, Any],
-    res: IngestResult,
+    res: _Linked,
     signals: pl.DataFrame,
     ranked: pl.DataFrame,
     training: TrainingReport | None,
@@ -583,16 +621,16 @@ def _run_facts(
 ) -> RunFacts:
     """What the register entry, model card and datasheet say about this run."""
     sources = []
-    for stem in sorted(res.tables):
+    for stem in sorted(res.counts):
         bron = res.manifest.bronnen.get(stem)
-        counts = res.counts.get(stem)
+        counts = res.counts[stem]
         sources.append(
             {
                 "stem": stem,
                 "extractdatum": res.manifest.extractdatum(stem).isoformat(),
-                "rijen": counts.rows_read if counts else res.tables[stem].height,
-                "gequarantaineerd": counts.rows_quarantined if counts else 0,
-                "sha256": res.hashes.get(counts.path, "") if counts else "",
+                "rijen": counts.rows_read,
+                "gequarantaineerd": counts.rows_quarantined,
+                "sha256": res.hashes.get(counts.path, ""),
                 "grondslag": (bron.grondslag if bron else None) or "",
             }
         )
@@ -629,7 +667,7 @@ def _run_facts(
     )
 
 
-def _scan_mlflow(config: Config, run_ids: list[str], known: KnownIdentifiers) -> None:
+def _scan_mlflow(config: Config, run_ids: list[str], scan: Callable[[list[Path]], None]) -> None:
     """Scan what MLflow stored for the runs: their artefacts and logged models, from any store.
 
     On a find, those MLflow runs and their models are deleted and the run fails.
@@ -639,7 +677,7 @@ def _scan_mlflow(config: Config, run_ids: list[str], known: KnownIdentifiers) ->
     with tempfile.TemporaryDirectory(prefix="vastgoed-mlflow-scan-") as tmp:
         dirs = [d for r in run_ids for d in download_artifacts(config.tracking, r, Path(tmp))]
         try:
-            check_paths(dirs, known)
+            scan(dirs)
         except PrivacyError:
             for r in run_ids:
                 delete_run(config.tracking, r)
@@ -656,11 +694,8 @@ def _fmt(v: object) -> str:
 
 def _report_input(
     signals: pl.DataFrame,
-    bag: pl.DataFrame,
     model: SignalModel,
-    res: IngestResult,
-    am: AddressMatch,
-    pr: PersonLinkResult,
+    res: _Linked,
     proxy: ProxyReport | None,
     training: TrainingReport | None,
     run_id: str,
@@ -693,6 +728,7 @@ def _report_input(
         "laatste_uitkomst",
     )
     recent = signals.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS)
+    bag = res.objects
     xy = [c for c in ("x", "y") if c in bag.columns]
     buurten = (
         bag.group_by("buurtcode")
@@ -741,10 +777,10 @@ def _report_input(
                     str(r["bron"]),
                     f"{r['gekoppeld']:,} van {r['gekoppeld'] + r['niet_gekoppeld']:,} ({r['dekking']:.1%})",
                 )
-                for r in am.coverage().to_dicts()
+                for r in res.coverage.to_dicts()
             ],
         ),
-        ("Personen", [(k, f"{v:,}" if isinstance(v, int) else str(v)) for k, v in pr.counts.items()]),
+        ("Personen", [(k, f"{v:,}" if isinstance(v, int) else str(v)) for k, v in res.person_counts.items()]),
         (
             "Proxy-screen",
             [("uitgevoerd", "nee: audit_kenmerken ontbreekt")]
@@ -786,6 +822,715 @@ def _report_input(
     )
 
 
+@dataclass(frozen=True)
+class _Scoring:
+    """What scoring needs besides the features: the model, the labels and the run's constants."""
+
+    model: SignalModel
+    outcomes: pl.DataFrame
+    peildatum: dt.date
+    threshold: float
+    model_config: ModelConfig
+    #: Objects explained: the first ``n_top`` ranked ones (and every recent investigation).
+    n_top: int
+    #: Columns with one value for every row: ``model_version``, ``run_id``, ``actualiteit``.
+    constants: dict[str, str]
+
+
+def _signals(
+    scoring: _Scoring,
+    feats: pl.DataFrame,
+    objects: pl.DataFrame,
+    certainty: pl.DataFrame,
+    st: _Stages | None = None,
+) -> pl.DataFrame:
+    """Every object scored and ranked; the top and the recent investigations explained."""
+    with st.stage("score") if st is not None else contextlib.nullcontext():
+        scored = _scored(scoring, feats, objects, certainty)
+    with st.stage("explain") if st is not None else contextlib.nullcontext():
+        return _explained(scoring, scored, feats, certainty)
+
+
+def _scored(
+    scoring: _Scoring, feats: pl.DataFrame, objects: pl.DataFrame, certainty: pl.DataFrame
+) -> pl.DataFrame:
+    uncertain = certainty.filter(pl.col("koppeling_min_zekerheid") < scoring.threshold)["verblijfsobject_id"]
+    scored = score_objects(
+        scoring.model,
+        feats,
+        objects,
+        scoring.outcomes,
+        scoring.peildatum,
+        scoring.model_config.recent_months,
+        address=address_text,
+        uncertain=uncertain,
+    )
+    return scored
+
+
+def _explained(
+    scoring: _Scoring, scored: pl.DataFrame, feats: pl.DataFrame, certainty: pl.DataFrame
+) -> pl.DataFrame:
+    n_top = min(scoring.n_top, scored.height)
+    signals = (
+        explain_signals(scoring.model, scored, feats, scoring.model_config, n_top)
+        .with_columns(pl.lit(v).alias(k) for k, v in scoring.constants.items())
+        .join(
+            _previous_investigations(scoring.outcomes, scoring.peildatum), on="verblijfsobject_id", how="left"
+        )
+        .join(certainty, on="verblijfsobject_id", how="left")
+    )
+    return signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
+
+
+def _ranked_again(slices: pl.DataFrame, n_top: int) -> pl.DataFrame:
+    """The shards' signals as one list: ranked over all of them, explained for the overall top only.
+
+    Each shard ranked and explained its own objects; an object in the overall first ``n_top`` is in
+    its shard's first ``n_top``, so its explanation is there. Ranks and row order are those of
+    :func:`score_objects` over all objects at once.
+    """
+    order = slices.columns
+    key = ["score", "verblijfsobject_id"]
+    ranked = (
+        slices.filter(pl.col("status") == "signaal")
+        .drop("rank")
+        .sort(key, descending=[True, False])
+        .with_row_index("rank", offset=1)
+        .with_columns(pl.col("rank").cast(pl.Int64))
+    )
+    apart = slices.filter(pl.col("status") != "signaal").sort(key, descending=[True, False])
+    explained = (pl.col("rank") <= n_top) | (pl.col("status") == "recent_onderzocht")
+    return pl.concat([ranked.select(order), apart.select(order)]).with_columns(
+        pl.when(explained).then(pl.col(c)).otherwise(None).alias(c)
+        for c in ("redenen", "redenen_detail", "tegen")
+    )
+
+
+@dataclass
+class _Linked:
+    """What the stages after the features need: from one process's tables, or merged from shards.
+
+    Attributes:
+        manifest: The data folder's manifest.
+        counts: Per file stem that was read, its row counts.
+        hashes: SHA-256 of every input file read (see :class:`IngestResult`).
+        warnings: Non-fatal findings of the ingest and later stages.
+        quarantined_rows: Rows quarantined in all files.
+        objects: The BAG table (``verblijfsobject_id``, ``buurtcode``, the address columns, ``x``, ``y``).
+        outcomes: ``onderzoeksuitkomsten`` (an empty table when absent).
+        features: The features at the peildatum.
+        groups: The audit groups per inhabited object; None without ``audit_kenmerken``.
+        certainty: Per object, the lowest certainty of the links its signal rests on.
+        coverage: Address coverage per source (``AddressMatch.coverage``).
+        unmatched_reasons: ``bron, reden, len`` of the unmatched records.
+        company_links: ``bron, methode, len`` of the company links.
+        address_share: Records matched to an address, of all.
+        person_counts: The person linkage's counts (``PersonLinkResult.counts``).
+        person_timings: Its seconds per step.
+        person_blocking: Its candidate pairs per blocking rule.
+        person_charts: Its Vega-Lite charts.
+        person_model: The Splink model used.
+        reused_from: The MLflow run whose Splink model was used; None when trained in this run.
+        reviewed_pairs: Clerical decisions applied.
+        scan: The privacy scan of output paths (raises ``PrivacyError``) with the input's identifiers.
+        train: Trains the signal model on given outcomes (the run's own tables).
+        score: Scores, ranks and explains every object (:func:`_signals`), in shards or not.
+        shards: Per shard of a run in shards, its gemeenten, size, timings and peaks (else empty).
+    """
+
+    manifest: Manifest
+    counts: dict[str, FileCounts]
+    hashes: dict[str, str]
+    warnings: list[str]
+    quarantined_rows: int
+    objects: pl.DataFrame
+    outcomes: pl.DataFrame
+    features: pl.DataFrame
+    groups: pl.DataFrame | None
+    certainty: pl.DataFrame
+    coverage: pl.DataFrame
+    unmatched_reasons: pl.DataFrame
+    company_links: pl.DataFrame
+    address_share: float
+    person_counts: dict[str, int]
+    person_timings: dict[str, float]
+    person_blocking: list[dict[str, Any]]
+    person_charts: dict[str, str]
+    person_model: dict[str, Any]
+    reused_from: str | None
+    reviewed_pairs: int
+    scan: Callable[[list[Path]], None]
+    train: Callable[[pl.DataFrame], TrainingReport]
+    score: Callable[[_Scoring, _Stages], pl.DataFrame]
+    shards: list[dict[str, Any]] = field(default_factory=list)
+    scratch: Path | None = None
+
+
+def _write_links(tmp: Path, am: AddressMatch, cm: CompanyMatch, pr: PersonLinkResult, graph: Graph) -> None:
+    """The run's link and graph tables (``links/``, ``graph/``)."""
+    (tmp / "links").mkdir(exist_ok=True)
+    am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
+        tmp / "links" / "adressen.parquet"
+    )
+    am.unmatched.select("record", "bron", "reden").write_parquet(
+        tmp / "links" / "adressen_niet_gekoppeld.parquet"
+    )
+    cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
+        tmp / "links" / "bedrijven.parquet"
+    )
+    pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
+    (tmp / "graph").mkdir(exist_ok=True)
+    graph.nodes.write_parquet(tmp / "graph" / "knopen.parquet")
+    graph.edges.write_parquet(tmp / "graph" / "kanten.parquet")
+
+
+def _summaries(am: AddressMatch, cm: CompanyMatch) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Address coverage, unmatched reasons and company-link counts (what run.json and the report show)."""
+    return (
+        am.coverage(),
+        am.unmatched.group_by("bron", "reden").len().sort("bron", "reden"),
+        cm.links.group_by("bron", "methode").len().sort("bron", "methode"),
+    )
+
+
+def _outcomes_of(res: IngestResult) -> pl.DataFrame:
+    outcomes = res.tables.get("onderzoeksuitkomsten")
+    return pl.DataFrame(schema=UITKOMST_SCHEMA) if outcomes is None else outcomes
+
+
+def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Linked:
+    """The run's tables from one process's build, its intermediate outputs written to ``tmp``."""
+    res, am, cm, pr = b.res, b.am, b.cm, b.persons.result
+    known = KnownIdentifiers.from_tables(res.tables)
+    with st.stage("write_intermediate"):
+        write_quarantine(res.quarantine, tmp / "quarantine.csv")
+        _write_links(tmp, am, cm, pr, b.graph)
+        b.features.write_parquet(tmp / "features.parquet")
+        groups = _groups(res, b.inputs)
+        certainty = object_link_certainty(am.links, pr.links)
+    coverage, unmatched, companies = _summaries(am, cm)
+
+    def scan(paths: list[Path]) -> None:
+        check_paths(paths, known)
+
+    def train(outcomes: pl.DataFrame) -> TrainingReport:
+        return train_model(b.inputs, b.features, outcomes, config)
+
+    def score(scoring: _Scoring, st: _Stages) -> pl.DataFrame:
+        return _signals(scoring, b.features, res.tables["bag_verblijfsobjecten"], certainty, st)
+
+    return _Linked(
+        manifest=res.manifest,
+        counts=res.counts,
+        hashes=res.hashes,
+        warnings=res.warnings,
+        quarantined_rows=int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
+        if res.quarantine.height
+        else 0,
+        objects=res.tables["bag_verblijfsobjecten"],
+        outcomes=_outcomes_of(res),
+        features=b.features,
+        groups=groups,
+        certainty=certainty,
+        coverage=coverage,
+        unmatched_reasons=unmatched,
+        company_links=companies,
+        address_share=float(am.links.height / max(1, am.links.height + am.unmatched.height)),
+        person_counts=pr.counts,
+        person_timings=pr.timings,
+        person_blocking=pr.blocking,
+        person_charts=pr.charts,
+        person_model=pr.model,
+        reused_from=b.persons.reused_from,
+        reviewed_pairs=0 if b.persons.reviewed is None else b.persons.reviewed.height,
+        scan=scan,
+        train=train,
+        score=score,
+    )
+
+
+# --- a run in shards ---------------------------------------------------------------------------------
+
+#: The BAG columns the stages after the features use (addresses, neighbourhoods, map positions).
+_OBJECT_COLUMNS = (
+    "verblijfsobject_id",
+    "buurtcode",
+    "openbare_ruimte",
+    "huisnummer",
+    "huisletter",
+    "huisnummertoevoeging",
+    "postcode",
+    "woonplaats",
+    "x",
+    "y",
+)
+
+
+@dataclass(frozen=True)
+class _ShardTask:
+    """One shard's work, sent to a worker process."""
+
+    shard: Shard
+    data_dir: Path
+    config: Config
+    scratch: Path
+    stored: tuple[dict[str, Any] | None, str | None]
+    kleinverbruik: Path | None
+    #: Train the signal model on this shard (outcomes plus these analysts' verdicts).
+    train_with: pl.DataFrame | None
+
+
+@dataclass(frozen=True)
+class _ShardResult:
+    """What a shard hands back besides its files in ``scratch``."""
+
+    index: int
+    counts: dict[str, FileCounts]
+    hashes: dict[str, str]
+    warnings: list[str]
+    quarantined_rows: int
+    address_links: int
+    address_unmatched: int
+    person_counts: dict[str, int]
+    person_timings: dict[str, float]
+    person_blocking: list[dict[str, Any]]
+    person_charts: dict[str, str]
+    person_model: dict[str, Any]
+    reviewed_pairs: int
+    has_groups: bool
+    feature_columns: list[str]
+    training: TrainingReport | None
+    timings: dict[str, float]
+    peaks: dict[str, float]
+
+
+def _shard_task(task: _ShardTask) -> _ShardResult:
+    """Build one shard in a worker process: its tables go to ``task.scratch``, scanned for identifiers."""
+    st = _Stages(Console(quiet=True))
+    scratch = task.scratch
+    scratch.mkdir(parents=True)
+    b = _link_and_build(
+        task.data_dir,
+        task.config,
+        st,
+        partitions=frozenset(task.shard.partitions),
+        stored=task.stored,
+        kleinverbruik=task.kleinverbruik,
+    )
+    res, am, cm, pr = b.res, b.am, b.cm, b.persons.result
+    with st.stage("write_intermediate"):
+        _write_links(scratch, am, cm, pr, b.graph)
+        b.features.write_parquet(scratch / "features.parquet")
+        # what an owner holds in other shards counts too: put together after the shards
+        current_rights(b.inputs.eigendom, b.inputs.peildatum).write_parquet(scratch / "rights.parquet")
+        company_founded(b.inputs.vestigingen, b.inputs.peildatum).write_parquet(scratch / "founded.parquet")
+        res.quarantine.write_parquet(scratch / "quarantine.parquet")
+        bag = res.tables["bag_verblijfsobjecten"]
+        bag.select([c for c in _OBJECT_COLUMNS if c in bag.columns]).write_parquet(
+            scratch / "objects.parquet"
+        )
+        _outcomes_of(res).write_parquet(scratch / "outcomes.parquet")
+        object_link_certainty(am.links, pr.links).write_parquet(scratch / "certainty.parquet")
+        groups = _groups(res, b.inputs)
+        if groups is not None:
+            groups.write_parquet(scratch / "groups.parquet")
+        coverage, unmatched, companies = _summaries(am, cm)
+        coverage.write_parquet(scratch / "coverage.parquet")
+        unmatched.write_parquet(scratch / "unmatched.parquet")
+        companies.write_parquet(scratch / "companies.parquet")
+        known = KnownIdentifiers.from_tables(res.tables)
+        with (scratch / "known.pickle").open("wb") as fh:
+            pickle.dump(known, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    with st.stage("privacy_scan_shard"):
+        # What this shard adds to the run's outputs, scanned for the identifiers of its own input.
+        check_paths(
+            [
+                scratch / "links",
+                scratch / "graph",
+                scratch / "features.parquet",
+                scratch / "quarantine.parquet",
+            ],
+            known,
+        )
+    training = None
+    if task.train_with is not None:
+        outcomes = _outcomes_of(res)
+        if task.train_with.height:
+            outcomes = pl.concat([outcomes, task.train_with], how="diagonal_relaxed")
+        if outcomes.height:
+            with st.stage("train"):
+                training = train_model(b.inputs, b.features, outcomes, task.config)
+    return _ShardResult(
+        index=task.shard.index,
+        counts=res.counts,
+        hashes=res.hashes,
+        warnings=res.warnings,
+        quarantined_rows=int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
+        if res.quarantine.height
+        else 0,
+        address_links=am.links.height,
+        address_unmatched=am.unmatched.height,
+        person_counts=pr.counts,
+        person_timings=pr.timings,
+        person_blocking=pr.blocking,
+        person_charts=pr.charts,
+        person_model=pr.model,
+        reviewed_pairs=0 if b.persons.reviewed is None else b.persons.reviewed.height,
+        has_groups=groups is not None,
+        feature_columns=[c for c in b.features.columns if c != "verblijfsobject_id"],
+        training=training,
+        timings=dict(st.timings),
+        peaks=dict(st.peaks),
+    )
+
+
+@dataclass(frozen=True)
+class _ScoreTask:
+    """Score one shard's objects (its tables are in ``scratch``)."""
+
+    scratch: Path
+    scoring: _Scoring
+
+
+def _score_task(task: _ScoreTask) -> int:
+    d = task.scratch
+    signals = _signals(
+        task.scoring,
+        pl.read_parquet(d / "features.parquet"),
+        pl.read_parquet(d / "objects.parquet"),
+        pl.read_parquet(d / "certainty.parquet"),
+    )
+    signals.write_parquet(d / "signals.parquet")
+    return signals.height
+
+
+@dataclass(frozen=True)
+class _ScanTask:
+    """A privacy scan of some outputs for the identifiers of one shard's input."""
+
+    known: Path
+    paths: tuple[Path, ...]
+
+
+def _scan_task(task: _ScanTask) -> int:
+    with task.known.open("rb") as fh:
+        known = pickle.load(fh)  # written by this run's own shard, in its private scratch folder
+    check_paths(list(task.paths), known)
+    return len(task.paths)
+
+
+def _concat_parquet(files: list[Path], out: Path, *, unique: str | None = None) -> None:
+    """Write the shards' parts of one table as one Parquet file, streaming."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lf = pl.scan_parquet(files)
+    if unique is not None:
+        lf = lf.unique(subset=unique, keep="first", maintain_order=True)
+    lf.sink_parquet(out)
+
+
+def _owner_scoped_features(
+    features: pl.DataFrame, rights: list[Path], founded: list[Path], peildatum: dt.date
+) -> pl.DataFrame:
+    """The shards' features with those of an owner's whole holding computed over every shard.
+
+    An owner (an investor, a company) may hold objects in several shards, and a buying company may
+    be registered in another shard than the object; :data:`OWNER_SCOPED` features are computed
+    again from every shard's current rights, as one process would.
+    """
+    scoped = owner_scoped(pl.read_parquet(rights), pl.read_parquet(founded), peildatum)
+    order = features.columns
+    return features.drop(OWNER_SCOPED).join(scoped, on="verblijfsobject_id", how="left").select(order)
+
+
+def _summed(frames: list[pl.DataFrame], keys: list[str], value: str) -> pl.DataFrame:
+    return pl.concat(frames).group_by(keys).agg(pl.col(value).sum()).sort(keys)
+
+
+def _add_counts(parts: list[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = out.get(k, 0) + int(v)
+    return out
+
+
+def _add_timings(parts: list[dict[str, float]]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in parts:
+        for k, v in part.items():
+            out[k] = round(out.get(k, 0.0) + float(v), 3)
+    return out
+
+
+def _merged_blocking(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    rules: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        for row in part:
+            agg = rules.setdefault(str(row["rule"]), {"rule": row["rule"], "marginal": 0, "cumulative": 0})
+            agg["marginal"] += int(row.get("marginal", 0))
+            agg["cumulative"] += int(row.get("cumulative", 0))
+    return list(rules.values())
+
+
+def _merged_counts(results: list[_ShardResult]) -> dict[str, FileCounts]:
+    out: dict[str, FileCounts] = {}
+    for r in results:
+        for stem, c in r.counts.items():
+            prev = out.get(stem)
+            out[stem] = (
+                c
+                if prev is None
+                else FileCounts(
+                    rows_read=prev.rows_read + c.rows_read,
+                    rows_kept=prev.rows_kept + c.rows_kept,
+                    rows_quarantined=prev.rows_quarantined + c.rows_quarantined,
+                    encoding=prev.encoding,
+                    path=prev.path,
+                )
+            )
+    return out
+
+
+def _merged_hashes(
+    data_dir: Path, results: list[_ShardResult], counts: dict[str, FileCounts]
+) -> dict[str, str]:
+    """Every input file's hash, and each folder extract's as a whole (over all its parts, in order)."""
+    hashes: dict[str, str] = {}
+    for r in results:
+        hashes.update(r.hashes)
+    for c in counts.values():
+        if not c.path.endswith("/"):
+            continue
+        folder = data_dir / c.path.rstrip("/")
+        names = [f"{folder.name}/{p.relative_to(folder).as_posix()}" for p in extract_parts(folder)]
+        missing = [n for n in names if n not in hashes]
+        if missing:
+            raise DataError(
+                missing[0], "part of the extract was read by no shard (the folder changed during the run?)"
+            )
+        hashes[c.path] = folder_hash({n: hashes[n] for n in names})
+    return hashes
+
+
+def _run_shards(
+    data_dir: Path,
+    tmp: Path,
+    plan: list[Shard],
+    config: Config,
+    st: _Stages,
+    manifest: Manifest,
+    train_with: pl.DataFrame | None,
+    console: Console,
+) -> _Linked:
+    """Build every shard in worker processes and put their tables together for the later stages."""
+    warnings: list[str] = []
+    sc = config.scale
+    scratch = Path(tempfile.mkdtemp(prefix="vastgoed-shards-", dir=sc.scratch_dir))
+    try:
+        with st.stage("shards_prepare"):
+            stored = _linkage_model(config, manifest, warnings)
+            kv = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
+            kv_path = None
+            if kv is not None:
+                kv_path = scratch / "kleinverbruik.parquet"
+                kv.write_parquet(kv_path)
+                del kv
+        # The signal model is trained in one shard. Not the first when the first trains the Splink
+        # model alone: training then overlaps with the other shards.
+        train_index = 1 if stored[0] is None and len(plan) > 1 else 0
+        worker_config = config.model_copy(
+            update={
+                "linkage": config.linkage.model_copy(
+                    update={"duckdb_memory_limit": sc.worker_duckdb_memory_limit}
+                )
+            }
+        )
+        tasks = [
+            _ShardTask(
+                shard=shard,
+                data_dir=data_dir,
+                config=worker_config,
+                scratch=_shard_dir(scratch, shard.index),
+                stored=stored,
+                kleinverbruik=kv_path,
+                train_with=train_with if shard.index == train_index else None,
+            )
+            for shard in plan
+        ]
+
+        def run(batch: list[_ShardTask]) -> list[_ShardResult]:
+            return run_tasks(
+                _shard_task,
+                batch,
+                workers=sc.workers,
+                tasks_per_worker=sc.shards_per_worker,
+                console=console,
+                label="shards",
+                describe=lambda t: (
+                    f"{t.shard.objects:,} objects ({', '.join(t.shard.gemeenten[:3])}"
+                    + (", ..." if len(t.shard.gemeenten) > 3 else "")
+                    + ")"
+                ),
+            )
+
+        with st.stage("shards"):
+            if stored[0] is None:
+                # The Splink model is trained on the first shard; every other shard uses it.
+                first = run(tasks[:1])
+                model = first[0].person_model
+                rest = run([dataclasses.replace(t, stored=(model, None)) for t in tasks[1:]])
+                results = first + rest
+            else:
+                results = run(tasks)
+        return _merge_shards(
+            data_dir, tmp, plan, scratch, results, manifest, warnings, stored[1], config, train_index
+        )
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+
+
+def _merge_shards(
+    data_dir: Path,
+    tmp: Path,
+    plan: list[Shard],
+    scratch: Path,
+    results: list[_ShardResult],
+    manifest: Manifest,
+    warnings: list[str],
+    reused_from: str | None,
+    config: Config,
+    train_index: int,
+) -> _Linked:
+    dirs = [_shard_dir(scratch, r.index) for r in results]
+    columns = {tuple(r.feature_columns) for r in results}
+    if len(columns) != 1:
+        raise RuntimeError("the shards built different feature columns")
+    for name in ("adressen", "adressen_niet_gekoppeld", "bedrijven", "personen"):
+        _concat_parquet([d / "links" / f"{name}.parquet" for d in dirs], tmp / "links" / f"{name}.parquet")
+    # a company that owns in several shards is a node in each of them
+    _concat_parquet(
+        [d / "graph" / "knopen.parquet" for d in dirs], tmp / "graph" / "knopen.parquet", unique="knoop"
+    )
+    _concat_parquet([d / "graph" / "kanten.parquet" for d in dirs], tmp / "graph" / "kanten.parquet")
+    features = _owner_scoped_features(
+        pl.concat([pl.read_parquet(d / "features.parquet") for d in dirs]),
+        [d / "rights.parquet" for d in dirs],
+        [d / "founded.parquet" for d in dirs],
+        manifest.peildatum,
+    )
+    features.write_parquet(tmp / "features.parquet")
+    write_quarantine(
+        pl.concat([pl.read_parquet(d / "quarantine.parquet") for d in dirs]), tmp / "quarantine.csv"
+    )
+    counts = _merged_counts(results)
+    for r in results:
+        warnings.extend(w for w in r.warnings if w not in warnings)
+    groups = (
+        pl.concat([pl.read_parquet(d / "groups.parquet") for d in dirs], how="diagonal_relaxed")
+        if all(r.has_groups for r in results)
+        else None
+    )
+    links = sum(r.address_links for r in results)
+    unmatched = sum(r.address_unmatched for r in results)
+    coverage = (
+        _summed([pl.read_parquet(d / "coverage.parquet") for d in dirs], ["bron"], "gekoppeld")
+        .join(
+            _summed([pl.read_parquet(d / "coverage.parquet") for d in dirs], ["bron"], "niet_gekoppeld"),
+            on="bron",
+        )
+        .with_columns(
+            (pl.col("gekoppeld") / (pl.col("gekoppeld") + pl.col("niet_gekoppeld"))).alias("dekking")
+        )
+        .sort("bron")
+    )
+    training = results[train_index].training
+
+    def scan(paths: list[Path]) -> None:
+        # every shard's identifiers, over the outputs the shards did not scan themselves, and over
+        # the shard's own rows of the signals (once they are written)
+        run_tasks(
+            _scan_task,
+            [
+                _ScanTask(
+                    d / "known.pickle", tuple(paths) + tuple(p for p in [d / "signals.parquet"] if p.exists())
+                )
+                for d in dirs
+            ],
+            workers=config.scale.workers,
+            tasks_per_worker=max(1, len(dirs)),
+            label="privacy scan",
+        )
+
+    def score(scoring: _Scoring, st: _Stages) -> pl.DataFrame:
+        # each shard scores and explains its own objects; the list is ranked over all of them here
+        with st.stage("score"):
+            run_tasks(
+                _score_task,
+                [_ScoreTask(d, scoring) for d in dirs],
+                workers=config.scale.workers,
+                tasks_per_worker=config.scale.shards_per_worker,
+                console=st.console,
+                label="scores",
+            )
+        with st.stage("explain"):
+            slices = pl.concat([pl.read_parquet(d / "signals.parquet") for d in dirs])
+            return _ranked_again(slices, scoring.n_top)
+
+    def train(outcomes: pl.DataFrame) -> TrainingReport:
+        if training is None:
+            raise DataError(
+                "onderzoeksuitkomsten",
+                "no investigation outcomes in the training shard "
+                f"(gemeenten {', '.join(plan[train_index].gemeenten)}): the model has nothing to learn from",
+            )
+        return training
+
+    shards = [
+        {
+            "shard": r.index,
+            "gemeenten": plan[r.index].gemeenten,
+            "verblijfsobjecten": plan[r.index].objects,
+            "timings_s": r.timings,
+            "peak_rss_mib": r.peaks,
+        }
+        for r in results
+    ]
+    return _Linked(
+        manifest=manifest,
+        counts=counts,
+        hashes=_merged_hashes(data_dir, results, counts),
+        warnings=warnings,
+        quarantined_rows=sum(r.quarantined_rows for r in results),
+        objects=pl.concat([pl.read_parquet(d / "objects.parquet") for d in dirs], how="diagonal_relaxed"),
+        outcomes=pl.concat([pl.read_parquet(d / "outcomes.parquet") for d in dirs], how="diagonal_relaxed"),
+        features=features,
+        groups=groups,
+        certainty=pl.concat([pl.read_parquet(d / "certainty.parquet") for d in dirs]),
+        coverage=coverage,
+        unmatched_reasons=_summed(
+            [pl.read_parquet(d / "unmatched.parquet") for d in dirs], ["bron", "reden"], "len"
+        ),
+        company_links=_summed(
+            [pl.read_parquet(d / "companies.parquet") for d in dirs], ["bron", "methode"], "len"
+        ),
+        address_share=float(links / max(1, links + unmatched)),
+        person_counts=_add_counts([r.person_counts for r in results]),
+        person_timings=_add_timings([r.person_timings for r in results]),
+        person_blocking=_merged_blocking([r.person_blocking for r in results]),
+        person_charts=results[0].person_charts,
+        person_model=results[0].person_model,
+        reused_from=reused_from,
+        reviewed_pairs=results[0].reviewed_pairs,
+        scan=scan,
+        train=train,
+        score=score,
+        shards=shards,
+        scratch=scratch,
+    )
+
+
 def _run(
     data_dir: Path,
     tmp: Path,
@@ -797,11 +1542,8 @@ def _run(
     meta: EthicsMetadata,
     out_dir: Path,
 ) -> RunResult:
-    b = _link_and_build(data_dir, config, st)
-    res, am, cm, graph, inputs, feats = b.res, b.am, b.cm, b.graph, b.inputs, b.features
-    pr, reviewed, reused_from = b.persons.result, b.persons.reviewed, b.persons.reused_from
-    bag = res.tables["bag_verblijfsobjecten"]
-    if meta.voorbeeld and not res.manifest.synthetisch:
+    manifest = load_manifest(data_dir)
+    if meta.voorbeeld and not manifest.synthetisch:
         raise EthicsIncomplete(
             config.ethics.metadata_path(),
             [],
@@ -812,60 +1554,119 @@ def _run(
                 "synthetisch = false: write the municipality's own metadata and set voorbeeld = false"
             ],
         )
-    known = KnownIdentifiers.from_tables(res.tables)
-    with st.stage("write_intermediate"):
-        write_quarantine(res.quarantine, tmp / "quarantine.csv")
-        am.links.select("record", "verblijfsobject_id", "methode", "zekerheid").write_parquet(
-            tmp / "links" / "adressen.parquet"
-        )
-        am.unmatched.select("record", "bron", "reden").write_parquet(
-            tmp / "links" / "adressen_niet_gekoppeld.parquet"
-        )
-        cm.links.select("record", "kvk_nummer", "zekerheid", "methode").write_parquet(
-            tmp / "links" / "bedrijven.parquet"
-        )
-        pr.links.select("record", "persoon_id", "zekerheid").write_parquet(tmp / "links" / "personen.parquet")
-        (tmp / "graph").mkdir()
-        graph.nodes.write_parquet(tmp / "graph" / "knopen.parquet")
-        graph.edges.write_parquet(tmp / "graph" / "kanten.parquet")
-        feats.write_parquet(tmp / "features.parquet")
+    peildatum = manifest.peildatum
+    verdicts = verdict_labels(out_dir, peildatum)
+    plan = plan_shards(data_dir, config.scale.shard_objects)
+    memory = TreeMemory()
+    scratch: Path | None = None
+    with memory.sampling():
+        try:
+            if plan is None:
+                b = _link_and_build(data_dir, config, st)
+                linked = _linked_in_process(b, tmp, config, st)
+                del b
+                champion, must_train = _champion(config, train, linked.features, linked.warnings, st)
+            else:
+                catalogue_cols = pl.DataFrame(schema={s.name: pl.Float64 for s in catalogue()})
+                pre_warnings: list[str] = []
+                champion, must_train = _champion(config, train, catalogue_cols, pre_warnings, st)
+                linked = _run_shards(
+                    data_dir,
+                    tmp,
+                    plan,
+                    config,
+                    st,
+                    manifest,
+                    verdicts if must_train else None,
+                    st.console,
+                )
+                scratch = linked.scratch
+                linked.warnings[:0] = pre_warnings
+                if [c for c in linked.features.columns if c != "verblijfsobject_id"] != list(
+                    catalogue_cols.columns
+                ):
+                    raise RuntimeError("the features are not in the catalogue's order")
+            return _finish(
+                data_dir,
+                linked,
+                tmp,
+                run_id,
+                started,
+                config,
+                st,
+                meta,
+                verdicts,
+                champion,
+                must_train,
+                memory,
+            )
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _champion(
+    config: Config, train: bool, feats: pl.DataFrame, warnings: list[str], st: _Stages
+) -> tuple[Champion | None, bool]:
+    """The registered champion to score with, unless training is asked or it fits other features.
+
+    Returns:
+        The champion (None when a model is to be trained) and whether one is to be trained.
+    """
+    feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
+    champion: Champion | None = None
+    if config.tracking.enabled and not train:
+        with st.stage("champion"):
+            champion = load_champion(config.tracking)
+            if champion is not None and list(getattr(champion.model, "feature_names_", [])) != feature_cols:
+                warnings.append(
+                    f"model: champion version {champion.version} was trained on other features than this "
+                    "version of the engine builds; a new model was trained"
+                )
+                champion = None
+    return champion, champion is None
+
+
+def _finish(
+    data_dir: Path,
+    linked: _Linked,
+    tmp: Path,
+    run_id: str,
+    started: dt.datetime,
+    config: Config,
+    st: _Stages,
+    meta: EthicsMetadata,
+    verdicts: pl.DataFrame,
+    champion: Champion | None,
+    must_train: bool,
+    memory: TreeMemory,
+) -> RunResult:
+    """Everything after the features: proxy screen, model, scores, reasons, report, audits, tracking."""
+    feats = linked.features
     with st.stage("proxy_screen"):
-        proxy = _proxy_screen(res, inputs, feats, config)
+        proxy = _proxy_screen(linked, config)
         if proxy is not None:
             proxy.tabel.write_csv(tmp / "proxy_screen.csv")
             # Fails the run (nothing is written to out/) when a feature predicts a group of residents
             # above the threshold without a written justification in the catalogue.
             proxy.check()
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
-    outcomes = res.tables.get("onderzoeksuitkomsten")
-    if outcomes is None:
-        outcomes = pl.DataFrame(schema=UITKOMST_SCHEMA)
-    peildatum = res.manifest.peildatum
-    verdicts = verdict_labels(out_dir, peildatum)
+    outcomes = linked.outcomes
+    peildatum = linked.manifest.peildatum
     if verdicts.height:
         # analysts' verdicts on released lists are labels too (after the registry's own outcomes)
         outcomes = pl.concat([outcomes, verdicts], how="diagonal_relaxed")  # verdicts have no ``rij``
-        res.warnings.append(f"onderzoeksuitkomsten: {verdicts.height} analysts' verdicts added as labels")
+        linked.warnings.append(f"onderzoeksuitkomsten: {verdicts.height} analysts' verdicts added as labels")
 
-    champion: Champion | None = None
-    if config.tracking.enabled and not train:
-        with st.stage("champion"):
-            champion = load_champion(config.tracking)
-            if champion is not None and list(getattr(champion.model, "feature_names_", [])) != feature_cols:
-                res.warnings.append(
-                    f"model: champion version {champion.version} was trained on other features than this "
-                    "version of the engine builds; a new model was trained"
-                )
-                champion = None
     training: TrainingReport | None = None
     mlflow_runs: list[str] = []
-    if champion is None:
+    if must_train:
         if outcomes.height == 0:
             raise DataError(
                 "onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from"
             )
         with st.stage("train"):
-            training = train_model(inputs, feats, outcomes, config)
+            training = linked.train(outcomes)
         model: SignalModel = training.model
         model_version = training.model_hash
         if config.tracking.enabled:
@@ -877,49 +1678,36 @@ def _run(
                     tags={
                         "vastgoed.run_id": run_id,
                         "peildatum": peildatum.isoformat(),
-                        "gemeentecode": res.manifest.gemeentecode,
-                        "synthetisch": str(res.manifest.synthetisch).lower(),
-                        "data_sha256": data_hash(res)[:16],
+                        "gemeentecode": linked.manifest.gemeentecode,
+                        "synthetisch": str(linked.manifest.synthetisch).lower(),
+                        "data_sha256": data_hash(linked)[:16],
                     },
                 )
                 mlflow_runs.append(logged.run_id)
             with st.stage("privacy_scan_mlflow"):
                 # Scanned now: a later failure must not leave an unscanned training run behind.
-                _scan_mlflow(config, [logged.run_id], known)
+                _scan_mlflow(config, [logged.run_id], linked.scan)
     else:
+        assert champion is not None
         model = champion.model
         model_version = f"{MODEL_NAME}/v{champion.version}"
 
-    with st.stage("score"):
-        certainty = object_link_certainty(am.links, pr.links)
-        threshold = meta.controle.koppeling_zekerheid_min
-        uncertain = certainty.filter(pl.col("koppeling_min_zekerheid") < threshold)["verblijfsobject_id"]
-        scored = score_objects(
-            model,
-            feats,
-            bag,
-            outcomes,
-            peildatum,
-            config.model.recent_months,
-            address=address_text,
-            uncertain=uncertain,
-        )
-
-    with st.stage("explain"):
-        n_top = min(max(config.model.explain_top, config.output.top_n), scored.height)
-        signals = (
-            explain_signals(model, scored, feats, config.model, n_top)
-            .with_columns(pl.lit(model_version).alias("model_version"), pl.lit(run_id).alias("run_id"))
-            .join(_previous_investigations(outcomes, peildatum), on="verblijfsobject_id", how="left")
-            .join(certainty, on="verblijfsobject_id", how="left")
-            .with_columns(pl.lit(_freshness(res)).alias("actualiteit"))
-        )
-        signals = signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
+    threshold = meta.controle.koppeling_zekerheid_min
+    scoring = _Scoring(
+        model=model,
+        outcomes=outcomes,
+        peildatum=peildatum,
+        threshold=threshold,
+        model_config=config.model,
+        n_top=max(config.model.explain_top, config.output.top_n),
+        constants={"model_version": model_version, "run_id": run_id, "actualiteit": _freshness(linked)},
+    )
+    signals = linked.score(scoring, st)
 
     with st.stage("report"):
         write_report(
             tmp / "report.html",
-            _report_input(signals, bag, model, res, am, pr, proxy, training, run_id, model_version, config),
+            _report_input(signals, model, linked, proxy, training, run_id, model_version, config),
         )
 
     with st.stage("write"):
@@ -938,14 +1726,12 @@ def _run(
             "data": {
                 "folder": str(data_dir),
                 "peildatum": peildatum.isoformat(),
-                "gemeentecode": res.manifest.gemeentecode,
-                "synthetisch": res.manifest.synthetisch,
-                "hashes_sha256": res.hashes,
-                "rows": {k: dataclasses.asdict(v) for k, v in res.counts.items()},
-                "warnings": res.warnings,
-                "quarantined_rows": int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
-                if res.quarantine.height
-                else 0,
+                "gemeentecode": linked.manifest.gemeentecode,
+                "synthetisch": linked.manifest.synthetisch,
+                "hashes_sha256": linked.hashes,
+                "rows": {k: dataclasses.asdict(v) for k, v in linked.counts.items()},
+                "warnings": linked.warnings,
+                "quarantined_rows": linked.quarantined_rows,
             },
             "proxy_screen": None
             if proxy is None
@@ -959,21 +1745,17 @@ def _run(
                 "groups_not_screened": proxy.overgeslagen.to_dicts(),
             },
             "linkage": {
-                "address_coverage": am.coverage().to_dicts(),
-                "unmatched_reasons": am.unmatched.group_by("bron", "reden")
-                .len()
-                .sort("bron", "reden")
-                .to_dicts(),
-                "company_links": cm.links.group_by("bron", "methode")
-                .len()
-                .sort("bron", "methode")
-                .to_dicts(),
+                "address_coverage": linked.coverage.to_dicts(),
+                "unmatched_reasons": linked.unmatched_reasons.to_dicts(),
+                "company_links": linked.company_links.to_dicts(),
                 "persons": {
-                    "counts": pr.counts,
-                    "timings_s": pr.timings,
-                    "blocking": pr.blocking,
-                    "model": "trained" if reused_from is None else f"reused from MLflow run {reused_from}",
-                    "reviewed_pairs": 0 if reviewed is None else reviewed.height,
+                    "counts": linked.person_counts,
+                    "timings_s": linked.person_timings,
+                    "blocking": linked.person_blocking,
+                    "model": "trained"
+                    if linked.reused_from is None
+                    else f"reused from MLflow run {linked.reused_from}",
+                    "reviewed_pairs": linked.reviewed_pairs,
                 },
             },
             "model": {
@@ -991,15 +1773,17 @@ def _run(
             "versions": _versions(),
             "n_scored": signals.height,
         }
+        if linked.shards:
+            run_info["shards"] = linked.shards
         write_json_atomic(tmp / "run.json", run_info)
 
     with st.stage("ethics"):
-        fairness = _fairness(res, inputs, feats, signals, outcomes, run_info["proxy_screen"], meta, config)
+        fairness = _fairness(linked, signals, outcomes, run_info["proxy_screen"], meta, config)
         ethics_dir = tmp / "ethics"
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
         (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
-        facts = _run_facts(run_info, res, signals, ranked, training, fairness, config, started)
+        facts = _run_facts(run_info, linked, signals, ranked, training, fairness, config, started)
         write_documents(ethics_dir, meta, facts)
         run_info["ethics"] = {
             "metadata": str(config.ethics.metadata_path()),
@@ -1011,8 +1795,9 @@ def _run(
         write_json_atomic(tmp / "run.json", run_info)
     with st.stage("privacy_scan"):
         # Fails the run (nothing reaches out/) when an output carries a direct identifier.
-        check_paths([tmp], known)
+        linked.scan(_unscanned_outputs(tmp, linked))
 
+    n_scored, n_ranked = signals.height, ranked.height
     if config.tracking.enabled:
         with st.stage("tracking"):
             tracked = log_batch_run(
@@ -1021,44 +1806,61 @@ def _run(
                 params={f"model.{k}": v for k, v in config.model.model_dump().items()}
                 | {"output.top_n": config.output.top_n},
                 metrics={
-                    "n_scored": float(signals.height),
-                    "n_ranked": float(ranked.height),
-                    "address_match_share": float(
-                        am.links.height / max(1, am.links.height + am.unmatched.height)
-                    ),
+                    "n_scored": float(n_scored),
+                    "n_ranked": float(n_ranked),
+                    "address_match_share": linked.address_share,
                 },
                 tags={
                     "vastgoed.run_id": run_id,
                     "model_version": model_version,
                     "peildatum": peildatum.isoformat(),
-                    "gemeentecode": res.manifest.gemeentecode,
-                    "synthetisch": str(res.manifest.synthetisch).lower(),
+                    "gemeentecode": linked.manifest.gemeentecode,
+                    "synthetisch": str(linked.manifest.synthetisch).lower(),
                 },
                 artifacts=[tmp / "run.json", tmp / "report.html"],
-                texts={f"linkage/{name}.vl.json": spec for name, spec in pr.charts.items()}
+                texts={f"linkage/{name}.vl.json": spec for name, spec in linked.person_charts.items()}
                 | {f"ethics/{p.name}": p.read_text(encoding="utf-8") for p in sorted(ethics_dir.iterdir())},
-                images={f"linkage/{name}.png": chart_png(spec) for name, spec in pr.charts.items()},
-                linkage_model=pr.model,
-                linkage_model_trained=reused_from is None,
+                images={
+                    f"linkage/{name}.png": chart_png(spec) for name, spec in linked.person_charts.items()
+                },
+                linkage_model=linked.person_model,
+                linkage_model_trained=linked.reused_from is None,
             )
         run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}
         with st.stage("privacy_scan_mlflow"):
-            _scan_mlflow(config, [tracked.run_id], known)
+            _scan_mlflow(config, [tracked.run_id], linked.scan)
     run_info["timings_s"] = st.timings
-    run_info["memory"] = st.memory()
+    run_info["memory"] = st.memory() | {"process_tree_peak_mib": max(memory.peak_mib, tree_rss_mib())}
     run_info["finished"] = dt.datetime.now(dt.UTC).isoformat()
     write_json_atomic(tmp / "run.json", run_info)
     return RunResult(
         run_id=run_id,
         run_dir=tmp,
-        n_scored=signals.height,
+        n_scored=n_scored,
         timings=dict(st.timings),
         audit={
             "model_version": model_version,
             "peildatum": peildatum.isoformat(),
-            "data_sha256": data_hash(res),
-            "n_scored": signals.height,
-            "n_ranked": ranked.height,
+            "data_sha256": data_hash(linked),
+            "n_scored": n_scored,
+            "n_ranked": n_ranked,
             "fairness_flags": fairness.flag_ids(),
         },
     )
+
+
+def _unscanned_outputs(tmp: Path, linked: _Linked) -> list[Path]:
+    """The outputs the final privacy scan reads.
+
+    All of them; in a run in shards, those the shards did not scan themselves (their links, graph,
+    features and quarantine are scanned in the shard, each for its own input's identifiers, and put
+    together unchanged; the signals are scanned per shard, each shard's rows beside its tables).
+    """
+    if not linked.shards:
+        return [tmp]
+    skip = {"links", "graph", "features.parquet", "quarantine.csv", "signals.parquet"}
+    return sorted(p for p in tmp.iterdir() if p.name not in skip)
+
+
+def _shard_dir(scratch: Path, index: int) -> Path:
+    return scratch / f"shard-{index:04d}"

@@ -200,6 +200,9 @@ class EthicsConfig(_Strict):
     #: household size alone makes "at least one man" look predictable.
     proxy_maatstaf: Literal["personen", "objecten"] = "personen"
     proxy_min_objects: int = Field(default=50, ge=10)
+    #: The proxy screen reads at most this many inhabited objects, a uniform sample (0: all); the
+    #: AUCs of a million objects are exact to about 0.001, and a country has millions more.
+    proxy_max_objects: int = Field(default=2_000_000, ge=0)
     #: The ethics metadata (purpose, legal bases, register entry, fairness bounds); None: the
     #: shipped ``configs/ethics.toml``. A run refuses to start while a required entry is empty.
     metadata: Path | None = None
@@ -218,6 +221,30 @@ class TrackingConfig(_Strict):
     experiment: str = "vastgoed-score"
 
 
+class ScaleConfig(_Strict):
+    """How a large region runs: in shards of whole gemeenten, each in its own worker process.
+
+    A data folder whose extracts are folders of ``gemeente=`` parts and that holds more than
+    ``shard_objects`` verblijfsobjecten is split into shards of whole gemeenten, each at most that
+    large (a gemeente larger than it is a shard of its own). Each shard is ingested, linked and
+    turned into features in a worker process that ends with it, so that no process holds the whole
+    region; scoring, the audits and the outputs run over the shards' results. Smaller folders,
+    and every folder of CSV files, run in one process as before.
+    """
+
+    #: The most verblijfsobjecten in one shard; 0 never splits.
+    shard_objects: int = Field(default=150_000, ge=0)
+    #: Worker processes at once (each holds one shard).
+    workers: int = Field(default=2, ge=1)
+    #: Shards a worker process takes before it is replaced (memory returns to the machine).
+    shards_per_worker: int = Field(default=1, ge=1)
+    #: DuckDB's memory limit in each worker (replaces ``linkage.duckdb_memory_limit`` there).
+    worker_duckdb_memory_limit: str = Field(default="1GB", pattern=r"^[0-9]+(\.[0-9]+)?\s*[KMGT]i?B$")
+    #: Where the shards' intermediate tables go (a private temporary folder, removed after the run);
+    #: None for the system's temporary folder.
+    scratch_dir: str | None = None
+
+
 class Config(_Strict):
     """The whole run configuration (``configs/default.toml``)."""
 
@@ -227,6 +254,7 @@ class Config(_Strict):
     output: OutputConfig = Field(default_factory=OutputConfig)
     ethics: EthicsConfig = Field(default_factory=EthicsConfig)
     tracking: TrackingConfig = Field(default_factory=TrackingConfig)
+    scale: ScaleConfig = Field(default_factory=ScaleConfig)
 
     @field_validator("model")
     @classmethod

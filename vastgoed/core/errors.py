@@ -28,3 +28,7 @@ class DataError(VastgoedError):
         self.reden = reden
         where = f"{bestand}, column {kolom}" if kolom else bestand
         super().__init__(f"{where}: {reden}")
+
+    def __reduce__(self) -> tuple[type[DataError], tuple[str, str, str | None]]:
+        # raised in a shard's worker process, it must arrive whole in the process that waits for it
+        return (type(self), (self.bestand, self.reden, self.kolom))

@@ -647,6 +647,10 @@ class PrivacyError(VastgoedError):
             f"({', '.join(files[:5])}{', ...' if len(files) > 5 else ''}):\n" + "\n".join(lines)
         )
 
+    def __reduce__(self) -> tuple[type[PrivacyError], tuple[tuple[Finding, ...]]]:
+        # raised in a shard's worker process, it must arrive whole in the process that waits for it
+        return (type(self), (self.findings,))
+
 
 # --- scanners ---------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from vastgoed.core.errors import DataError
 from vastgoed.core.pseudonym import Pseudonymiser, resolve_key
 from vastgoed.core.schema import CONTRACT, FileSpec, Kind
 from vastgoed.ingest.quarantine import empty_quarantine
-from vastgoed.ingest.reader import find_extract
+from vastgoed.ingest.reader import ParquetFolderReader, find_extract
 from vastgoed.ingest.table import validate_table
 
 __all__ = ["PSEUDONYM_COLUMN", "FileCounts", "IngestResult", "ingest"]
@@ -67,7 +67,13 @@ class IngestResult:
     hashes: dict[str, str]
 
 
-def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str = "cp1252") -> IngestResult:
+def ingest(
+    data_dir: Path,
+    *,
+    key: bytes | None = None,
+    fallback_encoding: str = "cp1252",
+    partitions: frozenset[str] | None = None,
+) -> IngestResult:
     """Read and validate a data folder that follows the data contract.
 
     Bad values do not stop the run: the rows holding them go to the quarantine and the rest is kept.
@@ -79,6 +85,9 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
             key when the manifest says ``synthetisch = true``).
         fallback_encoding: The encoding assumed for a CSV file that is not UTF-8 and has no
             encoding declared in the manifest.
+        partitions: Read only these partition folders (``gemeente=0935``) of every extract, for one
+            shard of a run in shards; every extract must then be a folder of parts. Rows keep the
+            ``rij`` of a read of the whole folder; the hashes are the parts' own (no folder hash).
 
     Returns:
         The validated tables, the quarantine, counts, warnings, the manifest and input hashes.
@@ -109,12 +118,19 @@ def ingest(data_dir: Path, *, key: bytes | None = None, fallback_encoding: str =
             warnings.append(f"{spec.stem}: optional file not present")
             continue
         path, reader = found
-        raw, read_hashes = reader.read_path(
-            path,
-            spec,
-            declared_encoding=manifest.encoding.get(spec.stem),
-            fallback_encoding=fallback_encoding,
-        )
+        if partitions is None:
+            raw, read_hashes = reader.read_path(
+                path,
+                spec,
+                declared_encoding=manifest.encoding.get(spec.stem),
+                fallback_encoding=fallback_encoding,
+            )
+        elif isinstance(reader, ParquetFolderReader):
+            raw, read_hashes = reader.read_path(
+                path, spec, declared_encoding=None, fallback_encoding=fallback_encoding, partitions=partitions
+            )
+        else:
+            raise DataError(path.name, "a run in shards needs every extract as a folder of Parquet parts")
         hashes.update(read_hashes)
         warnings.extend(raw.warnings)
         bron = manifest.bronnen.get(spec.stem)

@@ -269,9 +269,25 @@ class ParquetFolderReader(ParquetReader):
     suffix = "/"
 
     def read_path(
-        self, path: Path, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
+        self,
+        path: Path,
+        spec: FileSpec,
+        *,
+        declared_encoding: str | None,
+        fallback_encoding: str,
+        partitions: frozenset[str] | None = None,
     ) -> tuple[RawTable, dict[str, str]]:
         """Read every part of the folder ``path`` as one table, hashing each part.
+
+        Args:
+            path: The folder.
+            spec: The contract file.
+            declared_encoding: Unused (Parquet has no text encoding).
+            fallback_encoding: Unused.
+            partitions: Read only the parts under these partition folders (``gemeente=0935``), for a
+                run in shards. The other parts are not read, only counted (from their Parquet
+                footers), so that ``rij`` numbers every row as a read of the whole folder does. No
+                hash of the folder as a whole is given then (it needs every part's).
 
         Returns:
             The raw table (with ``parts``: each part and its first ``rij``), and the SHA-256 of each part
@@ -292,6 +308,9 @@ class ParquetFolderReader(ParquetReader):
         first = 0
         for part in parts:
             name = f"{path.name}/{part.relative_to(path).as_posix()}"
+            if partitions is not None and part_partition(path, part) not in partitions:
+                first += parquet_rows(part, name)
+                continue
             data = part.read_bytes()
             hashes[name] = hashlib.sha256(data).hexdigest()
             try:
@@ -303,11 +322,36 @@ class ParquetFolderReader(ParquetReader):
             starts.append((name, first))
             first += raw.frame.height
             warnings.extend(w for w in raw.warnings if w not in warnings)
+        if not frames:
+            raise DataError(f"{path.name}/", f"no part under the partitions {sorted(partitions or ())}")
         frame = pl.concat(frames, how="vertical", rechunk=False)
-        # the folder as a whole, as a file's hash stands for the file: over every part's name and hash
-        listing = "".join(f"{name}\t{digest}\n" for name, digest in hashes.items())
-        hashes[f"{path.name}/"] = hashlib.sha256(listing.encode("utf-8")).hexdigest()
+        if partitions is None:
+            hashes[f"{path.name}/"] = folder_hash(hashes)
         return RawTable(frame, None, warnings, parts=starts), hashes
+
+
+def folder_hash(part_hashes: dict[str, str]) -> str:
+    """The hash of a folder extract as a whole, as a file's hash stands for the file.
+
+    SHA-256 over the lines ``<part>TAB<sha256>`` of its parts, in the order given (the parts' order,
+    :func:`extract_parts`).
+    """
+    listing = "".join(f"{name}\t{digest}\n" for name, digest in part_hashes.items())
+    return hashlib.sha256(listing.encode("utf-8")).hexdigest()
+
+
+def part_partition(folder: Path, part: Path) -> str:
+    """The partition folder a part lies in (``gemeente=0935``), or ``""`` for a part at the top."""
+    rel = part.relative_to(folder).parts
+    return rel[0] if len(rel) > 1 else ""
+
+
+def parquet_rows(part: Path, name: str) -> int:
+    """The number of rows of a Parquet part, from its footer (the data are not read)."""
+    try:
+        return int(pl.scan_parquet(part).select(pl.len()).collect().item())
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        raise DataError(name, f"cannot be read as Parquet: {exc}") from exc
 
 
 def extract_parts(folder: Path) -> list[Path]:

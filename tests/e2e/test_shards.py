@@ -1,0 +1,189 @@
+"""A run in shards (issue 8): a region split into groups of gemeenten, each built in a worker process."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from vastgoed.core.config import load_config
+from vastgoed.core.errors import DataError
+from vastgoed.ethics.privacy import Finding, PrivacyError
+from vastgoed.ingest import ingest
+from vastgoed.pipeline import run_batch
+from vastgoed.shards import plan_shards, tree_rss_mib
+from vastgoed.synthetic import generate
+
+SEED = 5
+SCALE = 0.06
+N = 3
+#: Features that rest on people and officers, who are linked within a shard only (see docs/benchmarks.md).
+CROSS_SHARD = {
+    "functionarissen_max_objecten",
+    "netwerk_bevestigde_adressen",
+    "netwerk_max_bevestigde_objecten",
+    "netwerk_eigenaar_bevestigd",
+}
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("shards")
+    generate(root / "data", root / "truth", seed=SEED, scale=SCALE, gemeenten=N)
+    return root / "data"
+
+
+def _objects(data: Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in sorted((data / "bag_verblijfsobjecten").glob("gemeente=*/*.parquet")):
+        out[part.parent.name] = pl.read_parquet(part).height
+    return out
+
+
+def _config(tmp: Path, shard_objects: int) -> Path:
+    cfg = tmp / f"config-{shard_objects}.toml"
+    cfg.write_text(
+        f"""
+[model]
+num_boost_round = 40
+num_threads = 1
+explain_top = 200
+
+[output]
+top_n = 100
+
+[tracking]
+tracking_uri = "sqlite:///{tmp / "mlflow.db"}"
+artifact_location = "{tmp / "mlartifacts"}"
+experiment = "test"
+
+[scale]
+shard_objects = {shard_objects}
+workers = 2
+""",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def _smallest_split(data: Path) -> int:
+    """A shard size that puts every gemeente in a shard of its own."""
+    return max(_objects(data).values())
+
+
+@pytest.fixture(scope="module")
+def runs(region: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One run in one process (it trains and registers both models), then one in shards reusing them."""
+    tmp = tmp_path_factory.mktemp("shard-runs")
+    one = run_batch(region, tmp / "one", load_config(_config(tmp, 0)))
+    shards = run_batch(region, tmp / "shards", load_config(_config(tmp, _smallest_split(region))))
+    return one.run_dir, shards.run_dir
+
+
+def test_plan_keeps_gemeenten_whole_and_within_the_bound(
+    region: Path, small_municipality: tuple[Path, Path]
+) -> None:
+    sizes = _objects(region)
+    total = sum(sizes.values())
+    assert plan_shards(region, total) is None  # fits one process
+    assert plan_shards(region, 0) is None  # never split
+    assert plan_shards(small_municipality[0], 10) is None  # CSV files: one process
+    bound = max(sizes.values()) + min(sizes.values())
+    plan = plan_shards(region, bound)
+    assert plan is not None and len(plan) >= 2
+    seen = [p for shard in plan for p in shard.partitions]
+    assert sorted(seen) == sorted(sizes)  # every gemeente exactly once
+    for shard in plan:
+        assert shard.objects == sum(sizes[p] for p in shard.partitions)
+        assert shard.objects <= bound or len(shard.partitions) == 1
+
+
+def test_a_shard_numbers_rows_as_the_whole_folder_does(region: Path) -> None:
+    whole = ingest(region)
+    partition = sorted(_objects(region))[1]
+    part = ingest(region, partitions=frozenset({partition}))
+    for stem in ("bag_verblijfsobjecten", "brp_inschrijvingen", "kadaster_eigendom"):
+        mine = part.tables[stem].drop("rij")
+        got = part.tables[stem].select("rij")
+        expected = whole.tables[stem].join(mine, on=mine.columns, how="semi", nulls_equal=True).select("rij")
+        assert got.height > 0
+        assert got.sort("rij").equals(expected.sort("rij")), stem
+    name = f"bag_verblijfsobjecten/{partition}/part-0.parquet"
+    assert part.hashes[name] == whole.hashes[name]
+    assert "bag_verblijfsobjecten/" not in part.hashes  # the folder's hash needs every part
+
+
+def test_shards_give_what_one_process_gives(runs: tuple[Path, Path]) -> None:
+    one, shards = runs
+    a, b = (json.loads((d / "run.json").read_text(encoding="utf-8")) for d in runs)
+    assert "shards" not in a and len(b["shards"]) == N
+    assert b["linkage"]["persons"]["model"].startswith("reused")  # the stored Splink model, in every shard
+    assert a["data"]["hashes_sha256"] == b["data"]["hashes_sha256"]
+    assert a["data"]["rows"] == b["data"]["rows"]
+    assert a["n_scored"] == b["n_scored"]
+    assert a["model"]["model_version"] == b["model"]["model_version"]
+    fa = pl.read_parquet(one / "features.parquet").sort("verblijfsobject_id")
+    fb = pl.read_parquet(shards / "features.parquet").sort("verblijfsobject_id")
+    assert fa.schema == fb.schema
+    differ = {c for c in fa.columns if not fa.select(c).equals(fb.select(c))}
+    assert differ <= CROSS_SHARD, differ
+    # every person-bearing record is linked in both, and nearly always to the same person
+    pa = pl.read_parquet(one / "links" / "personen.parquet")
+    pb = pl.read_parquet(shards / "links" / "personen.parquet")
+    assert pa.height == pb.height
+    same = pa.join(pb, on=["record", "persoon_id"]).height
+    assert same / pa.height > 0.99
+    # one list, ranked over every shard, explained for the overall top (explain_top = 200) only
+    sa = pl.read_parquet(one / "signals.parquet")
+    sb = pl.read_parquet(shards / "signals.parquet")
+    assert sa.columns == sb.columns and sa.height == sb.height
+    ranks = sb["rank"].drop_nulls()
+    assert ranks.to_list() == list(range(1, ranks.len() + 1))
+    explained = sb.filter(pl.col("redenen").is_not_null())
+    expected = sb.filter((pl.col("rank") <= 200) | (pl.col("status") == "recent_onderzocht"))
+    assert explained["verblijfsobject_id"].sort().equals(expected["verblijfsobject_id"].sort())
+    top_a = set(sa.filter(pl.col("rank") <= 100)["verblijfsobject_id"])
+    top_b = set(sb.filter(pl.col("rank") <= 100)["verblijfsobject_id"])
+    assert len(top_a & top_b) >= 90
+    # a company that owns in several shards is one node
+    nodes = pl.read_parquet(shards / "graph" / "knopen.parquet")
+    assert nodes["knoop"].n_unique() == nodes.height
+    for name in ("signals.csv", "signals.parquet", "report.html", "ethics/fairness.json", "quarantine.csv"):
+        assert (shards / name).is_file(), name
+    assert b["memory"]["process_tree_peak_mib"] >= b["memory"]["overall_peak_rss_mib"]
+
+
+def test_a_bad_part_in_a_shard_fails_the_run_naming_it(region: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(region, data)
+    partition = sorted(_objects(region))[-1]
+    part = data / "bag_verblijfsobjecten" / partition / "part-0.parquet"
+    pl.read_parquet(part).drop("postcode").write_parquet(part)
+    cfg = load_config(_config(tmp_path, _smallest_split(region)))
+    with pytest.raises(DataError) as err:
+        run_batch(data, tmp_path / "out", cfg)
+    assert f"bag_verblijfsobjecten/{partition}/part-0.parquet" in str(err.value)
+    assert err.value.kolom == "postcode"
+    assert [p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")] in (
+        [],
+        ["governance"],
+    )
+    assert not list((tmp_path / "out").glob(".tmp-*"))
+
+
+def test_errors_cross_the_process_boundary_whole() -> None:
+    e = pickle.loads(
+        pickle.dumps(DataError("kadaster_eigendom/gemeente=0935/part-0.parquet", "why", kolom="rij"))
+    )
+    assert (e.bestand, e.reden, e.kolom) == ("kadaster_eigendom/gemeente=0935/part-0.parquet", "why", "rij")
+    finding = Finding(Path("x.csv"), "row 1, column a", "bsn", "***")
+    p = pickle.loads(pickle.dumps(PrivacyError([finding])))
+    assert p.findings == (finding,) and "x.csv" in str(p)
+
+
+def test_tree_memory_counts_this_process() -> None:
+    assert tree_rss_mib() > 10
