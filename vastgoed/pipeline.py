@@ -1470,7 +1470,7 @@ def _merge_shards(
                 _score_task,
                 [_ScoreTask(d, scoring) for d in dirs],
                 workers=config.scale.workers,
-                tasks_per_worker=config.scale.shards_per_worker,
+                tasks_per_worker=len(dirs),  # light tasks: the same workers take them all
                 console=st.console,
                 label="scores",
             )

@@ -44,7 +44,7 @@ def _objects(data: Path) -> dict[str, int]:
     return out
 
 
-def _config(tmp: Path, shard_objects: int) -> Path:
+def _config(tmp: Path, shard_objects: int, extra: str = "") -> Path:
     cfg = tmp / f"config-{shard_objects}.toml"
     cfg.write_text(
         f"""
@@ -64,6 +64,7 @@ experiment = "test"
 [scale]
 shard_objects = {shard_objects}
 workers = 2
+{extra}
 """,
         encoding="utf-8",
     )
@@ -80,7 +81,9 @@ def runs(region: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     """One run in one process (it trains and registers both models), then one in shards reusing them."""
     tmp = tmp_path_factory.mktemp("shard-runs")
     one = run_batch(region, tmp / "one", load_config(_config(tmp, 0)))
-    shards = run_batch(region, tmp / "shards", load_config(_config(tmp, _smallest_split(region))))
+    # the proxy screen on a sample, as in a country: it must still run, and say so
+    sample = "[ethics]\nproxy_max_objects = 500"
+    shards = run_batch(region, tmp / "shards", load_config(_config(tmp, _smallest_split(region), sample)))
     return one.run_dir, shards.run_dir
 
 
@@ -155,6 +158,8 @@ def test_shards_give_what_one_process_gives(runs: tuple[Path, Path]) -> None:
     for name in ("signals.csv", "signals.parquet", "report.html", "ethics/fairness.json", "quarantine.csv"):
         assert (shards / name).is_file(), name
     assert b["memory"]["process_tree_peak_mib"] >= b["memory"]["overall_peak_rss_mib"]
+    assert any("uniform sample of 500 of the" in w for w in b["data"]["warnings"])
+    assert b["proxy_screen"]["pairs"] == a["proxy_screen"]["pairs"] > 0
 
 
 def test_a_bad_part_in_a_shard_fails_the_run_naming_it(region: Path, tmp_path: Path) -> None:

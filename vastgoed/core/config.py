@@ -201,8 +201,9 @@ class EthicsConfig(_Strict):
     proxy_maatstaf: Literal["personen", "objecten"] = "personen"
     proxy_min_objects: int = Field(default=50, ge=10)
     #: The proxy screen reads at most this many inhabited objects, a uniform sample (0: all); the
-    #: AUCs of a million objects are exact to about 0.001, and a country has millions more.
-    proxy_max_objects: int = Field(default=2_000_000, ge=0)
+    #: AUCs of half a million objects are exact to about 0.002; a country has millions more, and the
+    #: screen holds several copies of what it reads.
+    proxy_max_objects: int = Field(default=500_000, ge=0)
     #: The ethics metadata (purpose, legal bases, register entry, fairness bounds); None: the
     #: shipped ``configs/ethics.toml``. A run refuses to start while a required entry is empty.
     metadata: Path | None = None

@@ -426,11 +426,15 @@ def _expected_investigations(
             keep = np.sort(np.random.default_rng(seed).choice(neg, _FIT_NEGATIVES, replace=False))
             fit = np.sort(np.concatenate([np.flatnonzero(y), keep]))
             weight = np.where(y[fit], 1.0, len(neg) / _FIT_NEGATIVES)
-        X = features.drop(_VBO).fill_nan(None)
-        model.fit(X[fit].to_numpy().astype(np.float64), y[fit], sample_weight=weight)
+        X = features.drop(_VBO)  # no copy: converted a block of rows at a time
+
+        def matrix(rows: pl.DataFrame) -> npt.NDArray[np.float64]:
+            return rows.fill_nan(None).to_numpy().astype(np.float64)
+
+        model.fit(matrix(X[fit]), y[fit], sample_weight=weight)
         p = np.concatenate(
             [
-                model.predict_proba(X[a : a + _PREDICT_BLOCK].to_numpy().astype(np.float64))[:, 1]
+                model.predict_proba(matrix(X[a : a + _PREDICT_BLOCK]))[:, 1]
                 for a in range(0, X.height, _PREDICT_BLOCK)
             ]
         )
