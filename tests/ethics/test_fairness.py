@@ -133,3 +133,41 @@ def test_the_page_is_self_contained_and_escaped(tmp_path: Path) -> None:
     for f in report.flags:
         assert f.id in page
     assert report.to_json().startswith("{")
+
+
+def test_a_partition_by_codes_gives_what_zero_one_weights_give() -> None:
+    """Buurten go through bincounts (a country has ten thousand): the figures must not change."""
+    import numpy as np
+
+    from vastgoed.core.config import Config
+    from vastgoed.ethics import fairness as f
+    from vastgoed.ethics.metadata import load_ethics
+
+    settings = f.FairnessSettings(**load_ethics(Config().ethics.metadata_path()).fairness.model_dump())
+    rng = np.random.default_rng(1)
+    n = 20_000
+    codes = rng.integers(0, 40, n)
+    names = [f"b{i:02d}" for i in range(40)]
+    counts = (rng.random(n) < 0.03).astype(float)
+    expected = rng.random(n) * 0.05
+    expected *= counts.sum() / expected.sum()
+    inv = np.flatnonzero(counts > 0)
+    dense = f._representation(
+        "buurt",
+        {name: (codes == i).astype(float) for i, name in enumerate(names)},
+        counts,
+        expected,
+        inv,
+        settings,
+    )
+    sparse = f._representation_of_codes(
+        "buurt", codes.astype(np.int64), names, counts, expected, inv, settings
+    )
+    assert len(dense) == len(sparse) == 40
+    for a, b in zip(dense, sparse, strict=True):
+        assert a.keys() == b.keys()
+        for k, v in a.items():
+            if isinstance(v, float):
+                assert np.isclose(v, b[k], rtol=1e-9, equal_nan=True), k
+            else:
+                assert v == b[k], k

@@ -47,6 +47,7 @@ import datetime as dt
 import html
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -452,31 +453,103 @@ def _representation(
 ) -> list[dict[str, Any]]:
     """Per group: share of investigations vs. share of addresses, and observed vs. expected, with CIs.
 
-    ``weights[g]`` is each object's membership of group ``g`` (1/0 for a buurt, the residents' share
-    for an audit group); ``inv_object`` lists the object of every investigation. The bootstrap
-    resamples investigations; the addresses and the expectation stay fixed.
+    ``weights[g]`` is each object's membership of group ``g`` (the residents' share for an audit
+    group); ``inv_object`` lists the object of every investigation. The bootstrap resamples
+    investigations; the addresses and the expectation stay fixed. (A partition into many groups,
+    such as buurten, goes through :func:`_representation_of_codes`.)
     """
-    rng = np.random.default_rng(settings.seed)
-    n_inv = len(inv_object)
-    boot = rng.integers(0, n_inv, size=(settings.bootstrap, n_inv)) if n_inv else np.zeros((0, 0), np.int64)
+    boot = _investigation_bootstrap(len(inv_object), settings)
     total_w: npt.NDArray[np.float64] = np.zeros(len(counts))
     for w in weights.values():
         total_w = total_w + w
-    all_members = float(np.sum(total_w))
-    inv_total = float((total_w * counts).sum())
+    n_inv = len(inv_object)
     total_b = total_w[inv_object][boot].sum(axis=1) if n_inv else np.zeros(0)
+    stats = (
+        (
+            g,
+            float(w.sum()),
+            float((w * counts).sum()),
+            float((w * expected).sum()),
+            w[inv_object][boot].sum(axis=1) if n_inv else np.zeros(0),
+        )
+        for g, w in weights.items()
+    )
+    return _representation_rows(
+        dimensie, stats, float(np.sum(total_w)), float((total_w * counts).sum()), total_b, n_inv, settings
+    )
+
+
+def _representation_of_codes(
+    dimensie: str,
+    codes: npt.NDArray[np.int64],
+    names: list[str],
+    counts: npt.NDArray[np.float64],
+    expected: npt.NDArray[np.float64],
+    inv_object: npt.NDArray[np.int64],
+    settings: FairnessSettings,
+) -> list[dict[str, Any]]:
+    """:func:`_representation` for a partition: every object in exactly one group, ``names[codes[i]]``.
+
+    The same figures as 0/1 weights would give, from counts per group (``bincount``), so that a
+    country's ten thousand buurten never become ten thousand arrays as long as the country.
+    """
+    n_groups = len(names)
+    n_inv = len(inv_object)
+    boot = _investigation_bootstrap(n_inv, settings)
+    members = np.bincount(codes, minlength=n_groups).astype(np.float64)
+    observed = np.bincount(codes, weights=counts, minlength=n_groups)
+    exp = np.bincount(codes, weights=expected, minlength=n_groups)
+    inv_codes = codes[inv_object]
+    # resampled investigations per group and replicate (replicates × groups)
+    obs_b = (
+        np.stack([np.bincount(inv_codes[row], minlength=n_groups) for row in boot]).astype(np.float64)
+        if n_inv
+        else np.zeros((0, n_groups))
+    )
+    total_b = np.full(len(boot), float(n_inv)) if n_inv else np.zeros(0)
+    stats = (
+        (
+            names[g],
+            float(members[g]),
+            float(observed[g]),
+            float(exp[g]),
+            obs_b[:, g] if n_inv else np.zeros(0),
+        )
+        for g in range(n_groups)
+    )
+    return _representation_rows(
+        dimensie, stats, float(members.sum()), float(observed.sum()), total_b, n_inv, settings
+    )
+
+
+def _investigation_bootstrap(n_inv: int, settings: FairnessSettings) -> npt.NDArray[np.int64]:
+    """Replicates × investigations: which investigation each resampled one is."""
+    rng = np.random.default_rng(settings.seed)
+    return rng.integers(0, n_inv, size=(settings.bootstrap, n_inv)) if n_inv else np.zeros((0, 0), np.int64)
+
+
+def _representation_rows(
+    dimensie: str,
+    stats: Iterable[tuple[str, float, float, float, npt.NDArray[np.float64]]],
+    all_members: float,
+    inv_total: float,
+    total_b: npt.NDArray[np.float64],
+    n_inv: int,
+    settings: FairnessSettings,
+) -> list[dict[str, Any]]:
+    """The rows of :func:`_representation`.
+
+    From each group's members, observed and expected investigations and resampled observed
+    investigations.
+    """
     rows = []
-    for g, w in weights.items():
-        members = float(w.sum())
+    for g, members, obs, exp, obs_b in stats:
         if members == 0:
             continue
-        obs = float((w * counts).sum())
-        exp = float((w * expected).sum())
         addr_share = members / all_members
         inv_share = obs / inv_total if inv_total else math.nan
         raw_lo = raw_hi = r_lo = r_hi = z_raw = z_adj = math.nan
         if n_inv:
-            obs_b = w[inv_object][boot].sum(axis=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 raw_b = obs_b / total_b / addr_share
             raw_lo, raw_hi = (float(q) for q in np.nanquantile(raw_b, [0.025, 0.975]))
@@ -656,15 +729,9 @@ def fairness_audit(
     buurt = ids.join(objects.select(_VBO, "buurtcode"), on=_VBO, how="left")["buurtcode"].fill_null(
         "onbekend"
     )
-    barr = buurt.to_numpy()
-    label_rows = _representation(
-        "buurt",
-        {b: (barr == b).astype(np.float64) for b in sorted(set(barr.tolist()))},
-        counts,
-        expected,
-        inv_object,
-        settings,
-    )
+    names = sorted(set(buurt.to_list()))
+    codes = buurt.replace_strict(names, list(range(len(names))), return_dtype=pl.Int64).to_numpy()
+    label_rows = _representation_of_codes("buurt", codes, names, counts, expected, inv_object, settings)
     for a, weights in shares.items():
         label_rows += _representation(a, weights, counts, expected, inv_object, settings)
     labels = (
