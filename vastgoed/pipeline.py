@@ -1329,6 +1329,7 @@ def _run_shards(
     scratch = Path(tempfile.mkdtemp(prefix="vastgoed-shards-", dir=sc.scratch_dir))
     try:
         with st.stage("shards_prepare"):
+            _check_objects_unique(data_dir)
             stored = _linkage_model(config, manifest, warnings)
             kv = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
             kv_path = None
@@ -1389,6 +1390,38 @@ def _run_shards(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+def _check_objects_unique(data_dir: Path) -> None:
+    """Refuse a region whose BAG parts share a ``verblijfsobject_id``.
+
+    Within a shard a repeated key is quarantined like in one process; across shards no process
+    sees both rows, so the run stops before it starts, naming the object and both parts.
+    """
+    folder = data_dir / "bag_verblijfsobjecten"
+    frames = [
+        pl.scan_parquet(part)
+        .select(pl.col("verblijfsobject_id").cast(pl.String))
+        .with_columns(pl.lit(f"{folder.name}/{part.relative_to(folder).as_posix()}").alias("part"))
+        for part in extract_parts(folder)
+    ]
+    twice = (
+        pl.concat(frames)
+        .drop_nulls("verblijfsobject_id")
+        .unique()
+        .filter(pl.len().over("verblijfsobject_id") > 1)
+        .sort("verblijfsobject_id", "part")
+        .collect()
+    )
+    if twice.height:
+        vbo = twice["verblijfsobject_id"][0]
+        parts = twice.filter(pl.col("verblijfsobject_id") == vbo)["part"].to_list()
+        raise DataError(
+            parts[-1],
+            f"verblijfsobject_id {vbo} is also in {parts[0]} ({twice['verblijfsobject_id'].n_unique()} ids "
+            "are in more than one part): a run in shards needs each object in one gemeente's part",
+            kolom="verblijfsobject_id",
+        )
 
 
 def _merge_shards(

@@ -192,3 +192,17 @@ def test_errors_cross_the_process_boundary_whole() -> None:
 
 def test_tree_memory_counts_this_process() -> None:
     assert tree_rss_mib() > 10
+
+
+def test_an_object_in_two_gemeenten_stops_a_run_in_shards(region: Path, tmp_path: Path) -> None:
+    """Across shards no process sees both rows, so the run refuses before it starts."""
+    data = tmp_path / "data"
+    shutil.copytree(region, data)
+    first, last = sorted(_objects(region))[0], sorted(_objects(region))[-1]
+    source = pl.read_parquet(data / "bag_verblijfsobjecten" / first / "part-0.parquet")
+    target = data / "bag_verblijfsobjecten" / last / "part-0.parquet"
+    pl.concat([pl.read_parquet(target), source.head(1)], how="diagonal_relaxed").write_parquet(target)
+    vbo = source["verblijfsobject_id"][0]
+    with pytest.raises(DataError) as err:
+        run_batch(data, tmp_path / "out", load_config(_config(tmp_path, _smallest_split(region))))
+    assert str(vbo) in str(err.value) and first in str(err.value) and last in str(err.value)
