@@ -899,7 +899,11 @@ def _ranked_again(slices: pl.DataFrame, n_top: int) -> pl.DataFrame:
         .with_row_index("rank", offset=1)
         .with_columns(pl.col("rank").cast(pl.Int64))
     )
-    apart = slices.filter(pl.col("status") != "signaal").sort(key, descending=[True, False])
+    apart = (
+        slices.filter(pl.col("status") != "signaal")
+        .sort(key, descending=[True, False])
+        .with_columns(pl.lit(None, dtype=pl.Int64).alias("rank"))
+    )
     explained = (pl.col("rank") <= n_top) | (pl.col("status") == "recent_onderzocht")
     return pl.concat([ranked.select(order), apart.select(order)]).with_columns(
         pl.when(explained).then(pl.col(c)).otherwise(None).alias(c)

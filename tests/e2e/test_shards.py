@@ -206,3 +206,31 @@ def test_an_object_in_two_gemeenten_stops_a_run_in_shards(region: Path, tmp_path
     with pytest.raises(DataError) as err:
         run_batch(data, tmp_path / "out", load_config(_config(tmp_path, _smallest_split(region))))
     assert str(vbo) in str(err.value) and first in str(err.value) and last in str(err.value)
+
+
+def test_one_list_is_ranked_over_the_shards_slices() -> None:
+    """Shards rank their own objects; the list is ranked again over all, reasons kept for the top."""
+    from vastgoed.pipeline import _ranked_again
+
+    def piece(ids: list[str], scores: list[float], status: list[str]) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "rank": list(range(1, len(ids) + 1)),
+                "verblijfsobject_id": ids,
+                "score": scores,
+                "status": status,
+                "redenen": [f"r{i}" for i in ids],
+                "redenen_detail": [[{"kenmerk": i}] for i in ids],
+                "tegen": [[{"kenmerk": i}] for i in ids],
+            }
+        )
+
+    a = piece(["a1", "a2", "a3"], [0.9, 0.5, 0.4], ["signaal", "signaal", "recent_onderzocht"])
+    b = piece(["b1", "b2", "b3"], [0.8, 0.7, 0.5], ["signaal", "koppeling_onzeker", "signaal"])
+    out = _ranked_again(pl.concat([a, b]), n_top=3)
+    assert out.columns == a.columns
+    assert out["verblijfsobject_id"].to_list() == ["a1", "b1", "a2", "b3", "b2", "a3"]  # ties: by id
+    assert out["rank"].to_list() == [1, 2, 3, 4, None, None]
+    explained = out.filter(pl.col("redenen").is_not_null())["verblijfsobject_id"].to_list()
+    assert explained == ["a1", "b1", "a2", "a3"]  # the top 3 and the recent investigation
+    assert out.filter(pl.col("verblijfsobject_id") == "b3")["tegen"][0] is None
