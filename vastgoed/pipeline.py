@@ -780,7 +780,10 @@ def _report_input(
                 for r in res.coverage.to_dicts()
             ],
         ),
-        ("Personen", [(k, f"{v:,}" if isinstance(v, int) else str(v)) for k, v in res.person_counts.items()]),
+        (
+            "Personen",
+            [(k, f"{v:,}" if isinstance(v, int) else str(v)) for k, v in res.persons.counts.items()],
+        ),
         (
             "Proxy-screen",
             [("uitgevoerd", "nee: audit_kenmerken ontbreekt")]
@@ -820,6 +823,24 @@ def _report_input(
         quality=quality,
         metrics=metrics,
     )
+
+
+@dataclass(frozen=True)
+class _PersonSummary:
+    """What the run reports of the person linkage (summed over the shards of a run in shards)."""
+
+    counts: dict[str, int]
+    timings: dict[str, float]
+    blocking: list[dict[str, Any]]
+    charts: dict[str, str]
+    model: dict[str, Any]
+    reviewed_pairs: int
+
+    @classmethod
+    def of(cls, persons: _Persons) -> _PersonSummary:
+        pr = persons.result
+        reviewed = 0 if persons.reviewed is None else persons.reviewed.height
+        return cls(pr.counts, pr.timings, pr.blocking, pr.charts, pr.model, reviewed)
 
 
 @dataclass(frozen=True)
@@ -930,13 +951,8 @@ class _Linked:
         unmatched_reasons: ``bron, reden, len`` of the unmatched records.
         company_links: ``bron, methode, len`` of the company links.
         address_share: Records matched to an address, of all.
-        person_counts: The person linkage's counts (``PersonLinkResult.counts``).
-        person_timings: Its seconds per step.
-        person_blocking: Its candidate pairs per blocking rule.
-        person_charts: Its Vega-Lite charts.
-        person_model: The Splink model used.
+        persons: The person linkage's counts, timings, blocking, charts, model and reviews.
         reused_from: The MLflow run whose Splink model was used; None when trained in this run.
-        reviewed_pairs: Clerical decisions applied.
         scan: The privacy scan of output paths (raises ``PrivacyError``) with the input's identifiers.
         train: Trains the signal model on given outcomes (the run's own tables).
         score: Scores, ranks and explains every object (:func:`_signals`), in shards or not.
@@ -957,13 +973,8 @@ class _Linked:
     unmatched_reasons: pl.DataFrame
     company_links: pl.DataFrame
     address_share: float
-    person_counts: dict[str, int]
-    person_timings: dict[str, float]
-    person_blocking: list[dict[str, Any]]
-    person_charts: dict[str, str]
-    person_model: dict[str, Any]
+    persons: _PersonSummary
     reused_from: str | None
-    reviewed_pairs: int
     scan: Callable[[list[Path]], None]
     train: Callable[[pl.DataFrame], TrainingReport]
     score: Callable[[_Scoring, _Stages], pl.DataFrame]
@@ -1041,13 +1052,8 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
         unmatched_reasons=unmatched,
         company_links=companies,
         address_share=float(am.links.height / max(1, am.links.height + am.unmatched.height)),
-        person_counts=pr.counts,
-        person_timings=pr.timings,
-        person_blocking=pr.blocking,
-        person_charts=pr.charts,
-        person_model=pr.model,
+        persons=_PersonSummary.of(b.persons),
         reused_from=b.persons.reused_from,
-        reviewed_pairs=0 if b.persons.reviewed is None else b.persons.reviewed.height,
         scan=scan,
         train=train,
         score=score,
@@ -1096,12 +1102,7 @@ class _ShardResult:
     quarantined_rows: int
     address_links: int
     address_unmatched: int
-    person_counts: dict[str, int]
-    person_timings: dict[str, float]
-    person_blocking: list[dict[str, Any]]
-    person_charts: dict[str, str]
-    person_model: dict[str, Any]
-    reviewed_pairs: int
+    persons: _PersonSummary
     has_groups: bool
     feature_columns: list[str]
     training: TrainingReport | None
@@ -1175,12 +1176,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         else 0,
         address_links=am.links.height,
         address_unmatched=am.unmatched.height,
-        person_counts=pr.counts,
-        person_timings=pr.timings,
-        person_blocking=pr.blocking,
-        person_charts=pr.charts,
-        person_model=pr.model,
-        reviewed_pairs=0 if b.persons.reviewed is None else b.persons.reviewed.height,
+        persons=_PersonSummary.of(b.persons),
         has_groups=groups is not None,
         feature_columns=[c for c in b.features.columns if c != "verblijfsobject_id"],
         training=training,
@@ -1383,7 +1379,7 @@ def _run_shards(
             if stored[0] is None:
                 # The Splink model is trained on the first shard; every other shard uses it.
                 first = run(tasks[:1])
-                model = first[0].person_model
+                model = first[0].persons.model
                 rest = run([dataclasses.replace(t, stored=(model, None)) for t in tasks[1:]])
                 results = first + rest
             else:
@@ -1553,13 +1549,15 @@ def _merge_shards(
             [pl.read_parquet(d / "companies.parquet") for d in dirs], ["bron", "methode"], "len"
         ),
         address_share=float(links / max(1, links + unmatched)),
-        person_counts=_add_counts([r.person_counts for r in results]),
-        person_timings=_add_timings([r.person_timings for r in results]),
-        person_blocking=_merged_blocking([r.person_blocking for r in results]),
-        person_charts=results[0].person_charts,
-        person_model=results[0].person_model,
+        persons=_PersonSummary(
+            counts=_add_counts([r.persons.counts for r in results]),
+            timings=_add_timings([r.persons.timings for r in results]),
+            blocking=_merged_blocking([r.persons.blocking for r in results]),
+            charts=results[0].persons.charts,
+            model=results[0].persons.model,
+            reviewed_pairs=results[0].persons.reviewed_pairs,
+        ),
         reused_from=reused_from,
-        reviewed_pairs=results[0].reviewed_pairs,
         scan=scan,
         train=train,
         score=score,
@@ -1786,13 +1784,13 @@ def _finish(
                 "unmatched_reasons": linked.unmatched_reasons.to_dicts(),
                 "company_links": linked.company_links.to_dicts(),
                 "persons": {
-                    "counts": linked.person_counts,
-                    "timings_s": linked.person_timings,
-                    "blocking": linked.person_blocking,
+                    "counts": linked.persons.counts,
+                    "timings_s": linked.persons.timings,
+                    "blocking": linked.persons.blocking,
                     "model": "trained"
                     if linked.reused_from is None
                     else f"reused from MLflow run {linked.reused_from}",
-                    "reviewed_pairs": linked.reviewed_pairs,
+                    "reviewed_pairs": linked.persons.reviewed_pairs,
                 },
             },
             "model": {
@@ -1855,12 +1853,12 @@ def _finish(
                     "synthetisch": str(linked.manifest.synthetisch).lower(),
                 },
                 artifacts=[tmp / "run.json", tmp / "report.html"],
-                texts={f"linkage/{name}.vl.json": spec for name, spec in linked.person_charts.items()}
+                texts={f"linkage/{name}.vl.json": spec for name, spec in linked.persons.charts.items()}
                 | {f"ethics/{p.name}": p.read_text(encoding="utf-8") for p in sorted(ethics_dir.iterdir())},
                 images={
-                    f"linkage/{name}.png": chart_png(spec) for name, spec in linked.person_charts.items()
+                    f"linkage/{name}.png": chart_png(spec) for name, spec in linked.persons.charts.items()
                 },
-                linkage_model=linked.person_model,
+                linkage_model=linked.persons.model,
                 linkage_model_trained=linked.reused_from is None,
             )
         run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}

@@ -159,7 +159,8 @@ def test_shards_give_what_one_process_gives(runs: tuple[Path, Path]) -> None:
         assert (shards / name).is_file(), name
     assert b["memory"]["process_tree_peak_mib"] >= b["memory"]["overall_peak_rss_mib"]
     assert any("uniform sample of 500 of the" in w for w in b["data"]["warnings"])
-    assert b["proxy_screen"]["pairs"] == a["proxy_screen"]["pairs"] > 0
+    # on 500 objects some small groups fall below proxy_min_objects: fewer pairs, said so
+    assert 0 < b["proxy_screen"]["pairs"] <= a["proxy_screen"]["pairs"]
 
 
 def test_a_bad_part_in_a_shard_fails_the_run_naming_it(region: Path, tmp_path: Path) -> None:
