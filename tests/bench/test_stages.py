@@ -279,9 +279,7 @@ def _print(r: ScaleResult) -> dict[str, Any]:
             f"toolkit {t['f1']:.4f} (P {t['precision']:.4f}, R {t['recall']:.4f})"
         )
     elif "not_run" in tk:
-        print(
-            f"  person linkage: engine (Splink) {splink:.1f} s (summed over shards); no toolkit here"
-        )
+        print(f"  person linkage: engine (Splink) {splink:.1f} s (summed over shards); no toolkit here")
     elif "did_not_finish_s" in tk:
         print(
             f"  person linkage: engine (Splink) {splink:.1f} s; recordlinkage classic did not finish "
