@@ -47,6 +47,7 @@ from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
 from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
+from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.ingest.reader import extract_parts, folder_hash
@@ -1243,6 +1244,32 @@ def _owner_scoped_features(
     return features.drop(OWNER_SCOPED).join(scoped, on="verblijfsobject_id", how="left").select(order)
 
 
+def _concat_groups(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The shards' audit groups as one table (:func:`object_groups` of every shard).
+
+    A shard has a column for every group found among *its* residents; where another shard has a
+    group this one lacks, its objects have no resident of it: false and share 0 wherever some
+    resident's value is known (null only where none is, as in one process).
+    """
+    groups = pl.concat(frames, how="diagonal_relaxed")
+    fills: list[pl.Expr] = []
+    for attribute in AUDIT_ATTRIBUTES:
+        known = known_column(attribute)
+        if known not in groups.columns:
+            continue
+        fills.append(pl.col(known).fill_null(0))
+        for c in groups.columns:
+            if c.startswith(f"{attribute}=") and groups.schema[c] in (pl.Boolean, pl.Float64):
+                absent = pl.lit(0.0) if groups.schema[c] == pl.Float64 else pl.lit(False)
+                fills.append(
+                    pl.when(pl.col(c).is_null() & (pl.col(known).fill_null(0) > 0))
+                    .then(absent)
+                    .otherwise(pl.col(c))
+                    .alias(c)
+                )
+    return groups.with_columns(fills) if fills else groups
+
+
 def _summed(frames: list[pl.DataFrame], keys: list[str], value: str) -> pl.DataFrame:
     return pl.concat(frames).group_by(keys).agg(pl.col(value).sum()).sort(keys)
 
@@ -1461,7 +1488,7 @@ def _merge_shards(
     for r in results:
         warnings.extend(w for w in r.warnings if w not in warnings)
     groups = (
-        pl.concat([pl.read_parquet(d / "groups.parquet") for d in dirs], how="diagonal_relaxed")
+        _concat_groups([pl.read_parquet(d / "groups.parquet") for d in dirs])
         if all(r.has_groups for r in results)
         else None
     )

@@ -235,3 +235,34 @@ def test_one_list_is_ranked_over_the_shards_slices() -> None:
     explained = out.filter(pl.col("redenen").is_not_null())["verblijfsobject_id"].to_list()
     assert explained == ["a1", "b1", "a2", "a3"]  # the top 3 and the recent investigation
     assert out.filter(pl.col("verblijfsobject_id") == "b3")["tegen"][0] is None
+
+
+def test_a_group_one_shard_lacks_is_absent_there_not_unknown() -> None:
+    """A shard's audit groups are those of its residents; put together, absent means 'none of them'."""
+    from vastgoed.ethics.proxy import indicator_column, known_column, share_column
+    from vastgoed.pipeline import _concat_groups
+
+    a, k = "herkomst_groep", known_column("herkomst_groep")
+    nl, other = indicator_column(a, "Nederland"), indicator_column(a, "Overig")
+    first = pl.DataFrame(
+        {
+            "verblijfsobject_id": ["1", "2"],
+            k: [2, 0],
+            nl: [True, None],
+            share_column(a, "Nederland"): [1.0, None],
+        }
+    )
+    second = pl.DataFrame(
+        {
+            "verblijfsobject_id": ["3"],
+            k: [1],
+            nl: [False],
+            share_column(a, "Nederland"): [0.0],
+            other: [True],
+            share_column(a, "Overig"): [1.0],
+        }
+    )
+    out = _concat_groups([first, second]).sort("verblijfsobject_id")
+    assert out[other].to_list() == [False, None, True]  # object 2: nobody's origin known
+    assert out[share_column(a, "Overig")].to_list() == [0.0, None, 1.0]
+    assert out[nl].to_list() == [True, None, False]
