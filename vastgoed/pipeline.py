@@ -1353,7 +1353,9 @@ def _run_shards(
     """Build every shard in worker processes and put their tables together for the later stages."""
     warnings: list[str] = []
     sc = config.scale
-    scratch = Path(tempfile.mkdtemp(prefix="vastgoed-shards-", dir=sc.scratch_dir))
+    _clean_stale_scratch(Path(sc.scratch_dir or tempfile.gettempdir()))
+    scratch = Path(tempfile.mkdtemp(prefix=_SCRATCH_PREFIX, dir=sc.scratch_dir))
+    (scratch / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     try:
         with st.stage("shards_prepare"):
             _check_objects_unique(data_dir)
@@ -1417,6 +1419,24 @@ def _run_shards(
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
+
+
+_SCRATCH_PREFIX = "vastgoed-shards-"
+
+
+def _clean_stale_scratch(root: Path) -> None:
+    """Remove the scratch folders of runs in shards that were killed; leave those still going.
+
+    A killed run cannot clean up after itself, and its scratch holds the shards' tables, names
+    included.
+    """
+    for stale in root.glob(f"{_SCRATCH_PREFIX}*"):
+        try:
+            pid = int((stale / _OWNER_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not ours to judge: no owner recorded
+        if not _alive(pid):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _check_objects_unique(data_dir: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -266,3 +267,23 @@ def test_a_group_one_shard_lacks_is_absent_there_not_unknown() -> None:
     assert out[other].to_list() == [False, None, True]  # object 2: nobody's origin known
     assert out[share_column(a, "Overig")].to_list() == [0.0, None, 1.0]
     assert out[nl].to_list() == [True, None, False]
+
+
+def test_the_scratch_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
+    """A killed run leaves its shards' tables (names included) behind; the next run removes them."""
+    import subprocess
+    import sys
+
+    from vastgoed.pipeline import _clean_stale_scratch
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale, alive, foreign = (tmp_path / f"vastgoed-shards-{n}" for n in ("a", "b", "c"))
+    for folder in (stale, alive, foreign):
+        (folder / "shard-0000").mkdir(parents=True)
+    (stale / ".pid").write_text(dead.stdout.strip(), encoding="utf-8")
+    (alive / ".pid").write_text(str(os.getpid()), encoding="utf-8")
+    _clean_stale_scratch(tmp_path)
+    assert not stale.exists()
+    assert alive.exists() and foreign.exists()
