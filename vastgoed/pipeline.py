@@ -1010,6 +1010,12 @@ def _summaries(am: AddressMatch, cm: CompanyMatch) -> tuple[pl.DataFrame, pl.Dat
     )
 
 
+def _quarantined_rows(res: IngestResult) -> int:
+    """Rows with at least one quarantined cell (a row is counted once, however many cells it had)."""
+    q = res.quarantine
+    return int(q.select(pl.struct("bestand", "rij").n_unique()).item()) if q.height else 0
+
+
 def _outcomes_of(res: IngestResult) -> pl.DataFrame:
     outcomes = res.tables.get("onderzoeksuitkomsten")
     return pl.DataFrame(schema=UITKOMST_SCHEMA) if outcomes is None else outcomes
@@ -1041,9 +1047,7 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
         counts=res.counts,
         hashes=res.hashes,
         warnings=res.warnings,
-        quarantined_rows=int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
-        if res.quarantine.height
-        else 0,
+        quarantined_rows=_quarantined_rows(res),
         objects=res.tables["bag_verblijfsobjecten"],
         outcomes=_outcomes_of(res),
         features=b.features,
@@ -1172,9 +1176,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         counts=res.counts,
         hashes=res.hashes,
         warnings=res.warnings,
-        quarantined_rows=int(res.quarantine.select(pl.struct("bestand", "rij").n_unique()).item())
-        if res.quarantine.height
-        else 0,
+        quarantined_rows=_quarantined_rows(res),
         address_links=am.links.height,
         address_unmatched=am.unmatched.height,
         persons=_PersonSummary.of(b.persons),
