@@ -1517,11 +1517,9 @@ def _merge_shards(
     links = sum(r.address_links for r in results)
     unmatched = sum(r.address_unmatched for r in results)
     coverage = (
-        _summed([pl.read_parquet(d / "coverage.parquet") for d in dirs], ["bron"], "gekoppeld")
-        .join(
-            _summed([pl.read_parquet(d / "coverage.parquet") for d in dirs], ["bron"], "niet_gekoppeld"),
-            on="bron",
-        )
+        pl.concat([pl.read_parquet(d / "coverage.parquet") for d in dirs])
+        .group_by("bron")
+        .agg(pl.col("gekoppeld", "niet_gekoppeld").sum())
         .with_columns(
             (pl.col("gekoppeld") / (pl.col("gekoppeld") + pl.col("niet_gekoppeld"))).alias("dekking")
         )
