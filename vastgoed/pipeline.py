@@ -591,7 +591,7 @@ def _freshness(linked: _Linked) -> str:
 
 def _fairness(
     linked: _Linked,
-    signals: pl.DataFrame,
+    signals: _Signals,
     outcomes: pl.DataFrame,
     proxy_summary: dict[str, Any] | None,
     meta: EthicsMetadata,
@@ -601,7 +601,7 @@ def _fairness(
     return fairness_audit(
         objects=linked.objects.select("verblijfsobject_id", "buurtcode"),
         features=linked.features,
-        signals=signals.select("verblijfsobject_id", "score", "rank"),
+        signals=signals.keys.select("verblijfsobject_id", "score", "rank"),
         outcomes=outcomes,
         groups=linked.groups,
         capacity=config.model.capacity,
@@ -613,8 +613,7 @@ def _fairness(
 def _run_facts(
     run_info: dict[str, Any],
     res: _Linked,
-    signals: pl.DataFrame,
-    ranked: pl.DataFrame,
+    signals: _Signals,
     training: TrainingReport | None,
     fairness: FairnessReport,
     config: Config,
@@ -657,9 +656,9 @@ def _run_facts(
         config=run_info["config"],
         sources=sources,
         features=features,
-        n_objects=signals.height,
-        n_ranked=ranked.height,
-        n_recent=int((signals["status"] == "recent_onderzocht").sum()),
+        n_objects=signals.keys.height,
+        n_ranked=signals.n_ranked,
+        n_recent=signals.n_status("recent_onderzocht"),
         capacity=config.model.capacity,
         training=None if training is None else training.summary(),
         fairness_summary=fairness.summary(),
@@ -694,7 +693,7 @@ def _fmt(v: object) -> str:
 
 
 def _report_input(
-    signals: pl.DataFrame,
+    signals: _Signals,
     model: SignalModel,
     res: _Linked,
     proxy: ProxyReport | None,
@@ -714,7 +713,7 @@ def _report_input(
             .alias(col)
         )
 
-    ranked = signals.filter(pl.col("rank").is_not_null()).head(config.output.top_n)
+    ranked = signals.explained.filter(pl.col("rank").is_not_null()).head(config.output.top_n)
     top = ranked.select(
         "rank",
         "verblijfsobject_id",
@@ -728,7 +727,7 @@ def _report_input(
         "laatste_onderzoek",
         "laatste_uitkomst",
     )
-    recent = signals.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS)
+    recent = signals.explained.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS)
     bag = res.objects
     xy = [c for c in ("x", "y") if c in bag.columns]
     buurten = (
@@ -818,7 +817,7 @@ def _report_input(
         model_version=model_version,
         signals=top,
         recent=recent,
-        scores=signals["score"].to_numpy(),
+        scores=signals.keys["score"].to_numpy(),
         buurten=buurten.select("buurtcode", "x", "y", "n_objecten", "n_signalen"),
         importance=importance,
         quality=quality,
@@ -905,31 +904,124 @@ def _explained(
     return signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
 
 
-def _ranked_again(slices: pl.DataFrame, n_top: int) -> pl.DataFrame:
-    """The shards' signals as one list: ranked over all of them, explained for the overall top only.
+#: What the stages after scoring read of every object (``signals.parquet`` holds every column).
+_KEY_COLUMNS = ("rank", "verblijfsobject_id", "score", "status")
+#: The columns that hold an object's reasons: set for the explained objects only.
+_REASON_COLUMNS = ("redenen", "redenen_detail", "tegen")
 
-    Each shard ranked and explained its own objects; an object in the overall first ``n_top`` is in
-    its shard's first ``n_top``, so its explanation is there. Ranks and row order are those of
-    :func:`score_objects` over all objects at once.
+
+@dataclass(frozen=True)
+class _Signals:
+    """A run's scored objects as the stages after scoring read them; ``signals.parquet`` has them all.
+
+    Attributes:
+        keys: Every object, in ranked order: ``rank, verblijfsobject_id, score, status``.
+        explained: Every column of the objects with reasons (the first ``n_top`` ranked and the
+            recent investigations), in ranked order. The report's top and ``signals.csv`` are its
+            first ranked rows.
     """
-    order = slices.columns
-    key = ["score", "verblijfsobject_id"]
-    ranked = (
-        slices.filter(pl.col("status") == "signaal")
-        .drop("rank")
-        .sort(key, descending=[True, False])
-        .with_row_index("rank", offset=1)
-        .with_columns(pl.col("rank").cast(pl.Int64))
+
+    keys: pl.DataFrame
+    explained: pl.DataFrame
+
+    @classmethod
+    def of(cls, signals: pl.DataFrame) -> _Signals:
+        return cls(signals.select(_KEY_COLUMNS), signals.filter(pl.col("redenen").is_not_null()))
+
+    @property
+    def n_ranked(self) -> int:
+        return int(self.keys["rank"].is_not_null().sum())
+
+    def n_status(self, status: str) -> int:
+        return int((self.keys["status"] == status).sum())
+
+
+def _ranked_again(slices: list[Path], out: Path, n_top: int, chunk_rows: int = 500_000) -> _Signals:
+    """The shards' signals as one list in ``out``: ranked over all of them, reasons for the overall top.
+
+    Each shard ranked and explained its own objects (its slice, in the order of
+    :func:`score_objects`); an object in the overall first ``n_top`` is in its shard's first
+    ``n_top``, so its explanation is there. Ranks and row order are those of :func:`score_objects`
+    over all objects at once.
+
+    The list is ranked on the keys alone and written a block of ``chunk_rows`` at a time: a shard's
+    rows are in the order of the list (ranked ones first, each part by score), so each block
+    holds a contiguous range of every slice. Only the keys and the explained rows stay in memory.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    keys = (
+        pl.concat(
+            [
+                pl.scan_parquet(f)
+                .select("verblijfsobject_id", "score", "status")
+                .with_row_index("_row")
+                .with_columns(pl.lit(i, dtype=pl.UInt32).alias("_slice"))
+                for i, f in enumerate(slices)
+            ]
+        )
+        .with_columns((pl.col("status") == "signaal").alias("_signaal"))
+        .sort(["_signaal", "score", "verblijfsobject_id"], descending=[True, True, False])
+        .with_row_index("_pos")
+        .with_columns(pl.when(pl.col("_signaal")).then(pl.col("_pos").cast(pl.Int64) + 1).alias("rank"))
+        .collect()
     )
-    apart = (
-        slices.filter(pl.col("status") != "signaal")
-        .sort(key, descending=[True, False])
-        .with_columns(pl.lit(None, dtype=pl.Int64).alias("rank"))
-    )
-    explained = (pl.col("rank") <= n_top) | (pl.col("status") == "recent_onderzocht")
-    return pl.concat([ranked.select(order), apart.select(order)]).with_columns(
-        pl.when(explained).then(pl.col(c)).otherwise(None).alias(c)
-        for c in ("redenen", "redenen_detail", "tegen")
+    if keys.select((pl.col("_row").diff().over("_slice") < 0).any()).item():
+        raise RuntimeError("a shard's slice of the signals is not in the order of the list")
+    order = list(pl.read_parquet_schema(slices[0]))
+    reasons = [c for c in _REASON_COLUMNS if c in order]
+    is_explained = (pl.col("rank") <= n_top) | (pl.col("status") == "recent_onderzocht")
+    explained: list[pl.DataFrame] = []
+    part_file = out.with_name(out.name + ".part")
+    writer: pq.ParquetWriter | None = None
+    schema: pa.Schema | None = None
+    try:
+        for start in range(0, keys.height, chunk_rows):
+            block = keys.slice(start, chunk_rows)
+            spans = block.group_by("_slice").agg(
+                pl.col("_row").min().alias("first"), pl.len().alias("n"), pl.col("_row").max().alias("last")
+            )
+            pieces = []
+            for s, first, n, last in spans.iter_rows():
+                if last - first + 1 != n:
+                    raise RuntimeError(f"{slices[s]}: a slice of the signals is not in the order of the list")
+                pieces.append(
+                    pl.scan_parquet(slices[s])
+                    .slice(first, n)
+                    .drop("rank")
+                    .with_columns(
+                        pl.lit(s, dtype=pl.UInt32).alias("_slice"),
+                        pl.int_range(first, first + n, dtype=pl.UInt32).alias("_row"),
+                    )
+                    .collect()
+                )
+            rows = (
+                pl.concat(pieces)
+                .join(block.select("_slice", "_row", "_pos", "rank"), on=["_slice", "_row"])
+                .sort("_pos")
+                .select(order)
+                .with_columns(pl.when(is_explained).then(pl.col(c)).otherwise(None).alias(c) for c in reasons)
+            )
+            explained.append(rows.filter(pl.col("redenen").is_not_null()))
+            table = rows.to_arrow()
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(part_file, schema)
+            writer.write_table(table.cast(schema))
+        if writer is None:  # no objects: an empty list with the slices' columns
+            pl.read_parquet(slices[0]).clear().write_parquet(part_file)
+        else:
+            writer.close()
+            writer = None
+        part_file.replace(out)
+    finally:
+        if writer is not None:
+            writer.close()
+        part_file.unlink(missing_ok=True)
+    return _Signals(
+        keys.select(_KEY_COLUMNS),
+        pl.concat(explained) if explained else pl.read_parquet(slices[0]).clear(),
     )
 
 
@@ -943,11 +1035,11 @@ class _Linked:
         hashes: SHA-256 of every input file read (see :class:`IngestResult`).
         warnings: Non-fatal findings of the ingest and later stages.
         quarantined_rows: Rows quarantined in all files.
-        objects: The BAG table (``verblijfsobject_id``, ``buurtcode``, the address columns, ``x``, ``y``).
+        objects: The BAG table: at least ``verblijfsobject_id`` and ``buurtcode``, and ``x``, ``y``
+            where the extract has them (a run in shards keeps no other column).
         outcomes: ``onderzoeksuitkomsten`` (an empty table when absent).
         features: The features at the peildatum.
         groups: The audit groups per inhabited object; None without ``audit_kenmerken``.
-        certainty: Per object, the lowest certainty of the links its signal rests on.
         coverage: Address coverage per source (``AddressMatch.coverage``).
         unmatched_reasons: ``bron, reden, len`` of the unmatched records.
         company_links: ``bron, methode, len`` of the company links.
@@ -956,7 +1048,8 @@ class _Linked:
         reused_from: The MLflow run whose Splink model was used; None when trained in this run.
         scan: The privacy scan of output paths (raises ``PrivacyError``) with the input's identifiers.
         train: Trains the signal model on given outcomes (the run's own tables).
-        score: Scores, ranks and explains every object (:func:`_signals`), in shards or not.
+        score: Scores, ranks and explains every object (:func:`_signals`), in shards or not, and
+            writes them all to the given ``signals.parquet``.
         shards: Per shard of a run in shards, its gemeenten, size, timings and peaks (else empty).
     """
 
@@ -969,7 +1062,6 @@ class _Linked:
     outcomes: pl.DataFrame
     features: pl.DataFrame
     groups: pl.DataFrame | None
-    certainty: pl.DataFrame
     coverage: pl.DataFrame
     unmatched_reasons: pl.DataFrame
     company_links: pl.DataFrame
@@ -978,7 +1070,7 @@ class _Linked:
     reused_from: str | None
     scan: Callable[[list[Path]], None]
     train: Callable[[pl.DataFrame], TrainingReport]
-    score: Callable[[_Scoring, _Stages], pl.DataFrame]
+    score: Callable[[_Scoring, _Stages, Path], _Signals]
     shards: list[dict[str, Any]] = field(default_factory=list)
     scratch: Path | None = None
 
@@ -1039,8 +1131,10 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
     def train(outcomes: pl.DataFrame) -> TrainingReport:
         return train_model(b.inputs, b.features, outcomes, config)
 
-    def score(scoring: _Scoring, st: _Stages) -> pl.DataFrame:
-        return _signals(scoring, b.features, res.tables["bag_verblijfsobjecten"], certainty, st)
+    def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
+        signals = _signals(scoring, b.features, res.tables["bag_verblijfsobjecten"], certainty, st)
+        signals.write_parquet(out)
+        return _Signals.of(signals)
 
     return _Linked(
         manifest=res.manifest,
@@ -1052,7 +1146,6 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
         outcomes=_outcomes_of(res),
         features=b.features,
         groups=groups,
-        certainty=certainty,
         coverage=coverage,
         unmatched_reasons=unmatched,
         company_links=companies,
@@ -1068,6 +1161,9 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
 # --- a run in shards ---------------------------------------------------------------------------------
 
 #: The BAG columns the stages after the features use (addresses, neighbourhoods, map positions).
+#: Rows per row group of a shard's signals (read back a range at a time by :func:`_ranked_again`).
+_SLICE_ROW_GROUP = 20_000
+
 _OBJECT_COLUMNS = (
     "verblijfsobject_id",
     "buurtcode",
@@ -1204,7 +1300,8 @@ def _score_task(task: _ScoreTask) -> int:
         pl.read_parquet(d / "objects.parquet"),
         pl.read_parquet(d / "certainty.parquet"),
     )
-    signals.write_parquet(d / "signals.parquet")
+    # small row groups: the list is put together from ranges of every shard's slice
+    signals.write_parquet(d / "signals.parquet", row_group_size=_SLICE_ROW_GROUP)
     return signals.height
 
 
@@ -1543,7 +1640,7 @@ def _merge_shards(
             label="privacy scan",
         )
 
-    def score(scoring: _Scoring, st: _Stages) -> pl.DataFrame:
+    def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
         # each shard scores and explains its own objects; the list is ranked over all of them here
         with st.stage("score"):
             run_tasks(
@@ -1555,8 +1652,7 @@ def _merge_shards(
                 label="scores",
             )
         with st.stage("explain"):
-            slices = pl.concat([pl.read_parquet(d / "signals.parquet") for d in dirs])
-            return _ranked_again(slices, scoring.n_top)
+            return _ranked_again([d / "signals.parquet" for d in dirs], out, scoring.n_top)
 
     def train(outcomes: pl.DataFrame) -> TrainingReport:
         if training is None:
@@ -1583,11 +1679,17 @@ def _merge_shards(
         hashes=_merged_hashes(data_dir, results, counts),
         warnings=warnings,
         quarantined_rows=sum(r.quarantined_rows for r in results),
-        objects=pl.concat([pl.read_parquet(d / "objects.parquet") for d in dirs], how="diagonal_relaxed"),
+        # what the report's map and the fairness audit read; the shards wrote the addresses
+        objects=pl.concat(
+            [
+                pl.scan_parquet(d / "objects.parquet").select(pl.col("^(verblijfsobject_id|buurtcode|x|y)$"))
+                for d in dirs
+            ],
+            how="diagonal_relaxed",
+        ).collect(),
         outcomes=pl.concat([pl.read_parquet(d / "outcomes.parquet") for d in dirs], how="diagonal_relaxed"),
         features=features,
         groups=groups,
-        certainty=pl.concat([pl.read_parquet(d / "certainty.parquet") for d in dirs]),
         coverage=coverage,
         unmatched_reasons=_summed(
             [pl.read_parquet(d / "unmatched.parquet") for d in dirs], ["bron", "reden"], "len"
@@ -1784,7 +1886,7 @@ def _finish(
         n_top=max(config.model.explain_top, config.output.top_n),
         constants={"model_version": model_version, "run_id": run_id, "actualiteit": _freshness(linked)},
     )
-    signals = linked.score(scoring, st)
+    signals = linked.score(scoring, st, tmp / "signals.parquet")
 
     with st.stage("report"):
         write_report(
@@ -1793,10 +1895,12 @@ def _finish(
         )
 
     with st.stage("write"):
-        signals.write_parquet(tmp / "signals.parquet")
-        ranked = signals.filter(pl.col("rank").is_not_null())
-        ranked.head(config.output.top_n).select(SIGNAL_COLUMNS).write_csv(tmp / "signals.csv")
-        signals.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS).write_csv(
+        n_scored, n_ranked = signals.keys.height, signals.n_ranked
+        # the explained rows hold the first n_top >= top_n ranked ones
+        signals.explained.filter(pl.col("rank").is_not_null()).head(config.output.top_n).select(
+            SIGNAL_COLUMNS
+        ).write_csv(tmp / "signals.csv")
+        signals.explained.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS).write_csv(
             tmp / "recent_onderzocht.csv"
         )
         (tmp / "model.txt").write_text(
@@ -1846,14 +1950,14 @@ def _finish(
                 "features": feature_cols,
                 "source": "trained in this run" if champion is None else f"champion v{champion.version}",
                 "training": None if training is None else training.summary(),
-                "ranked": ranked.height,
-                "recent_onderzocht": signals.height - ranked.height,
-                "explained_rows": int(signals["redenen"].is_not_null().sum()),
+                "ranked": n_ranked,
+                "recent_onderzocht": n_scored - n_ranked,
+                "explained_rows": signals.explained.height,
             },
             "config": config.model_dump(mode="json"),
             "code_version": _code_version(),
             "versions": _versions(),
-            "n_scored": signals.height,
+            "n_scored": n_scored,
         }
         if linked.shards:
             run_info["shards"] = linked.shards
@@ -1865,21 +1969,20 @@ def _finish(
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
         (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
-        facts = _run_facts(run_info, linked, signals, ranked, training, fairness, config, started)
+        facts = _run_facts(run_info, linked, signals, training, fairness, config, started)
         write_documents(ethics_dir, meta, facts)
         run_info["ethics"] = {
             "metadata": str(config.ethics.metadata_path()),
             "voorbeeld_metadata": meta.voorbeeld,
             "fairness": fairness.summary(),
             "koppeling_zekerheid_min": threshold,
-            "koppeling_onzeker": int((signals["status"] == "koppeling_onzeker").sum()),
+            "koppeling_onzeker": signals.n_status("koppeling_onzeker"),
         }
         write_json_atomic(tmp / "run.json", run_info)
     with st.stage("privacy_scan"):
         # Fails the run (nothing reaches out/) when an output carries a direct identifier.
         linked.scan(_unscanned_outputs(tmp, linked))
 
-    n_scored, n_ranked = signals.height, ranked.height
     if config.tracking.enabled:
         with st.stage("tracking"):
             tracked = log_batch_run(

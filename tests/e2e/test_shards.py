@@ -210,32 +210,68 @@ def test_an_object_in_two_gemeenten_stops_a_run_in_shards(region: Path, tmp_path
     assert str(vbo) in str(err.value) and first in str(err.value) and last in str(err.value)
 
 
-def test_one_list_is_ranked_over_the_shards_slices() -> None:
-    """Shards rank their own objects; the list is ranked again over all, reasons kept for the top."""
+@pytest.mark.parametrize("chunk_rows", [1, 2, 4, 100])
+def test_one_list_is_ranked_over_the_shards_slices(tmp_path: Path, chunk_rows: int) -> None:
+    """Shards rank their own objects; the list is ranked again over all, reasons kept for the top.
+
+    Written a block at a time (of one row up to all), it is the same list.
+    """
     from vastgoed.pipeline import _ranked_again
 
-    def piece(ids: list[str], scores: list[float], status: list[str]) -> pl.DataFrame:
-        return pl.DataFrame(
+    def piece(name: str, ids: list[str], scores: list[float], status: list[str]) -> Path:
+        # in the order of score_objects: the ranked ones first, each part by score
+        path = tmp_path / f"{name}.parquet"
+        pl.DataFrame(
             {
-                "rank": list(range(1, len(ids) + 1)),
+                "rank": [i + 1 if s == "signaal" else None for i, s in enumerate(status)],
                 "verblijfsobject_id": ids,
                 "score": scores,
                 "status": status,
                 "redenen": [f"r{i}" for i in ids],
                 "redenen_detail": [[{"kenmerk": i}] for i in ids],
                 "tegen": [[{"kenmerk": i}] for i in ids],
-            }
-        )
+            },
+            schema_overrides={"rank": pl.Int64},
+        ).write_parquet(path, row_group_size=2)
+        return path
 
-    a = piece(["a1", "a2", "a3"], [0.9, 0.5, 0.4], ["signaal", "signaal", "recent_onderzocht"])
-    b = piece(["b1", "b2", "b3"], [0.8, 0.7, 0.5], ["signaal", "koppeling_onzeker", "signaal"])
-    out = _ranked_again(pl.concat([a, b]), n_top=3)
-    assert out.columns == a.columns
-    assert out["verblijfsobject_id"].to_list() == ["a1", "b1", "a2", "b3", "b2", "a3"]  # ties: by id
-    assert out["rank"].to_list() == [1, 2, 3, 4, None, None]
-    explained = out.filter(pl.col("redenen").is_not_null())["verblijfsobject_id"].to_list()
+    a = piece("a", ["a1", "a2", "a3"], [0.9, 0.5, 0.4], ["signaal", "signaal", "recent_onderzocht"])
+    b = piece("b", ["b1", "b3", "b2"], [0.8, 0.5, 0.7], ["signaal", "signaal", "koppeling_onzeker"])
+    out = tmp_path / "signals.parquet"
+    signals = _ranked_again([a, b], out, n_top=3, chunk_rows=chunk_rows)
+    written = pl.read_parquet(out)
+    assert written.columns == pl.read_parquet(a).columns
+    assert written["verblijfsobject_id"].to_list() == ["a1", "b1", "a2", "b3", "b2", "a3"]  # ties: by id
+    assert written["rank"].to_list() == [1, 2, 3, 4, None, None]
+    explained = written.filter(pl.col("redenen").is_not_null())["verblijfsobject_id"].to_list()
     assert explained == ["a1", "b1", "a2", "a3"]  # the top 3 and the recent investigation
-    assert out.filter(pl.col("verblijfsobject_id") == "b3")["tegen"][0] is None
+    assert written.filter(pl.col("verblijfsobject_id") == "b3")["tegen"][0] is None
+    assert signals.keys.equals(written.select("rank", "verblijfsobject_id", "score", "status"))
+    assert signals.explained.equals(written.filter(pl.col("redenen").is_not_null()))
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_slice_out_of_order_stops_the_ranking(tmp_path: Path) -> None:
+    """Blocks are read as ranges of each slice: a slice not in the list's order is an error, not a mix-up."""
+    from vastgoed.pipeline import _ranked_again
+
+    path = tmp_path / "a.parquet"
+    pl.DataFrame(
+        {
+            "rank": [2, 1],
+            "verblijfsobject_id": ["x", "y"],
+            "score": [0.1, 0.9],
+            "status": ["signaal", "signaal"],
+            "redenen": ["r", "r"],
+        }
+    ).write_parquet(path)
+    other = tmp_path / "b.parquet"
+    pl.DataFrame(
+        {"rank": [1], "verblijfsobject_id": ["z"], "score": [0.5], "status": ["signaal"], "redenen": ["r"]}
+    ).write_parquet(other)
+    with pytest.raises(RuntimeError, match="not in the order"):
+        _ranked_again([path, other], tmp_path / "signals.parquet", n_top=3, chunk_rows=2)
+    assert not (tmp_path / "signals.parquet").exists()
 
 
 def test_a_group_one_shard_lacks_is_absent_there_not_unknown() -> None:
