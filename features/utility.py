@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
@@ -218,21 +220,28 @@ class UtilityFeatures(FeatureBuilder):
         )
 
 
+def kleinverbruik_in_use(kleinverbruik: pl.DataFrame, peildatum: dt.date) -> pl.DataFrame:
+    """The rows of the grid operators' open data the features read, with the table's own columns.
+
+    Electricity (``ELK``) in the files of the newest reference date (1 January, in the file name)
+    on or before the peildatum.
+    """
+    ref = pl.col("bestand").str.extract(r"(\d{8})").str.to_date("%d%m%Y", strict=False)
+    k = kleinverbruik.filter((pl.col("productsoort") == "ELK") & (ref <= peildatum))
+    return k.filter(ref == ref.max())
+
+
 def _street_baseline(inputs: FeatureInputs) -> pl.DataFrame:
     """Per object: the mean electricity use (SJV) of its postcode range in the grid operators' open data.
 
     From the newest file whose reference date (1 January, in the file name) is on or before the
     peildatum; null where no file or no range covers the object's postcode.
     """
-    k = inputs.kleinverbruik.filter(pl.col("productsoort") == "ELK").with_columns(
-        pl.col("bestand").str.extract(r"(\d{8})").str.to_date("%d%m%Y", strict=False).alias("_ref")
-    )
-    k = k.filter(pl.col("_ref") <= inputs.peildatum)
+    k = kleinverbruik_in_use(inputs.kleinverbruik, inputs.peildatum)
     if k.height == 0:
         return pl.DataFrame(schema={"verblijfsobject_id": pl.String, "_sjv": pl.Float64})
     ranges = (
-        k.filter(pl.col("_ref") == pl.col("_ref").max())
-        .select(
+        k.select(
             _postcode_key("postcode_van").alias("_van"),
             _postcode_key("postcode_tot").alias("_tot"),
             pl.col("sjv_gemiddeld").alias("_sjv"),

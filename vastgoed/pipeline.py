@@ -32,6 +32,7 @@ from rich.console import Console
 from features import FeatureInputs, build_features, catalogue
 from features.base import KLEINVERBRUIK_SCHEMA, UITKOMST_SCHEMA
 from features.ownership import OWNER_SCOPED, company_founded, current_rights, owner_scoped
+from features.utility import kleinverbruik_in_use
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses, object_link_certainty
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
@@ -936,6 +937,38 @@ class _Signals:
         return int((self.keys["status"] == status).sum())
 
 
+def _list_keys(slices: list[Path]) -> pl.DataFrame:
+    """The shards' slices ranked as one list, on their keys alone.
+
+    Returns:
+        Per object in list order: ``_slice`` (index into ``slices``), ``_row`` (its row there),
+        ``_pos`` (its row in the list), ``rank`` (null: ranked apart) and the key columns.
+
+    Raises:
+        RuntimeError: A slice is not in the order of :func:`score_objects`.
+    """
+    keys = (
+        pl.concat(
+            [
+                pl.scan_parquet(f)
+                .select("verblijfsobject_id", "score", "status")
+                .with_row_index("_row")
+                .with_columns(pl.lit(i, dtype=pl.UInt32).alias("_slice"))
+                for i, f in enumerate(slices)
+            ]
+        )
+        .with_columns((pl.col("status") == "signaal").alias("_signaal"))
+        .sort(["_signaal", "score", "verblijfsobject_id"], descending=[True, True, False])
+        .with_row_index("_pos")
+        .with_columns(pl.when(pl.col("_signaal")).then(pl.col("_pos").cast(pl.Int64) + 1).alias("rank"))
+        .drop("_signaal")
+        .collect()
+    )
+    if keys.select((pl.col("_row").diff().over("_slice") < 0).any()).item():
+        raise RuntimeError("a shard's slice of the signals is not in the order of the list")
+    return keys
+
+
 def _ranked_again(slices: list[Path], out: Path, n_top: int, chunk_rows: int = 500_000) -> _Signals:
     """The shards' signals as one list in ``out``: ranked over all of them, reasons for the overall top.
 
@@ -951,24 +984,7 @@ def _ranked_again(slices: list[Path], out: Path, n_top: int, chunk_rows: int = 5
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    keys = (
-        pl.concat(
-            [
-                pl.scan_parquet(f)
-                .select("verblijfsobject_id", "score", "status")
-                .with_row_index("_row")
-                .with_columns(pl.lit(i, dtype=pl.UInt32).alias("_slice"))
-                for i, f in enumerate(slices)
-            ]
-        )
-        .with_columns((pl.col("status") == "signaal").alias("_signaal"))
-        .sort(["_signaal", "score", "verblijfsobject_id"], descending=[True, True, False])
-        .with_row_index("_pos")
-        .with_columns(pl.when(pl.col("_signaal")).then(pl.col("_pos").cast(pl.Int64) + 1).alias("rank"))
-        .collect()
-    )
-    if keys.select((pl.col("_row").diff().over("_slice") < 0).any()).item():
-        raise RuntimeError("a shard's slice of the signals is not in the order of the list")
+    keys = _list_keys(slices)
     order = list(pl.read_parquet_schema(slices[0]))
     reasons = [c for c in _REASON_COLUMNS if c in order]
     is_explained = (pl.col("rank") <= n_top) | (pl.col("status") == "recent_onderzocht")
@@ -1286,22 +1302,44 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
 
 @dataclass(frozen=True)
 class _ScoreTask:
-    """Score one shard's objects (its tables are in ``scratch``)."""
+    """Score one shard's objects, or explain them once the list is ranked (tables in ``scratch``)."""
 
     scratch: Path
     scoring: _Scoring
 
 
 def _score_task(task: _ScoreTask) -> int:
+    """Score and rank the shard's objects among themselves (``scored.parquet``)."""
     d = task.scratch
-    signals = _signals(
+    scored = _scored(
         task.scoring,
         pl.read_parquet(d / "features.parquet"),
         pl.read_parquet(d / "objects.parquet"),
         pl.read_parquet(d / "certainty.parquet"),
     )
+    scored.write_parquet(d / "scored.parquet")
+    return scored.height
+
+
+def _explain_task(task: _ScoreTask) -> int:
+    """The shard's slice of the list (``signals.parquet``), privacy-scanned for its input's identifiers.
+
+    Its objects with their rank in the whole list (``ranks.parquet``, row for row) and reasons for
+    those in the list's top and the recent investigations.
+    """
+    d = task.scratch
+    scored = pl.read_parquet(d / "scored.parquet").with_columns(pl.read_parquet(d / "ranks.parquet")["rank"])
+    signals = _explained(
+        task.scoring,
+        scored,
+        pl.read_parquet(d / "features.parquet"),
+        pl.read_parquet(d / "certainty.parquet"),
+    )
     # small row groups: the list is put together from ranges of every shard's slice
     signals.write_parquet(d / "signals.parquet", row_group_size=_SLICE_ROW_GROUP)
+    with (d / "known.pickle").open("rb") as fh:
+        known = pickle.load(fh)  # written by this run's own shard, in its private scratch folder
+    check_paths([d / "signals.parquet"], known)
     return signals.height
 
 
@@ -1462,8 +1500,9 @@ def _run_shards(
             kv = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
             kv_path = None
             if kv is not None:
+                # every shard reads it: only the rows the features use (the country's is 4M rows)
                 kv_path = scratch / "kleinverbruik.parquet"
-                kv.write_parquet(kv_path)
+                kleinverbruik_in_use(kv, manifest.peildatum).write_parquet(kv_path)
                 del kv
         # The signal model is trained in one shard. Not the first when the first trains the Splink
         # model alone: training then overlaps with the other shards.
@@ -1503,18 +1542,24 @@ def _run_shards(
                 ),
             )
 
+        def largest_first(batch: list[_ShardTask]) -> list[_ShardTask]:
+            # so that no large shard is left running alone at the end
+            return sorted(batch, key=lambda t: (-t.shard.objects, t.shard.index))
+
         with st.stage("shards"):
             if stored[0] is None:
                 # The Splink model is trained on the first shard; every other shard uses it.
                 first = run(tasks[:1])
                 model = first[0].persons.model
-                rest = run([dataclasses.replace(t, stored=(model, None)) for t in tasks[1:]])
+                rest = run(largest_first([dataclasses.replace(t, stored=(model, None)) for t in tasks[1:]]))
                 results = first + rest
             else:
-                results = run(tasks)
-        return _merge_shards(
-            data_dir, tmp, plan, scratch, results, manifest, warnings, stored[1], config, train_index
-        )
+                results = run(largest_first(tasks))
+            results.sort(key=lambda r: r.index)
+        with st.stage("shards_merge"):
+            return _merge_shards(
+                data_dir, tmp, plan, scratch, results, manifest, warnings, stored[1], config, train_index
+            )
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -1625,33 +1670,44 @@ def _merge_shards(
     training = results[train_index].training
 
     def scan(paths: list[Path]) -> None:
-        # every shard's identifiers, over the outputs the shards did not scan themselves, and over
-        # the shard's own rows of the signals (once they are written)
+        # every shard's identifiers, over the outputs the shards did not scan themselves (each
+        # scanned its own rows of the signals when it wrote them)
         run_tasks(
             _scan_task,
-            [
-                _ScanTask(
-                    d / "known.pickle", tuple(paths) + tuple(p for p in [d / "signals.parquet"] if p.exists())
-                )
-                for d in dirs
-            ],
+            [_ScanTask(d / "known.pickle", tuple(paths)) for d in dirs],
             workers=config.scale.workers,
             tasks_per_worker=max(1, len(dirs)),
             label="privacy scan",
         )
 
     def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
-        # each shard scores and explains its own objects; the list is ranked over all of them here
-        with st.stage("score"):
+        # each shard scores its objects, the list is ranked over all of them, each shard explains
+        # its objects in the list's top, and the list is written from the shards' slices
+        tasks = [_ScoreTask(d, scoring) for d in dirs]
+
+        # light tasks: the same workers take them all
+        def each(fn: Callable[[_ScoreTask], int], label: str) -> None:
             run_tasks(
-                _score_task,
-                [_ScoreTask(d, scoring) for d in dirs],
+                fn,
+                tasks,
                 workers=config.scale.workers,
-                tasks_per_worker=len(dirs),  # light tasks: the same workers take them all
+                tasks_per_worker=len(dirs),
                 console=st.console,
-                label="scores",
+                label=label,
             )
+
+        with st.stage("score"):
+            each(_score_task, "scores")
+            # Ranked over every shard first: each shard then explains its objects in the overall
+            # top only (not its own top, most of which the list leaves out).
+            keys = _list_keys([d / "scored.parquet" for d in dirs]).select("_slice", "_row", "rank")
+            for i, d in enumerate(dirs):
+                keys.filter(pl.col("_slice") == i).sort("_row").select("rank").write_parquet(
+                    d / "ranks.parquet"
+                )
+            del keys
         with st.stage("explain"):
+            each(_explain_task, "reasons")
             return _ranked_again([d / "signals.parquet" for d in dirs], out, scoring.n_top)
 
     def train(outcomes: pl.DataFrame) -> TrainingReport:
