@@ -471,3 +471,27 @@ def test_parse_age(text: str, days: int) -> None:
 def test_parse_age_rejects_bad_input(text: str) -> None:
     with pytest.raises(ConfigError, match="invalid age"):
         parse_age(text)
+
+
+def test_anchor_pairs_and_first_words_are_those_of_each_key_one_at_a_time() -> None:
+    """The vectorised anchors (a country's millions of names) equal the per-key definition."""
+    from vastgoed.ethics.privacy import _anchor
+
+    names = [
+        "Jan Pieter de Vries",
+        "J.P. de Vries",
+        "de Vries, J.P.",
+        "Anna van der Berg-Smit",
+        "Émile Zoë Ñúñez",
+        "Li Wu",
+        "Mo Ab",  # equally long pairs: the first
+        "A.B.C. Jansen",
+        "Hendrik-Jan van 't Hof",
+    ]
+    known = KnownIdentifiers(names=frozenset(names))
+    keys = sorted(known.names)
+    assert known._anchors["pair"].to_list() == sorted({_anchor(k) for k in keys})
+    assert known._first_words == frozenset(k.split(" ", 1)[0] for k in keys)
+    assert known._max_words == max(k.count(" ") + 1 for k in keys)
+    empty = KnownIdentifiers()
+    assert empty._anchors.height == 0 and empty._max_words == 0 and not empty._first_words

@@ -238,6 +238,30 @@ def _anchor(key: str) -> str:
     return max((f"{a} {b}" for a, b in itertools.pairwise(words)), key=len)
 
 
+def _anchors(keys: pl.Series) -> pl.DataFrame:
+    """``pair``: the :func:`_anchor` of every key, each once (vectorised: a country has millions)."""
+    words = (
+        pl.DataFrame({"w": keys.str.replace_all(".", " ", literal=True).str.split(" ")})
+        .with_row_index("i")
+        .explode("w")
+        .filter(pl.col("w") != "")
+    )
+    pairs = (
+        words.with_columns(
+            pl.when(pl.col("i") == pl.col("i").shift(-1))
+            .then(pl.col("w") + " " + pl.col("w").shift(-1))
+            .alias("pair")
+        )
+        .drop_nulls("pair")
+        .with_columns(pl.col("pair").str.len_chars().alias("n"))
+    )
+    # the longest pair of each key; of equally long ones the first, as max() picks
+    first = (
+        pairs.filter(pl.col("n") == pl.col("n").max().over("i")).group_by("i", maintain_order=True).first()
+    )
+    return first.select("pair").unique().sort("pair")
+
+
 class _Keys(frozenset[str]):
     """Name keys that are normalised already (by :meth:`KnownIdentifiers.from_tables`)."""
 
@@ -270,10 +294,11 @@ class KnownIdentifiers:
         else:
             keys = frozenset(k for k in (_name_key(_words(n)) for n in self.names) if k is not None)
         object.__setattr__(self, "names", keys)
-        object.__setattr__(self, "_first_words", frozenset(k.split(" ", 1)[0] for k in keys))
-        anchors = sorted({_anchor(k) for k in keys})
-        object.__setattr__(self, "_anchors", pl.DataFrame({"pair": anchors}, schema={"pair": pl.String}))
-        object.__setattr__(self, "_max_words", max((k.count(" ") + 1 for k in keys), default=0))
+        series = pl.Series("key", list(keys), dtype=pl.String)
+        object.__setattr__(self, "_first_words", frozenset(series.str.split(" ").list.first().to_list()))
+        object.__setattr__(self, "_anchors", _anchors(series))
+        spaces = series.str.count_matches(" ", literal=True).max()
+        object.__setattr__(self, "_max_words", int(spaces) + 1 if isinstance(spaces, int) else 0)
 
     def __repr__(self) -> str:
         # Never the names themselves: a repr ends up in logs and tracebacks.
@@ -376,10 +401,18 @@ def _person_names(df: pl.DataFrame) -> set[str]:
         pl.col("voornamen").cast(pl.String), vv.cast(pl.String), pl.col("geslachtsnaam").cast(pl.String)
     ).unique()
     out: set[str] = set()
+    seen: dict[str, list[str]] = {}  # names repeat: each text is split and folded once
+
+    def split(text: str | None) -> list[str]:
+        got = seen.get(text or "")
+        if got is None:
+            got = seen[text or ""] = _words(text or "")
+        return got
+
     for voornamen, voorvoegsel, geslachtsnaam in people.iter_rows():
-        given = _words(voornamen or "")
-        prefix = _words(voorvoegsel or "")
-        surname = _words(geslachtsnaam or "")
+        given = split(voornamen)
+        prefix = split(voorvoegsel)
+        surname = split(geslachtsnaam)
         if not given or not surname:
             continue
         # A given name already written as initials (``J.P.``) gives its letters, not just the first.

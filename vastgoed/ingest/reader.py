@@ -348,9 +348,13 @@ def part_partition(folder: Path, part: Path) -> str:
 
 def parquet_rows(part: Path, name: str) -> int:
     """The number of rows of a Parquet part, from its footer (the data are not read)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        return int(pl.scan_parquet(part).select(pl.len()).collect().item())
-    except (pl.exceptions.PolarsError, OSError) as exc:
+        # a tenth of the time of a polars scan: every shard counts the rows of every other part
+        return int(pq.read_metadata(part).num_rows)
+    except (pa.ArrowException, OSError) as exc:
         raise DataError(name, f"cannot be read as Parquet: {exc}") from exc
 
 
