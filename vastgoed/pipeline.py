@@ -327,6 +327,8 @@ def _link_persons(
     cm: CompanyMatch,
     config: Config,
     stored: tuple[dict[str, Any] | None, str | None] | None = None,
+    *,
+    count_blocking: bool = True,
 ) -> _Persons:
     """Person linkage with the earlier run's model (unless retraining) and the reviewers' decisions.
 
@@ -341,7 +343,12 @@ def _link_persons(
     companies = cm.links.filter(pl.col("bron") == "vergunningen").select("record")
     records = person_records(res.tables, am.links).join(companies, on="record", how="anti")
     result = link_persons(
-        records, config.linkage.persons, trained_model=trained, reviewed=reviewed, backend=config.linkage
+        records,
+        config.linkage.persons,
+        trained_model=trained,
+        reviewed=reviewed,
+        backend=config.linkage,
+        count_blocking=count_blocking,
     )
     return _Persons(records, result, reviewed, reused_from)
 
@@ -412,6 +419,7 @@ def _link_and_build(
     partitions: frozenset[str] | None = None,
     stored: tuple[dict[str, Any] | None, str | None] | None = None,
     kleinverbruik: Path | None = None,
+    count_blocking: bool = True,
 ) -> _Built:
     """Ingest, link addresses, companies and persons, build the graph and the features.
 
@@ -423,7 +431,7 @@ def _link_and_build(
     with st.stage("linkage"):
         am, cm = _link(res, config)
     with st.stage("persons"):
-        persons = _link_persons(res, am, cm, config, stored)
+        persons = _link_persons(res, am, cm, config, stored, count_blocking=count_blocking)
     with st.stage("graph"):
         graph = build_graph(
             res.tables,
@@ -836,6 +844,8 @@ class _PersonSummary:
     charts: dict[str, str]
     model: dict[str, Any]
     reviewed_pairs: int
+    #: Where the candidate pairs per blocking rule were counted; None: over the whole run.
+    blocking_scope: str | None = None
 
     @classmethod
     def of(cls, persons: _Persons) -> _PersonSummary:
@@ -1239,6 +1249,8 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         partitions=frozenset(task.shard.partitions),
         stored=task.stored,
         kleinverbruik=task.kleinverbruik,
+        # a diagnostic: counted in the first shard only (a sixth of every shard's linkage)
+        count_blocking=task.shard.index == 0,
     )
     res, am, cm, pr = b.res, b.am, b.cm, b.persons.result
     with st.stage("write_intermediate"):
@@ -1427,14 +1439,15 @@ def _add_timings(parts: list[dict[str, float]]) -> dict[str, float]:
     return out
 
 
-def _merged_blocking(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    rules: dict[str, dict[str, Any]] = {}
-    for part in parts:
-        for row in part:
-            agg = rules.setdefault(str(row["rule"]), {"rule": row["rule"], "marginal": 0, "cumulative": 0})
-            agg["marginal"] += int(row.get("marginal", 0))
-            agg["cumulative"] += int(row.get("cumulative", 0))
-    return list(rules.values())
+def _person_counts(results: list[_ShardResult]) -> dict[str, int]:
+    """The shards' person-linkage counts summed; the candidate pairs are the first shard's own."""
+    counts = _add_counts(
+        [{k: v for k, v in r.persons.counts.items() if k != "candidate_pairs"} for r in results]
+    )
+    first = results[0].persons.counts.get("candidate_pairs")
+    if first is not None:
+        counts["candidate_pairs_shard_0"] = first
+    return counts
 
 
 def _merged_counts(results: list[_ShardResult]) -> dict[str, FileCounts]:
@@ -1755,12 +1768,16 @@ def _merge_shards(
         ),
         address_share=float(links / max(1, links + unmatched)),
         persons=_PersonSummary(
-            counts=_add_counts([r.persons.counts for r in results]),
+            counts=_person_counts(results),
             timings=_add_timings([r.persons.timings for r in results]),
-            blocking=_merged_blocking([r.persons.blocking for r in results]),
+            # counted in the first shard alone (see _shard_task)
+            blocking=results[0].persons.blocking,
             charts=results[0].persons.charts,
             model=results[0].persons.model,
             reviewed_pairs=results[0].persons.reviewed_pairs,
+            blocking_scope=(
+                f"shard 0: {plan[0].objects:,} verblijfsobjecten, gemeenten {', '.join(plan[0].gemeenten)}"
+            ),
         ),
         reused_from=reused_from,
         scan=scan,
@@ -1994,6 +2011,7 @@ def _finish(
                     "counts": linked.persons.counts,
                     "timings_s": linked.persons.timings,
                     "blocking": linked.persons.blocking,
+                    "blocking_counted_in": linked.persons.blocking_scope or "the whole run",
                     "model": "trained"
                     if linked.reused_from is None
                     else f"reused from MLflow run {linked.reused_from}",

@@ -126,6 +126,12 @@ def test_shards_give_what_one_process_gives(runs: tuple[Path, Path]) -> None:
     a, b = (json.loads((d / "run.json").read_text(encoding="utf-8")) for d in runs)
     assert "shards" not in a and len(b["shards"]) == N
     assert b["linkage"]["persons"]["model"].startswith("reused")  # the stored Splink model, in every shard
+    # Splink's exact pair counts per blocking rule, a diagnostic, are counted in the first shard only
+    persons = b["linkage"]["persons"]
+    assert persons["blocking_counted_in"].startswith("shard 0: ") and persons["blocking"]
+    assert "candidate_pairs" not in persons["counts"] and persons["counts"]["candidate_pairs_shard_0"] > 0
+    assert persons["counts"]["records"] == a["linkage"]["persons"]["counts"]["records"]
+    assert a["linkage"]["persons"]["blocking_counted_in"] == "the whole run"
     assert a["data"]["hashes_sha256"] == b["data"]["hashes_sha256"]
     assert a["data"]["rows"] == b["data"]["rows"]
     assert a["n_scored"] == b["n_scored"]
