@@ -200,7 +200,8 @@ def make_linker(
     from splink import Linker
 
     sdfs = [db_api.register(df.to_arrow(), table_name=name) for name, df in frames.items()]
-    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings)
+    # log_level=None: Splink's default (INFO) would undo quiet_splink and print its timings
+    return Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=None)
 
 
 def register_term_frequencies(

@@ -210,6 +210,8 @@ def duckdb_connect(num_threads: int | None = None, memory_limit: str | None = No
     import duckdb
 
     con = duckdb.connect(":memory:")
+    # the engine shows its own progress; DuckDB's bars would print from every worker of a run in shards
+    con.execute("SET enable_progress_bar = false")
     if num_threads is not None:
         con.execute(f"SET threads = {int(num_threads)}")
     limit = (memory_limit or DUCKDB_MEMORY_LIMIT).replace("'", "")

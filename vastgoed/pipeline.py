@@ -982,9 +982,9 @@ def _list_keys(slices: list[Path]) -> pl.DataFrame:
 def _ranked_again(slices: list[Path], out: Path, n_top: int, chunk_rows: int = 500_000) -> _Signals:
     """The shards' signals as one list in ``out``: ranked over all of them, reasons for the overall top.
 
-    Each shard ranked and explained its own objects (its slice, in the order of
-    :func:`score_objects`); an object in the overall first ``n_top`` is in its shard's first
-    ``n_top``, so its explanation is there. Ranks and row order are those of :func:`score_objects`
+    Each shard's slice holds its objects in the order of :func:`score_objects`, with reasons for
+    those in the overall first ``n_top`` and the recent investigations (:func:`_explain_task`);
+    reasons of any other row are dropped. Ranks and row order are those of :func:`score_objects`
     over all objects at once.
 
     The list is ranked on the keys alone and written a block of ``chunk_rows`` at a time: a shard's
@@ -1186,10 +1186,10 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
 
 # --- a run in shards ---------------------------------------------------------------------------------
 
-#: The BAG columns the stages after the features use (addresses, neighbourhoods, map positions).
 #: Rows per row group of a shard's signals (read back a range at a time by :func:`_ranked_again`).
 _SLICE_ROW_GROUP = 20_000
 
+#: The BAG columns the stages after the features use (addresses, neighbourhoods, map positions).
 _OBJECT_COLUMNS = (
     "verblijfsobject_id",
     "buurtcode",

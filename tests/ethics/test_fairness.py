@@ -171,3 +171,44 @@ def test_a_partition_by_codes_gives_what_zero_one_weights_give() -> None:
                 assert np.isclose(v, b[k], rtol=1e-9, equal_nan=True), k
             else:
                 assert v == b[k], k
+
+
+def test_the_figures_per_group_are_fairlearns_metricframe() -> None:
+    """Point values, overall and by group (in sorted order), equal fairlearn's MetricFrame's."""
+    import math
+    from typing import Any
+
+    from fairlearn.metrics import MetricFrame
+
+    from vastgoed.ethics.fairness import _METRICS, _metric_frame_rows
+
+    def metric(name: str) -> Any:
+        fn = _METRICS[name]
+
+        def f(y_true: Any, y_pred: Any, score: Any) -> float:
+            t = np.asarray(y_true, dtype=bool)[None, :]
+            p = np.asarray(y_pred, dtype=bool)[None, :]
+            return float(fn(t, p, np.asarray(score, dtype=np.float64)[None, :])[0]) if t.size else math.nan
+
+        f.__name__ = name
+        return f
+
+    rng = np.random.default_rng(3)
+    n = 5_000
+    groups = rng.choice(["b", "a", "c", "zz", "d"], size=n, p=[0.4, 0.3, 0.2, 0.0998, 0.0002])
+    t, p, s = rng.random(n) < 0.3, rng.random(n) < 0.2, rng.random(n)
+    p[groups == "d"] = False  # a rate over nothing: NaN in both
+    names = ["selectie", "fout_positief", "fout_ontdekking", "kalibratie_verschil"]
+    rows = _metric_frame_rows("buurt", names, t, p, s, groups, FairnessSettings(bootstrap=20))
+    mf = MetricFrame(
+        metrics={m: metric(m) for m in names},
+        y_true=t,
+        y_pred=p,
+        sensitive_features=groups,
+        sample_params={m: {"score": s} for m in names},
+    )
+    assert [r["groep"] for r in rows] == [str(g) for g in mf.by_group.index for _ in names]
+    for r in rows:
+        want, total = float(mf.by_group.loc[r["groep"], r["maat"]]), float(mf.overall[r["maat"]])
+        assert (math.isnan(want) and math.isnan(r["waarde"])) or r["waarde"] == pytest.approx(want, rel=1e-12)
+        assert r["totaal"] == pytest.approx(total, rel=1e-12)

@@ -495,3 +495,44 @@ def test_anchor_pairs_and_first_words_are_those_of_each_key_one_at_a_time() -> N
     assert known._max_words == max(k.count(" ") + 1 for k in keys)
     empty = KnownIdentifiers()
     assert empty._anchors.height == 0 and empty._max_words == 0 and not empty._first_words
+
+
+def test_the_prefilter_passes_over_record_ids_in_a_text_but_not_what_the_scan_would_find(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A country's row numbers have 8 and 9 digits; a text of record ids is no BSN (nor 8 digits
+    unless a BSN keyword stands in it). The pre-filter keeps every string the full scan finds."""
+    from vastgoed.ethics import privacy
+
+    bsn = "111222333"
+    assert is_valid_bsn(bsn)
+    values = [
+        '[{"record":"brp_inschrijvingen:17500123","soort":"persoon"}]',  # 8-digit row numbers
+        '[{"record":"energie_verbruik:111222333"}]',  # a 9-digit row number that passes the 11-proef
+        "kadaster_eigendom:12345678, brp_inschrijvingen:111222333",
+        f"brp_inschrijvingen:1 en {bsn}",  # a BSN beside a record id
+        f"x{bsn}",  # not a separate token
+        f"xbrp_inschrijvingen:{bsn}",  # not a record id: a word character before it
+        "bsn brp_inschrijvingen:12345678",  # with the keyword an 8-digit number may be a BSN
+        "geboren 1-2-1980 brp_inschrijvingen:5",
+        None,
+        "gewone tekst",
+    ]
+    series = pl.Series(values, dtype=pl.String)
+    expected = {
+        i: spans
+        for i, v in enumerate(values)
+        if v is not None and (spans := privacy._scan_text(v, KNOWN, names=True))
+    }
+    assert dict(privacy._scan_many(series, KNOWN)) == expected
+    assert set(expected) >= {3, 5}
+    calls: list[str] = []
+    real = privacy._scan_text
+
+    def counted(text: str, *args: object, **kwargs: object) -> list[privacy._Span]:
+        calls.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(privacy, "_scan_text", counted)
+    list(privacy._scan_many(series[:3], KNOWN))
+    assert calls == []  # the texts of record ids never reach Python

@@ -107,6 +107,10 @@ _BSN9_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{9}" + _NOT_BEFORE_TOKEN)
 _STEMS = "|".join(sorted(re.escape(f.stem) for f in CONTRACT))
 _RECORD_ROW_RE = re.compile(rf"(?<![\w])(?:{_STEMS}):(?P<rij>[0-9]+)(?![0-9])")
 _RECORD_ID_ONLY = rf"^(?:{_STEMS}):[0-9]+$"
+# The same record ids for polars (no look-around): the character before is kept.
+_RECORD_ROW_STRIP = rf"(^|[^\w])(?:{_STEMS}):[0-9]+"
+# Superset of _BSN_KEYWORD_RE for the pre-filter (no word boundaries).
+_BSN_KEYWORD_PREFILTER = r"(?i)bsn|burgerservicenummer|sofi"
 _BSN_SHORT_RE = re.compile(
     _NOT_AFTER_TOKEN + r"(?:[0-9]{8}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})" + _NOT_BEFORE_TOKEN
 )
@@ -539,9 +543,16 @@ def _scan_many(
     """
     # a value that is nothing but a record id holds no identifier (see _RECORD_ROW_RE)
     record_id = values.str.contains(_RECORD_ID_ONLY).fill_null(False)
-    regex = (values.str.contains(_BSN_PREFILTER) | values.str.contains(_BIRTH_PREFILTER)).fill_null(
-        False
-    ) & ~record_id
+    digits = values.str.contains(_BSN_PREFILTER).fill_null(False)
+    if not bsn_context:
+        # The row number of a record id inside a text is no BSN either (_scan_text passes it over
+        # unless a BSN keyword allows 8-digit BSNs): a country's row numbers have 8 and 9 digits,
+        # and every object's list of link certainties, a JSON text of record ids, would go to Python.
+        again = (digits & ~values.str.contains(_BSN_KEYWORD_PREFILTER).fill_null(False)).arg_true()
+        if len(again):
+            outside = values.gather(again).str.replace_all(_RECORD_ROW_STRIP, "${1} ")
+            digits = digits.scatter(again, outside.str.contains(_BSN_PREFILTER).fill_null(False))
+    regex = (digits | values.str.contains(_BIRTH_PREFILTER).fill_null(False)) & ~record_id
     named = pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)
     if known is not None:
         rest = (~record_id).arg_true()
