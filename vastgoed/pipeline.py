@@ -903,9 +903,9 @@ def _scored(
 def _explained(
     scoring: _Scoring, scored: pl.DataFrame, feats: pl.DataFrame, certainty: pl.DataFrame
 ) -> pl.DataFrame:
-    n_top = min(scoring.n_top, scored.height)
+    # not capped at this table's height: in a run in shards ``rank`` is the rank in the whole list
     signals = (
-        explain_signals(scoring.model, scored, feats, scoring.model_config, n_top)
+        explain_signals(scoring.model, scored, feats, scoring.model_config, scoring.n_top)
         .with_columns(pl.lit(v).alias(k) for k, v in scoring.constants.items())
         .join(
             _previous_investigations(scoring.outcomes, scoring.peildatum), on="verblijfsobject_id", how="left"

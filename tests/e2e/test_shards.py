@@ -329,3 +329,48 @@ def test_the_scratch_of_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> N
     _clean_stale_scratch(tmp_path)
     assert not stale.exists()
     assert alive.exists() and foreign.exists()
+
+
+def test_a_small_shard_explains_its_objects_in_the_whole_lists_top(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shard's ``rank`` is the rank in the whole list: the reasons' cut is not the shard's height."""
+    import datetime as dt
+
+    from features.base import UITKOMST_SCHEMA
+    from vastgoed import pipeline
+    from vastgoed.core.config import ModelConfig
+
+    seen: list[int] = []
+
+    def explain(
+        model: object, scored: pl.DataFrame, feats: pl.DataFrame, mc: object, n_top: int
+    ) -> pl.DataFrame:
+        seen.append(n_top)
+        return scored.with_columns(
+            pl.when(pl.col("rank") <= n_top).then(pl.lit("reden")).otherwise(None).alias("redenen")
+        )
+
+    monkeypatch.setattr(pipeline, "explain_signals", explain)
+    scoring = pipeline._Scoring(
+        model=None,  # type: ignore[arg-type]
+        outcomes=pl.DataFrame(schema=UITKOMST_SCHEMA),
+        peildatum=dt.date(2025, 1, 1),
+        threshold=0.5,
+        model_config=ModelConfig(),
+        n_top=2_000,
+        constants={"model_version": "m", "run_id": "r"},
+    )
+    # three objects, ranked 1,500th, 1,999th and 2,500th in the whole list
+    scored = pl.DataFrame(
+        {
+            "rank": [1_500, 1_999, 2_500],
+            "verblijfsobject_id": ["a", "b", "c"],
+            "adres": ["x", "y", "z"],
+            "buurtcode": ["BU1", "BU1", "BU1"],
+            "score": [0.5, 0.4, 0.3],
+            "fenomeen": ["hennepteelt"] * 3,
+            "status": ["signaal"] * 3,
+        }
+    )
+    out = pipeline._explained(scoring, scored, pl.DataFrame(), pl.DataFrame({"verblijfsobject_id": ["a"]}))
+    assert seen == [2_000]
+    assert out["redenen"].to_list() == ["reden", "reden", None]

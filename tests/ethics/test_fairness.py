@@ -212,3 +212,12 @@ def test_the_figures_per_group_are_fairlearns_metricframe() -> None:
         want, total = float(mf.by_group.loc[r["groep"], r["maat"]]), float(mf.overall[r["maat"]])
         assert (math.isnan(want) and math.isnan(r["waarde"])) or r["waarde"] == pytest.approx(want, rel=1e-12)
         assert r["totaal"] == pytest.approx(total, rel=1e-12)
+
+
+def test_a_missing_group_is_refused_as_metricframe_refused_it() -> None:
+    from vastgoed.ethics.fairness import _metric_frame_rows
+
+    groups = np.array(["a", None, "b"], dtype=object)
+    t = np.array([True, False, True])
+    with pytest.raises(ValueError, match="missing"):
+        _metric_frame_rows("buurt", ["selectie"], t, t, np.ones(3), groups, FairnessSettings(bootstrap=5))

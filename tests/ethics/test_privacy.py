@@ -515,6 +515,10 @@ def test_the_prefilter_passes_over_record_ids_in_a_text_but_not_what_the_scan_wo
         f"xbrp_inschrijvingen:{bsn}",  # not a record id: a word character before it
         "bsn brp_inschrijvingen:12345678",  # with the keyword an 8-digit number may be a BSN
         "geboren 1-2-1980 brp_inschrijvingen:5",
+        "\u00bdmeldingen:111222333",  # Python's \\w holds ½, polars' does not: not a record id for the scan
+        "sof\u0131 meldingen:12345611",  # a dotless i: a BSN keyword to Python's case folding
+        "SOF\u0130 meldingen:12345611",
+        "b\u017fn meldingen:12345611",  # a long s
         None,
         "gewone tekst",
     ]

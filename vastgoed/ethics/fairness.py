@@ -304,7 +304,9 @@ def _metric_frame_rows(
     rng = np.random.default_rng(settings.seed)
     members = _members(groups)
     rows = []
-    for g in sorted(k for k in members if k is not None):  # MetricFrame leaves out a missing group
+    if None in members:
+        raise ValueError(f"{dimensie}: groups contain missing values")  # as MetricFrame refused them
+    for g in sorted(members):
         idx = members[g]
         for name in names:
             overall = overalls[name]

@@ -548,7 +548,10 @@ def _scan_many(
         # The row number of a record id inside a text is no BSN either (_scan_text passes it over
         # unless a BSN keyword allows 8-digit BSNs): a country's row numbers have 8 and 9 digits,
         # and every object's list of link certainties, a JSON text of record ids, would go to Python.
-        again = (digits & ~values.str.contains(_BSN_KEYWORD_PREFILTER).fill_null(False)).arg_true()
+        # ASCII text only: there Python's and polars' ``\w`` and case folding agree (``½``, ``ı``, ``ſ``
+        # do not), so the strip never passes over what _scan_text would find.
+        other = values.str.contains(_BSN_KEYWORD_PREFILTER) | values.str.contains(r"[^\x00-\x7F]")
+        again = (digits & ~other.fill_null(False)).arg_true()
         if len(again):
             outside = values.gather(again).str.replace_all(_RECORD_ROW_STRIP, "${1} ")
             digits = digits.scatter(again, outside.str.contains(_BSN_PREFILTER).fill_null(False))
