@@ -1349,10 +1349,15 @@ def _explain_task(task: _ScoreTask) -> int:
     )
     # small row groups: the list is put together from ranges of every shard's slice
     signals.write_parquet(d / "signals.parquet", row_group_size=_SLICE_ROW_GROUP)
-    with (d / "known.pickle").open("rb") as fh:
-        known = pickle.load(fh)  # written by this run's own shard, in its private scratch folder
-    check_paths([d / "signals.parquet"], known)
+    check_paths([d / "signals.parquet"], _known(d / "known.pickle"))
     return signals.height
+
+
+def _known(path: Path) -> KnownIdentifiers:
+    """The identifiers of a shard's input, as the shard wrote them."""
+    with path.open("rb") as fh:
+        known: KnownIdentifiers = pickle.load(fh)  # this run's own shard wrote it, in its private scratch
+    return known
 
 
 @dataclass(frozen=True)
@@ -1364,9 +1369,7 @@ class _ScanTask:
 
 
 def _scan_task(task: _ScanTask) -> int:
-    with task.known.open("rb") as fh:
-        known = pickle.load(fh)  # written by this run's own shard, in its private scratch folder
-    check_paths(list(task.paths), known)
+    check_paths(list(task.paths), _known(task.known))
     return len(task.paths)
 
 
