@@ -1325,7 +1325,7 @@ def _score_task(task: _ScoreTask) -> int:
     d = task.scratch
     scored = _scored(
         task.scoring,
-        pl.read_parquet(d / "features.parquet"),
+        _shard_features(d),
         pl.read_parquet(d / "objects.parquet"),
         pl.read_parquet(d / "certainty.parquet"),
     )
@@ -1344,7 +1344,7 @@ def _explain_task(task: _ScoreTask) -> int:
     signals = _explained(
         task.scoring,
         scored,
-        pl.read_parquet(d / "features.parquet"),
+        _shard_features(d),
         pl.read_parquet(d / "certainty.parquet"),
     )
     # small row groups: the list is put together from ranges of every shard's slice
@@ -1393,7 +1393,27 @@ def _owner_scoped_features(
     """
     scoped = owner_scoped(pl.read_parquet(rights), pl.read_parquet(founded), peildatum)
     order = features.columns
-    return features.drop(OWNER_SCOPED).join(scoped, on="verblijfsobject_id", how="left").select(order)
+    return (
+        features.drop(OWNER_SCOPED)
+        .join(scoped, on="verblijfsobject_id", how="left", maintain_order="left")
+        .select(order)
+    )
+
+
+#: A shard's :data:`OWNER_SCOPED` features as computed over every shard (written by the merge).
+_SCOPED_FILE = "owner_scoped.parquet"
+
+
+def _shard_features(d: Path) -> pl.DataFrame:
+    """A shard's features with the owner-scoped ones of the whole run, which the merge wrote.
+
+    The shard's own ``features.parquet`` has them computed over its own rights only.
+    """
+    feats = pl.read_parquet(d / "features.parquet")
+    scoped = pl.read_parquet(d / _SCOPED_FILE)
+    if not scoped["verblijfsobject_id"].equals(feats["verblijfsobject_id"]):
+        raise RuntimeError(f"{d / _SCOPED_FILE}: not row for row the shard's features")
+    return feats.with_columns(scoped.select(OWNER_SCOPED))
 
 
 def _concat_groups(frames: list[pl.DataFrame]) -> pl.DataFrame:
@@ -1654,13 +1674,21 @@ def _merge_shards(
         [d / "graph" / "knopen.parquet" for d in dirs], tmp / "graph" / "knopen.parquet", unique="knoop"
     )
     _concat_parquet([d / "graph" / "kanten.parquet" for d in dirs], tmp / "graph" / "kanten.parquet")
+    parts = [pl.read_parquet(d / "features.parquet") for d in dirs]
+    heights = [p.height for p in parts]
     features = _owner_scoped_features(
-        pl.concat([pl.read_parquet(d / "features.parquet") for d in dirs]),
+        pl.concat(parts),
         [d / "rights.parquet" for d in dirs],
         [d / "founded.parquet" for d in dirs],
         manifest.peildatum,
     )
+    del parts
     features.write_parquet(tmp / "features.parquet")
+    # what the shards score and explain: the owner-scoped features of the whole run, row for row
+    start = 0
+    for d, n in zip(dirs, heights, strict=True):
+        features.slice(start, n).select("verblijfsobject_id", *OWNER_SCOPED).write_parquet(d / _SCOPED_FILE)
+        start += n
     write_quarantine(
         pl.concat([pl.read_parquet(d / "quarantine.parquet") for d in dirs]), tmp / "quarantine.csv"
     )

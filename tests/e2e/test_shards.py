@@ -374,3 +374,21 @@ def test_a_small_shard_explains_its_objects_in_the_whole_lists_top(monkeypatch: 
     out = pipeline._explained(scoring, scored, pl.DataFrame(), pl.DataFrame({"verblijfsobject_id": ["a"]}))
     assert seen == [2_000]
     assert out["redenen"].to_list() == ["reden", "reden", None]
+
+
+def test_an_object_with_the_same_features_gets_the_same_score(runs: tuple[Path, Path]) -> None:
+    # Both runs score with the same registered model, so an object whose features (as written to
+    # features.parquet) are the same in both runs must get the same score: the shards score the
+    # features with the owner-scoped ones computed over every shard, not their own.
+    one, shards = runs
+    fa = pl.read_parquet(one / "features.parquet")
+    fb = pl.read_parquet(shards / "features.parquet")
+    same = fa.join(fb, on=fa.columns, how="semi", nulls_equal=True)["verblijfsobject_id"]
+    assert same.len() > 0.9 * fa.height
+    sa, sb = (pl.read_parquet(d / "signals.parquet", columns=["verblijfsobject_id", "score"]) for d in runs)
+    both = sa.join(sb, on="verblijfsobject_id", suffix="_shards").filter(
+        pl.col("verblijfsobject_id").is_in(same.implode())
+    )
+    assert both.height == same.len()
+    differ = both.filter(pl.col("score") != pl.col("score_shards"))
+    assert differ.height == 0, differ.head()
