@@ -540,3 +540,35 @@ def test_the_prefilter_passes_over_record_ids_in_a_text_but_not_what_the_scan_wo
     monkeypatch.setattr(privacy, "_scan_text", counted)
     list(privacy._scan_many(series[:3], KNOWN))
     assert calls == []  # the texts of record ids never reach Python
+
+
+def test_a_large_json_document_is_scanned_as_a_small_one_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A document with many strings (a fairness audit per buurt) is pre-filtered vectorised: the
+    # findings must be those of scanning every string in Python.
+    groups = {
+        f"buurt {i:05d}": {"n": i, "selectie": i / 7, "label": f"BU{i:08d}", "rij": f"brp_inschrijvingen:{i}"}
+        for i in range(600)
+    }
+    groups["buurt 00042"]["opmerking"] = f"klant {BSN} belde"
+    groups["buurt 00077"]["notitie"] = "bezocht door Jan de Vries"
+    groups["buurt 00077"]["geboren"] = "17-05-1970"
+    groups["buurt 00100"]["bsn"] = BSN_SHORT
+    groups["buurt 00101"]["geboortedatum"] = 19700517
+    groups["Piet Bakker"] = {"n": 1}
+    groups["buurt 00200"]["tekst"] = "geboren op 1970-05-17"
+    p = tmp_path / "fairness.json"
+    p.write_text(
+        json.dumps({"groepen": groups, "lijst": [f"waarde {i}" for i in range(400)]}), encoding="utf-8"
+    )
+
+    def found() -> list[tuple[str, str, str]]:
+        return sorted((f.location, f.soort, f.excerpt) for f in scan_paths([p], KNOWN).findings)
+
+    large = found()
+    monkeypatch.setattr("vastgoed.ethics.privacy._PRESCAN_MIN_STRINGS", 10**9)
+    assert large == found()
+    assert {s for _, s, _ in large} == {"bsn", "naam", "geboortedatum"}
+    assert len(large) == 7, large
+    _assert_masked(scan_paths([p], KNOWN).findings)

@@ -50,6 +50,7 @@ before a bound; :func:`parse_age` reads the bound from the command line (``90d``
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import itertools
 import json
@@ -177,10 +178,12 @@ def _name_tokens(column: str) -> list[str]:
     return [t for t in re.split(r"[^0-9a-z]+", column.casefold()) if t]
 
 
+@functools.lru_cache(maxsize=4096)  # asked of every JSON value's key: a few distinct keys, repeated
 def _is_bsn_name(column: str) -> bool:
     return any(t in _BSN_NAME_TOKENS for t in _name_tokens(column))
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_birth_name(column: str) -> bool:
     return _BIRTH_NAME_RE.search(column.casefold()) is not None
 
@@ -708,6 +711,9 @@ class _Scanner:
     def __init__(self, known: KnownIdentifiers | None) -> None:
         self.known = known
         self.findings: list[Finding] = []
+        #: The spans of a JSON document's strings (keys and values), worked out at once; only
+        #: those that may hold an identifier are listed.
+        self._prescanned: dict[str, list[_Span]] | None = None
 
     def add(self, file: Path, location: str, text: str, spans: Sequence[_Span]) -> None:
         if spans:
@@ -726,14 +732,29 @@ class _Scanner:
     # json --------------------------------------------------------------------------------------
 
     def json_doc(self, path: Path, doc: Any, prefix: str) -> None:
-        self._emit(path, doc, "", None, prefix)
+        strings = _json_strings(doc)
+        if len(strings) >= _PRESCAN_MIN_STRINGS:
+            # a large document (the fairness audit's figures per buurt): its strings pre-filtered
+            # vectorised, as a table's cells are, instead of each scanned in Python
+            uniq = list(strings)
+            found = _scan_many(pl.Series(uniq, dtype=pl.String), self.known)
+            self._prescanned = {uniq[i]: spans for i, spans in found}
+        try:
+            self._emit(path, doc, "", None, prefix)
+        finally:
+            self._prescanned = None
+
+    def _spans(self, text: str, *, bsn_context: bool = False) -> list[_Span]:
+        """:func:`_scan_text` of a JSON key or string value, from the pre-scan where there is one."""
+        if self._prescanned is None or bsn_context:
+            return _scan_text(text, self.known, bsn_context=bsn_context)
+        return list(self._prescanned.get(text, ()))
 
     def _json(self, path: Path, value: Any, where: str, key: str | None, prefix: str) -> list[_Span]:
         """Scan a JSON value at path ``where`` under ``key``; return the spans of a string value."""
-        location = _json_location(prefix, where)
         bsn_key = key is not None and _is_bsn_name(key)
         if isinstance(value, str):
-            spans = _scan_text(value, self.known, bsn_context=bsn_key)
+            spans = self._spans(value, bsn_context=bsn_key)
             if key is not None and _is_birth_name(key):
                 spans = _resolve(
                     spans + [_Span(m.start(), m.end(), "geboortedatum") for m in _date_cells(value)]
@@ -744,10 +765,10 @@ class _Scanner:
         if isinstance(value, int):
             if bsn_key and _int_is_bsn(value, allow_short=True):
                 text = str(value)
-                self.add(path, location, text, [_Span(0, len(text), "bsn")])
+                self.add(path, _json_location(prefix, where), text, [_Span(0, len(text), "bsn")])
             elif key is not None and _is_birth_name(key) and 10_000_000 <= value < 100_000_000:
                 text = str(value)
-                self.add(path, location, text, [_Span(0, len(text), "geboortedatum")])
+                self.add(path, _json_location(prefix, where), text, [_Span(0, len(text), "geboortedatum")])
             return []
         if isinstance(value, list):
             for i, item in enumerate(value):
@@ -765,7 +786,7 @@ class _Scanner:
     def _json_object(self, path: Path, obj: dict[str, Any], where: str, prefix: str) -> None:
         strings: list[tuple[str, str, list[_Span]]] = []
         for k, v in obj.items():
-            key_spans = _scan_text(k, self.known)
+            key_spans = self._spans(k)
             shown = _mask_all(k, key_spans)  # a key may itself be an identifier: never echo it
             child = f"{where}.{shown}" if where else shown
             if key_spans:
@@ -906,6 +927,26 @@ def _nested_names(name: str, dtype: object) -> list[str]:
     elif isinstance(dtype, pl.Struct):
         for f in dtype.fields:
             out += _nested_names(f"{name}.{f.name}", f.dtype)
+    return out
+
+
+#: A JSON document with this many distinct strings is pre-scanned vectorised (:meth:`_Scanner.json_doc`).
+_PRESCAN_MIN_STRINGS = 256
+
+
+def _json_strings(doc: Any) -> set[str]:
+    """Every distinct string of a JSON document: object keys and string values, at any depth."""
+    out: set[str] = set()
+    stack = [doc]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            out.add(v)
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            out.update(v)
+            stack.extend(v.values())
     return out
 
 
