@@ -572,3 +572,16 @@ def test_a_large_json_document_is_scanned_as_a_small_one_is(
     assert {s for _, s, _ in large} == {"bsn", "naam", "geboortedatum"}
     assert len(large) == 7, large
     _assert_masked(scan_paths([p], KNOWN).findings)
+
+
+def test_ids_of_one_word_or_prefix_and_word_are_passed_over_unless_a_name_can_start_there(
+    tmp_path: Path,
+) -> None:
+    # Millions of node and person ids (``persoon:Pabc``) are ruled out by their form; a prefix that
+    # is the first word of a known name is still looked at.
+    known = KnownIdentifiers(names=frozenset({"Pand Jansen", "Jan de Vries"}))
+    ids = [f"persoon:P{i:07d}" for i in range(300)] + ["vriesjan", "pand:Jansen", "Jan:de", "x:Jan de Vries"]
+    p = tmp_path / "knopen.parquet"
+    pl.DataFrame({"knoop": ids}).write_parquet(p)
+    found = sorted(f.location for f in scan_paths([p], known).findings if f.soort == "naam")
+    assert found == ["row 301, column knoop", "row 303, column knoop"]

@@ -544,36 +544,58 @@ def _scan_many(
     Only a string with 8 digits in a row, a birth word or a known name's anchor word can hold an
     identifier; that pre-filter runs vectorised, and only what passes is scanned in Python.
     """
-    # a value that is nothing but a record id holds no identifier (see _RECORD_ROW_RE)
-    record_id = values.str.contains(_RECORD_ID_ONLY).fill_null(False)
-    digits = values.str.contains(_BSN_PREFILTER).fill_null(False)
+    # A value that is nothing but a record id holds no identifier (see _RECORD_ROW_RE), and a null
+    # holds nothing: the rest is looked at (a shard's links are millions of record ids).
+    rest = (~values.str.contains(_RECORD_ID_ONLY)).fill_null(False).arg_true()
+    if not len(rest):
+        return
+    vals = values.gather(rest)
+    digits = vals.str.contains(_BSN_PREFILTER).fill_null(False)
     if not bsn_context:
         # The row number of a record id inside a text is no BSN either (_scan_text passes it over
         # unless a BSN keyword allows 8-digit BSNs): a country's row numbers have 8 and 9 digits,
         # and every object's list of link certainties, a JSON text of record ids, would go to Python.
         # ASCII text only: there Python's and polars' ``\w`` and case folding agree (``½``, ``ı``, ``ſ``
         # do not), so the strip never passes over what _scan_text would find.
-        other = values.str.contains(_BSN_KEYWORD_PREFILTER) | values.str.contains(r"[^\x00-\x7F]")
+        other = vals.str.contains(_BSN_KEYWORD_PREFILTER) | vals.str.contains(r"[^\x00-\x7F]")
         again = (digits & ~other.fill_null(False)).arg_true()
         if len(again):
-            outside = values.gather(again).str.replace_all(_RECORD_ROW_STRIP, "${1} ")
+            outside = vals.gather(again).str.replace_all(_RECORD_ROW_STRIP, "${1} ")
             digits = digits.scatter(again, outside.str.contains(_BSN_PREFILTER).fill_null(False))
-    regex = (digits | values.str.contains(_BIRTH_PREFILTER).fill_null(False)) & ~record_id
-    named = pl.repeat(False, len(values), dtype=pl.Boolean, eager=True)
-    if known is not None:
-        rest = (~record_id).arg_true()
-        named = named.scatter(rest, known._candidates(values.gather(rest))) if len(rest) else named
+    regex = digits | vals.str.contains(_BIRTH_PREFILTER).fill_null(False)
+    named = pl.repeat(False, len(vals), dtype=pl.Boolean, eager=True)
+    if known is not None and known.names:
+        check = _may_hold_name(vals, known).arg_true()
+        named = named.scatter(check, known._candidates(vals.gather(check))) if len(check) else named
     look = (regex | named).arg_true().to_list()
     if not look:
         return
-    for i, v, with_names in zip(
-        look, values.gather(look).to_list(), named.gather(look).to_list(), strict=True
-    ):
-        if v is None:
-            continue
+    at = rest.gather(look).to_list()
+    for i, v, with_names in zip(at, vals.gather(look).to_list(), named.gather(look).to_list(), strict=True):
         spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names))
         if spans:
             yield i, spans
+
+
+#: One ASCII word, or an ASCII word, a colon and a word: the ids of the graph's nodes and of persons
+#: (``persoon:Pabc``, ``pand:0704...``), millions of them in a shard's tables.
+_ONE_WORD = r"^[A-Za-z0-9]+$"
+_PREFIXED_ID = r"^([A-Za-z]+):[A-Za-z0-9]+$"
+
+
+def _may_hold_name(values: pl.Series, known: KnownIdentifiers) -> pl.Series:
+    """False for strings that cannot hold a known name by their form alone (vectorised, exact).
+
+    A known name has at least two words. A string of one word has fewer; in ``prefix:id`` the
+    words are the prefix and the id, so a name there would start at the prefix, which must then
+    be the first word of a known name (ASCII: case folding is lower-casing).
+    """
+    prefix = values.str.extract(_PREFIXED_ID, 1)
+    prefixes = prefix.drop_nulls().unique().to_list()
+    starts = [p for p in prefixes if p.lower() in known._first_words]
+    one = values.str.contains(_ONE_WORD).fill_null(False)
+    by_prefix = prefix.is_null() | prefix.is_in(pl.Series(starts, dtype=pl.String).implode())
+    return by_prefix.fill_null(True) & ~one
 
 
 def _resolve(spans: list[_Span]) -> list[_Span]:
