@@ -29,14 +29,22 @@ IntArray = npt.NDArray[np.int64]
 
 
 class _Components:
-    """Union-find that keeps, per component, its anchors and the nodes it must never join."""
+    """Union-find that keeps, per component, its anchors and the nodes it must never join.
+
+    A node that has joined nothing is described by its own pseudonym and birth date; the sets of
+    members, pseudonyms and birth dates are kept only for roots of joined components (most nodes
+    join nothing, and a shard has hundreds of thousands).
+    """
 
     def __init__(self, pseudonym: list[str | None], dob: list[tuple[int, int, int] | None]) -> None:
         n = len(pseudonym)
         self.parent = list(range(n))
-        self.members: dict[int, set[int]] = {i: {i} for i in range(n)}
-        self.pseudonyms: dict[int, set[str]] = {i: {p} for i, p in enumerate(pseudonym) if p is not None}
-        self.dobs: dict[int, set[tuple[int, int, int]]] = {i: {d} for i, d in enumerate(dob) if d is not None}
+        self._pseudonym = pseudonym
+        self._dob = dob
+        # roots of joined components only
+        self.members: dict[int, set[int]] = {}
+        self.pseudonyms: dict[int, set[str]] = {}
+        self.dobs: dict[int, set[tuple[int, int, int]]] = {}
         self.forbidden: dict[int, set[int]] = {}
 
     def find(self, i: int) -> int:
@@ -51,18 +59,36 @@ class _Components:
         self.forbidden.setdefault(a, set()).add(b)
         self.forbidden.setdefault(b, set()).add(a)
 
-    def anchored(self, root: int) -> bool:
-        return root in self.pseudonyms or root in self.dobs
+    def _members_of(self, root: int) -> set[int]:
+        return self.members.get(root) or {root}
+
+    def _pseudonyms_of(self, root: int) -> set[str]:
+        if root in self.members:
+            return self.pseudonyms.get(root, set())
+        p = self._pseudonym[root]
+        return {p} if p is not None else set()
+
+    def _dobs_of(self, root: int) -> set[tuple[int, int, int]]:
+        if root in self.members:
+            return self.dobs.get(root, set())
+        d = self._dob[root]
+        return {d} if d is not None else set()
 
     def compatible(self, ra: int, rb: int, *, reviewed: bool = False) -> bool:
-        pa, pb = self.pseudonyms.get(ra), self.pseudonyms.get(rb)
+        pa, pb = self._pseudonyms_of(ra), self._pseudonyms_of(rb)
         if pa and pb and pa != pb:
             return False
-        da, db = self.dobs.get(ra), self.dobs.get(rb)
-        if not reviewed and da and db and not all(_same_birth(x, y) for x in da for y in db):
-            return False
-        small, large = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        return not any(self.forbidden.get(m, set()) & self.members[large] for m in self.members[small])
+        if not reviewed:
+            da, db = self._dobs_of(ra), self._dobs_of(rb)
+            # one and the same birth date on both sides, the common case, needs no pairing
+            same = len(da) == 1 and da == db
+            if da and db and not same and not all(_same_birth(x, y) for x in da for y in db):
+                return False
+        if not self.forbidden:
+            return True
+        ma, mb = self._members_of(ra), self._members_of(rb)
+        small, large = (ma, mb) if len(ma) <= len(mb) else (mb, ma)
+        return not any(self.forbidden.get(m, set()) & large for m in small)
 
     def union(self, a: int, b: int, *, reviewed: bool = False) -> bool:
         ra, rb = self.find(a), self.find(b)
@@ -70,14 +96,21 @@ class _Components:
             return True
         if not self.compatible(ra, rb, reviewed=reviewed):
             return False
-        if len(self.members[ra]) < len(self.members[rb]):
-            ra, rb = rb, ra
+        ma, mb = self._members_of(ra), self._members_of(rb)
+        if len(ma) < len(mb):
+            ra, rb, ma, mb = rb, ra, mb, ma
+        pseudonyms = self._pseudonyms_of(ra) | self._pseudonyms_of(rb)
+        dobs = self._dobs_of(ra) | self._dobs_of(rb)
         self.parent[rb] = ra
-        self.members[ra] |= self.members.pop(rb)
-        for store in (self.pseudonyms, self.dobs):
-            moved = store.pop(rb, None)
-            if moved:
-                store.setdefault(ra, set()).update(moved)  # type: ignore[arg-type]
+        self.members.pop(rb, None)
+        self.pseudonyms.pop(rb, None)
+        self.dobs.pop(rb, None)
+        ma |= mb
+        self.members[ra] = ma
+        if pseudonyms:
+            self.pseudonyms[ra] = pseudonyms
+        if dobs:
+            self.dobs[ra] = dobs
         return True
 
 
@@ -142,7 +175,9 @@ def constrained_clusters(
         ["match_probability", "_a", "_b"], descending=[True, False, False]
     )
     pseudonyms = nodes["bsn_pseudoniem"].to_list()
-    anchored_node = np.array([p is not None or d is not None for p, d in zip(pseudonyms, dobs, strict=True)])
+    anchored_node = np.array(
+        [p is not None or d is not None for p, d in zip(pseudonyms, dobs, strict=True)], dtype=bool
+    )  # typed: without edges the list is empty
     a_arr = strong["_a"].to_numpy().astype(np.int64)
     b_arr = strong["_b"].to_numpy().astype(np.int64)
     p_arr = strong["match_probability"].to_numpy()
