@@ -403,36 +403,64 @@ def _has_name(words: Sequence[str], names: frozenset[str], first: frozenset[str]
 
 
 def _person_names(df: pl.DataFrame) -> set[str]:
+    """The name keys of persons in a table with ``voornamen``, ``voorvoegsel``, ``geslachtsnaam``.
+
+    Four forms per person (see :meth:`KnownIdentifiers.from_tables`), each kept when
+    :func:`_name_key` would keep its words. Each distinct text is split and folded once in
+    Python; the forms are put together in polars (a shard has hundreds of thousands of people).
+    """
     vv = pl.col("voorvoegsel") if "voorvoegsel" in df.columns else pl.lit(None, dtype=pl.String)
     people = df.select(
-        pl.col("voornamen").cast(pl.String), vv.cast(pl.String), pl.col("geslachtsnaam").cast(pl.String)
+        pl.col("voornamen").cast(pl.String).fill_null("").alias("g"),
+        vv.cast(pl.String).fill_null("").alias("p"),
+        pl.col("geslachtsnaam").cast(pl.String).fill_null("").alias("s"),
     ).unique()
-    out: set[str] = set()
-    seen: dict[str, list[str]] = {}  # names repeat: each text is split and folded once
 
-    def split(text: str | None) -> list[str]:
-        got = seen.get(text or "")
-        if got is None:
-            got = seen[text or ""] = _words(text or "")
-        return got
+    def counts(words: list[str]) -> tuple[str, int, int]:
+        # the words joined; how many are not particles; of those, how many are written out
+        core = [w for w in words if w not in _PARTICLES]
+        return " ".join(words), len(core), sum(1 for w in core if not _is_initials(w))
 
-    for voornamen, voorvoegsel, geslachtsnaam in people.iter_rows():
-        given = split(voornamen)
-        prefix = split(voorvoegsel)
-        surname = split(geslachtsnaam)
-        if not given or not surname:
+    parts: dict[str, tuple[str, int, int]] = {}
+    for text in pl.concat([people["p"], people["s"]]).unique().to_list():
+        parts[text] = counts(_words(text))
+    given: dict[str, tuple[str, int, int, str, int, int, str, int, int]] = {}
+    for text in people["g"].unique().to_list():
+        words = _words(text)
+        if not words:
             continue
-        # A given name already written as initials (``J.P.``) gives its letters, not just the first.
-        initials = ["".join(g if _is_initials(g) else g[0] + "." for g in given)]
-        for words in (
-            [*given, *prefix, *surname],
-            [given[0], *prefix, *surname],
-            [*initials, *prefix, *surname],
-            [*surname, *initials, *prefix],
-        ):
-            key = _name_key(words)
-            if key is not None:
-                out.add(key)
+        # a given name already written as initials (``J.P.``) gives its letters, not just the first
+        initials = "".join(g if _is_initials(g) else g[0] + "." for g in words)
+        given[text] = (*counts(words), *counts(words[:1]), *counts([initials]))
+
+    def table(key: str, prefix: str, values: dict[str, Any], fields: list[str]) -> pl.DataFrame:
+        rows = list(values.values())
+        data: dict[str, Any] = {key: list(values)}
+        data |= {f"{prefix}{f}": [r[i] for r in rows] for i, f in enumerate(fields)}
+        return pl.DataFrame(
+            data,
+            schema={key: pl.String}
+            | {f"{prefix}{f}": pl.String if f.endswith("text") else pl.Int64 for f in fields},
+        )
+
+    three = ["text", "core", "written"]
+    g = table("g", "", given, [f"{k}_{f}" for k in ("given", "first", "initials") for f in three])
+    p = table("p", "prefix_", parts, three)
+    s = table("s", "surname_", parts, three)
+    joined = people.join(g, on="g").join(p, on="p").join(s, on="s").filter(pl.col("surname_text") != "")
+    out: set[str] = set()
+    for form in (
+        ("given", "prefix", "surname"),
+        ("first", "prefix", "surname"),
+        ("initials", "prefix", "surname"),
+        ("surname", "initials", "prefix"),
+    ):
+        text = [pl.when(pl.col(f"{f}_text") != "").then(pl.col(f"{f}_text")) for f in form]
+        keys = joined.filter(
+            (pl.sum_horizontal(*(pl.col(f"{f}_core") for f in form)) >= 2)
+            & (pl.sum_horizontal(*(pl.col(f"{f}_written") for f in form)) >= 1)
+        ).select(pl.concat_str(text, separator=" ", ignore_nulls=True).alias("k"))
+        out.update(keys["k"].unique().to_list())
     return out
 
 
