@@ -105,7 +105,7 @@ def test_bsn_in_nested_parquet_list_of_structs(tmp_path: Path) -> None:
     ]
     pl.DataFrame({"rank": [1, 2], "redenen": redenen}).write_parquet(p)
     res = scan_paths([p])
-    assert [(f.location, f.soort) for f in res.findings] == [("row 1, column redenen", "bsn")]
+    assert [(f.location, f.soort) for f in res.findings] == [("row 1, column redenen.feit", "bsn")]
     _assert_masked(res.findings)
 
 
@@ -585,3 +585,55 @@ def test_ids_of_one_word_or_prefix_and_word_are_passed_over_unless_a_name_can_st
     pl.DataFrame({"knoop": ids}).write_parquet(p)
     found = sorted(f.location for f in scan_paths([p], known).findings if f.soort == "naam")
     assert found == ["row 301, column knoop", "row 303, column knoop"]
+
+
+def test_a_nested_column_is_scanned_field_by_field_with_the_tables_rows(tmp_path: Path) -> None:
+    # Lists of structs (an object's weakest links, its reasons) are scanned leaf by leaf: each
+    # finding names the table's row and the field; record ids are no BSN.
+    link = pl.Struct(
+        {"record": pl.String, "zekerheid": pl.Float64, "bsn": pl.Int64, "geboortedatum": pl.String}
+    )
+    p = tmp_path / "signals.parquet"
+    pl.DataFrame(
+        {
+            "verblijfsobject_id": ["a", "b", "c"],
+            "koppelingen": [
+                [
+                    {
+                        "record": f"brp_inschrijvingen:{ROW_BSN_SHAPED}",
+                        "zekerheid": 0.9,
+                        "bsn": None,
+                        "geboortedatum": None,
+                    }
+                ],
+                None,
+                [
+                    {
+                        "record": "bezocht door Jan de Vries",
+                        "zekerheid": 0.5,
+                        "bsn": None,
+                        "geboortedatum": None,
+                    },
+                    {"record": "x", "zekerheid": 0.1, "bsn": int(BSN_SHORT), "geboortedatum": "1970-05-17"},
+                ],
+            ],
+            "tags": [["geen"], [f"klant {BSN}"], []],
+        },
+        schema_overrides={"koppelingen": pl.List(link)},
+    ).write_parquet(p)
+    res = scan_paths([p], KNOWN)
+    found = sorted((f.location, f.soort) for f in res.findings)
+    assert found == [
+        ("column koppelingen", "identificerende_kolom"),  # its fields bsn and geboortedatum
+        ("column koppelingen", "identificerende_kolom"),
+        ("row 1, column tags", "bsn"),
+        ("row 2, column koppelingen.bsn", "bsn"),
+        ("row 2, column koppelingen.geboortedatum", "geboortedatum"),
+        ("row 2, column koppelingen.record", "naam"),
+    ]
+    _assert_masked(res.findings)
+    # a field named like a known person is reported without its name
+    q = tmp_path / "odd.parquet"
+    pl.DataFrame({"v": [{"Piet Bakker": "x"}]}).write_parquet(q)
+    odd = scan_paths([q], KNOWN).findings
+    assert [f.soort for f in odd] == ["naam"] and all("Bakker" not in f.location for f in odd)

@@ -901,8 +901,11 @@ class _Scanner:
                             path, f"row {r}, column {shown}", text, [_Span(0, len(text), "geboortedatum")]
                         )
 
-    def _birth_column(self, path: Path, shown: str, s: pl.Series) -> list[int]:
-        """Rule (a): every date-like cell of a birth-date column; returns its rows."""
+    def _birth_column(self, path: Path, shown: str, s: pl.Series, rows: pl.Series | None = None) -> list[int]:
+        """Rule (a): every date-like cell of a birth-date column; returns its rows.
+
+        ``rows``: the table's row of each value, for a nested column's field (see :meth:`_nested`).
+        """
         if s.dtype.is_temporal():
             hit = s.is_not_null()
         elif s.dtype.is_integer():
@@ -912,15 +915,44 @@ class _Scanner:
             hit = s.str.contains(_DATE_CELL_PREFILTER).fill_null(False)
         else:
             return []
-        rows = hit.arg_true().to_list()
-        for r, v in zip(rows, s.gather(rows).cast(pl.String).to_list(), strict=True):
+        found = hit.arg_true().to_list()
+        at = _rows_of(rows, found)
+        for r, v in zip(at, s.gather(found).cast(pl.String).to_list(), strict=True):
             self.findings.append(
                 Finding(path, f"row {r}, column {shown}", "geboortedatum", _mask("geboortedatum", v))
             )
-        return rows
+        return at
 
-    def _column(self, path: Path, shown: str, name: str, s: pl.Series) -> set[int]:
-        """BSNs, names and birth dates in one column's cells; returns the rows with a known name."""
+    def _nested(self, path: Path, shown: str, name: str, s: pl.Series) -> set[int]:
+        """A nested column field by field: each leaf scanned as a column of its own.
+
+        Lists are taken apart element by element and structs field by field, each value keeping
+        its row in the table; a field is then a column like any other (record ids set aside,
+        repeated values scanned once, a field named like a BSN or a birth date treated as such).
+        Field names are scanned like column names (and masked in locations).
+        """
+        name_rows: set[int] = set()
+        rows = pl.int_range(0, len(s), dtype=pl.Int64, eager=True)
+        for parts, at, values in _leaves(rows, s):
+            label = shown
+            for part in parts:
+                spans = _scan_text(part, self.known)
+                if spans:
+                    self.add(path, f"header, column {label} (field)", part, spans)
+                label = f"{label}.{_mask_all(part, spans)}"
+            key = parts[-1] if parts else name
+            if _is_birth_name(key):
+                self._birth_column(path, label, values, at)
+            name_rows |= self._column(path, label, key, values, at)
+        return name_rows
+
+    def _column(
+        self, path: Path, shown: str, name: str, s: pl.Series, rows: pl.Series | None = None
+    ) -> set[int]:
+        """BSNs, names and birth dates in one column's cells; returns the rows with a known name.
+
+        ``rows``: the table's row of each value, for a nested column's field (see :meth:`_nested`).
+        """
         bsn_context = _is_bsn_name(name)
         if s.dtype.is_integer():
             low = 10_000_000 if bsn_context else 100_000_000
@@ -929,15 +961,13 @@ class _Scanner:
             bad = [v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context)]
             if bad:
                 idx = wide.is_in(bad).fill_null(False).arg_true().to_list()
-                for r, v in zip(idx, wide.gather(idx).to_list(), strict=True):
+                for r, v in zip(_rows_of(rows, idx), wide.gather(idx).to_list(), strict=True):
                     text = str(v)
                     self.add(path, f"row {r}, column {shown}", text, [_Span(0, len(text), "bsn")])
             return set()
         if isinstance(s.dtype, (pl.List, pl.Array, pl.Struct)):
-            # Nested values are scanned as their JSON text (under a neutral key: the column name
-            # may itself be masked).
-            s = s.to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode()).to_series()
-        elif isinstance(s.dtype, (pl.Categorical, pl.Enum)):
+            return self._nested(path, shown, name, s)
+        if isinstance(s.dtype, (pl.Categorical, pl.Enum)):
             s = s.cast(pl.String)
         if s.dtype != pl.String:
             return set()
@@ -948,12 +978,33 @@ class _Scanner:
         excerpts = {v: _excerpts(v, spans) for v, spans in hits.items()}
         name_rows: set[int] = set()
         idx = s.is_in(list(hits)).fill_null(False).arg_true().to_list()
-        for r, v in zip(idx, s.gather(idx).to_list(), strict=True):
+        for r, v in zip(_rows_of(rows, idx), s.gather(idx).to_list(), strict=True):
             for sp, ex in zip(hits[v], excerpts[v], strict=True):
                 self.findings.append(Finding(path, f"row {r}, column {shown}", sp.soort, ex))
                 if sp.soort == "naam":
                     name_rows.add(r)
         return name_rows
+
+
+def _rows_of(rows: pl.Series | None, idx: list[int]) -> list[int]:
+    """The table's rows of the values at ``idx`` (themselves when ``rows`` is None)."""
+    return idx if rows is None else rows.gather(idx).to_list()
+
+
+def _leaves(
+    rows: pl.Series, values: pl.Series, parts: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], pl.Series, pl.Series]]:
+    """The leaves of nested values: ``(field names, table rows, values)`` per leaf field."""
+    dtype = values.dtype
+    if isinstance(dtype, (pl.List, pl.Array)):
+        items = values.arr.to_list() if isinstance(dtype, pl.Array) else values
+        frame = pl.DataFrame({"r": rows, "v": items}).explode("v").drop_nulls("v")
+        yield from _leaves(frame.get_column("r"), frame.get_column("v"), parts)
+    elif isinstance(dtype, pl.Struct):
+        for f in dtype.fields:
+            yield from _leaves(rows, values.struct.field(f.name), (*parts, f.name))
+    else:
+        yield parts, rows, values
 
 
 class _ColumnReader:
