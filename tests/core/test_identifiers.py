@@ -140,3 +140,17 @@ def test_vectorised_checks_agree_with_scalar_ones(values: list[str]) -> None:
         if postcode is not None:
             assert postcode == normalise_postcode(value)
         assert pand is is_valid_bag_id(value, "pand")
+
+
+def test_a_pseudonym_is_the_keyed_hmac_of_the_bsn_every_time() -> None:
+    import hashlib
+    import hmac
+
+    from vastgoed.core.pseudonym import Pseudonymiser
+
+    key = b"a-key-of-sixteen-or-more"
+    p = Pseudonymiser(key)
+    expected = [
+        "p" + hmac.new(key, b.encode(), hashlib.sha256).hexdigest()[:20] for b in ("123456782", "010005833")
+    ]
+    assert [p.one("123456782"), p.one("010005833"), p.one("123456782")] == [*expected, expected[0]]
