@@ -971,7 +971,10 @@ class _Scanner:
             s = s.cast(pl.String)
         if s.dtype != pl.String:
             return set()
-        values = s.drop_nulls().unique()
+        values = s.drop_nulls()
+        # record ids hold nothing (see _scan_many): set aside before the distinct values are found
+        # (a shard's links hold millions, all distinct)
+        values = values.filter(~values.str.contains(_RECORD_ID_ONLY)).unique()
         hits = {values[i]: spans for i, spans in _scan_many(values, self.known, bsn_context=bsn_context)}
         if not hits:
             return set()
