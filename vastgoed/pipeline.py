@@ -1362,15 +1362,21 @@ def _known(path: Path) -> KnownIdentifiers:
 
 @dataclass(frozen=True)
 class _ScanTask:
-    """A privacy scan of some outputs for the identifiers of one shard's input."""
+    """A privacy scan of some outputs for the identifiers of a group of shards' inputs."""
 
-    known: Path
+    known: tuple[Path, ...]
     paths: tuple[Path, ...]
 
 
 def _scan_task(task: _ScanTask) -> int:
-    check_paths(list(task.paths), _known(task.known))
+    # one scan for the group's identifiers together: the files are read and pre-filtered once
+    check_paths(list(task.paths), KnownIdentifiers.union(_known(k) for k in task.known))
     return len(task.paths)
+
+
+#: Shards whose identifiers one scan of the run-wide files looks for at once (a shard's are some
+#: 150 MB in memory; each worker holds one group).
+_SCAN_GROUP = 8
 
 
 def _concat_parquet(files: list[Path], out: Path, *, unique: str | None = None) -> None:
@@ -1716,11 +1722,14 @@ def _merge_shards(
     def scan(paths: list[Path]) -> None:
         # every shard's identifiers, over the outputs the shards did not scan themselves (each
         # scanned its own rows of the signals when it wrote them)
+        known = [d / "known.pickle" for d in dirs]
+        groups = [tuple(known[i : i + _SCAN_GROUP]) for i in range(0, len(known), _SCAN_GROUP)]
         run_tasks(
             _scan_task,
-            [_ScanTask(d / "known.pickle", tuple(paths)) for d in dirs],
+            [_ScanTask(g, tuple(paths)) for g in groups],
             workers=config.scale.workers,
-            tasks_per_worker=max(1, len(dirs)),
+            # a fresh process per group: a group's identifiers are gigabytes of small objects
+            tasks_per_worker=1,
             label="privacy scan",
         )
 

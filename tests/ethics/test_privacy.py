@@ -637,3 +637,21 @@ def test_a_nested_column_is_scanned_field_by_field_with_the_tables_rows(tmp_path
     pl.DataFrame({"v": [{"Piet Bakker": "x"}]}).write_parquet(q)
     odd = scan_paths([q], KNOWN).findings
     assert [f.soort for f in odd] == ["naam"] and all("Bakker" not in f.location for f in odd)
+
+
+def test_the_union_of_identifiers_finds_what_each_part_finds(tmp_path: Path) -> None:
+    a = KnownIdentifiers(names=frozenset({"Jan de Vries"}), birth_dates=frozenset({BIRTH}))
+    b = KnownIdentifiers(names=frozenset({"Piet Bakker", "Anna Maria van Dijk"}))
+    both = KnownIdentifiers.union([a, b])
+    assert both == KnownIdentifiers(names=a.names | b.names, birth_dates=a.birth_dates)
+    assert both._anchors.equals(KnownIdentifiers(names=a.names | b.names)._anchors)
+    assert both._first_words == a._first_words | b._first_words and both._max_words == 4
+    p = tmp_path / "report.html"
+    p.write_text(
+        "<p>bezocht: Piet Bakker</p>\n<p>Anna Maria van Dijk</p>\n<p>J. de Vries, 17-05-1970</p>\n",
+        encoding="utf-8",
+    )
+    found = sorted((f.location, f.soort) for f in scan_paths([p], both).findings)
+    each = sorted((f.location, f.soort) for k in (a, b) for f in scan_paths([p], k).findings)
+    assert found == each and len(found) == 2
+    assert KnownIdentifiers.union([]) == KnownIdentifiers()
