@@ -75,6 +75,13 @@ class _Components:
         return {d} if d is not None else set()
 
     def compatible(self, ra: int, rb: int, *, reviewed: bool = False) -> bool:
+        if not self.forbidden and ra not in self.members and rb not in self.members:
+            # two nodes that have joined nothing yet (most unions): their own values, no sets
+            p, q = self._pseudonym[ra], self._pseudonym[rb]
+            if p is not None and q is not None and p != q:
+                return False
+            d, e = self._dob[ra], self._dob[rb]
+            return reviewed or d is None or e is None or _same_birth(d, e)
         pa, pb = self._pseudonyms_of(ra), self._pseudonyms_of(rb)
         if pa and pb and pa != pb:
             return False
