@@ -655,3 +655,31 @@ def test_the_union_of_identifiers_finds_what_each_part_finds(tmp_path: Path) -> 
     each = sorted((f.location, f.soort) for k in (a, b) for f in scan_paths([p], k).findings)
     assert found == each and len(found) == 2
     assert KnownIdentifiers.union([]) == KnownIdentifiers()
+
+
+def test_a_nested_cell_is_still_read_whole_where_one_field_explains_another(tmp_path: Path) -> None:
+    # A BSN keyword or birth word in one field and the number or date in another, a name over two
+    # strings of a list, a known birth date beside a known name: found as in the cell's JSON text.
+    p = tmp_path / "nested.parquet"
+    pl.DataFrame(
+        {
+            "a": [{"soort": "bsn", "nummer": BSN_SHORT}, {"soort": "kvk", "nummer": "12345678"}],
+            "b": [["Jan", "de Vries"], ["Jan"]],
+            "c": [{"naam": "Piet Bakker", "d": BIRTH}, {"naam": "x", "d": BIRTH}],
+            "e": [{"type": "geboortedatum", "datum": "17-05-1970"}, {"type": "start", "datum": "17-05-1970"}],
+        }
+    ).write_parquet(p)
+    found = sorted((f.location, f.soort) for f in scan_paths([p], KNOWN).findings)
+    assert ("row 0, column a", "bsn") in found
+    assert ("row 0, column b", "naam") in found
+    assert ("row 0, column c", "geboortedatum") in found and ("row 0, column c.naam", "naam") in found
+    assert ("row 0, column e", "geboortedatum") in found
+    assert not [f for f in found if f[0].startswith("row 1")]
+
+
+def test_a_large_json_document_with_a_lone_surrogate_is_scanned(tmp_path: Path) -> None:
+    p = tmp_path / "doc.json"
+    p.write_text(
+        json.dumps({"v": [f"w{i}" for i in range(300)] + ["\ud800", f"klant {BSN}"]}), encoding="utf-8"
+    )
+    assert [f.soort for f in scan_paths([p]).findings] == ["bsn"]

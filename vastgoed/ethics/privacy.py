@@ -216,7 +216,8 @@ def _fold(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [_fold(w) for w in _TOKEN_RE.findall(text)]
+    # a token of marks alone (U+037A, U+FE70, ...) folds to nothing: no word
+    return [w for w in (_fold(t) for t in _TOKEN_RE.findall(text)) if w]
 
 
 def _is_initials(word: str) -> bool:
@@ -818,8 +819,12 @@ class _Scanner:
             # a large document (the fairness audit's figures per buurt): its strings pre-filtered
             # vectorised, as a table's cells are, instead of each scanned in Python
             uniq = list(strings)
-            found = _scan_many(pl.Series(uniq, dtype=pl.String), self.known)
-            self._prescanned = {uniq[i]: spans for i, spans in found}
+            try:
+                series = pl.Series(uniq, dtype=pl.String)
+            except UnicodeEncodeError:
+                series = None  # a lone surrogate (valid JSON, not UTF-8): scanned string by string
+            if series is not None:
+                self._prescanned = {uniq[i]: spans for i, spans in _scan_many(series, self.known)}
         try:
             self._emit(path, doc, "", None, prefix)
         finally:
@@ -912,16 +917,27 @@ class _Scanner:
             return
         rows = sorted(name_rows)
         for name, dtype in columns:
-            if not (dtype.is_temporal() or dtype == pl.String):
+            nested = isinstance(dtype, (pl.List, pl.Array, pl.Struct))
+            if not (dtype.is_temporal() or dtype == pl.String or nested):
                 continue
             shown = _mask_all(name, _scan_text(name, known))
             cells = read(name).gather(rows)
+            if nested:  # a nested cell's dates are read from its JSON text
+                cells = cells.to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode()).to_series()
             for r, v in zip(rows, cells.to_list(), strict=True):
                 if v is None or (r, name) in birth_cells:
                     continue
                 if isinstance(v, str):
                     spans = _known_date_spans(v, known)
-                    if spans:
+                    if spans and nested:
+                        # the dates alone: the cell's fields reported what else it holds (masked here)
+                        if any(f.soort == "geboortedatum" and _in_cell(f, r, shown) for f in self.findings):
+                            continue  # a birth-date field of the cell said so already
+                        every = _resolve(spans + _scan_text(v, known))
+                        for sp, ex in zip(every, _excerpts(v, every), strict=True):
+                            if sp.soort == "geboortedatum":
+                                self.findings.append(Finding(path, f"row {r}, column {shown}", sp.soort, ex))
+                    elif spans:
                         # Mask the name in the same cell too, if there is one.
                         self.add(path, f"row {r}, column {shown}", v, _resolve(spans + _scan_text(v, known)))
                 else:
@@ -964,7 +980,11 @@ class _Scanner:
         """
         name_rows: set[int] = set()
         rows = pl.int_range(0, len(s), dtype=pl.Int64, eager=True)
+        context: list[pl.Series] = []  # rows with a BSN keyword or birth word in a string field
         for parts, at, values in _leaves(rows, s):
+            if values.dtype == pl.String:
+                word = values.str.contains(_BSN_KEYWORD_PREFILTER) | values.str.contains(_BIRTH_PREFILTER)
+                context.append(at.filter(word.fill_null(False)))
             label = shown
             for part in parts:
                 spans = _scan_text(part, self.known)
@@ -975,6 +995,20 @@ class _Scanner:
             if _is_birth_name(key):
                 self._birth_column(path, label, values, at)
             name_rows |= self._column(path, label, key, values, at)
+        # What a field alone cannot show, the cell's JSON text does (it is how nested cells were
+        # scanned before): a BSN keyword or birth word in one field and the number or date in
+        # another. Cells with such a word in a string are scanned whole as JSON text too; what
+        # that adds in a row is reported where its fields did not already report its kind.
+        where = pl.concat(context).unique().sort() if context else rows.clear()
+        if len(where):
+            cells = s.gather(where).to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode())
+            whole = _Scanner(self.known)
+            name_rows |= whole._column(path, shown, name, cells.to_series(), where)
+            mine = [f for f in self.findings if f.location.startswith("row ")]
+            for f in whole.findings:
+                r = int(f.location.split(",", 1)[0].removeprefix("row "))
+                if not any(g.soort == f.soort and _in_cell(g, r, shown) for g in mine):
+                    self.findings.append(f)
         return name_rows
 
     def _column(
@@ -998,7 +1032,7 @@ class _Scanner:
             return set()
         if isinstance(s.dtype, (pl.List, pl.Array, pl.Struct)):
             return self._nested(path, shown, name, s)
-        if isinstance(s.dtype, (pl.Categorical, pl.Enum)):
+        if isinstance(s.dtype, (pl.Categorical, pl.Enum, pl.Decimal)):
             s = s.cast(pl.String)
         if s.dtype != pl.String:
             return set()
@@ -1020,6 +1054,12 @@ class _Scanner:
         return name_rows
 
 
+def _in_cell(f: Finding, row: int, shown: str) -> bool:
+    """Whether a finding is in a row's cell of a column (``row 12, column x`` or a field ``x.y``)."""
+    head = f"row {row}, column {shown}"
+    return f.location == head or f.location.startswith(head + ".")
+
+
 def _rows_of(rows: pl.Series | None, idx: list[int]) -> list[int]:
     """The table's rows of the values at ``idx`` (themselves when ``rows`` is None)."""
     return idx if rows is None else rows.gather(idx).to_list()
@@ -1032,6 +1072,11 @@ def _leaves(
     dtype = values.dtype
     if isinstance(dtype, (pl.List, pl.Array)):
         items = values.arr.to_list() if isinstance(dtype, pl.Array) else values
+        if dtype.inner == pl.String:
+            # a list's strings read together as well: a name may run over two of them
+            several = pl.DataFrame({"r": rows, "v": items}).filter(pl.col("v").list.len() > 1)
+            if several.height:
+                yield parts, several.get_column("r"), several.get_column("v").list.join(" ")
         frame = pl.DataFrame({"r": rows, "v": items}).explode("v").drop_nulls("v")
         yield from _leaves(frame.get_column("r"), frame.get_column("v"), parts)
     elif isinstance(dtype, pl.Struct):
