@@ -683,3 +683,19 @@ def test_a_large_json_document_with_a_lone_surrogate_is_scanned(tmp_path: Path) 
         json.dumps({"v": [f"w{i}" for i in range(300)] + ["\ud800", f"klant {BSN}"]}), encoding="utf-8"
     )
     assert [f.soort for f in scan_paths([p]).findings] == ["bsn"]
+
+
+def test_a_name_part_that_folds_to_nothing_is_no_word() -> None:
+    # U+037A (a combining iota subscript as a letter) folds to nothing: before, a given name of it
+    # alone crashed the name keys, and as a surname word it left a double space in the key
+    tables = {
+        "brp_inschrijvingen": pl.DataFrame(
+            {
+                "geslachtsnaam": ["Vries", "Bakker \u037a"],
+                "voorvoegsel": ["de", None],
+                "voornamen": ["\u037a", "Piet"],
+            }
+        )
+    }
+    known = KnownIdentifiers.from_tables(tables)
+    assert "piet bakker" in known.names and not any("  " in n or n.endswith(" ") for n in known.names)
