@@ -392,3 +392,17 @@ def test_an_object_with_the_same_features_gets_the_same_score(runs: tuple[Path, 
     assert both.height == same.len()
     differ = both.filter(pl.col("score") != pl.col("score_shards"))
     assert differ.height == 0, differ.head()
+
+
+def test_a_stage_that_runs_twice_counts_both_times() -> None:
+    import time
+
+    from rich.console import Console
+
+    from vastgoed.pipeline import _Stages
+
+    st = _Stages(Console(quiet=True))
+    for pause in (0.05, 0.1):
+        with st.stage("privacy_scan_mlflow"):
+            time.sleep(pause)
+    assert st.timings["privacy_scan_mlflow"] >= 0.15
