@@ -39,6 +39,9 @@ Files scanned: ``.csv``, ``.parquet``, ``.json``, ``.jsonl``/``.ndjson``, ``.htm
 ``.md``, ``.txt``, ``.toml``, ``.log``, ``.yaml``/``.yml`` and ``MLmodel``; directories are
 walked (without following symlinked directories, so ``latest`` is not scanned twice). Other files
 (images, pickles, binary models) are not read and are listed in :attr:`ScanResult.skipped`.
+A nested Parquet column (lists, structs) is scanned field by field, each field like a column of its
+own (``row N, column C.field``); a cell with a BSN keyword or birth word in a string field, and a
+list's strings read together, are also scanned whole as the cell's JSON text (``row N, column C``).
 Locations are ``row N, column C`` (N the 0-based data row, as in the contract's record ids),
 ``line N`` (1-based) or ``key a.b[2].c`` for JSON. A finding's excerpt has every identifier in it
 masked: the scan never repeats what it found.
