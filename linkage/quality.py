@@ -17,7 +17,7 @@ def _bron(record: pl.Expr) -> pl.Expr:
 
 
 def _pair_counts(df: pl.DataFrame, by: list[str], name: str) -> pl.DataFrame:
-    g = df.group_by([*by, "bron"]).len("n")
+    g = df.group_by([*by, "bron"]).len("n").with_columns(pl.col("bron").cast(pl.String))
     a = g.rename({"bron": "bron_a", "n": "n_a"})
     b = g.rename({"bron": "bron_b", "n": "n_b"})
     joined = a.join(b, on=by).filter(pl.col("bron_a") <= pl.col("bron_b"))
@@ -50,10 +50,15 @@ def pairwise_quality(predicted: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFra
         (every pair) and ``alle`` / ``zonder_brp_brp`` (without the BRP–BRP pairs, which the
         pseudonymised BSN decides) come last. Only records in both frames count.
     """
+    # persons as integer codes and the source as a category: a country has 64M records
     df = (
         truth.select("record", pl.col("persoon_id").alias("_e"))
         .join(predicted.select("record", pl.col("persoon_id").alias("_c")), on="record")
-        .with_columns(_bron(pl.col("record")).alias("bron"))
+        .select(
+            pl.col("_e").rank("dense").cast(pl.UInt32),
+            pl.col("_c").rank("dense").cast(pl.UInt32),
+            _bron(pl.col("record")).cast(pl.Categorical).alias("bron"),
+        )
     )
     tp = _pair_counts(df, ["_c", "_e"], "tp")
     pred = _pair_counts(df, ["_c"], "predicted")

@@ -20,6 +20,7 @@ import polars as pl
 from linkage import address_quality, company_quality, pairwise_quality
 from models import (
     K_VALUES,
+    RULES,
     average_precision,
     baseline_scores,
     calibration_per_buurt,
@@ -162,15 +163,28 @@ def evaluate_run(
     for name in ("signals.parquet", "features.parquet"):
         if not (run_dir / name).exists():
             raise DataError(str(run_dir / name), "not found: is this a run folder?")
-    signals = pl.read_parquet(run_dir / "signals.parquet")
+    # only the columns the metrics read: a country's list and features are gigabytes in full
+    wanted = ["verblijfsobject_id", "rank", "buurtcode", "score", *(f"score_{f}" for f in FENOMENEN)]
+    present = pl.read_parquet_schema(run_dir / "signals.parquet")
+    signals = pl.read_parquet(
+        run_dir / "signals.parquet", columns=[c for c in (*wanted, "laatste_onderzoek") if c in present]
+    )
     if capacity is None:
         capacity = _capacity(run_dir)
     ks = tuple(sorted({*ks, capacity}))
     ranked_ids = signals.filter(pl.col("rank").is_not_null()).select("verblijfsobject_id")
     model = signals.join(ranked_ids, on="verblijfsobject_id", how="semi")
-    base = baseline_scores(pl.read_parquet(run_dir / "features.parquet")).join(
-        ranked_ids, on="verblijfsobject_id", how="semi"
+    del signals
+    rule_inputs = sorted(
+        {
+            c
+            for rule, severity in RULES.values()
+            for c in (*rule.meta.root_names(), *severity.meta.root_names())
+        }
     )
+    base = baseline_scores(
+        pl.read_parquet(run_dir / "features.parquet", columns=["verblijfsobject_id", *rule_inputs])
+    ).join(ranked_ids, on="verblijfsobject_id", how="semi")
     base = base.join(model.select("verblijfsobject_id", "buurtcode"), on="verblijfsobject_id", how="left")
     truth = _read_truth(truth_dir).filter(pl.col("fenomeen").is_not_null() & (pl.col("fenomeen") != ""))
     truth = truth.join(ranked_ids, on="verblijfsobject_id", how="semi")
@@ -200,16 +214,19 @@ def evaluate_run(
             for ranking, frame in (("model", model), ("baseline", base))
         ]
     )
+    calibration = calibration_table(y_model.to_numpy(), model["score"].to_numpy(), n_bins=10)
+    calibration_buurt = calibration_per_buurt(
+        model.select("buurtcode", "score").with_columns(y_model.alias("y")), n_bins=5
+    )
+    del model, base  # the linkage metrics of a country need the memory
     result = Evaluation(
         table=pl.concat(parts).select("ranking", "fenomeen", "k", "hits", "precision", "recall"),
         n_positives={k: len(v) for k, v in positives.items()},
         average_precision=ap,
         capacity=capacity,
-        calibration=calibration_table(y_model.to_numpy(), model["score"].to_numpy(), n_bins=10),
+        calibration=calibration,
         per_buurt=buurt,
-        calibration_per_buurt=calibration_per_buurt(
-            model.select("buurtcode", "score").with_columns(y_model.alias("y")), n_bins=5
-        ),
+        calibration_per_buurt=calibration_buurt,
         never_investigated=never,
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
