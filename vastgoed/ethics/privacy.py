@@ -926,7 +926,7 @@ class _Scanner:
             shown = _mask_all(name, _scan_text(name, known))
             cells = read(name).gather(rows)
             if nested:  # a nested cell's dates are read from its JSON text
-                cells = cells.to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode()).to_series()
+                cells = _json_text(cells)
             for r, v in zip(rows, cells.to_list(), strict=True):
                 if v is None or (r, name) in birth_cells:
                     continue
@@ -1004,9 +1004,8 @@ class _Scanner:
         # that adds in a row is reported where its fields did not already report its kind.
         where = pl.concat(context).unique().sort() if context else rows.clear()
         if len(where):
-            cells = s.gather(where).to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode())
             whole = _Scanner(self.known)
-            name_rows |= whole._column(path, shown, name, cells.to_series(), where)
+            name_rows |= whole._column(path, shown, name, _json_text(s.gather(where)), where)
             mine = [f for f in self.findings if f.location.startswith("row ")]
             for f in whole.findings:
                 r = int(f.location.split(",", 1)[0].removeprefix("row "))
@@ -1055,6 +1054,11 @@ class _Scanner:
                 if sp.soort == "naam":
                     name_rows.add(r)
         return name_rows
+
+
+def _json_text(s: pl.Series) -> pl.Series:
+    """Each nested cell as JSON text, under a neutral key (the column name may itself be masked)."""
+    return s.to_frame("v").select(pl.struct(pl.col("v")).struct.json_encode()).to_series()
 
 
 def _in_cell(f: Finding, row: int, shown: str) -> bool:
