@@ -47,7 +47,7 @@ from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
-from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
+from vastgoed.ethics.privacy import KnownIdentifiers, check_paths, check_paths_stored
 from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
@@ -1277,6 +1277,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         known = KnownIdentifiers.from_tables(res.tables)
         with (scratch / "known.pickle").open("wb") as fh:
             pickle.dump(known, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        known.write(scratch)  # for the scans of the run-wide files (check_paths_stored)
     with st.stage("privacy_scan_shard"):
         # What this shard adds to the run's outputs, scanned for the identifiers of its own input.
         check_paths(
@@ -1359,25 +1360,6 @@ def _known(path: Path) -> KnownIdentifiers:
     with path.open("rb") as fh:
         known: KnownIdentifiers = pickle.load(fh)  # this run's own shard wrote it, in its private scratch
     return known
-
-
-@dataclass(frozen=True)
-class _ScanTask:
-    """A privacy scan of some outputs for the identifiers of a group of shards' inputs."""
-
-    known: tuple[Path, ...]
-    paths: tuple[Path, ...]
-
-
-def _scan_task(task: _ScanTask) -> int:
-    # one scan for the group's identifiers together: the files are read and pre-filtered once
-    check_paths(list(task.paths), KnownIdentifiers.union(_known(k) for k in task.known))
-    return len(task.paths)
-
-
-#: Shards whose identifiers one scan of the run-wide files looks for at once (a shard's are some
-#: 150 MB in memory; each worker holds one group).
-_SCAN_GROUP = 8
 
 
 def _concat_parquet(files: list[Path], out: Path, *, unique: str | None = None) -> None:
@@ -1722,17 +1704,9 @@ def _merge_shards(
 
     def scan(paths: list[Path]) -> None:
         # every shard's identifiers, over the outputs the shards did not scan themselves (each
-        # scanned its own rows of the signals when it wrote them)
-        known = [d / "known.pickle" for d in dirs]
-        groups = [tuple(known[i : i + _SCAN_GROUP]) for i in range(0, len(known), _SCAN_GROUP)]
-        run_tasks(
-            _scan_task,
-            [_ScanTask(g, tuple(paths)) for g in groups],
-            workers=config.scale.workers,
-            # a fresh process per group: a group's identifiers are gigabytes of small objects
-            tasks_per_worker=1,
-            label="privacy scan",
-        )
+        # scanned its own rows of the signals when it wrote them); only the names made of the
+        # files' words are loaded: all of a country's would fill gigabytes
+        check_paths_stored(paths, dirs)
 
     def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
         # each shard scores its objects, the list is ranked over all of them, each shard explains

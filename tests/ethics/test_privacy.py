@@ -18,9 +18,11 @@ from vastgoed.ethics.privacy import (
     PrivacyError,
     ScanResult,
     check_paths,
+    check_paths_stored,
     parse_age,
     purge_runs,
     scan_paths,
+    scan_paths_stored,
 )
 
 BSN = "123456782"  # passes the 11-proef
@@ -699,3 +701,73 @@ def test_a_name_part_that_folds_to_nothing_is_no_word() -> None:
     }
     known = KnownIdentifiers.from_tables(tables)
     assert "piet bakker" in known.names and not any("  " in n or n.endswith(" ") for n in known.names)
+
+
+def _outputs_with_names(tmp_path: Path) -> list[Path]:
+    """Files that hold known names in every form the scan reads, and words of names they do not."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text(
+        "<p>bezocht: Piet <b>Bakker</b></p>\n<p>Anna Maria van Dijk, 17-05-1970</p>\n<p>Jan Smit</p>\n",
+        encoding="utf-8",
+    )
+    (out / "lijst.csv").write_text(
+        "adres,notitie\nMarktstraat 1,gesproken met J.P. de Vries\nKerkstraat 2,Jan\n", encoding="utf-8"
+    )
+    (out / "doc.json").write_text(
+        json.dumps({"v": [f"w{i}" for i in range(300)] + ["zie Jan de Vries"], "Karel Peeters": 1}),
+        encoding="utf-8",
+    )
+    (out / "klein.json").write_text(json.dumps({"naam": "Lies Claes", "d": "17-05-1970"}), encoding="utf-8")
+    (out / "regels.jsonl").write_text('{"a": "Tom Hermans"}\nkapot {\n', encoding="utf-8")
+    pl.DataFrame(
+        {
+            "Sara Wouters": [1, 2],
+            "b": [["Jan", "de Vries"], ["Jan"]],
+            "c": [{"naam": "Piet Bakker", "d": BIRTH}, {"naam": "x", "d": BIRTH}],
+            "s": ["persoon:abc", "Ingrid Jacobs woont hier"],
+        }
+    ).write_parquet(out / "t.parquet")
+    return [out]
+
+
+def test_stored_identifiers_find_what_all_identifiers_find(tmp_path: Path) -> None:
+    # Two shards' identifiers, stored as Parquet; the scan loads only the names made of the files'
+    # words and must find what a scan with every name finds.
+    a = KnownIdentifiers(
+        names=frozenset({"Jan de Vries", "J.P. de Vries", "Piet Bakker", "Karel Peeters", "Jan Klaassen"}),
+        birth_dates=frozenset({BIRTH}),
+    )
+    b = KnownIdentifiers(
+        names=frozenset(
+            {"Anna Maria van Dijk", "Lies Claes", "Tom Hermans", "Sara Wouters", "Ingrid Jacobs"}
+        ),
+        birth_dates=frozenset({dt.date(1980, 1, 2)}),
+    )
+    folders = []
+    for i, k in enumerate((a, b)):
+        folders.append(tmp_path / f"shard-{i}")
+        folders[-1].mkdir()
+        k.write(folders[-1])
+    both = KnownIdentifiers.union([a, b])
+    assert KnownIdentifiers.stored(folders) == both
+    # only names whose every word is given are read
+    assert KnownIdentifiers.stored(folders, {"jan", "de", "vries", "peeters"}).names == {"jan de vries"}
+    paths = _outputs_with_names(tmp_path)
+    want = scan_paths(paths, both)
+    got = scan_paths_stored(paths, folders)
+    assert got.findings == want.findings
+    # every planted name, and the birth dates beside them
+    named = {f.location for f in got.findings if f.soort == "naam"}
+    assert len(named) >= 10 and sum(f.soort == "geboortedatum" for f in got.findings) >= 2
+    with pytest.raises(PrivacyError):
+        check_paths_stored(paths, folders)
+    # names that are not in the files find nothing
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    KnownIdentifiers(names=frozenset({"Jan Klaassen", "Els de Wit"})).write(clean)
+    assert (
+        scan_paths_stored(paths, [clean]).findings
+        == scan_paths(paths, KnownIdentifiers.stored([clean])).findings
+    )
+    assert check_paths_stored([paths[0] / "lijst.csv"], [clean]).scanned

@@ -61,7 +61,7 @@ import os
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
@@ -273,6 +273,11 @@ def _anchors(keys: pl.Series) -> pl.DataFrame:
     return first.select("pair").unique().sort("pair")
 
 
+#: The files :meth:`KnownIdentifiers.write` writes in a folder.
+_NAMES_FILE = "known_names.parquet"
+_BIRTHS_FILE = "known_births.parquet"
+
+
 class _Keys(frozenset[str]):
     """Name keys that are normalised already (by :meth:`KnownIdentifiers.from_tables`)."""
 
@@ -378,6 +383,43 @@ class KnownIdentifiers:
         object.__setattr__(out, "_max_words", max_words)
         return out
 
+    def write(self, folder: Path) -> None:
+        """Store the names and birth dates in ``folder`` (for :meth:`stored`, :func:`check_paths_stored`)."""
+        keys = pl.Series("key", list(self.names), dtype=pl.String)
+        pl.DataFrame(
+            {
+                "key": keys,
+                "first": keys.str.extract(r"^([^ ]+)", 1),
+                "last": keys.str.extract(r"([^ ]+)$", 1),
+            }
+        ).write_parquet(folder / _NAMES_FILE)
+        pl.DataFrame({"datum": sorted(self.birth_dates)}, schema={"datum": pl.Date}).write_parquet(
+            folder / _BIRTHS_FILE
+        )
+
+    @classmethod
+    def stored(cls, folders: Sequence[Path], words: Collection[str] | None = None) -> KnownIdentifiers:
+        """The identifiers :meth:`write` stored in ``folders``, together (as :meth:`union`).
+
+        Args:
+            folders: Where they were written.
+            words: If given, only the names whose every word is one of these are read: a country's
+                names are tens of millions, of which the few that the scanned files could hold are
+                found on their first and last word in Parquet.
+        """
+        if not folders:
+            return cls()
+        lf = pl.scan_parquet([f / _NAMES_FILE for f in folders])
+        if words is not None:
+            allowed = words if isinstance(words, (set, frozenset)) else set(words)
+            w = pl.Series(list(allowed), dtype=pl.String).implode()
+            lf = lf.filter(pl.col("first").is_in(w) & pl.col("last").is_in(w))
+        keys = lf.select("key").unique().collect().get_column("key").to_list()
+        if words is not None:
+            keys = [k for k in keys if all(x in allowed for x in k.split(" "))]
+        births = pl.scan_parquet([f / _BIRTHS_FILE for f in folders]).unique().collect().get_column("datum")
+        return cls(names=_Keys(keys), birth_dates=frozenset(births.to_list()))
+
     def _name_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of known names in ``text``, longest match first, not overlapping."""
         if not self.names:
@@ -422,6 +464,48 @@ class KnownIdentifiers:
         )
         hit = pairs.join(self._anchors, on="pair", how="semi").get_column("i").unique()
         return none.scatter(hit, True) if len(hit) else none
+
+
+class _Every(frozenset[str]):
+    """A set that holds every string (the first words and names of :class:`_WordCollector`)."""
+
+    __slots__ = ()
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+class _WordCollector(KnownIdentifiers):
+    """Stands in for known identifiers in a scan that only collects words.
+
+    Every pre-filter lets every string through to the name lookup (any string may hold a name),
+    and the lookup records the string's words instead of matching them: after a scan of some
+    files, :attr:`words` holds every word of every text in which a scan with any known names
+    could have looked for one. Nothing is ever found.
+    """
+
+    words: set[str]
+
+    @classmethod
+    def new(cls) -> _WordCollector:
+        out = object.__new__(cls)
+        object.__setattr__(out, "names", _Every([""]))  # not empty: names are looked for
+        object.__setattr__(out, "birth_dates", frozenset())
+        object.__setattr__(out, "_first_words", _Every())
+        object.__setattr__(out, "_anchors", _anchors(pl.Series([], dtype=pl.String)))
+        object.__setattr__(out, "_max_words", 0)
+        object.__setattr__(out, "words", set())
+        return out
+
+    def __repr__(self) -> str:
+        return f"_WordCollector({len(self.words)} words)"
+
+    def _name_spans(self, text: str) -> list[tuple[int, int]]:
+        self.words.update(_words(text))
+        return []
+
+    def _candidates(self, values: pl.Series) -> pl.Series:
+        return pl.repeat(True, len(values), dtype=pl.Boolean, eager=True)
 
 
 def _match_at(words: Sequence[str], i: int, names: frozenset[str], first: frozenset[str], max_n: int) -> int:
@@ -1275,6 +1359,31 @@ def check_paths(paths: Iterable[Path], known: KnownIdentifiers | None = None) ->
             (file, location, kind, masked excerpt) and the total.
     """
     result = scan_paths(paths, known)
+    if result.findings:
+        raise PrivacyError(result.findings)
+    return result
+
+
+def scan_paths_stored(paths: Iterable[Path], folders: Sequence[Path]) -> ScanResult:
+    """:func:`scan_paths` for the identifiers that :meth:`KnownIdentifiers.write` stored in ``folders``.
+
+    Finds what :func:`scan_paths` finds with all those identifiers together, without loading them
+    all (a country's names fill gigabytes): a name is found only as a run of a text's words, so a
+    first scan collects the words of every text in which a name is looked for, and only the names
+    made of those words are loaded for the second. (One difference, in a scan that finds a name
+    either way: once a name is found in a table row, the row's other cells are scanned for a known
+    birth date beside it; a name in a cell that is nothing but a record id (``brp:12``) is then
+    listed by :func:`scan_paths` and not here.)
+    """
+    paths = list(paths)
+    collector = _WordCollector.new()
+    scan_paths(paths, collector)
+    return scan_paths(paths, KnownIdentifiers.stored(folders, collector.words))
+
+
+def check_paths_stored(paths: Iterable[Path], folders: Sequence[Path]) -> ScanResult:
+    """Scan like :func:`scan_paths_stored` and fail when anything is found (as :func:`check_paths`)."""
+    result = scan_paths_stored(paths, folders)
     if result.findings:
         raise PrivacyError(result.findings)
     return result
