@@ -223,6 +223,56 @@ def _words(text: str) -> list[str]:
     return [w for w in (_fold(t) for t in _TOKEN_RE.findall(text)) if w]
 
 
+#: :data:`_TOKEN_RE` for ASCII text, without its look-ahead: polars' regex finds the same words
+#: where the look-ahead cannot fail, that is where no run of initials is followed straight by a
+#: letter or digit (a dot followed by a digit, or by a letter that no dot follows, as in ``a.push``).
+_ASCII_TOKEN = r"[A-Za-z]\.(?:[ ]?[A-Za-z]\.)*|[A-Za-z0-9]+"
+_NOT_ASCII_TOKENS = r"[^\x00-\x7F]|\.(?:[A-Za-z](?:[^.]|$)|[0-9])"
+
+
+def _word_lists(texts: pl.Series) -> pl.Series:
+    """:func:`_words` of every string (no nulls), vectorised where that is exact, else in Python."""
+    texts = texts.cast(pl.String)
+    out = texts.str.extract_all(_ASCII_TOKEN).list.eval(
+        pl.element().str.to_lowercase().str.replace_all(" ", "", literal=True)
+    )
+    odd = texts.str.contains(_NOT_ASCII_TOKENS)
+    if not odd.any():
+        return out
+    rest = texts.filter(odd).to_list()
+    slow = pl.Series([_words(t) for t in rest], dtype=pl.List(pl.String))
+    at = pl.int_range(0, len(texts), dtype=pl.Int64, eager=True)
+    # a list column cannot be scattered into: the two parts put back in order
+    return (
+        pl.concat(
+            [
+                pl.DataFrame({"i": at.filter(~odd), "w": out.filter(~odd)}),
+                pl.DataFrame({"i": at.filter(odd), "w": slow}),
+            ]
+        )
+        .sort("i")
+        .get_column("w")
+    )
+
+
+def _word_counts(words: pl.Series) -> pl.DataFrame:
+    """``text``, ``core`` and ``written`` of every list of words, as :func:`_name_key` counts them.
+
+    ``text``: the words joined by spaces; ``core``: the words that are not particles; ``written``:
+    of those, the words that are not initials.
+    """
+    core = words.list.eval(pl.element().filter(~pl.element().is_in(sorted(_PARTICLES))))
+    return pl.DataFrame(
+        {
+            "text": words.list.join(" "),
+            "core": core.list.len().cast(pl.Int64),
+            "written": core.list.eval(pl.element().filter(~pl.element().str.ends_with(".")))
+            .list.len()
+            .cast(pl.Int64),
+        }
+    )
+
+
 def _is_initials(word: str) -> bool:
     return word.endswith(".")
 
@@ -525,8 +575,9 @@ def _person_names(df: pl.DataFrame) -> set[str]:
     """The name keys of persons in a table with ``voornamen``, ``voorvoegsel``, ``geslachtsnaam``.
 
     Four forms per person (see :meth:`KnownIdentifiers.from_tables`), each kept when
-    :func:`_name_key` would keep its words. Each distinct text is split and folded once in
-    Python; the forms are put together in polars (a shard has hundreds of thousands of people).
+    :func:`_name_key` would keep its words. Each distinct text is split and folded once
+    (:func:`_word_lists`); the forms are put together in polars (a shard has hundreds of thousands
+    of people).
     """
     vv = pl.col("voorvoegsel") if "voorvoegsel" in df.columns else pl.lit(None, dtype=pl.String)
     people = df.select(
@@ -535,37 +586,33 @@ def _person_names(df: pl.DataFrame) -> set[str]:
         pl.col("geslachtsnaam").cast(pl.String).fill_null("").alias("s"),
     ).unique()
 
-    def counts(words: list[str]) -> tuple[str, int, int]:
-        # the words joined; how many are not particles; of those, how many are written out
-        core = [w for w in words if w not in _PARTICLES]
-        return " ".join(words), len(core), sum(1 for w in core if not _is_initials(w))
+    # each distinct text split and counted once (vectorised)
+    pieces = pl.concat([people["p"], people["s"]]).unique()
+    counted = _word_counts(_word_lists(pieces))
+    given_texts = people["g"].unique()
+    given_words = _word_lists(given_texts)
+    written = given_words.list.len() > 0
+    given_texts, given_words = given_texts.filter(written), given_words.filter(written)
+    # a given name already written as initials (``J.P.``) gives its letters, not just the first
+    initials = given_words.list.eval(
+        pl.when(pl.element().str.ends_with("."))
+        .then(pl.element())
+        .otherwise(pl.element().str.slice(0, 1) + ".")
+    ).list.join("")
 
-    parts: dict[str, tuple[str, int, int]] = {}
-    for text in pl.concat([people["p"], people["s"]]).unique().to_list():
-        parts[text] = counts(_words(text))
-    given: dict[str, tuple[str, int, int, str, int, int, str, int, int]] = {}
-    for text in people["g"].unique().to_list():
-        words = _words(text)
-        if not words:
-            continue
-        # a given name already written as initials (``J.P.``) gives its letters, not just the first
-        initials = "".join(g if _is_initials(g) else g[0] + "." for g in words)
-        given[text] = (*counts(words), *counts(words[:1]), *counts([initials]))
+    def fields(prefix: str, c: pl.DataFrame) -> list[pl.Series]:
+        return [c[f].alias(f"{prefix}{f}") for f in ("text", "core", "written")]
 
-    def table(key: str, prefix: str, values: dict[str, Any], fields: list[str]) -> pl.DataFrame:
-        rows = list(values.values())
-        data: dict[str, Any] = {key: list(values)}
-        data |= {f"{prefix}{f}": [r[i] for r in rows] for i, f in enumerate(fields)}
-        return pl.DataFrame(
-            data,
-            schema={key: pl.String}
-            | {f"{prefix}{f}": pl.String if f.endswith("text") else pl.Int64 for f in fields},
-        )
-
-    three = ["text", "core", "written"]
-    g = table("g", "", given, [f"{k}_{f}" for k in ("given", "first", "initials") for f in three])
-    p = table("p", "prefix_", parts, three)
-    s = table("s", "surname_", parts, three)
+    g = pl.DataFrame(
+        [
+            given_texts.alias("g"),
+            *fields("given_", _word_counts(given_words)),
+            *fields("first_", _word_counts(given_words.list.head(1))),
+            *fields("initials_", _word_counts(pl.select(pl.concat_list(pl.lit(initials))).to_series())),
+        ]
+    )
+    p = pl.DataFrame([pieces.alias("p"), *fields("prefix_", counted)])
+    s = pl.DataFrame([pieces.alias("s"), *fields("surname_", counted)])
     joined = people.join(g, on="g").join(p, on="p").join(s, on="s").filter(pl.col("surname_text") != "")
     out: set[str] = set()
     for form in (
@@ -591,15 +638,12 @@ def _raw_names(df: pl.DataFrame, name_col: str, type_col: str | None, kvk_col: s
         frame = frame.filter(
             pl.col(kvk_col).is_null() | (pl.col(kvk_col).cast(pl.String).str.strip_chars() == "")
         )
-    out: set[str] = set()
-    for raw in frame.get_column(name_col).cast(pl.String).drop_nulls().unique().to_list():
-        words = _words(raw)
-        if any(w in _LEGAL_FORMS for w in words):
-            continue
-        key = _name_key(words)
-        if key is not None:
-            out.add(key)
-    return out
+    words = _word_lists(frame.get_column(name_col).cast(pl.String).drop_nulls().unique())
+    counted = _word_counts(words)
+    company = words.list.eval(pl.element().is_in(sorted(_LEGAL_FORMS))).list.any()
+    # as _name_key: two words besides particles, one of them written out
+    keep = ~company & (counted["core"] >= 2) & (counted["written"] >= 1)
+    return set(counted["text"].filter(keep).to_list())
 
 
 def _column_dates(s: pl.Series) -> set[dt.date]:
