@@ -158,9 +158,32 @@ def _bag_keys(bag: pl.DataFrame) -> pl.DataFrame:
         "nummeraanduiding_id",
         pl.col("postcode").alias("_pc"),
         pl.col("huisnummer").alias("_nr"),
-        suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")).alias("_sfx"),
-        street_key_expr(pl.col("openbare_ruimte")).alias("_str"),
-    )
+    ).with_columns(_address_keys(bag, "openbare_ruimte", fill_street=False))
+
+
+def _address_keys(df: pl.DataFrame, street_col: str, *, fill_street: bool) -> list[pl.Series]:
+    """``_sfx`` and ``_str`` of every row, each worked out once per distinct value.
+
+    A municipality's millions of records have a few thousand streets and suffixes; the keys' dozen
+    regular expressions then run over those, not over every record.
+    """
+    street = street_key_expr(pl.col(street_col))
+    return [
+        _by_distinct(
+            df,
+            ["huisletter", "huisnummertoevoeging"],
+            suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")),
+            "_sfx",
+        ),
+        _by_distinct(df, [street_col], street.fill_null("") if fill_street else street, "_str"),
+    ]
+
+
+def _by_distinct(df: pl.DataFrame, cols: list[str], expr: pl.Expr, name: str) -> pl.Series:
+    """``expr`` of every row of ``df``, computed once per distinct value of ``cols`` (nulls included)."""
+    keys = df.select(cols)
+    distinct = keys.unique().with_columns(expr.alias(name))
+    return keys.join(distinct, on=cols, how="left", nulls_equal=True, maintain_order="left").get_column(name)
 
 
 def _unique_on(keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
@@ -180,9 +203,7 @@ def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
         pl.col("rij"),
         pl.col("postcode").alias("_pc"),
         pl.col("huisnummer").cast(pl.Int64).alias("_nr"),
-        suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")).alias("_sfx"),
-        street_key_expr(pl.col(street_col)).fill_null("").alias("_str"),
-    )
+    ).with_columns(_address_keys(df, street_col, fill_street=True))
 
 
 def _fuzzy_sql(fn: SqlFunctions) -> str:

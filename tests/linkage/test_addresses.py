@@ -171,3 +171,41 @@ def test_golden_table_of_real_world_spelling_variants() -> None:
         (row, exp) for row, exp in zip(got.iter_rows(), expected.iter_rows(), strict=True) if row != exp
     ]
     assert not mismatches, mismatches[:5]
+
+
+_STREETS = st.sampled_from(["Brusselsestr.", "St. Pieterstraat", "Markt pl.", "Hoöge Weg", "", " ", None])
+_SUFFIXES = st.sampled_from(["A", "-a", "002", None, ""])
+
+
+@given(st.lists(st.tuples(_STREETS, _SUFFIXES, _SUFFIXES), min_size=1, max_size=30))
+def test_record_keys_computed_per_distinct_value_are_those_of_every_row(
+    rows: list[tuple[str | None, str | None, str | None]],
+) -> None:
+    # the keys are worked out once per distinct street and suffix and joined back to the records
+    from linkage.addresses import _bag_keys, _source_keys, street_key_expr, suffix_key_expr
+
+    df = pl.DataFrame(
+        {
+            "rij": list(range(len(rows))),
+            "straat": [r[0] for r in rows],
+            "huisletter": [r[1] for r in rows],
+            "huisnummertoevoeging": [r[2] for r in rows],
+            "postcode": ["6211AB"] * len(rows),
+            "huisnummer": [1] * len(rows),
+        },
+        schema_overrides={"straat": pl.String, "huisletter": pl.String, "huisnummertoevoeging": pl.String},
+    )
+    sfx = suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging"))
+    keys = _source_keys("meldingen", df, "straat")
+    assert keys["record"].to_list() == [f"meldingen:{i}" for i in range(len(rows))]
+    assert keys.select("_sfx", "_str").equals(
+        df.select(sfx.alias("_sfx"), street_key_expr(pl.col("straat")).fill_null("").alias("_str"))
+    )
+    bag = df.rename({"straat": "openbare_ruimte"}).with_columns(
+        pl.col("rij").cast(pl.String).alias("verblijfsobject_id"), pl.lit("x").alias("nummeraanduiding_id")
+    )
+    assert (
+        _bag_keys(bag)
+        .select("_sfx", "_str")
+        .equals(bag.select(sfx.alias("_sfx"), street_key_expr(pl.col("openbare_ruimte")).alias("_str")))
+    )
