@@ -764,6 +764,16 @@ def test_stored_identifiers_find_what_all_identifiers_find(tmp_path: Path) -> No
     assert len(named) >= 10 and sum(f.soort == "geboortedatum" for f in got.findings) >= 2
     with pytest.raises(PrivacyError):
         check_paths_stored(paths, folders)
+    # a name only in a nested cell's JSON text (two leaves side by side), which rule (c) reads
+    # whole beside a known name and birth date in the row
+    nested = tmp_path / "nested"
+    nested.mkdir()
+    pl.DataFrame({"s": ["Piet Bakker"], "c": [[["Jan"], ["Klaassen"], ["17-05-1970"]]]}).write_parquet(
+        nested / "t.parquet"
+    )
+    want = scan_paths([nested], both)
+    assert scan_paths_stored([nested], folders).findings == want.findings
+    assert not any("Klaassen" in f.excerpt for f in want.findings)
     # names that are not in the files find nothing
     clean = tmp_path / "clean"
     clean.mkdir()

@@ -557,6 +557,10 @@ class _WordCollector(KnownIdentifiers):
     def _candidates(self, values: pl.Series) -> pl.Series:
         return pl.repeat(True, len(values), dtype=pl.Boolean, eager=True)
 
+    def add_texts(self, texts: pl.Series) -> None:
+        """Record the words of texts that a scan with names could read whole (vectorised)."""
+        self.words.update(_word_lists(texts.drop_nulls()).explode().drop_nulls().unique().to_list())
+
 
 def _match_at(words: Sequence[str], i: int, names: frozenset[str], first: frozenset[str], max_n: int) -> int:
     if words[i] not in first:
@@ -1109,6 +1113,10 @@ class _Scanner:
         repeated values scanned once, a field named like a BSN or a birth date treated as such).
         Field names are scanned like column names (and masked in locations).
         """
+        if isinstance(self.known, _WordCollector):
+            # Rule (c) (in table()) reads a cell with a known name and birth date as its whole JSON
+            # text, where words of different leaves stand side by side: those words too.
+            self.known.add_texts(_json_text(s))
         name_rows: set[int] = set()
         rows = pl.int_range(0, len(s), dtype=pl.Int64, eager=True)
         context: list[pl.Series] = []  # rows with a BSN keyword or birth word in a string field
@@ -1414,10 +1422,8 @@ def scan_paths_stored(paths: Iterable[Path], folders: Sequence[Path]) -> ScanRes
     Finds what :func:`scan_paths` finds with all those identifiers together, without loading them
     all (a country's names fill gigabytes): a name is found only as a run of a text's words, so a
     first scan collects the words of every text in which a name is looked for, and only the names
-    made of those words are loaded for the second. (One difference, in a scan that finds a name
-    either way: once a name is found in a table row, the row's other cells are scanned for a known
-    birth date beside it; a name in a cell that is nothing but a record id (``brp:12``) is then
-    listed by :func:`scan_paths` and not here.)
+    made of those words are loaded for the second. The texts include the whole JSON text of every
+    nested cell, which rule (c) reads when the cell's row holds a known name and birth date.
     """
     paths = list(paths)
     collector = _WordCollector.new()
