@@ -643,10 +643,13 @@ def test_a_nested_column_is_scanned_field_by_field_with_the_tables_rows(tmp_path
     assert [f.soort for f in odd] == ["naam"] and all("Bakker" not in f.location for f in odd)
 
 
-def test_the_union_of_identifiers_finds_what_each_part_finds(tmp_path: Path) -> None:
+def test_the_union_of_stored_identifiers_finds_what_each_part_finds(tmp_path: Path) -> None:
     a = KnownIdentifiers(names=frozenset({"Jan de Vries"}), birth_dates=frozenset({BIRTH}))
     b = KnownIdentifiers(names=frozenset({"Piet Bakker", "Anna Maria van Dijk"}))
-    both = KnownIdentifiers.union([a, b])
+    for name, k in (("a", a), ("b", b)):
+        (tmp_path / name).mkdir()
+        k.write(tmp_path / name)
+    both = KnownIdentifiers.stored([tmp_path / "a", tmp_path / "b"])
     assert both == KnownIdentifiers(names=a.names | b.names, birth_dates=a.birth_dates)
     assert both._anchors.equals(KnownIdentifiers(names=a.names | b.names)._anchors)
     assert both._first_words == a._first_words | b._first_words and both._max_words == 4
@@ -658,7 +661,7 @@ def test_the_union_of_identifiers_finds_what_each_part_finds(tmp_path: Path) -> 
     found = sorted((f.location, f.soort) for f in scan_paths([p], both).findings)
     each = sorted((f.location, f.soort) for k in (a, b) for f in scan_paths([p], k).findings)
     assert found == each and len(found) == 2
-    assert KnownIdentifiers.union([]) == KnownIdentifiers()
+    assert KnownIdentifiers.stored([]) == KnownIdentifiers()
 
 
 def test_a_nested_cell_is_still_read_whole_where_one_field_explains_another(tmp_path: Path) -> None:
@@ -751,7 +754,7 @@ def test_stored_identifiers_find_what_all_identifiers_find(tmp_path: Path) -> No
         folders.append(tmp_path / f"shard-{i}")
         folders[-1].mkdir()
         k.write(folders[-1])
-    both = KnownIdentifiers.union([a, b])
+    both = KnownIdentifiers(names=a.names | b.names, birth_dates=a.birth_dates | b.birth_dates)
     assert KnownIdentifiers.stored(folders) == both
     # only names whose every word is given are read
     assert KnownIdentifiers.stored(folders, {"jan", "de", "vries", "peeters"}).names == {"jan de vries"}

@@ -402,37 +402,6 @@ class KnownIdentifiers:
                     births |= _column_dates(df.get_column(c))
         return cls(names=_Keys(names), birth_dates=frozenset(births))
 
-    @classmethod
-    def union(cls, parts: Iterable[KnownIdentifiers]) -> KnownIdentifiers:
-        """The identifiers of several inputs together.
-
-        A run in shards scans its run-wide files once for a group of shards, not once per shard.
-        The same as :meth:`from_tables` over all the inputs' tables, without normalising the names
-        again. A birth date is reported only next to a known name, so that one input's date found
-        next to another's name adds a finding only where the name already is one.
-        """
-        names: set[str] = set()
-        births: set[dt.date] = set()
-        first: set[str] = set()
-        anchors: list[pl.DataFrame] = []
-        max_words = 0
-        for p in parts:
-            names |= p.names
-            births |= p.birth_dates
-            first |= p._first_words
-            anchors.append(p._anchors)
-            max_words = max(max_words, p._max_words)
-        out = object.__new__(cls)
-        object.__setattr__(out, "names", frozenset(names))
-        object.__setattr__(out, "birth_dates", frozenset(births))
-        object.__setattr__(out, "_first_words", frozenset(first))
-        merged = (
-            pl.concat(anchors).unique().sort("pair") if anchors else _anchors(pl.Series([], dtype=pl.String))
-        )
-        object.__setattr__(out, "_anchors", merged)
-        object.__setattr__(out, "_max_words", max_words)
-        return out
-
     def write(self, folder: Path) -> None:
         """Store the names and birth dates in ``folder`` (for :meth:`stored`, :func:`check_paths_stored`)."""
         keys = pl.Series("key", list(self.names), dtype=pl.String)
@@ -449,7 +418,11 @@ class KnownIdentifiers:
 
     @classmethod
     def stored(cls, folders: Sequence[Path], words: Collection[str] | None = None) -> KnownIdentifiers:
-        """The identifiers :meth:`write` stored in ``folders``, together (as :meth:`union`).
+        """The identifiers :meth:`write` stored in ``folders``, together.
+
+        The same as :meth:`from_tables` over all the inputs' tables, without normalising the names
+        again. A birth date is reported only next to a known name, so that one input's date found
+        next to another's name adds a finding only where the name already is one.
 
         Args:
             folders: Where they were written.
