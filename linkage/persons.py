@@ -247,9 +247,11 @@ def _nodes(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         .sort(["_key", "_n", "_rij"], descending=[False, True, False])
         .unique("_key", keep="first", maintain_order=True)
     )
+    # empty_as_null: a record tied to no object (an officer of a company registered elsewhere)
+    # keeps its row; polars 2 drops empty lists on explode, and the node with it.
     vbos = (
         keyed.select("_key", pl.col("verblijfsobject_ids"))
-        .explode("verblijfsobject_ids")
+        .explode("verblijfsobject_ids", empty_as_null=True)
         .group_by("_key")
         .agg(
             pl.col("verblijfsobject_ids").drop_nulls().unique().sort(),

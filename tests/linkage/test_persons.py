@@ -183,3 +183,26 @@ def test_a_model_with_other_comparisons_is_not_current(
     stale["comparisons"][-1]["comparison_levels"].pop(2)
     assert not model_is_current(stale)
     assert not model_is_current({})
+
+
+def test_records_tied_to_no_object_are_linked_too(records: pl.DataFrame, cfg: PersonLinkageConfig) -> None:
+    """An officer of a company registered elsewhere has no verblijfsobject; polars 2 drops empty
+    lists on explode, and with them, once, more than half the officers of a municipality."""
+    officers = (
+        records.filter(pl.col("bron") == "brp_inschrijvingen")
+        .head(100)
+        .with_columns(
+            pl.col("record").str.replace("brp_inschrijvingen", "kvk_functionarissen"),
+            pl.lit("kvk_functionarissen").alias("bron"),
+            pl.lit(None, dtype=pl.String).alias("bsn_pseudoniem"),
+            pl.lit([], dtype=pl.List(pl.String)).alias("verblijfsobject_ids"),
+        )
+    )
+    both = pl.concat([records, officers])
+    result = link_persons(both, cfg)
+    assert result.links.height == both.height
+    same = sum(
+        _cluster(result.links, f"brp_inschrijvingen:{i}") == _cluster(result.links, f"kvk_functionarissen:{i}")
+        for i in range(100)
+    )
+    assert same >= 95
