@@ -6,7 +6,8 @@ person. Here, edges are taken strongest first into a union-find, and a union is 
 would put into one person:
 
 - two different BSN pseudonyms (different BSNs are different people, whatever the names say);
-- two full birth dates that cannot be the same (equal, or day and month swapped, is compatible);
+- two full birth dates that cannot be the same (equal, day and month swapped, or one typo apart is
+  compatible);
 - two records a reviewer decided are ``no match``.
 
 A reviewer's ``match`` is applied before anything else and outweighs a birth-date conflict (the
@@ -122,7 +123,20 @@ class _Components:
 
 
 def _same_birth(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
-    return x == y or (x[0] == y[0] and x[1] == y[2] and x[2] == y[1])
+    """Whether two full birth dates can be one person's: equal, day and month swapped, or one typo.
+
+    A typo is one digit of ``YYYYMMDD`` written wrong, or two adjacent digits swapped (``1980`` for
+    ``1981``): registries other than the BRP copy birth dates by hand. Pairwise over a person's
+    dates, so typos do not drift from one date to the next.
+    """
+    if x == y or (x[0] == y[0] and x[1] == y[2] and x[2] == y[1]):
+        return True
+    a, b = (f"{d[0]:04d}{d[1]:02d}{d[2]:02d}" for d in (x, y))
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(diff) == 1:
+        return True
+    i, j = diff if len(diff) == 2 else (0, 0)
+    return j == i + 1 and a[i] == b[j] and a[j] == b[i]
 
 
 def constrained_clusters(

@@ -22,6 +22,7 @@ Everything is vectorised polars: the names are parsed with regular expressions, 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -231,9 +232,99 @@ def birth_date_parts(col: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _name_parts_exprs(name: pl.Expr) -> dict[str, pl.Expr]:
-    """Parse a one-field name (``Berg, J. van der``, ``J. van der Berg``, ``Jan van der Berg``)."""
-    raw = name.str.replace_all(r"\s+", " ").str.strip_chars()
+def _before_prefix(words: pl.Expr) -> pl.Expr:
+    """How many of ``words`` (a list) come before the first voorvoegsel word: never given names."""
+    is_prefix = pl.element().str.to_lowercase().is_in(list(_PREFIX_WORDS))
+    return words.list.eval((~is_prefix).cast(pl.Int32).cum_min()).list.sum().fill_null(0)
+
+
+def _leading_given_names(words: pl.Expr, given_names: pl.Series | None) -> pl.Expr:
+    """The leading words of ``words`` (a list) that are known given names, joined with a trailing space.
+
+    At least one word is always left for the surname. Null when there is none or no names are known.
+    """
+    if given_names is None or given_names.len() == 0:
+        return pl.lit(None, dtype=pl.String)
+    known = given_names.implode()
+    is_given = words.list.eval(_ascii_lower(pl.element()).is_in(known).cast(pl.Int32).cum_min())
+    n = pl.min_horizontal(
+        is_given.list.sum().fill_null(0), (words.list.len() - 1).clip(lower_bound=0), _before_prefix(words)
+    )
+    lead = words.list.head(n).list.join(" ")
+    return pl.when(n > 0).then(lead + " ")
+
+
+# ", van der" at the end: a prefix written after the name it belongs to (``Kort, de``).
+_TRAILING_PREFIX_RE = rf"^(.*?\S)\s*,\s*((?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*)$"
+
+
+_MIDDLE_PREFIX_RE = rf"^([^,]+?)\s*,\s*((?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*)\s*,\s*(\S.*)$"
+
+
+def _prefix_after_comma(raw: pl.Expr) -> pl.Expr:
+    """``J. Kort, de`` -> ``J. de Kort``; ``MEER, VAN DER, F.`` -> ``MEER, F. van der``.
+
+    Registers write the voorvoegsel after the whole name and a comma. Where the part before the
+    comma is one word (``Berg, van der``) it is the surname and the comma form already reads it.
+    """
+    # "MEER, VAN DER, F." -> "MEER, F. van der"
+    middle = raw.str.extract_groups(_MIDDLE_PREFIX_RE)
+    raw = (
+        pl.when(middle.struct.field("3").is_not_null())
+        .then(
+            pl.concat_str(
+                [
+                    middle.struct.field("1"),
+                    pl.lit(", "),
+                    middle.struct.field("3"),
+                    pl.lit(" "),
+                    middle.struct.field("2").str.to_lowercase(),
+                ]
+            )
+        )
+        .otherwise(raw)
+    )
+    before = raw.str.extract(_TRAILING_PREFIX_RE, 1)
+    prefix = raw.str.extract(_TRAILING_PREFIX_RE, 2)
+    head = before.str.extract(r"^(.*\S)\s+\S+$", 1)
+    last = before.str.extract(r"(\S+)$", 1)
+    moved = pl.concat_str([head, prefix.str.to_lowercase(), last], separator=" ")
+    return pl.when(head.is_not_null() & ~before.str.contains(",")).then(moved).otherwise(raw)
+
+
+def _known_surname_start(words: pl.Expr, surnames: pl.Series | None) -> pl.Expr:
+    """The words before the longest known surname (of up to three words) that ends ``words``.
+
+    ``Anna Marla Rutten``: ``Marla`` is no known given name (a typo), but ``rutten`` is a known
+    surname and ``marla rutten`` is not, so ``Anna Marla`` are the given names. Joined with a
+    trailing space; null when no ending is a known surname.
+    """
+    if surnames is None or surnames.len() == 0:
+        return pl.lit(None, dtype=pl.String)
+    known = surnames.implode()
+    n_words = words.list.len()
+    free = _before_prefix(words)
+    lead: pl.Expr = pl.lit(None, dtype=pl.String)
+    for k in (1, 2, 3):  # the longest known ending wins: "el idrissi" over "idrissi"
+        ending = _ascii_lower(words.list.slice(-k, k).list.join(" "))
+        hit = (n_words > k) & (n_words - k <= free) & ending.is_in(known)
+        lead = pl.when(hit).then(words.list.head(n_words - k).list.join(" ") + " ").otherwise(lead)
+    return lead
+
+
+def _name_parts_exprs(
+    name: pl.Expr, given_names: pl.Series | None = None, surnames: pl.Series | None = None
+) -> dict[str, pl.Expr]:
+    """Parse a one-field name (``Berg, J. van der``, ``J. van der Berg``, ``Jan van der Berg``).
+
+    In the ``Anna Maria Rutten`` form, the words after the first that are known given names
+    (``given_names``, lower case, e.g. from BRP ``voornamen``) are given names too: without that,
+    the middle names became part of the surname (``maria rutten``) and the owner never met her
+    BRP and Kadaster records written ``Rutten, Anna Maria``. The last word always stays the surname.
+    Where the words end in a known surname (``surnames``, e.g. BRP ``geslachtsnaam``), that
+    decides first.
+    """
+    raw = _prefix_after_comma(name.str.replace_all(r"\s+", " ").str.strip_chars())
     has_comma = raw.str.contains(",")
     # "Surname[, prefix words], initials-or-first-names[ prefix words]"
     left = raw.str.extract(r"^([^,]*),", 1).str.strip_chars()
@@ -257,7 +348,13 @@ def _name_parts_exprs(name: pl.Expr) -> dict[str, pl.Expr]:
     starts_initials = first_tok.str.contains(rf"^{_INITIAL_TOKEN}$")
     # Extra given names before a prefix ("Jan Peter van Berg"): capitalised words before the first
     # prefix word belong to the given names when a prefix follows.
-    extra = after_first.str.extract(rf"^((?:\p{{Lu}}\S*\s+)+)(?i:{_PREFIX_WORD_RE})\s", 1)
+    before_prefix = after_first.str.extract(rf"^((?:\p{{Lu}}\S*\s+)+)(?i:{_PREFIX_WORD_RE})\s", 1)
+    words = after_first.str.split(" ")
+    extra = pl.coalesce(
+        before_prefix,
+        _known_surname_start(words, surnames),
+        _leading_given_names(words, given_names),
+    )
     rest = (
         pl.when(extra.is_not_null()).then(after_first.str.slice(extra.str.len_chars())).otherwise(after_first)
     )
@@ -278,14 +375,21 @@ def _name_parts_exprs(name: pl.Expr) -> dict[str, pl.Expr]:
     }
 
 
-def parse_person_name(name: str) -> dict[str, str | None]:
+def parse_person_name(
+    name: str, given_names: pl.Series | None = None, surnames: pl.Series | None = None
+) -> dict[str, str | None]:
     """Parse one full name as Kadaster and permits write it (see :func:`person_records`).
+
+    Args:
+        name: The name as written.
+        given_names: Known given names, lower case (see :func:`_name_parts_exprs`).
+        surnames: Known surnames, lower case (see :func:`_name_parts_exprs`).
 
     Returns:
         ``achternaam``, ``voorvoegsel``, ``voornaam`` and ``voorletters`` in their standard form.
     """
     frame = pl.DataFrame({"naam": [name]}, schema={"naam": pl.String})
-    out = _with_given(frame.with_columns(**_name_parts_exprs(pl.col("naam"))))
+    out = _with_given(frame.with_columns(**_name_parts_exprs(pl.col("naam"), given_names, surnames)))
     row = out.row(0, named=True)
     return {k: row[k] for k in ("achternaam", "voorvoegsel", "voornaam", "voorletters")}
 
@@ -377,11 +481,17 @@ def _finish(frame: pl.DataFrame, stem: str, address_links: pl.DataFrame) -> pl.D
 
 def _registered_name(gn: pl.Expr, vv: pl.Expr) -> dict[str, pl.Expr]:
     """Surname and prefix from separate fields, also when the prefix was merged into the surname."""
+    # "Kort, de": the prefix written after the surname and a comma
+    trailing = gn.str.extract(_TRAILING_PREFIX_RE, 2)
+    gn = pl.when(trailing.is_not_null()).then(gn.str.extract(_TRAILING_PREFIX_RE, 1)).otherwise(gn)
     s_vv, s_sur = _split_exprs(gn)
     own_vv = _voorvoegsel_expr(vv)
+    after = _voorvoegsel_expr(trailing.fill_null(""))
     return {
         "achternaam": _ascii_lower(s_sur),
-        "voorvoegsel": pl.concat_str([own_vv, s_vv], separator=" ").str.strip_chars(),
+        "voorvoegsel": pl.concat_str([own_vv, after, s_vv], separator=" ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(),
     }
 
 
@@ -448,7 +558,12 @@ def _kvk(df: pl.DataFrame, vestigingen: pl.DataFrame | None, address_links: pl.D
 
 
 def _named(
-    df: pl.DataFrame, stem: str, name_col: str, birth: str | None, address_links: pl.DataFrame
+    df: pl.DataFrame,
+    stem: str,
+    name_col: str,
+    birth: str | None,
+    address_links: pl.DataFrame,
+    known: _KnownNames,
 ) -> pl.DataFrame:
     """Kadaster owners and permit applicants: the whole name in one field."""
     frame = df.select(
@@ -459,7 +574,8 @@ def _named(
         _opt(df, "postcode", pl.String()),
         _opt(df, "huisnummer", pl.Int64()).cast(pl.Int64),
     )
-    frame = _with_dates(_parsed_unique(frame, ["naam"], _name_parts_exprs(pl.col("naam"))))
+    exprs = _name_parts_exprs(pl.col("naam"), known.given, known.surnames)
+    frame = _with_dates(_parsed_unique(frame, ["naam"], exprs))
     return _finish(frame, stem, address_links)
 
 
@@ -476,29 +592,49 @@ def person_records(tables: Mapping[str, pl.DataFrame], address_links: pl.DataFra
     """
     parts: list[pl.DataFrame] = []
     brp = tables.get("brp_inschrijvingen")
+    kvk = tables.get("kvk_functionarissen")
+    known = _KnownNames.of([t for t in (brp, kvk) if t is not None and t.height > 0])
     if brp is not None and brp.height > 0:
         parts.append(_brp(brp, address_links))
-    kvk = tables.get("kvk_functionarissen")
     if kvk is not None and kvk.height > 0:
         parts.append(_kvk(kvk, tables.get("kvk_vestigingen"), address_links))
     kad = tables.get("kadaster_eigendom")
     if kad is not None and kad.height > 0:
         persons = kad.filter(pl.col("eigenaar_type") == "natuurlijk_persoon")
         parts.append(
-            _named(persons, "kadaster_eigendom", "eigenaar_naam", "eigenaar_geboortedatum", address_links)
+            _named(
+                persons, "kadaster_eigendom", "eigenaar_naam", "eigenaar_geboortedatum", address_links, known
+            )
         )
     verg = tables.get("vergunningen")
     if verg is not None and verg.height > 0:
-        given: list[pl.Series] = [
-            _first_names(t) for t in (brp, kvk) if t is not None and t.height > 0 and "voornamen" in t.columns
-        ]
-        known = pl.concat(given).unique() if given else None
         no_kvk = _opt(verg, "aanvrager_kvk_nummer", pl.String()).is_null()
-        persons = verg.filter(no_kvk & is_person_name(pl.col("aanvrager_naam"), known))
-        parts.append(_named(persons, "vergunningen", "aanvrager_naam", None, address_links))
+        persons = verg.filter(no_kvk & is_person_name(pl.col("aanvrager_naam"), known.given))
+        parts.append(_named(persons, "vergunningen", "aanvrager_naam", None, address_links, known))
     if not parts:
         return pl.DataFrame(schema=PERSON_RECORD_SCHEMA)
     return pl.concat(parts)
+
+
+@dataclass(frozen=True)
+class _KnownNames:
+    """Given names and surnames the registered sources (BRP, KvK) write in separate fields."""
+
+    given: pl.Series | None
+    surnames: pl.Series | None
+
+    @classmethod
+    def of(cls, tables: list[pl.DataFrame]) -> _KnownNames:
+        given = [_first_names(t) for t in tables if "voornamen" in t.columns]
+        surnames = [
+            t.select(_ascii_lower(pl.col("geslachtsnaam")).alias("s")).get_column("s").drop_nulls().unique()
+            for t in tables
+            if "geslachtsnaam" in t.columns
+        ]
+        return cls(
+            given=pl.concat(given).unique() if given else None,
+            surnames=pl.concat(surnames).unique() if surnames else None,
+        )
 
 
 def _first_names(table: pl.DataFrame) -> pl.Series:

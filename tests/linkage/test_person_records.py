@@ -34,12 +34,46 @@ from linkage.person_records import (
         ("Yılmaz, A.", "yilmaz", "", None, "a"),
         ("Michał Wróbel", "wrobel", "", "michal", "m"),
         ("Weiß, K.", "weiss", "", None, "k"),
+        # the voorvoegsel after the name and a comma, or between surname and initials
+        ("J. Kort, de", "kort", "de", None, "j"),
+        ("Kevin Wijk, van", "wijk", "van", "kevin", "k"),
+        ("Berg, van der", "berg", "van der", None, None),
+        ("MEER, VAN DER, F.", "meer", "van der", None, "f"),
     ],
 )
 def test_kadaster_name_parsing(
     naam: str, achternaam: str, voorvoegsel: str, voornaam: str | None, voorletters: str
 ) -> None:
     assert parse_person_name(naam) == {
+        "achternaam": achternaam,
+        "voorvoegsel": voorvoegsel,
+        "voornaam": voornaam,
+        "voorletters": voorletters,
+    }
+
+
+_GIVEN = pl.Series(["anna", "maria", "karim", "mustapha", "johanna", "jan", "peter"])
+_SURNAMES = pl.Series(["rutten", "el idrissi", "idrissi", "kort"])
+
+
+@pytest.mark.parametrize(
+    ("naam", "achternaam", "voorvoegsel", "voornaam", "voorletters"),
+    [
+        # middle names are given names: known ones, or before a known surname
+        ("Anna Maria Rutten", "rutten", "", "anna", "am"),
+        ("Anna Marla Rutten", "rutten", "", "anna", "am"),
+        ("Mustapha Karim El Idrissi", "el idrissi", "", "mustapha", "mk"),
+        # a prefix word is never a given name
+        ("Johanna de Kort", "kort", "de", "johanna", "j"),
+        # the last word always stays the surname
+        ("Jan Peter", "peter", "", "jan", "j"),
+        ("Rutten, Anna Maria", "rutten", "", "anna", "am"),
+    ],
+)
+def test_names_parsed_with_the_registers_names(
+    naam: str, achternaam: str, voorvoegsel: str, voornaam: str | None, voorletters: str
+) -> None:
+    assert parse_person_name(naam, _GIVEN, _SURNAMES) == {
         "achternaam": achternaam,
         "voorvoegsel": voorvoegsel,
         "voornaam": voornaam,

@@ -201,8 +201,7 @@ def test_records_tied_to_no_object_are_linked_too(records: pl.DataFrame, cfg: Pe
     both = pl.concat([records, officers])
     result = link_persons(both, cfg)
     assert result.links.height == both.height
-    same = sum(
-        _cluster(result.links, f"brp_inschrijvingen:{i}") == _cluster(result.links, f"kvk_functionarissen:{i}")
-        for i in range(100)
-    )
+    brp, kvk = "brp_inschrijvingen", "kvk_functionarissen"
+    links = result.links
+    same = sum(_cluster(links, f"{brp}:{i}") == _cluster(links, f"{kvk}:{i}") for i in range(100))
     assert same >= 95
