@@ -36,6 +36,7 @@ __all__ = [
     "given_name_comparison",
     "make_linker",
     "name_comparison",
+    "no_level_below_disagreement",
     "predict_pairs",
     "probability_from_weight",
     "quiet_splink",
@@ -55,9 +56,18 @@ def name_comparison(
     *,
     thresholds: Sequence[float] = (0.92, 0.8),
     term_frequency: bool = True,
+    also_equal: str | None = None,
     dialect: Dialect = "duckdb",
 ) -> ComparisonCreator:
     """Exact (term-frequency adjusted) match, then Jaro-Winkler levels, then anything else.
+
+    Args:
+        col: The compared column.
+        thresholds: Jaro-Winkler similarity levels, highest first.
+        term_frequency: Adjust the exact level for the value's frequency.
+        also_equal: A second column whose equality is the next level after the exact one (the
+            surname with its voorvoegsel joined: ``Vandekruijs`` and ``van de Kruijs``).
+        dialect: The SQL dialect.
 
     On Spark the Jaro-Winkler levels use :func:`linkage.backends.spark_jaro_winkler` (DuckDB's
     similarity) rather than Splink's Scala function, which gives other values.
@@ -69,6 +79,10 @@ def name_comparison(
         cll.NullLevel(col),
         cll.ExactMatchLevel(col, term_frequency_adjustments=term_frequency),
     ]
+    if also_equal is not None:
+        levels.append(
+            cll.CustomLevel(f"{also_equal}_l = {also_equal}_r", label_for_charts=f"{also_equal} equal")
+        )
     if dialect == "duckdb":
         levels += [cll.JaroWinklerLevel(col, t) for t in thresholds]
     else:
@@ -314,6 +328,43 @@ def with_sql_of(model: dict[str, Any], skeleton: dict[str, Any]) -> dict[str, An
     if "sql_dialect" in skeleton:
         out["sql_dialect"] = skeleton["sql_dialect"]
     return out
+
+
+def no_level_below_disagreement(model: dict[str, Any]) -> list[str]:
+    """Raise every level's Bayes factor to at least its comparison's "all other" level's.
+
+    A near-agreement (a birth date one character apart, a surname with Jaro-Winkler 0.8) is never
+    stronger evidence against a match than complete disagreement; EM can learn that it is when a
+    level's pairs are few and mostly non-matches in the blocked sample (one world learned about
+    -20 for "one character apart" against -3 for "all other"). Null levels are left alone.
+
+    Args:
+        model: A trained Splink settings dict; changed in place.
+
+    Returns:
+        ``comparison: level`` for every level that was raised.
+    """
+    raised: list[str] = []
+    for comp in model.get("comparisons", []):
+        levels = [lvl for lvl in comp["comparison_levels"] if not lvl.get("is_null_level", False)]
+        if len(levels) < 2:
+            continue
+        floor = _bayes_factor(levels[-1])
+        if floor is None:
+            continue
+        for lvl in levels[:-1]:
+            bf = _bayes_factor(lvl)
+            if bf is not None and bf < floor:
+                lvl["m_probability"] = floor * float(lvl["u_probability"])
+                raised.append(f"{comp.get('output_column_name')}: {lvl.get('label_for_charts')}")
+    return raised
+
+
+def _bayes_factor(level: dict[str, Any]) -> float | None:
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if m is None or u is None or u <= 0:
+        return None
+    return float(m) / float(u)
 
 
 def probability_from_weight(weight: float) -> float:

@@ -15,7 +15,10 @@ reviewer saw both records), but never joins two BSN pseudonyms.
 
 Records with neither a pseudonym nor a full birth date ("unanchored") join an anchored person only
 when that person clearly beats the next candidate (by ``margin`` in match probability); otherwise
-they stay apart, because guessing would accuse the wrong person.
+they stay apart, because guessing would accuse the wrong person. One that is still alone then joins
+the person of its namesakes (same surname, compatible given names) when they are all one person:
+Splink's pairwise prior cannot see that a name belongs to one person only, while a portfolio
+owner's Kadaster rights without a birth date and permits (which never carry one) are that person's.
 """
 
 from __future__ import annotations
@@ -122,6 +125,59 @@ class _Components:
         return True
 
 
+def _to_local(edges: pl.DataFrame, local: IntArray) -> pl.DataFrame:
+    """``edges`` with ``_a, _b`` as indices among the involved nodes."""
+    return edges.with_columns(
+        pl.Series("_a", local[edges.get_column("_a").to_numpy().astype(np.int64)]),
+        pl.Series("_b", local[edges.get_column("_b").to_numpy().astype(np.int64)]),
+    )
+
+
+#: A namesake person with at least this many records, and this many times the records of the
+#: next namesake, takes an unanchored record of that name: the portfolio owner with two hundred
+#: Kadaster rights, not the retired namesake with one home (a prior in proportion to how often
+#: each appears in the registers, as Splink's term frequencies are for names).
+DOMINANT_RECORDS = 20
+DOMINANT_RATIO = 20.0
+
+
+def _join_sole_namesake(comps: _Components, namesakes: pl.DataFrame, records: IntArray) -> None:
+    """Join each unanchored node still alone to its namesakes' person: the only one, or the dominant one."""
+    a = namesakes.get_column("_a").to_numpy().astype(np.int64)
+    b = namesakes.get_column("_b").to_numpy().astype(np.int64)
+    alone = np.array(
+        [comps.find(int(x)) == x and int(x) not in comps.members for x in a.tolist()], dtype=bool
+    )
+    if not alone.any():
+        return
+    n = len(comps.parent)
+    root_of = np.array([comps.find(i) for i in range(n)], dtype=np.int64)
+    size = np.zeros(n, dtype=np.int64)
+    np.add.at(size, root_of, records)
+    roots = root_of[b[alone]]
+    per_root = (
+        pl.DataFrame({"weak": a[alone], "root": roots, "anchor": b[alone], "size": size[roots]})
+        .group_by("weak", "root")
+        .agg(pl.col("anchor").first(), pl.col("size").first())
+        .sort(["weak", "size", "root"], descending=[False, True, False])
+    )
+    sole = (
+        per_root.group_by("weak", maintain_order=True)
+        .agg(
+            pl.col("anchor").first(),
+            pl.col("size").first().alias("best"),
+            pl.col("size").slice(1, 1).first().alias("second"),
+        )
+        .filter(
+            pl.col("second").is_null()
+            | ((pl.col("best") >= DOMINANT_RECORDS) & (pl.col("best") >= DOMINANT_RATIO * pl.col("second")))
+        )
+        .sort("weak")
+    )
+    for w, anchor in sole.select("weak", "anchor").iter_rows():
+        comps.union(int(w), int(anchor))
+
+
 def _same_birth(x: tuple[int, int, int], y: tuple[int, int, int]) -> bool:
     """Whether two full birth dates can be one person's: equal, day and month swapped, or one typo.
 
@@ -146,6 +202,7 @@ def constrained_clusters(
     threshold: float,
     margin: float = 0.05,
     unanchored_threshold: float = 0.9,
+    namesakes: pl.DataFrame | None = None,
 ) -> IntArray:
     """Cluster labels per node (index = ``_node``).
 
@@ -158,22 +215,26 @@ def constrained_clusters(
         threshold: Minimum probability of an edge that may join two nodes.
         margin: How much an unanchored node's best anchored person must beat the runner-up.
         unanchored_threshold: Minimum probability of an edge between two unanchored nodes.
+        namesakes: ``_a, _b``: an unanchored node ``_a`` and an anchored node ``_b`` whose names
+            agree (surname, compatible given names). An unanchored node still alone after the
+            scored edges joins the person of its namesakes when they are all one person (the only
+            person of that name the registers know), or when one of them holds far more records
+            than the next (:data:`DOMINANT_RECORDS`, :data:`DOMINANT_RATIO`; ``n_records`` in
+            ``nodes``, 1 each without it). None: no such step.
     """
     nodes = nodes.sort("_node")
     n_all = nodes.height
     # Only nodes with an edge can join anything: the union-find holds those (local indices), every
     # other node is its own person. At national scale most of the tens of millions of nodes are
     # BRP residents no other record names.
-    involved = (
-        pl.concat([edges.get_column("_a"), edges.get_column("_b")]).cast(pl.Int64).unique().sort().to_numpy()
-    )
+    ends = [edges.get_column("_a"), edges.get_column("_b")]
+    if namesakes is not None:
+        ends += [namesakes.get_column("_a"), namesakes.get_column("_b")]
+    involved = pl.concat([e.cast(pl.Int64) for e in ends]).unique().sort().to_numpy()
     local = np.full(n_all, -1, dtype=np.int64)
     local[involved] = np.arange(len(involved), dtype=np.int64)
     nodes = nodes[involved]
-    edges = edges.with_columns(
-        pl.Series("_a", local[edges.get_column("_a").to_numpy().astype(np.int64)]),
-        pl.Series("_b", local[edges.get_column("_b").to_numpy().astype(np.int64)]),
-    )
+    edges = _to_local(edges, local)
     full = (
         (pl.col("geb_jaar").fill_null(0) > 0)
         & (pl.col("geb_maand").fill_null(0) > 0)
@@ -230,6 +291,15 @@ def constrained_clusters(
         )
         for w, a in cand.select("weak", "anchor").iter_rows():
             comps.union(int(w), int(a))
+
+    # 2b. an unanchored node still alone joins the one person its namesakes are, if they are one
+    if namesakes is not None and namesakes.height:
+        records = (
+            nodes.get_column("n_records").cast(pl.Int64).to_numpy()
+            if "n_records" in nodes.columns
+            else np.ones(nodes.height, dtype=np.int64)
+        )
+        _join_sole_namesake(comps, _to_local(namesakes, local), records)
 
     # 3. unanchored with unanchored, only on near-certain edges (the constraints still hold through
     # what they joined): nothing but the name and the address speaks for these.

@@ -297,7 +297,8 @@ def _known_surname_start(words: pl.Expr, surnames: pl.Series | None) -> pl.Expr:
 
     ``Anna Marla Rutten``: ``Marla`` is no known given name (a typo), but ``rutten`` is a known
     surname and ``marla rutten`` is not, so ``Anna Marla`` are the given names. Joined with a
-    trailing space; null when no ending is a known surname.
+    trailing space; empty when all of ``words`` are the surname (``M. El Amrani``); null when no
+    ending is a known surname.
     """
     if surnames is None or surnames.len() == 0:
         return pl.lit(None, dtype=pl.String)
@@ -307,8 +308,11 @@ def _known_surname_start(words: pl.Expr, surnames: pl.Series | None) -> pl.Expr:
     lead: pl.Expr = pl.lit(None, dtype=pl.String)
     for k in (1, 2, 3):  # the longest known ending wins: "el idrissi" over "idrissi"
         ending = _ascii_lower(words.list.slice(-k, k).list.join(" "))
-        hit = (n_words > k) & (n_words - k <= free) & ending.is_in(known)
-        lead = pl.when(hit).then(words.list.head(n_words - k).list.join(" ") + " ").otherwise(lead)
+        hit = (n_words >= k) & (n_words - k <= free) & ending.is_in(known)
+        head = (
+            pl.when(n_words > k).then(words.list.head(n_words - k).list.join(" ") + " ").otherwise(pl.lit(""))
+        )
+        lead = pl.when(hit).then(head).otherwise(lead)
     return lead
 
 
@@ -324,7 +328,10 @@ def _name_parts_exprs(
     Where the words end in a known surname (``surnames``, e.g. BRP ``geslachtsnaam``), that
     decides first.
     """
-    raw = _prefix_after_comma(name.str.replace_all(r"\s+", " ").str.strip_chars())
+    spaced = name.str.replace_all(r"\s+", " ").str.strip_chars()
+    # "Fam. Chaoui" names a household by its surname alone: written as "Chaoui," it has no given names
+    family = pl.when(spaced.str.contains(_FAMILY_RE + r"\S")).then(spaced.str.replace(_FAMILY_RE, "") + ",")
+    raw = _prefix_after_comma(pl.coalesce(family, _without_salutation(spaced)))
     has_comma = raw.str.contains(",")
     # "Surname[, prefix words], initials-or-first-names[ prefix words]"
     left = raw.str.extract(r"^([^,]*),", 1).str.strip_chars()
@@ -412,33 +419,56 @@ def _with_given(frame: pl.DataFrame) -> pl.DataFrame:
     return _parsed_unique(frame, ["voornamen", "voorletters_raw"], _given_exprs())
 
 
-def is_person_name(names: pl.Expr, first_names: pl.Series | None = None) -> pl.Expr:
+# Forms of address written before a name in permit and case systems ("Dhr.", "Mevr.", "Fam.").
+_SALUTATION_RE = (
+    r"(?i)^(?:de\s+heer|mevrouw|familie|dhr\.?|hr\.?|mevr\.?|mw\.?|mvr\.?|mr\.?|fam\.?|"
+    r"heer|fa\.?|wed\.?|weduwe)\s+"
+)
+# "Fam. Chaoui": a household named by its surname alone.
+_FAMILY_RE = r"(?i)^(?:familie|fam\.?)\s+"
+
+
+def _without_salutation(raw: pl.Expr) -> pl.Expr:
+    """``Mevr. I.S.J. van der Linden`` -> ``I.S.J. van der Linden``."""
+    return raw.str.replace(_SALUTATION_RE, "")
+
+
+def is_person_name(
+    names: pl.Expr, first_names: pl.Series | None = None, surnames: pl.Series | None = None
+) -> pl.Expr:
     """Whether an applicant name is a natural person's rather than an organisation's.
 
     A person's name has one of the registers' shapes (``Berg, J. van der``, ``J. van der Berg``,
     ``Jan van der Berg``) and no legal form or organisation word (``B.V.``, ``Stichting``,
     ``Beheer``, ``Maastricht``, ...). The ``First Surname`` shape is accepted only when the first
-    word is a known given name (from ``first_names``), so ``Jacobs Café`` is not a person.
+    word is a known given name (from ``first_names``), or the last a known surname (from
+    ``surnames``: ``Llnda Rompelberg``), so ``Jacobs Café`` is not a person. A form of address
+    before the name is read past (``Mevr. I. Geurts``), and ``Fam. Chaoui`` is a household: a person
+    record with a surname only.
 
     Args:
         names: The name column.
         first_names: Known given names, lower case (e.g. from BRP ``voornamen``).
+        surnames: Known surnames, lower case (e.g. from BRP ``geslachtsnaam``).
 
     Returns:
         A boolean expression.
     """
-    raw = names.str.replace_all(r"\s+", " ").str.strip_chars()
+    spaced = names.str.replace_all(r"\s+", " ").str.strip_chars()
+    family = spaced.str.contains(_FAMILY_RE + r"\S")
+    raw = _without_salutation(spaced)
     comma_form = raw.str.contains(rf"^[^,]+,\s*(?:{_INITIAL_TOKEN}\s*)+(?:\s+[\p{{Ll}}'][\p{{Ll}}' ]*)?$")
     comma_given = raw.str.contains(r"^[^,]+,\s*\p{Lu}\p{Ll}+(?:\s+[\p{Ll}'][\p{Ll}' ]*)?$")
     initials_form = raw.str.contains(rf"^{_INITIAL_TOKEN}\s+\S")
     plain = raw.str.contains(r"^\p{Lu}\p{Ll}+(?:\s+\S+){1,4}$")
+    known: pl.Expr = pl.lit(value=False)
     if first_names is not None and first_names.len() > 0:
-        known = _ascii_lower(raw.str.extract(r"^(\S+)", 1)).is_in(first_names.implode())
-        plain = plain & known
-    else:
-        plain = pl.lit(value=False)
-    business = raw.str.contains(_BUSINESS_RE)
-    return (comma_form | comma_given | initials_form | plain) & ~business
+        known = known | _ascii_lower(raw.str.extract(r"^(\S+)", 1)).is_in(first_names.implode())
+    if surnames is not None and surnames.len() > 0:
+        known = known | _ascii_lower(raw.str.extract(r"(\S+)$", 1)).is_in(surnames.implode())
+    plain = plain & known
+    business = spaced.str.contains(_BUSINESS_RE)
+    return (comma_form | comma_given | initials_form | plain | family) & ~business
 
 
 def _addresses(address_links: pl.DataFrame) -> pl.DataFrame:
@@ -609,7 +639,7 @@ def person_records(tables: Mapping[str, pl.DataFrame], address_links: pl.DataFra
     verg = tables.get("vergunningen")
     if verg is not None and verg.height > 0:
         no_kvk = _opt(verg, "aanvrager_kvk_nummer", pl.String()).is_null()
-        persons = verg.filter(no_kvk & is_person_name(pl.col("aanvrager_naam"), known.given))
+        persons = verg.filter(no_kvk & is_person_name(pl.col("aanvrager_naam"), known.given, known.surnames))
         parts.append(_named(persons, "vergunningen", "aanvrager_naam", None, address_links, known))
     if not parts:
         return pl.DataFrame(schema=PERSON_RECORD_SCHEMA)

@@ -39,6 +39,7 @@ from linkage._splink_model import (
     given_name_comparison,
     make_linker,
     name_comparison,
+    no_level_below_disagreement,
     predict_pairs,
     quiet_splink,
     register_term_frequencies,
@@ -123,6 +124,8 @@ class PersonLinkResult:
         counts: ``records``, ``nodes``, ``candidate_pairs``, ``pairs``, ``clusters``, ...
         timings: Seconds per step.
         blocking: Exact candidate-pair counts per blocking rule (``rule, marginal, cumulative``).
+        raised_levels: Levels whose learned Bayes factor was below complete disagreement's and
+            was raised to it (:func:`linkage._splink_model.no_level_below_disagreement`).
     """
 
     links: pl.DataFrame
@@ -132,6 +135,7 @@ class PersonLinkResult:
     counts: dict[str, int]
     timings: dict[str, float]
     blocking: list[dict[str, Any]] = field(default_factory=list)
+    raised_levels: list[str] = field(default_factory=list)
 
 
 def person_settings(dialect: Dialect = "duckdb") -> dict[str, Any]:
@@ -148,7 +152,13 @@ def person_settings(dialect: Dialect = "duckdb") -> dict[str, Any]:
         link_type="link_and_dedupe",
         unique_id_column_name="unique_id",
         comparisons=[
-            name_comparison("achternaam", thresholds=(0.92, 0.8), term_frequency=True, dialect=dialect),
+            name_comparison(
+                "achternaam",
+                thresholds=(0.92, 0.8),
+                term_frequency=True,
+                also_equal="achternaam_vol",
+                dialect=dialect,
+            ),
             exact_comparison("voorvoegsel"),
             given_name_comparison("voornaam", "voorletters", output="voornamen", dialect=dialect),
             birth_date_comparison("geboortedatum", "geb_jaar", "geb_maand", "geb_dag", dialect=dialect),
@@ -265,6 +275,10 @@ def _nodes(keyed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("voorletters").str.slice(0, 1).alias("voorletter1"),
             pl.col("verblijfsobject_ids").list.first().alias("vbo1"),
             pl.concat_str(["achternaam", "voorletters"], separator="|").alias("naam_sleutel"),
+            # the surname with its voorvoegsel joined: "vandekruijs" for "van de Kruijs" and "VanDekruijs"
+            pl.concat_str([pl.col("voorvoegsel").fill_null(""), pl.col("achternaam")])
+            .str.replace_all(r"[\s'\-]", "")
+            .alias("achternaam_vol"),
         )
         .with_columns(
             pl.when(pl.col("geboortedatum").is_null()).then(pl.col("naam_sleutel")).alias("naam_zonder_datum")
@@ -420,6 +434,54 @@ def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFr
     )
 
 
+def _full_birth_date() -> pl.Expr:
+    return (
+        (pl.col("geb_jaar").fill_null(0) > 0)
+        & (pl.col("geb_maand").fill_null(0) > 0)
+        & (pl.col("geb_dag").fill_null(0) > 0)
+    )
+
+
+#: A surname and first initial that more anchored nodes carry than this is not followed: among
+#: so many, one person alone is rare, and the pairs would grow with the square of a common name.
+_NAMESAKE_MAX_ANCHORS = 200
+
+
+def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
+    """``_a, _b``: an unanchored node and an anchored node with the same surname and compatible given names.
+
+    Unanchored: no BSN pseudonym and no full birth date (permit applicants always, some owners
+    and officers). Compatible, and at least as specific: the anchored node's initials begin with
+    the unanchored one's, and where the unanchored one has a first name, the anchored one has it
+    too (its first three letters: ``huseyn``, ``huseyin``). The clustering joins such a node to its
+    namesakes' person only when they are one person, or one clearly dominates. Names that many
+    anchored nodes share are not followed at all.
+    """
+    anchored = pl.col("_key").str.starts_with("b|") | _full_birth_date()
+    base = nodes.filter(pl.col("achternaam").is_not_null() & pl.col("voorletters").is_not_null()).select(
+        "_node",
+        "_key",
+        "achternaam_vol",
+        "voorletters",
+        "voornaam",
+        "geb_jaar",
+        pl.col("voorletters").str.slice(0, 1).alias("_i1"),
+        anchored.alias("_anchored"),
+    )
+    strong = base.filter(pl.col("_anchored"))
+    key = ["achternaam_vol", "_i1"]
+    few = strong.group_by(key).len().filter(pl.col("len") <= _NAMESAKE_MAX_ANCHORS)
+    strong = strong.join(few.select(key), on=key, how="semi")
+    pairs = base.filter(~pl.col("_anchored")).join(strong, on=key, suffix="_s")
+    # The anchored record says at least what the unanchored one says: "Rutten, Anouk Lieke Maria"
+    # is not the "A. Rutten" of a portfolio, "A.M. Rutten" may be "Anna Maria Rutten".
+    initials = pl.col("voorletters_s").str.starts_with(pl.col("voorletters"))
+    first = pl.col("voornaam").is_null() | (
+        pl.col("voornaam").str.slice(0, 3) == pl.col("voornaam_s").str.slice(0, 3)
+    ).fill_null(value=False)
+    return pairs.filter(initials & first).select(pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"))
+
+
 _LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")
 
 
@@ -484,6 +546,7 @@ def link_persons(
 
     t = time.perf_counter()
     reuse = trained_model is not None and not cfg.retrain
+    raised: list[str] = []
     settings = trained_model if reuse and trained_model is not None else person_settings()
     if dialect != "duckdb":
         settings = with_sql_of(settings, person_settings(dialect))
@@ -496,18 +559,18 @@ def link_persons(
         if nodes.height > cfg.train_nodes:
             share = cfg.train_nodes / nodes.height
             train_frames = {b: f.sample(fraction=share, seed=cfg.seed) for b, f in frames.items()}
-        train_api = splink_db_api(backend, cfg.num_threads) if train_frames is not frames else db_api
+        # Trained in its own database: the model is checked (no_level_below_disagreement) before
+        # the linker that predicts is made from it.
+        train_api = splink_db_api(backend, cfg.num_threads)
         trainer = make_linker(train_api, train_frames, settings)
         register_term_frequencies(train_api, trainer, "achternaam", surnames)
         train(trainer, _plan(cfg))
-        if train_frames is not frames:
-            settings = trainer.misc.save_model_to_json()
-            del trainer, train_frames
-            release(train_api)
-            linker = make_linker(db_api, frames, settings)
-            register_term_frequencies(db_api, linker, "achternaam", surnames)
-        else:
-            linker = trainer
+        settings = trainer.misc.save_model_to_json()
+        raised = no_level_below_disagreement(settings)
+        del trainer, train_frames
+        release(train_api)
+        linker = make_linker(db_api, frames, settings)
+        register_term_frequencies(db_api, linker, "achternaam", surnames)
     else:
         linker = make_linker(db_api, frames, settings)
         register_term_frequencies(db_api, linker, "achternaam", surnames)
@@ -553,11 +616,13 @@ def link_persons(
             "geb_jaar",
             "geb_maand",
             "geb_dag",
+            "n_records",
         ),
         pairs.select("_a", "_b", "match_probability", "besluit"),
         threshold=cfg.match_threshold,
         margin=cfg.unanchored_margin,
         unanchored_threshold=cfg.unanchored_threshold,
+        namesakes=_namesakes(nodes) if cfg.sole_namesake else None,
     )
     node_cluster = nodes.select("_node", "unique_id", "n_records").with_columns(
         pl.Series("_cluster", labels, dtype=pl.Int64)
@@ -628,6 +693,7 @@ def link_persons(
         counts=counts,
         timings=timings,
         blocking=blocking,
+        raised_levels=raised,
     )
 
 

@@ -122,3 +122,29 @@ def test_without_pairs_every_node_is_its_own_person() -> None:
     # a small shard can have no candidate pairs at all
     labels = constrained_clusters(_nodes(["p1", None], [NO_DOB, NO_DOB]), _edges([]), threshold=0.7)
     assert labels.tolist() == [0, 1]
+
+
+def _named_nodes(records: list[int]) -> pl.DataFrame:
+    # node 0: a BRP person; 1: another anchored node of the same person; 2: a namesake with another
+    # BSN; 3, 4: unanchored records (no BSN, no birth date)
+    return _nodes(
+        ["p1", None, "p2", None, None], [(1946, 12, 18), (1946, 12, 18), (1930, 5, 18), NO_DOB, NO_DOB]
+    ).with_columns(pl.Series("n_records", records))
+
+
+def test_an_unanchored_record_joins_its_only_namesake() -> None:
+    nodes = _named_nodes([2, 200, 1, 1, 1])
+    namesakes = pl.DataFrame({"_a": [3], "_b": [1]}, schema={"_a": pl.UInt32, "_b": pl.UInt32})
+    labels = constrained_clusters(nodes, _edges([(0, 1, 0.99, None)]), threshold=0.7, namesakes=namesakes)
+    assert labels[3] == labels[0] == labels[1]
+
+
+def test_an_unanchored_record_joins_a_dominant_namesake_and_not_a_close_one() -> None:
+    namesakes = pl.DataFrame({"_a": [3, 3], "_b": [1, 2]}, schema={"_a": pl.UInt32, "_b": pl.UInt32})
+    edges = _edges([(0, 1, 0.99, None)])
+    dominant = constrained_clusters(
+        _named_nodes([2, 200, 1, 1, 1]), edges, threshold=0.7, namesakes=namesakes
+    )
+    assert dominant[3] == dominant[0]
+    close = constrained_clusters(_named_nodes([2, 10, 3, 1, 1]), edges, threshold=0.7, namesakes=namesakes)
+    assert close[3] not in {close[0], close[2]}

@@ -53,7 +53,7 @@ def test_kadaster_name_parsing(
 
 
 _GIVEN = pl.Series(["anna", "maria", "karim", "mustapha", "johanna", "jan", "peter"])
-_SURNAMES = pl.Series(["rutten", "el idrissi", "idrissi", "kort"])
+_SURNAMES = pl.Series(["rutten", "el idrissi", "idrissi", "kort", "amrani", "el amrani"])
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,8 @@ _SURNAMES = pl.Series(["rutten", "el idrissi", "idrissi", "kort"])
         ("Anna Maria Rutten", "rutten", "", "anna", "am"),
         ("Anna Marla Rutten", "rutten", "", "anna", "am"),
         ("Mustapha Karim El Idrissi", "el idrissi", "", "mustapha", "mk"),
+        ("M. El Amrani", "el amrani", "", None, "m"),
+        ("Mohamed El Amrani", "el amrani", "", "mohamed", "m"),
         # a prefix word is never a given name
         ("Johanna de Kort", "kort", "de", "johanna", "j"),
         # the last word always stays the surname

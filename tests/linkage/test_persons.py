@@ -205,3 +205,21 @@ def test_records_tied_to_no_object_are_linked_too(records: pl.DataFrame, cfg: Pe
     links = result.links
     same = sum(_cluster(links, f"{brp}:{i}") == _cluster(links, f"{kvk}:{i}") for i in range(100))
     assert same >= 95
+
+
+def test_learned_weights_make_sense(records: pl.DataFrame, cfg: PersonLinkageConfig) -> None:
+    """Agreement is evidence for a match, disagreement against, and no level below disagreement."""
+    import math
+
+    model = link_persons(records, cfg).model
+    for comp in model["comparisons"]:
+        # a level the training data never shows stays untrained (Splink reads it as neutral)
+        levels = [
+            lvl
+            for lvl in comp["comparison_levels"]
+            if not lvl.get("is_null_level") and "m_probability" in lvl
+        ]
+        weights = [math.log2(lvl["m_probability"] / lvl["u_probability"]) for lvl in levels]
+        name = comp["output_column_name"]
+        assert weights[0] > 0 > weights[-1], name
+        assert all(w >= weights[-1] - 1e-9 for w in weights), (name, weights)

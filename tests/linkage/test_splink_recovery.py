@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 
 from linkage._splink_model import (
     TrainingPlan,
@@ -63,3 +64,31 @@ def test_m_and_u_are_recovered() -> None:
         assert abs(exact["m_probability"] - (1 - err)) < 0.03, (name, exact)
         assert abs(other["m_probability"] - err) < 0.03, (name, other)
         assert abs(exact["u_probability"] - 1 / card) < 0.35 / card, (name, exact)
+
+
+def test_no_level_is_stronger_evidence_against_than_disagreement() -> None:
+    """A near-agreement learned below complete disagreement (-20 against -3) is raised to it."""
+    from linkage._splink_model import no_level_below_disagreement
+
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "geboortedatum",
+                "comparison_levels": [
+                    {"label_for_charts": "null", "is_null_level": True},
+                    {"label_for_charts": "exact", "m_probability": 0.9, "u_probability": 3e-5},
+                    {"label_for_charts": "one character apart", "m_probability": 1e-9, "u_probability": 1e-3},
+                    {
+                        "label_for_charts": "All other comparisons",
+                        "m_probability": 0.07,
+                        "u_probability": 0.98,
+                    },
+                ],
+            }
+        ]
+    }
+    raised = no_level_below_disagreement(model)
+    levels = model["comparisons"][0]["comparison_levels"]
+    assert raised == ["geboortedatum: one character apart"]
+    assert levels[2]["m_probability"] / levels[2]["u_probability"] == pytest.approx(0.07 / 0.98)
+    assert levels[1]["m_probability"] == 0.9
