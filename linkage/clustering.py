@@ -16,9 +16,10 @@ reviewer saw both records), but never joins two BSN pseudonyms.
 Records with neither a pseudonym nor a full birth date ("unanchored") join an anchored person only
 when that person clearly beats the next candidate (by ``margin`` in match probability); otherwise
 they stay apart, because guessing would accuse the wrong person. One that is still alone then joins
-the person of its namesakes (same surname, compatible given names) when they are all one person:
-Splink's pairwise prior cannot see that a name belongs to one person only, while a portfolio
-owner's Kadaster rights without a birth date and permits (which never carry one) are that person's.
+the person of its namesakes (same surname, compatible given names) who dominates them, and dominates
+the unknown namesake who is not in the registers at all: Splink's pairwise prior cannot see that a
+portfolio owner's Kadaster rights without a birth date, and his permits (which never carry one),
+are his.
 """
 
 from __future__ import annotations
@@ -168,9 +169,11 @@ def _join_sole_namesake(comps: _Components, namesakes: pl.DataFrame, records: In
             pl.col("size").first().alias("best"),
             pl.col("size").slice(1, 1).first().alias("second"),
         )
+        # Somebody the registers do not know (an owner living elsewhere) may bear the name too: he
+        # counts as a namesake with one record, so a sole namesake must dominate as well.
         .filter(
-            pl.col("second").is_null()
-            | ((pl.col("best") >= DOMINANT_RECORDS) & (pl.col("best") >= DOMINANT_RATIO * pl.col("second")))
+            (pl.col("best") >= DOMINANT_RECORDS)
+            & (pl.col("best") >= DOMINANT_RATIO * pl.col("second").fill_null(1))
         )
         .sort("weak")
     )
@@ -217,10 +220,10 @@ def constrained_clusters(
         unanchored_threshold: Minimum probability of an edge between two unanchored nodes.
         namesakes: ``_a, _b``: an unanchored node ``_a`` and an anchored node ``_b`` whose names
             agree (surname, compatible given names). An unanchored node still alone after the
-            scored edges joins the person of its namesakes when they are all one person (the only
-            person of that name the registers know), or when one of them holds far more records
-            than the next (:data:`DOMINANT_RECORDS`, :data:`DOMINANT_RATIO`; ``n_records`` in
-            ``nodes``, 1 each without it). None: no such step.
+            scored edges joins the person of its namesakes who holds far more records than the
+            next, or than one unknown namesake outside the registers (:data:`DOMINANT_RECORDS`,
+            :data:`DOMINANT_RATIO`; ``n_records`` in ``nodes``, 1 each without it). None: no
+            such step.
     """
     nodes = nodes.sort("_node")
     n_all = nodes.height

@@ -132,11 +132,14 @@ def _named_nodes(records: list[int]) -> pl.DataFrame:
     ).with_columns(pl.Series("n_records", records))
 
 
-def test_an_unanchored_record_joins_its_only_namesake() -> None:
-    nodes = _named_nodes([2, 200, 1, 1, 1])
+def test_an_unanchored_record_joins_its_only_namesake_if_it_dominates() -> None:
     namesakes = pl.DataFrame({"_a": [3], "_b": [1]}, schema={"_a": pl.UInt32, "_b": pl.UInt32})
-    labels = constrained_clusters(nodes, _edges([(0, 1, 0.99, None)]), threshold=0.7, namesakes=namesakes)
+    edges = _edges([(0, 1, 0.99, None)])
+    labels = constrained_clusters(_named_nodes([2, 200, 1, 1, 1]), edges, threshold=0.7, namesakes=namesakes)
     assert labels[3] == labels[0] == labels[1]
+    # a namesake with a few records may as well be somebody the registers do not know
+    few = constrained_clusters(_named_nodes([2, 5, 1, 1, 1]), edges, threshold=0.7, namesakes=namesakes)
+    assert few[3] != few[0]
 
 
 def test_an_unanchored_record_joins_a_dominant_namesake_and_not_a_close_one() -> None:
