@@ -57,6 +57,7 @@ __all__ = [
     "link_persons",
     "model_is_current",
     "person_settings",
+    "settings_hash",
     "uncertain_pairs",
 ]
 
@@ -208,6 +209,19 @@ def _structure(settings: dict[str, Any]) -> tuple[object, ...]:
     return comparisons, rules
 
 
+def settings_hash(model: dict[str, Any]) -> str:
+    """A short hash of a Splink model's comparisons and blocking rules (not of its trained m and u).
+
+    The feature-set hash of a stored person model: two models with the same hash compare records
+    the same way. A dict that is no Splink model hashes as ``none``.
+    """
+    try:
+        structure = _structure(model)
+    except (AttributeError, KeyError, TypeError):
+        return "none"
+    return hashlib.sha256(repr(structure).encode()).hexdigest()[:16]
+
+
 def model_is_current(model: dict[str, Any]) -> bool:
     """Whether a stored trained model has this code's comparisons and blocking rules.
 
@@ -216,7 +230,7 @@ def model_is_current(model: dict[str, Any]) -> bool:
     """
     try:
         return _structure(model) == _structure(person_settings())
-    except (KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError):
         return False
 
 
