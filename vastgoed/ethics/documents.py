@@ -562,24 +562,33 @@ def _binding_md(binding: Mapping[str, Any] | None) -> list[str]:
         choice = binding.get(key)
         if not isinstance(choice, Mapping):
             continue
-        trained_on = choice.get("found_trained_on") if not choice.get("trained_here") else None
-        if isinstance(trained_on, Mapping):
-            kind = "synthetic data" if trained_on.get("synthetisch") else "real extracts"
-            text = (
-                f"the stored model {_inline(choice.get('found'))}, trained on "
-                f"{kind} of gemeente {_inline(trained_on.get('gemeentecode'))} (peildatum "
-                f"{_inline(trained_on.get('peildatum'))}, feature set "
-                f"{_code(trained_on.get('feature_hash'))})."
+        if not choice.get("trained_here"):
+            text = f"the stored model {_inline(choice.get('found'))}, trained on " + _data_md(
+                choice.get("found_trained_on")
             )
         elif choice.get("found") and not choice.get("fits"):
             text = (
-                f"trained in this run, because the stored model did not fit this data: "
-                f"{_inline(choice.get('reason'))}."
+                f"trained in this run on {_data_md(choice.get('looked_for'))[:-1]}, because the stored "
+                f"model did not fit this data: {_inline(choice.get('reason'))}."
             )
         else:
-            text = f"trained in this run ({_inline(choice.get('reason'))})."
+            text = (
+                f"trained in this run on {_data_md(choice.get('looked_for'))[:-1]} "
+                f"({_inline(choice.get('reason'))})."
+            )
         out.append(f"- **{label}:** {text}")
     return out
+
+
+def _data_md(binding: object) -> str:
+    """The data of a binding, as a sentence's end: ``real extracts of gemeente 0935 (...).``."""
+    if not isinstance(binding, Mapping):
+        return "data it does not record."
+    kind = "synthetic data" if binding.get("synthetisch") else "real extracts"
+    return (
+        f"{kind} of gemeente {_inline(binding.get('gemeentecode'))} (peildatum "
+        f"{_inline(binding.get('peildatum'))}, feature set {_code(binding.get('feature_hash'))})."
+    )
 
 
 def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
