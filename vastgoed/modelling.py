@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from features import FeatureInputs, build_features, catalogue
+from features import FeatureInputs, build_features, catalogue, feature_set_hash
 from features.facts import fact
 from models import (
     LogisticSignalModel,
@@ -320,12 +320,17 @@ def register_and_decide(
     Returns:
         The model to score with (the champion after the decision), its version label, and the
         logged training.
+
+    Raises:
+        ValueError: The binding's feature hash is not that of the features the model was trained on.
     """
+    vs = training.validation_set
+    if binding.feature_hash != feature_set_hash(vs.X.columns):
+        raise ValueError("the binding's feature hash is not that of the trained model's features")
     tc = config.tracking
     found = champion_version(tc, binding)
     comparable = found is not None and found.binding is not None and found.binding.fits(binding)
     current = load_champion(tc, found) if found is not None and comparable else None
-    vs = training.validation_set
     challenger_ap = training.validation["model"]["average_precision"]
     champion_ap: float | None = None
     if current is not None and vs.X.height:

@@ -2075,11 +2075,6 @@ def _signal_choice(
         found = champion_version(config.tracking, binding)
         if found is not None and found.binding is not None and found.binding.fits(binding):
             reason = f"trained on {found.binding.describe()} with this engine's feature set"
-            if found.binding.peildatum > binding.peildatum:
-                reason += (
-                    f" (peildatum {found.binding.peildatum.isoformat()}, after this data's "
-                    f"{binding.peildatum.isoformat()}: it may have learnt from later outcomes)"
-                )
             return found, ModelChoice(
                 model="signal",
                 looked_for=binding,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pickle
 import re
@@ -128,7 +129,22 @@ def test_a_choice_warns_only_when_a_stored_model_was_refused() -> None:
         model="signal", looked_for=REAL, found="v2", found_binding=REAL, fits=True, reason="fits",
         trained_here=False,
     )  # fmt: skip
-    assert used.warning() is None
+    assert used.warning() is None and used.melding() is None
+    # a fitting model trained at a later peildatum is used, and the run says so
+    later = ModelChoice(
+        model="signal",
+        looked_for=REAL,
+        found="v3",
+        found_binding=dataclasses.replace(REAL, peildatum=dt.date(2024, 7, 1)),
+        fits=True,
+        reason="fits",
+        trained_here=False,
+    )
+    assert later.warning() == (
+        "signal model: v3 was trained at peildatum 2024-07-01, after this data's 2024-01-01: "
+        "it may have learnt from later outcomes"
+    )
+    assert "01-07-2024" in (later.melding() or "")
     assert used.to_json()["found_trained_on"] == {
         "gemeentecode": "0935",
         "synthetisch": False,

@@ -167,8 +167,29 @@ class ModelChoice:
         """A stored model was found but did not fit this data."""
         return self.found is not None and not self.fits
 
+    @property
+    def from_later(self) -> bool:
+        """The stored model used was trained at a later peildatum than this data's.
+
+        It fits (the peildatum is not compared) but may have learnt from outcomes after this
+        data's peildatum, which matters when scoring an earlier quarter again.
+        """
+        found = self.found_binding
+        return self.fits and found is not None and found.peildatum > self.looked_for.peildatum
+
     def warning(self) -> str | None:
-        """The operator's line when a stored model was not used because it did not fit; else None."""
+        """The operator's line about a stored model, when there is something to say; else None.
+
+        Said when the model was not used because it did not fit, or was used but trained at a
+        later peildatum than this data's.
+        """
+        if self.from_later:
+            assert self.found_binding is not None
+            return (
+                f"{_WHAT[self.model]}: {self.found} was trained at peildatum "
+                f"{self.found_binding.peildatum.isoformat()}, after this data's "
+                f"{self.looked_for.peildatum.isoformat()}: it may have learnt from later outcomes"
+            )
         if not self.refused:
             return None
         action = "a model was trained on this data instead" if self.trained_here else "not used"
@@ -176,6 +197,13 @@ class ModelChoice:
 
     def melding(self) -> str | None:
         """The same as :meth:`warning` in Dutch, for the report's readers; else None."""
+        if self.from_later:
+            assert self.found_binding is not None
+            return (
+                f"{_WAT[self.model]}: het gebruikte model {self.found} is getraind met peildatum "
+                f"{self.found_binding.peildatum:%d-%m-%Y}, na de peildatum van deze gegevens "
+                f"({self.looked_for.peildatum:%d-%m-%Y}): het kan uitkomsten van later hebben gezien."
+            )
         if not self.refused:
             return None
         found, data = self.found_binding, self.looked_for
