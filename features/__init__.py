@@ -7,7 +7,14 @@ permits, reports and utility use; protected and audit-only attributes are refuse
 from __future__ import annotations
 
 from features.base import FeatureBuilder, FeatureInputs, FeatureSpec
-from features.registry import BUILDERS, ProtectedAttributeError, build_features, catalogue, check_inputs
+from features.registry import (
+    BUILDERS,
+    ProtectedAttributeError,
+    build_features,
+    catalogue,
+    check_inputs,
+    feature_set_hash,
+)
 
 __all__ = [
     "BUILDERS",
@@ -18,4 +25,5 @@ __all__ = [
     "build_features",
     "catalogue",
     "check_inputs",
+    "feature_set_hash",
 ]

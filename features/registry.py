@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -17,7 +20,14 @@ from features.vacancy import UnexplainedVacancyFeatures, VacancyFeatures
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.schema import AUDIT_ONLY_FILES, PROTECTED_COLUMNS
 
-__all__ = ["BUILDERS", "ProtectedAttributeError", "build_features", "catalogue", "check_inputs"]
+__all__ = [
+    "BUILDERS",
+    "ProtectedAttributeError",
+    "build_features",
+    "catalogue",
+    "check_inputs",
+    "feature_set_hash",
+]
 
 BUILDERS: tuple[FeatureBuilder, ...] = (
     VacancyFeatures(),
@@ -38,6 +48,20 @@ class ProtectedAttributeError(VastgoedError):
 def catalogue() -> list[FeatureSpec]:
     """Every feature's catalogue entry, in model column order."""
     return [s for b in BUILDERS for s in b.specs]
+
+
+def feature_set_hash(columns: Sequence[str]) -> str:
+    """A short hash of a feature set: the columns in model order, each with its catalogue meaning.
+
+    Two models with the same hash read the same columns, in the same order, with the same sources,
+    unit and direction; labels and descriptions may differ. A column the catalogue does not know
+    counts by its name alone.
+    """
+    specs = {s.name: s for s in catalogue()}
+    described = [
+        [c, *(() if (s := specs.get(c)) is None else (list(s.sources), s.unit, s.direction))] for c in columns
+    ]
+    return hashlib.sha256(json.dumps(described, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def check_inputs(inputs: FeatureInputs) -> None:

@@ -58,6 +58,7 @@ __all__ = [
     "link_persons",
     "model_is_current",
     "person_settings",
+    "settings_hash",
     "uncertain_pairs",
 ]
 
@@ -218,6 +219,19 @@ def _structure(settings: dict[str, Any]) -> tuple[object, ...]:
     return comparisons, rules
 
 
+def settings_hash(model: dict[str, Any]) -> str:
+    """A short hash of a Splink model's comparisons and blocking rules (not of its trained m and u).
+
+    The feature-set hash of a stored person model: two models with the same hash compare records
+    the same way. A dict that is no Splink model hashes as ``none``.
+    """
+    try:
+        structure = _structure(model)
+    except (AttributeError, KeyError, TypeError):
+        return "none"
+    return hashlib.sha256(repr(structure).encode()).hexdigest()[:16]
+
+
 def model_is_current(model: dict[str, Any]) -> bool:
     """Whether a stored trained model has this code's comparisons and blocking rules.
 
@@ -226,7 +240,7 @@ def model_is_current(model: dict[str, Any]) -> bool:
     """
     try:
         return _structure(model) == _structure(person_settings())
-    except (KeyError, TypeError):
+    except (AttributeError, KeyError, TypeError):
         return False
 
 

@@ -27,7 +27,17 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-_console = Console(stderr=True)
+# Messages are never wrapped by rich (soft_wrap): a path or an error stays one line, whatever the
+# width of the terminal; a terminal wraps long lines on screen itself, and a copy is whole.
+_console = Console(stderr=True, soft_wrap=True)
+#: Off a terminal (a log file, a pipe, a test), tables and progress lines are laid out this wide
+#: instead of at the width rich would guess (80 columns, or $COLUMNS of the shell that started it).
+_LOG_WIDTH = 120
+
+
+def _fit_console() -> None:
+    if not _console.is_terminal:
+        _console.width = _LOG_WIDTH
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -56,6 +66,7 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More lo
     # on a shared 2-core machine. MLflow must not phone home.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    _fit_console()
     _setup_logging(verbose)
 
 
@@ -167,18 +178,36 @@ def run(
             help="Train and register a new model first; it becomes champion only if it beats the champion.",
         ),
     ] = False,
+    no_train: Annotated[
+        bool,
+        typer.Option(
+            "--no-train",
+            help="Never train: stop with an error when no stored model fits this data (its gemeente, "
+            "synthetic or real, and feature set).",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole batch: ingest, link, features, score with the champion, explain, report, track.
 
-    Without a champion (or with ``--train``) a model is trained and registered first.
+    The champion and the Splink model are used only when they were trained on this gemeente's data
+    of the same kind (synthetic or real extracts). Otherwise (or with ``--train``) a model is
+    trained and registered first, and the output says so.
     """
+    from vastgoed.core.binding import ModelMismatchError
     from vastgoed.pipeline import run_batch
 
     try:
+        if train and no_train:
+            raise ConfigError("--train and --no-train contradict each other: choose one")
         cfg = load_config(config)
-        result = run_batch(data, out, cfg, console=_console, train=train)
+        try:
+            result = run_batch(data, out, cfg, console=_console, train=train, no_train=no_train)
+        except ModelMismatchError as exc:
+            raise exc.with_arguments(["--config", str(config)] if config else []) from exc
     except VastgoedError as exc:
         raise _fail(exc) from exc
+    for notice in result.notices:
+        _console.print(f"[yellow]warning:[/yellow] {notice}", highlight=False)
     total = sum(result.timings.values())
     _console.print(
         f"\n[bold green]done[/bold green] in {total:.1f} s: {result.n_scored} objects scored\n"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from features import FeatureInputs, build_features, catalogue
+from features import FeatureInputs, build_features, catalogue, feature_set_hash
 from features.facts import fact
 from models import (
     LogisticSignalModel,
@@ -33,11 +33,14 @@ from models import (
     split_cutoff,
 )
 from models.explain import REASON_SCHEMA, Reason, reasons_text
+from vastgoed.core.binding import ModelBinding, mismatch_text
 from vastgoed.core.config import Config, ModelConfig
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.tracking import (
     MODEL_NAME,
     TrainedModel,
+    champion_alias,
+    champion_version,
     load_champion,
     log_training_run,
     note_version,
@@ -299,27 +302,38 @@ def training_tables(training: TrainingReport) -> dict[str, pl.DataFrame]:
 
 
 def register_and_decide(
-    training: TrainingReport, config: Config, *, run_name: str, tags: dict[str, str]
+    training: TrainingReport,
+    config: Config,
+    *,
+    run_name: str,
+    tags: dict[str, str],
+    binding: ModelBinding,
 ) -> tuple[SignalModel, str, TrainedModel]:
-    """Log and register the trained model; move ``champion`` to it only if it beats the champion.
+    """Log and register the trained model; move the champion of its data to it only if it beats it.
 
-    Both are measured by average precision on this training's validation set (the champion's
-    figure is computed now, on the same rows); both figures are logged to the training run and
-    the decision with its reason is tagged on the new version.
+    The champion is that of ``binding``'s gemeente and kind of data (``champion-0935-echt``); a
+    champion that does not fit the binding (another feature set, or a version bound to nothing) is
+    replaced without a comparison. Both are measured by average precision on this training's
+    validation set (the champion's figure is computed now, on the same rows); both figures are
+    logged to the training run and the decision with its reason is tagged on the new version.
 
     Returns:
         The model to score with (the champion after the decision), its version label, and the
         logged training.
+
+    Raises:
+        ValueError: The binding's feature hash is not that of the features the model was trained on.
     """
-    tc = config.tracking
-    current = load_champion(tc)
     vs = training.validation_set
+    if binding.feature_hash != feature_set_hash(vs.X.columns):
+        raise ValueError("the binding's feature hash is not that of the trained model's features")
+    tc = config.tracking
+    found = champion_version(tc, binding)
+    comparable = found is not None and found.binding is not None and found.binding.fits(binding)
+    current = load_champion(tc, found) if found is not None and comparable else None
     challenger_ap = training.validation["model"]["average_precision"]
     champion_ap: float | None = None
-    comparable = current is not None and list(getattr(current.model, "feature_names_", [])) == list(
-        vs.X.columns
-    )
-    if current is not None and comparable and vs.X.height:
+    if current is not None and vs.X.height:
         # the champion's time-split twin when it has one: the refit model has seen these rows
         judged = getattr(current.model, "holdout_", None) or current.model
         champion_ap = validation_metrics(judged.predict_proba(vs.X)[:, 1], vs)["average_precision"]
@@ -346,14 +360,19 @@ def register_and_decide(
         model=training.model,
         input_example=vs.X.head(5).cast(pl.Float64),
         tables=training_tables(training),
+        binding=binding,
     )
-    if current is None or not comparable:
-        reason = "first model" if current is None else "the champion uses other features than this engine"
-        promote(tc, logged.version, reason=reason)
+    if current is None:
+        reason = (
+            f"first model for {binding.describe()}"
+            if found is None
+            else mismatch_text(found.binding, binding, f"the champion v{found.version}")
+        )
+        promote(tc, logged.version, binding=binding, reason=reason)
         promoted = True
     elif challenger_ap is not None and (champion_ap is None or challenger_ap > champion_ap):
         reason = f"validation AP {challenger_ap} > champion v{current.version} {champion_ap}"
-        promote(tc, logged.version, reason=reason)
+        promote(tc, logged.version, binding=binding, reason=reason)
         promoted = True
     else:
         reason = (
@@ -369,7 +388,8 @@ def register_and_decide(
         "reason": reason,
         "challenger_average_precision": challenger_ap,
         "champion_average_precision": champion_ap,
-        "previous_champion": None if current is None else current.version,
+        "previous_champion": None if found is None else found.version,
+        "alias": champion_alias(binding),
     }
     if promoted or current is None:
         return training.model, f"{MODEL_NAME}/v{logged.version}", logged

@@ -29,15 +29,22 @@ from typing import Any
 import polars as pl
 from rich.console import Console
 
-from features import FeatureInputs, build_features, catalogue
+from features import FeatureInputs, build_features, catalogue, feature_set_hash
 from features.base import KLEINVERBRUIK_SCHEMA, UITKOMST_SCHEMA
 from features.ownership import OWNER_SCOPED, company_founded, current_rights, owner_scoped
 from features.utility import kleinverbruik_in_use
 from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses, object_link_certainty
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
-from linkage.persons import PersonLinkResult, link_persons, model_is_current, uncertain_pairs
+from linkage.persons import PersonLinkResult, link_persons, person_settings, settings_hash, uncertain_pairs
 from models import SignalModel, latest_investigations
+from vastgoed.core.binding import (
+    ModelBinding,
+    ModelChoice,
+    ModelChoices,
+    ModelMismatchError,
+    mismatch_text,
+)
 from vastgoed.core.config import Config, Manifest, ModelConfig, load_manifest
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
@@ -66,8 +73,13 @@ from vastgoed.shards import Shard, TreeMemory, plan_shards, run_tasks, tree_rss_
 from vastgoed.tracking import (
     MODEL_NAME,
     Champion,
+    RegisteredVersion,
+    StoredLinkageModel,
+    champion_version,
+    champions,
     delete_run,
     download_artifacts,
+    latest_linkage_model,
     load_champion,
     load_linkage_model,
     log_batch_run,
@@ -118,6 +130,8 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     #: What the audit log records about the run (no identifiers).
     audit: dict[str, Any] = field(default_factory=dict)
+    #: Lines the operator must see: a stored model that did not fit this data, and what was done.
+    notices: list[str] = field(default_factory=list)
 
 
 class _Stages:
@@ -285,22 +299,61 @@ def _previous_investigations(outcomes: pl.DataFrame, peildatum: dt.date) -> pl.D
     )
 
 
+def _binding(manifest: Manifest, feature_hash: str) -> ModelBinding:
+    """This data's gemeente, kind and peildatum, with a feature set's hash."""
+    return ModelBinding(
+        gemeentecode=manifest.gemeentecode,
+        synthetisch=manifest.synthetisch,
+        peildatum=manifest.peildatum,
+        feature_hash=feature_hash,
+    )
+
+
+def _linkage_choice(config: Config, manifest: Manifest) -> tuple[StoredLinkageModel | None, ModelChoice]:
+    """The Splink model of an earlier run trained on data like this, or why one is trained here."""
+    binding = _binding(manifest, settings_hash(person_settings()))
+
+    def train(reason: str, latest: StoredLinkageModel | None = None) -> tuple[None, ModelChoice]:
+        return None, ModelChoice(
+            model="linkage",
+            looked_for=binding,
+            found=None if latest is None else f"MLflow run {latest.run_id}",
+            found_binding=None if latest is None else latest.binding,
+            fits=False,
+            reason=reason,
+            trained_here=True,
+        )
+
+    if config.linkage.persons.retrain:
+        return train("linkage.persons.retrain = true")
+    if not config.tracking.enabled:
+        return train("tracking is off: no stored Splink model to use")
+    stored = load_linkage_model(config.tracking, binding)
+    if stored is not None:
+        return stored, ModelChoice(
+            model="linkage",
+            looked_for=binding,
+            found=f"MLflow run {stored.run_id}",
+            found_binding=stored.binding,
+            fits=True,
+            reason=f"trained on {binding.describe()} with this engine's comparisons",
+            trained_here=False,
+        )
+    latest = latest_linkage_model(config.tracking)
+    if latest is None:
+        return train(f"no Splink model has been trained on {binding.describe()} yet")
+    what = f"the most recent Splink model (MLflow run {latest.run_id})"
+    return train(mismatch_text(latest.binding, binding, what), latest)
+
+
 def _linkage_model(
     config: Config, manifest: Manifest, warnings: list[str]
 ) -> tuple[dict[str, Any] | None, str | None]:
-    """The Splink model of an earlier run, unless retraining is asked, tracking is off or it is stale."""
-    if config.linkage.persons.retrain or not config.tracking.enabled:
-        return None, None
-    found = load_linkage_model(config.tracking, manifest.gemeentecode)
-    if found is None:
-        return None, None
-    if not model_is_current(found[0]):
-        warnings.append(
-            f"person linkage: the model of MLflow run {found[1]} has other comparisons than this "
-            "version of the engine; retrained"
-        )
-        return None, None
-    return found
+    """The stored Splink model to link with and its MLflow run; ``(None, None)``: train one."""
+    stored, choice = _linkage_choice(config, manifest)
+    if (line := choice.warning()) is not None:
+        warnings.append(line)
+    return (None, None) if stored is None else (stored.model, stored.run_id)
 
 
 def _link(res: IngestResult, config: Config) -> tuple[AddressMatch, CompanyMatch]:
@@ -529,7 +582,13 @@ def _point_latest(out_dir: Path, run_id: str) -> None:
 
 
 def run_batch(
-    data_dir: Path, out_dir: Path, config: Config, console: Console | None = None, *, train: bool = False
+    data_dir: Path,
+    out_dir: Path,
+    config: Config,
+    console: Console | None = None,
+    *,
+    train: bool = False,
+    no_train: bool = False,
 ) -> RunResult:
     """Run the whole batch on a data folder and write ``OUT/<run_id>/``.
 
@@ -538,11 +597,17 @@ def run_batch(
         out_dir: Where run folders go.
         config: The typed run configuration.
         console: Where progress goes (a quiet console when None).
-        train: Train a new model (registered; champion only if it beats the champion) even when a
-            champion exists. Without a champion (or with tracking off) a run always trains.
+        train: Train a new model (registered; champion only if it beats the champion of this
+            data) even when a champion exists. Without a champion that fits this data (its
+            gemeente, kind of data and feature set), or with tracking off, a run always trains.
+        no_train: Never train: stop before the first stage when a stored model (the signal
+            model's champion or the Splink model) does not fit this data.
 
     Returns:
         The run's id, folder, size and timings.
+
+    Raises:
+        ModelMismatchError: With ``no_train``, naming the mismatch and the command that trains.
     """
     console = console or Console(quiet=True)
     # Refuses to start while a required ethics entry is empty (EthicsIncomplete lists them all).
@@ -563,7 +628,9 @@ def run_batch(
     (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     st = _Stages(console)
     try:
-        result = _run(data_dir, tmp, run_id, started, config, st, train, meta, out_dir)
+        result = _run(
+            data_dir, tmp, run_id, started, config, st, meta, out_dir, train=train, no_train=no_train
+        )
         (tmp / _OWNER_FILE).unlink()
         os.replace(tmp, out_dir / run_id)
     except BaseException:
@@ -674,6 +741,7 @@ def _run_facts(
         fairness_summary=fairness.summary(),
         proxy_summary=fairness.proxy,
         generated_at=started,
+        model_binding=run_info.get("model_binding"),
     )
 
 
@@ -711,6 +779,7 @@ def _report_input(
     run_id: str,
     model_version: str,
     config: Config,
+    choices: ModelChoices,
 ) -> ReportInput:
     """What the analysts' report shows, from the run's own tables."""
     labels = {s.name: s.label_nl for s in catalogue()}
@@ -808,7 +877,14 @@ def _report_input(
         ),
     ]
     metrics: list[tuple[str, list[tuple[str, str]]]] = [
-        ("Model", [("versie", model_version), ("geldige rijen in de invoer", f"{n_rows:,}")])
+        (
+            "Model",
+            [
+                ("versie", model_version),
+                ("geldige rijen in de invoer", f"{n_rows:,}"),
+                *_binding_rows(choices),
+            ],
+        )
     ]
     if training is not None:
         for ranking, m in training.validation.items():
@@ -832,7 +908,27 @@ def _report_input(
         importance=importance,
         quality=quality,
         metrics=metrics,
+        notices=tuple(choices.meldingen()),
     )
+
+
+def _binding_rows(choices: ModelChoices) -> list[tuple[str, str]]:
+    """The report's lines on which stored models the run used, and what they were trained on."""
+    data = choices.signal.looked_for
+    rows = [("deze gegevens", f"{data.beschrijving()}, peildatum {data.peildatum:%d-%m-%Y}")]
+    for label, c in (("signaalmodel", choices.signal), ("persoonskoppeling (Splink)", choices.linkage)):
+        if not c.trained_here and c.found_binding is not None:
+            b = c.found_binding
+            text = (
+                f"opgeslagen model {c.found}, getraind op {b.beschrijving()}, "
+                f"peildatum {b.peildatum:%d-%m-%Y}"
+            )
+        elif c.refused:
+            text = "in deze run getraind: het opgeslagen model past niet bij deze gegevens"
+        else:
+            text = f"in deze run getraind ({c.reason})"
+        rows.append((label, text))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -1511,8 +1607,13 @@ def _run_shards(
     manifest: Manifest,
     train_with: pl.DataFrame | None,
     console: Console,
+    stored: tuple[dict[str, Any] | None, str | None],
 ) -> _Linked:
-    """Build every shard in worker processes and put their tables together for the later stages."""
+    """Build every shard in worker processes and put their tables together for the later stages.
+
+    ``stored`` is the Splink model every shard uses and its MLflow run; ``(None, None)``: the first
+    shard trains one and the others use it.
+    """
     warnings: list[str] = []
     sc = config.scale
     _clean_stale_scratch(Path(sc.scratch_dir or tempfile.gettempdir()))
@@ -1521,7 +1622,6 @@ def _run_shards(
     try:
         with st.stage("shards_prepare"):
             _check_objects_unique(data_dir)
-            stored = _linkage_model(config, manifest, warnings)
             kv = read_kleinverbruik(data_dir, fallback_encoding=config.ingest.fallback_encoding)
             kv_path = None
             if kv is not None:
@@ -1810,9 +1910,11 @@ def _run(
     started: dt.datetime,
     config: Config,
     st: _Stages,
-    train: bool,
     meta: EthicsMetadata,
     out_dir: Path,
+    *,
+    train: bool,
+    no_train: bool,
 ) -> RunResult:
     manifest = load_manifest(data_dir)
     if meta.voorbeeld and not manifest.synthetisch:
@@ -1826,22 +1928,18 @@ def _run(
                 "synthetisch = false: write the municipality's own metadata and set voorbeeld = false"
             ],
         )
-    peildatum = manifest.peildatum
-    verdicts = verdict_labels(out_dir, peildatum)
+    models = _plan_models(data_dir, out_dir, config, manifest, st, train=train, no_train=no_train)
+    verdicts = verdict_labels(out_dir, manifest.peildatum)
     plan = plan_shards(data_dir, config.scale.shard_objects)
     memory = TreeMemory()
     scratch: Path | None = None
     with memory.sampling():
         try:
             if plan is None:
-                b = _link_and_build(data_dir, config, st)
+                b = _link_and_build(data_dir, config, st, stored=models.stored_linkage)
                 linked = _linked_in_process(b, tmp, config, st)
                 del b
-                champion, must_train = _champion(config, train, linked.features, linked.warnings, st)
             else:
-                catalogue_cols = pl.DataFrame(schema={s.name: pl.Float64 for s in catalogue()})
-                pre_warnings: list[str] = []
-                champion, must_train = _champion(config, train, catalogue_cols, pre_warnings, st)
                 linked = _run_shards(
                     data_dir,
                     tmp,
@@ -1849,54 +1947,148 @@ def _run(
                     config,
                     st,
                     manifest,
-                    verdicts if must_train else None,
+                    verdicts if models.must_train else None,
                     st.console,
+                    models.stored_linkage,
                 )
                 scratch = linked.scratch
-                linked.warnings[:0] = pre_warnings
-                if [c for c in linked.features.columns if c != "verblijfsobject_id"] != list(
-                    catalogue_cols.columns
-                ):
-                    raise RuntimeError("the features are not in the catalogue's order")
-            return _finish(
-                data_dir,
-                linked,
-                tmp,
-                run_id,
-                started,
-                config,
-                st,
-                meta,
-                verdicts,
-                champion,
-                must_train,
-                memory,
-            )
+            if [c for c in linked.features.columns if c != "verblijfsobject_id"] != _catalogue_columns():
+                # the models were chosen for the catalogue's feature set
+                raise RuntimeError("the features are not in the catalogue's order")
+            linked.warnings[:0] = models.used(signal="", linkage="").warnings()
+            return _finish(data_dir, linked, tmp, run_id, started, config, st, meta, verdicts, models, memory)
         finally:
             if scratch is not None:
                 shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _champion(
-    config: Config, train: bool, feats: pl.DataFrame, warnings: list[str], st: _Stages
-) -> tuple[Champion | None, bool]:
-    """The registered champion to score with, unless training is asked or it fits other features.
+def _catalogue_columns() -> list[str]:
+    return [s.name for s in catalogue()]
 
-    Returns:
-        The champion (None when a model is to be trained) and whether one is to be trained.
+
+@dataclass(frozen=True)
+class _Models:
+    """The models a run uses: stored ones that fit its data, or the reasons it trains its own.
+
+    Attributes:
+        signal: How the signal model was chosen.
+        champion: The registered champion to score with; None when a model is trained.
+        linkage: How the Splink person model was chosen.
+        stored_linkage: The stored Splink model and its MLflow run; ``(None, None)``: train one.
     """
-    feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
-    champion: Champion | None = None
-    if config.tracking.enabled and not train:
+
+    signal: ModelChoice
+    champion: Champion | None
+    linkage: ModelChoice
+    stored_linkage: tuple[dict[str, Any] | None, str | None]
+
+    @property
+    def must_train(self) -> bool:
+        return self.champion is None
+
+    def used(self, *, signal: str, linkage: str) -> ModelChoices:
+        """The choices with the models the run used in the end."""
+        return ModelChoices(
+            signal=dataclasses.replace(self.signal, used=signal),
+            linkage=dataclasses.replace(self.linkage, used=linkage),
+        )
+
+
+def _plan_models(
+    data_dir: Path,
+    out_dir: Path,
+    config: Config,
+    manifest: Manifest,
+    st: _Stages,
+    *,
+    train: bool,
+    no_train: bool,
+) -> _Models:
+    """Choose the signal model and the Splink model before any stage runs.
+
+    Raises:
+        ModelMismatchError: With ``no_train``, when a model would have to be trained.
+    """
+    stored, linkage = _linkage_choice(config, manifest)
+    found, signal = _signal_choice(config, manifest, st, train=train)
+    if no_train and (signal.trained_here or linkage.trained_here):
+        command = ["vastgoed", "run", *(["--train"] if signal.trained_here else [])]
+        raise ModelMismatchError(
+            [c.reason for c in (signal, linkage) if c.trained_here],
+            [*command, "--data", str(data_dir), "--out", str(out_dir)],
+        )
+    champion = None
+    if found is not None and signal.fits:
         with st.stage("champion"):
-            champion = load_champion(config.tracking)
-            if champion is not None and list(getattr(champion.model, "feature_names_", [])) != feature_cols:
-                warnings.append(
-                    f"model: champion version {champion.version} was trained on other features than this "
-                    "version of the engine builds; a new model was trained"
-                )
-                champion = None
-    return champion, champion is None
+            champion = load_champion(config.tracking, found)
+    return _Models(
+        signal=signal,
+        champion=champion,
+        linkage=linkage,
+        stored_linkage=(None, None) if stored is None else (stored.model, stored.run_id),
+    )
+
+
+def _version_label(v: RegisteredVersion) -> str:
+    return f"{MODEL_NAME} v{v.version} (alias {v.alias})"
+
+
+def _nearest(versions: list[RegisteredVersion], binding: ModelBinding) -> RegisteredVersion | None:
+    """The champion most like this data: the one named when none fits.
+
+    Same gemeente first, then the same kind of data, then the newest.
+    """
+
+    def likeness(v: RegisteredVersion) -> tuple[bool, bool, int]:
+        b = v.binding
+        return (
+            b is not None and b.gemeentecode == binding.gemeentecode,
+            b is not None and b.synthetisch == binding.synthetisch,
+            int(v.version),
+        )
+
+    return max(versions, key=likeness, default=None)
+
+
+def _signal_choice(
+    config: Config, manifest: Manifest, st: _Stages, *, train: bool
+) -> tuple[RegisteredVersion | None, ModelChoice]:
+    """The registered champion of this data (not loaded) if it fits, or why a model is trained here."""
+    binding = _binding(manifest, feature_set_hash(_catalogue_columns()))
+
+    def trained(reason: str, found: RegisteredVersion | None = None) -> tuple[None, ModelChoice]:
+        return None, ModelChoice(
+            model="signal",
+            looked_for=binding,
+            found=None if found is None else _version_label(found),
+            found_binding=None if found is None else found.binding,
+            fits=False,
+            reason=reason,
+            trained_here=True,
+        )
+
+    if train:
+        return trained("--train: a challenger is trained and registered (champion only if it beats it)")
+    if not config.tracking.enabled:
+        return trained("tracking is off: no registered model to score with")
+    with st.stage("champion"):
+        found = champion_version(config.tracking, binding)
+        if found is not None and found.binding is not None and found.binding.fits(binding):
+            reason = f"trained on {found.binding.describe()} with this engine's feature set"
+            return found, ModelChoice(
+                model="signal",
+                looked_for=binding,
+                found=_version_label(found),
+                found_binding=found.binding,
+                fits=True,
+                reason=reason,
+                trained_here=False,
+            )
+        nearest = found or _nearest(champions(config.tracking), binding)
+    if nearest is None:
+        return trained(f"no signal model is registered for {binding.describe()} yet")
+    what = f"the champion {_version_label(nearest)}"
+    return trained(mismatch_text(nearest.binding, binding, what), nearest)
 
 
 def _finish(
@@ -1909,12 +2101,12 @@ def _finish(
     st: _Stages,
     meta: EthicsMetadata,
     verdicts: pl.DataFrame,
-    champion: Champion | None,
-    must_train: bool,
+    models: _Models,
     memory: TreeMemory,
 ) -> RunResult:
     """Everything after the features: proxy screen, model, scores, reasons, report, audits, tracking."""
     feats = linked.features
+    champion = models.champion
     with st.stage("proxy_screen"):
         proxy = _proxy_screen(linked, config)
         if proxy is not None:
@@ -1932,7 +2124,7 @@ def _finish(
 
     training: TrainingReport | None = None
     mlflow_runs: list[str] = []
-    if must_train:
+    if models.must_train:
         if outcomes.height == 0:
             raise DataError(
                 "onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from"
@@ -1954,6 +2146,7 @@ def _finish(
                         "synthetisch": str(linked.manifest.synthetisch).lower(),
                         "data_sha256": data_hash(linked)[:16],
                     },
+                    binding=models.signal.looked_for,
                 )
                 mlflow_runs.append(logged.run_id)
             with st.stage("privacy_scan_mlflow"):
@@ -1963,6 +2156,10 @@ def _finish(
         assert champion is not None
         model = champion.model
         model_version = f"{MODEL_NAME}/v{champion.version}"
+    choices = models.used(
+        signal=model_version,
+        linkage="trained in this run" if linked.reused_from is None else f"MLflow run {linked.reused_from}",
+    )
 
     threshold = meta.controle.koppeling_zekerheid_min
     scoring = _Scoring(
@@ -1979,7 +2176,7 @@ def _finish(
     with st.stage("report"):
         write_report(
             tmp / "report.html",
-            _report_input(signals, model, linked, proxy, training, run_id, model_version, config),
+            _report_input(signals, model, linked, proxy, training, run_id, model_version, config, choices),
         )
 
     with st.stage("write"):
@@ -2037,12 +2234,15 @@ def _finish(
                 "model_version": model_version,
                 "model_sha256": model_hash(model),
                 "features": feature_cols,
-                "source": "trained in this run" if champion is None else f"champion v{champion.version}",
+                "source": "trained in this run"
+                if champion is None
+                else f"champion v{champion.version} (alias {champion.alias})",
                 "training": None if training is None else training.summary(),
                 "ranked": n_ranked,
                 "recent_onderzocht": n_scored - n_ranked,
                 "explained_rows": signals.explained.height,
             },
+            "model_binding": choices.to_json(),
             "config": config.model_dump(mode="json"),
             "code_version": _code_version(),
             "versions": _versions(),
@@ -2099,6 +2299,7 @@ def _finish(
                 },
                 linkage_model=linked.persons.model,
                 linkage_model_trained=linked.reused_from is None,
+                linkage_binding=_binding(linked.manifest, settings_hash(linked.persons.model)),
             )
         run_info["mlflow"] = {"experiment_id": tracked.experiment_id, "run_id": tracked.run_id}
         with st.stage("privacy_scan_mlflow"):
@@ -2120,6 +2321,7 @@ def _finish(
             "n_ranked": n_ranked,
             "fairness_flags": fairness.flag_ids(),
         },
+        notices=choices.warnings(),
     )
 
 

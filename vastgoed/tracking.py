@@ -16,18 +16,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vastgoed.core.binding import ModelBinding
 from vastgoed.core.config import TrackingConfig
 
 __all__ = [
     "CHAMPION",
+    "LINKAGE_BINDING_TAG_PREFIX",
     "LINKAGE_MODEL_ARTIFACT",
     "MODEL_NAME",
     "Champion",
+    "RegisteredVersion",
+    "StoredLinkageModel",
     "TrackedRun",
     "TrainedModel",
     "artifact_dir",
+    "champion_alias",
+    "champion_version",
+    "champions",
     "delete_run",
     "download_artifacts",
+    "latest_linkage_model",
     "load_champion",
     "load_linkage_model",
     "log_batch_run",
@@ -38,13 +46,26 @@ __all__ = [
     "promote",
 ]
 
-#: The registered model every training adds a version to, and the alias that scoring uses.
+#: The registered model every training adds a version to.
 MODEL_NAME = "vastgoed-signal"
+#: The prefix of the champion aliases: one per gemeente and kind of data (:func:`champion_alias`).
+#: A store of an older engine has a plain ``champion`` alias, on a version bound to nothing.
 CHAMPION = "champion"
 
 #: Where a run keeps its trained Splink model (settings with trained m and u).
 LINKAGE_MODEL_ARTIFACT = "linkage/splink_model.json"
 _LINKAGE_TAG = "vastgoed.linkage_model"
+#: The tags of a batch run that trained a Splink model: the data it was trained on.
+LINKAGE_BINDING_TAG_PREFIX = "vastgoed.linkage_binding."
+
+
+def champion_alias(binding: ModelBinding) -> str:
+    """The alias of the champion for a gemeente and kind of data: ``champion-0935-echt``.
+
+    One store can hold the models of several gemeenten, and synthetic ones beside real ones; each
+    pair has its own champion, promoted and replaced only by models trained on that data.
+    """
+    return f"{CHAMPION}-{binding.gemeentecode}-{binding.kind}"
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ def log_batch_run(
     images: dict[str, bytes] | None = None,
     linkage_model: dict[str, Any] | None = None,
     linkage_model_trained: bool = False,
+    linkage_binding: ModelBinding | None = None,
 ) -> TrackedRun:
     """Log one batch (scoring) run; the model it scored with is the registered champion.
 
@@ -93,6 +115,8 @@ def log_batch_run(
         images: Binary artifacts (PNG) by artifact path.
         linkage_model: The Splink model used for person linkage.
         linkage_model_trained: Whether this run trained it (else it was reused).
+        linkage_binding: The data a trained Splink model was trained on; tagged so that a later
+            run finds it only for the same data (:func:`load_linkage_model`).
     """
     import mlflow
 
@@ -115,33 +139,82 @@ def log_batch_run(
         if linkage_model is not None:
             mlflow.log_dict(linkage_model, LINKAGE_MODEL_ARTIFACT)
             mlflow.set_tag(_LINKAGE_TAG, "trained" if linkage_model_trained else "reused")
+            if linkage_model_trained and linkage_binding is not None:
+                mlflow.set_tags(linkage_binding.to_tags(LINKAGE_BINDING_TAG_PREFIX))
         return TrackedRun(experiment_id=experiment_id, run_id=run.info.run_id)
 
 
-def load_linkage_model(cfg: TrackingConfig, gemeentecode: str) -> tuple[dict[str, Any], str] | None:
-    """The most recent trained Splink model for this municipality, and the MLflow run it came from.
+@dataclass(frozen=True)
+class StoredLinkageModel:
+    """A Splink model an earlier batch run trained, and the data it was trained on.
 
-    Returns None when no earlier run trained one (or tracking has no such experiment yet).
+    Attributes:
+        run_id: The MLflow batch run that trained it.
+        binding: What it was trained on; None when that run recorded nothing (an older engine).
+        model: The trained settings (None when only the binding was looked up).
     """
+
+    run_id: str
+    binding: ModelBinding | None
+    model: dict[str, Any] | None = None
+
+
+def _linkage_runs(cfg: TrackingConfig, filter_string: str) -> list[Any]:
     import mlflow
 
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     mlflow.set_tracking_uri(cfg.tracking_uri)
     exp = mlflow.get_experiment_by_name(cfg.experiment)
     if exp is None:
-        return None
-    runs = mlflow.search_runs(
-        experiment_ids=[exp.experiment_id],
-        filter_string=f"tags.`{_LINKAGE_TAG}` = 'trained' and tags.gemeentecode = '{gemeentecode}'",
-        order_by=["attributes.start_time DESC"],
-        max_results=1,
-        output_format="list",
+        return []
+    return list(
+        mlflow.search_runs(
+            experiment_ids=[exp.experiment_id],
+            filter_string=f"tags.`{_LINKAGE_TAG}` = 'trained'" + filter_string,
+            order_by=["attributes.start_time DESC"],
+            max_results=1,
+            output_format="list",
+        )
+    )
+
+
+def load_linkage_model(cfg: TrackingConfig, binding: ModelBinding) -> StoredLinkageModel | None:
+    """The most recent Splink model trained on data like ``binding``, with the MLflow run it came from.
+
+    Like means the same gemeente, the same kind of data (synthetic or real) and the same comparisons
+    (``feature_hash``). Returns None when no earlier run trained one (or tracking has no such
+    experiment yet).
+    """
+    import mlflow
+
+    p = LINKAGE_BINDING_TAG_PREFIX
+    runs = _linkage_runs(
+        cfg,
+        f" and tags.`{p}gemeentecode` = '{binding.gemeentecode}'"
+        f" and tags.`{p}synthetisch` = '{str(binding.synthetisch).lower()}'"
+        f" and tags.`{p}feature_hash` = '{binding.feature_hash}'",
     )
     if not runs:
         return None
-    run_id = runs[0].info.run_id
+    run_id = str(runs[0].info.run_id)
     model = mlflow.artifacts.load_dict(f"runs:/{run_id}/{LINKAGE_MODEL_ARTIFACT}")
-    return dict(model), str(run_id)
+    return StoredLinkageModel(
+        run_id=run_id, binding=ModelBinding.from_tags(runs[0].data.tags, p), model=dict(model)
+    )
+
+
+def latest_linkage_model(cfg: TrackingConfig) -> StoredLinkageModel | None:
+    """The most recent Splink model of any data (its run and binding, not the model itself).
+
+    What a run names when no stored model fits its data.
+    """
+    runs = _linkage_runs(cfg, "")
+    if not runs:
+        return None
+    return StoredLinkageModel(
+        run_id=str(runs[0].info.run_id),
+        binding=ModelBinding.from_tags(runs[0].data.tags, LINKAGE_BINDING_TAG_PREFIX),
+    )
 
 
 @dataclass(frozen=True)
@@ -154,13 +227,28 @@ class TrainedModel:
 
 
 @dataclass(frozen=True)
-class Champion:
-    """The version the ``champion`` alias points at, loaded."""
+class RegisteredVersion:
+    """A registered version that a champion alias points at, and the data it was trained on.
+
+    Attributes:
+        version: The version number.
+        run_id: The training run that logged it.
+        alias: The champion alias pointing at it.
+        binding: What it was trained on; None when the version records nothing (an older engine).
+    """
 
     version: str
     run_id: str
-    model: Any
+    alias: str
+    binding: ModelBinding | None
     tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Champion(RegisteredVersion):
+    """A champion version, loaded."""
+
+    model: Any = None
 
 
 def _artifact_dir(local: Path, root: Path) -> str | None:
@@ -192,6 +280,7 @@ def log_training_run(
     artifacts: list[Path] | None = None,
     register: bool = True,
     nested: bool = False,
+    binding: ModelBinding | None = None,
 ) -> TrainedModel:
     """Log one training: parameters, metrics, tables, the model with signature, and register it.
 
@@ -208,6 +297,8 @@ def log_training_run(
         artifacts: Files to attach.
         register: Add the model as a new version of :data:`MODEL_NAME`.
         nested: Log as a child of the active run (experiments).
+        binding: The data the model was trained on, tagged on the run and the registered version
+            (a version without it fits no data).
     """
     import mlflow
     import mlflow.sklearn
@@ -215,6 +306,8 @@ def log_training_run(
 
     experiment_id = _setup(cfg)
     example = input_example.to_pandas()
+    if binding is not None:
+        tags = tags | binding.to_tags()
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, nested=nested) as run:
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if v is not None})
@@ -247,29 +340,80 @@ def log_training_run(
         return TrainedModel(run_id=run.info.run_id, model_uri=info.model_uri, version=version)
 
 
-def load_champion(cfg: TrackingConfig) -> Champion | None:
-    """The model the ``champion`` alias points at; None when there is none yet."""
+def _version(alias: str, mv: Any) -> RegisteredVersion:
+    tags = dict(mv.tags)
+    return RegisteredVersion(
+        version=str(mv.version),
+        run_id=str(mv.run_id or ""),
+        alias=alias,
+        binding=ModelBinding.from_tags(tags),
+        tags=tags,
+    )
+
+
+def champions(cfg: TrackingConfig) -> list[RegisteredVersion]:
+    """Every champion in the store, newest version first; empty when nothing is registered.
+
+    One per gemeente and kind of data, and an older engine's plain ``champion``.
+    """
     import mlflow
-    import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
     _setup(cfg)
     client = mlflow.MlflowClient()
     try:
-        mv = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+        aliases = dict(client.get_registered_model(MODEL_NAME).aliases)
+    except MlflowException:
+        return []
+    found = [
+        _version(alias, client.get_model_version(MODEL_NAME, str(version)))
+        for alias, version in aliases.items()
+        if alias == CHAMPION or alias.startswith(f"{CHAMPION}-")
+    ]
+    return sorted(found, key=lambda v: (-int(v.version), v.alias))
+
+
+def champion_version(cfg: TrackingConfig, binding: ModelBinding) -> RegisteredVersion | None:
+    """The version the champion alias of this data points at (not loaded); None when there is none.
+
+    The alias is that of the binding's gemeente and kind of data (:func:`champion_alias`). Whether
+    the version fits (its feature set, or an alias moved by hand) is the caller's check, on its own
+    :attr:`RegisteredVersion.binding`.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    _setup(cfg)
+    alias = champion_alias(binding)
+    try:
+        mv = mlflow.MlflowClient().get_model_version_by_alias(MODEL_NAME, alias)
     except MlflowException:
         return None
-    model = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
-    return Champion(version=str(mv.version), run_id=str(mv.run_id or ""), model=model, tags=dict(mv.tags))
+    return _version(alias, mv)
 
 
-def promote(cfg: TrackingConfig, version: str, *, reason: str) -> None:
-    """Point the ``champion`` alias at ``version`` and record why on the version."""
+def load_champion(cfg: TrackingConfig, version: RegisteredVersion) -> Champion:
+    """A champion version with its model loaded."""
+    import mlflow.sklearn
+
+    _setup(cfg)
+    return Champion(
+        version=version.version,
+        run_id=version.run_id,
+        alias=version.alias,
+        binding=version.binding,
+        tags=version.tags,
+        model=mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/{version.version}"),
+    )
+
+
+def promote(cfg: TrackingConfig, version: str, *, binding: ModelBinding, reason: str) -> None:
+    """Point the champion alias of ``binding``'s gemeente and kind of data at ``version``; record why."""
     import mlflow
 
     _setup(cfg)
     client = mlflow.MlflowClient()
-    client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
+    client.set_registered_model_alias(MODEL_NAME, champion_alias(binding), version)
     client.set_model_version_tag(MODEL_NAME, version, "champion_reason", reason[:5000])
 
 

@@ -3,6 +3,7 @@ a second run with the same data and champion gives the same signals."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -26,10 +27,12 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
 ) -> None:
     import mlflow
 
-    from vastgoed.core.config import load_config
+    from features import feature_set_hash
+    from vastgoed.core.binding import ModelBinding
+    from vastgoed.core.config import load_config, load_manifest
     from vastgoed.modelling import register_and_decide, train_model
     from vastgoed.pipeline import prepare_features
-    from vastgoed.tracking import CHAMPION, MODEL_NAME, load_champion
+    from vastgoed.tracking import MODEL_NAME, champion_alias, champion_version
 
     data, _ = small_municipality
     cfg_path = _config(tmp_path)
@@ -40,9 +43,22 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
     b = pl.read_parquet(second / "signals.parquet").drop("run_id")
     assert a.equals(b)
     assert set(a["model_version"]) == {f"{MODEL_NAME}/v1"}
+    # the second run used both stored models because they were trained on this data
+    bound = json.loads((second / "run.json").read_text(encoding="utf-8"))["model_binding"]
+    assert bound["signal_model"]["fits"] and not bound["signal_model"]["trained_here"]
+    assert bound["signal_model"]["used"] == f"{MODEL_NAME}/v1"
+    assert bound["linkage_model"]["fits"] and not bound["linkage_model"]["trained_here"]
 
     config = load_config(cfg_path)
     prepared = prepare_features(data, config)
+    manifest = load_manifest(data)
+    binding = ModelBinding(
+        gemeentecode=manifest.gemeentecode,
+        synthetisch=manifest.synthetisch,
+        peildatum=manifest.peildatum,
+        feature_hash=feature_set_hash([c for c in prepared.features.columns if c != "verblijfsobject_id"]),
+    )
+    assert binding.to_json() == bound["signal_model"]["looked_for"]
     weak_cfg = config.model_copy(
         update={
             "model": config.model.model_copy(
@@ -57,10 +73,10 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
         }
     )
     weak = train_model(prepared.inputs, prepared.features, prepared.outcomes, weak_cfg)
-    _, label, _ = register_and_decide(weak, config, run_name="weak", tags={})
+    _, label, _ = register_and_decide(weak, config, run_name="weak", tags={}, binding=binding)
     assert weak.champion is not None
     client = mlflow.MlflowClient()
-    champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+    champion = client.get_model_version_by_alias(MODEL_NAME, champion_alias(binding))
     challenger_ap = weak.champion["challenger_average_precision"]
     champion_ap = weak.champion["champion_average_precision"]
     assert champion_ap is not None and challenger_ap is not None
@@ -82,7 +98,7 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
 
     # A better model (same settings as the champion, so equal AP) does not move it either: only better wins.
     same = train_model(prepared.inputs, prepared.features, prepared.outcomes, config)
-    register_and_decide(same, config, run_name="same", tags={})
+    register_and_decide(same, config, run_name="same", tags={}, binding=binding)
     assert same.champion is not None and same.champion["promoted"] is False
-    loaded = load_champion(config.tracking)
-    assert loaded is not None and loaded.version == "1"
+    loaded = champion_version(config.tracking, binding)
+    assert loaded is not None and loaded.version == "1" and loaded.binding == binding

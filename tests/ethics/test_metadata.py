@@ -179,7 +179,27 @@ def hostile_facts() -> RunFacts:
             "herkomst_labels": {"opmerking": EVIL},
         },
         proxy_summary={"gemarkeerd": [EVIL]},
+        model_binding={
+            "signal_model": _choice(found=EVIL, reason=EVIL, trained_here=True),
+            "linkage_model": _choice(found=EVIL, reason=EVIL, trained_here=False, fits=True),
+        },
     )
+
+
+def _choice(
+    *, found: str | None, reason: str, trained_here: bool, fits: bool = False, synthetisch: bool = True
+) -> dict[str, Any]:
+    """A ``ModelChoice.to_json()`` of run.json's ``model_binding``."""
+    data = {"gemeentecode": "0935", "synthetisch": False, "peildatum": "2025-01-01", "feature_hash": "f00d"}
+    return {
+        "looked_for": data,
+        "found": found,
+        "found_trained_on": None if found is None else data | {"synthetisch": synthetisch},
+        "fits": fits,
+        "reason": reason,
+        "trained_here": trained_here,
+        "used": "vastgoed-signal/v2" if trained_here else "vastgoed-signal/v1",
+    }
 
 
 @pytest.fixture(scope="module")
@@ -500,6 +520,44 @@ def test_model_card_with_fairness_summary_and_no_training(meta: EthicsMetadata) 
     assert "model:buurt:BU09350101:selectie" in card
     assert "did not train" in card
     assert "Synthetic data" not in card
+
+
+def test_card_and_register_say_which_stored_models_were_used_and_why_one_was_trained(
+    meta: EthicsMetadata,
+) -> None:
+    reason = (
+        "the champion vastgoed-signal v1 (alias champion-0935-synthetisch) was trained on synthetic data "
+        "of gemeente 0935; this data is real extracts of gemeente 0935"
+    )
+    facts = make_facts(
+        synthetisch=False,
+        model_binding={
+            "signal_model": _choice(
+                found="vastgoed-signal v1 (alias champion-0935-synthetisch)", reason=reason, trained_here=True
+            ),
+            "linkage_model": _choice(
+                found="MLflow run abc", reason="fits", trained_here=False, fits=True, synthetisch=False
+            ),
+        },
+    )
+    card = " ".join(model_card_md(meta, facts).split())
+    assert (
+        "**Signal model:** trained in this run on real extracts of gemeente 0935 (peildatum 2025-01-01, "
+        f"feature set `f00d`), because the stored model did not fit this data: {reason}."
+    ) in card
+    assert (
+        "**Person linkage (Splink):** the stored model MLflow run abc, trained on real extracts of gemeente "
+        "0935 (peildatum 2025-01-01, feature set `f00d`)."
+    ) in card
+    entry = algorithm_register(meta, facts)
+    assert entry["run"]["model_binding"]["signal_model"] == {
+        "used": "vastgoed-signal/v2",
+        "trained_here": True,
+        "fits": False,
+        "reason": reason,
+    }
+    assert "in deze run getraind" in entry["methods_and_models"]
+    assert algorithm_register(meta, make_facts())["run"]["model_binding"] is None
 
 
 def test_datasheet_lists_every_source(meta: EthicsMetadata) -> None:

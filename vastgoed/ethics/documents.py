@@ -112,6 +112,9 @@ class RunFacts:
         fairness_summary: The fairness audit's summary (flags and headline figures), if any.
         proxy_summary: The proxy screen's summary, if any.
         generated_at: When the documents are made; now when None.
+        model_binding: run.json's ``model_binding``: per stored model (``signal_model``,
+            ``linkage_model``) what the run looked for, found and used, and whether it trained its
+            own because the stored one did not fit this data; None when unknown.
     """
 
     run_id: str
@@ -132,6 +135,7 @@ class RunFacts:
     fairness_summary: dict[str, Any] | None = None
     proxy_summary: dict[str, Any] | None = None
     generated_at: dt.datetime | None = None
+    model_binding: dict[str, Any] | None = None
 
     def when(self) -> dt.datetime:
         """The documents' timestamp."""
@@ -342,6 +346,12 @@ def _methods_text(meta: EthicsMetadata, facts: RunFacts) -> str:
         f"Deze registratie hoort bij run {facts.run_id} (peildatum {facts.peildatum.isoformat()}): "
         f"modelversie {facts.model_version}, codeversie {facts.code_version}."
     )
+    signal = (facts.model_binding or {}).get("signal_model")
+    if isinstance(signal, Mapping) and signal.get("found") and not signal.get("fits"):
+        head += (
+            " Het model is in deze run getraind: het geregistreerde model was op andere gegevens "
+            "getraind dan deze."
+        )
     fam = ", ".join(f"{name} ({n})" for name, (n, _) in families.items())
     candidates = [
         f"{base}\n\n{head} Kenmerkfamilies (aantal kenmerken): {fam}." if fam else f"{base}\n\n{head}",
@@ -350,6 +360,18 @@ def _methods_text(meta: EthicsMetadata, facts: RunFacts) -> str:
         base,
     ]
     return next(c for c in candidates if len(c) < limit)
+
+
+def _register_binding(binding: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Per stored model: which one the run used, whether it was trained in this run and why."""
+    if not binding:
+        return None
+    out: dict[str, Any] = {}
+    for key, _ in _BOUND_MODELS:
+        choice = binding.get(key)
+        if isinstance(choice, Mapping):
+            out[key] = {k: choice.get(k) for k in ("used", "trained_here", "fits", "reason")}
+    return out
 
 
 def algorithm_register(meta: EthicsMetadata, facts: RunFacts) -> dict[str, Any]:
@@ -419,6 +441,7 @@ def algorithm_register(meta: EthicsMetadata, facts: RunFacts) -> dict[str, Any]:
             "gemeentecode": facts.gemeentecode,
             "synthetisch": facts.synthetisch,
             "voorbeeld_metadata": meta.voorbeeld,
+            "model_binding": _register_binding(facts.model_binding),
             "generated_at": facts.when().isoformat(timespec="seconds"),
             "bronnen": [
                 {"stem": s.get("stem"), "extractdatum": _plain(s.get("extractdatum"))} for s in facts.sources
@@ -527,6 +550,47 @@ def _per_buurt_md(training: Mapping[str, Any] | None) -> str:
     )
 
 
+_BOUND_MODELS = (("signal_model", "Signal model"), ("linkage_model", "Person linkage (Splink)"))
+
+
+def _binding_md(binding: Mapping[str, Any] | None) -> list[str]:
+    """The model card's lines on which stored models the run used, and what they were trained on."""
+    if not binding:
+        return []
+    out = []
+    for key, label in _BOUND_MODELS:
+        choice = binding.get(key)
+        if not isinstance(choice, Mapping):
+            continue
+        if not choice.get("trained_here"):
+            text = f"the stored model {_inline(choice.get('found'))}, trained on " + _data_md(
+                choice.get("found_trained_on")
+            )
+        elif choice.get("found") and not choice.get("fits"):
+            text = (
+                f"trained in this run on {_data_md(choice.get('looked_for'))[:-1]}, because the stored "
+                f"model did not fit this data: {_inline(choice.get('reason'))}."
+            )
+        else:
+            text = (
+                f"trained in this run on {_data_md(choice.get('looked_for'))[:-1]} "
+                f"({_inline(choice.get('reason'))})."
+            )
+        out.append(f"- **{label}:** {text}")
+    return out
+
+
+def _data_md(binding: object) -> str:
+    """The data of a binding, as a sentence's end: ``real extracts of gemeente 0935 (...).``."""
+    if not isinstance(binding, Mapping):
+        return "data it does not record."
+    kind = "synthetic data" if binding.get("synthetisch") else "real extracts"
+    return (
+        f"{kind} of gemeente {_inline(binding.get('gemeentecode'))} (peildatum "
+        f"{_inline(binding.get('peildatum'))}, feature set {_code(binding.get('feature_hash'))})."
+    )
+
+
 def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
     """The run's model card (Mitchell et al. 2019) as Markdown."""
     r = meta.algoritmeregister
@@ -565,8 +629,12 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
                 "- **Explanations:** TreeSHAP contributions of the signal's phenomenon model; the largest "
                 "positive ones are the reasons, the largest negative ones the counter-evidence, each "
                 "written as a fact from the object's own registry data.",
-                "- **Champion:** a newly trained model replaces the champion only when its average "
-                "precision on the validation investigations beats the champion's on the same rows.",
+                "- **Champion:** each gemeente and kind of data (synthetic or real extracts) has its own "
+                "champion (alias `champion-<gemeentecode>-<synthetisch|echt>`); a newly trained model "
+                "replaces it only when its average precision on the validation investigations beats the "
+                "champion's on the same rows. A run scores only with a model trained on the same gemeente, "
+                "the same kind of data and the same feature set.",
+                *_binding_md(facts.model_binding),
                 f"- **Register:** {_inline(r.publication_category)}, status {_inline(r.status)}; entry in "
                 "`algoritmeregister.json` next to this card.",
             ]

@@ -95,6 +95,8 @@ class ReportInput:
             sorted descending.
         quality: Ordered sections of (label, value) on data and linkage quality.
         metrics: Ordered sections of (label, value): model validation figures vs. the baseline.
+        notices: Sentences the reader must see first (a stored model that did not fit this data
+            and was replaced by one trained in this run).
     """
 
     run_id: str
@@ -108,6 +110,7 @@ class ReportInput:
     importance: pl.DataFrame
     quality: Sections
     metrics: Sections
+    notices: tuple[str, ...] = ()
 
 
 def write_report(path: Path, data: ReportInput) -> None:
@@ -333,7 +336,10 @@ def _header_html(data: ReportInput, n_signals: int, n_scored: int) -> str:
         "Een signaal is geen bevinding: het is een reden om te kijken. Het model wijst adressen aan "
         "waar registraties afwijken; een mens controleert de feiten in de registraties en beslist "
         "of er iets gebeurt.</p>"
-        '<nav aria-label="Onderdelen">' + "".join(f'<a href="#{a}">{t}</a>' for a, t in nav) + "</nav>"
+        + "".join(f'<p class="let-op model-melding">{e(n)}</p>' for n in data.notices)
+        + '<nav aria-label="Onderdelen">'
+        + "".join(f'<a href="#{a}">{t}</a>' for a, t in nav)
+        + "</nav>"
         "</header>"
     )
 
