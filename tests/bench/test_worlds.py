@@ -7,7 +7,8 @@ quality is the full benchmark's business.
 ``test_world_benchmark`` (slow; ``make bench-worlds``, also in ``make bench``): three seeds per world
 at scale 1.0 (``VASTGOED_BENCH_WORLD_SEEDS``, ``VASTGOED_BENCH_WORLD_SCALE``,
 ``VASTGOED_BENCH_WORLDS`` override), printed as markdown tables and written to
-``out/bench/worlds.md`` and ``worlds.json``, with which of the issue's linkage and ingest targets
+``out/bench/worlds.md`` and ``worlds.json`` (each run's figures and ``evaluate.py``'s JSON stay in
+``out/bench/worlds/WORLD-SEED/``), with which of the issue's linkage and ingest targets
 hold (printed, not asserted; a failed batch fails the test).
 
 The independent world is found by ``independent_world_dir()`` (``VASTGOED_INDEPENDENT_WORLD``, or
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -87,9 +89,16 @@ def _commit() -> str:
         return "unknown"
 
 
+def _fresh(work: Path) -> Path:
+    """A run's folder under out/bench/worlds (kept after the run: its figures and evaluate.py's JSON)."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return work
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(0)  # six runs at scale 1 with training: half an hour or more on a shared machine
-def test_world_benchmark(tmp_path: Path) -> None:
+def test_world_benchmark() -> None:
     scale = float(os.environ.get("VASTGOED_BENCH_WORLD_SCALE", "1.0"))
     worlds = [w.strip() for w in os.environ.get("VASTGOED_BENCH_WORLDS", ",".join(WORLDS)).split(",")]
     skipped = []
@@ -104,7 +113,9 @@ def test_world_benchmark(tmp_path: Path) -> None:
         for seed in _seeds():
             print(f"\n== {world} world, seed {seed}, scale {scale}", flush=True)
             try:
-                r = run_world(world, seed, scale, tmp_path / f"{world}-{seed}")
+                r = run_world(
+                    world, seed, scale, _fresh(ROOT / "out" / "bench" / "worlds" / f"{world}-{seed}")
+                )
             except BatchFailed as exc:  # the other runs still run; the test fails at the end
                 failures.append(str(exc))
                 print(f"FAILED: {exc}", flush=True)

@@ -35,6 +35,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -210,7 +211,8 @@ def _generate(world: str, seed: int, scale: float, data: Path, truth: Path) -> M
 def _model_list(run_dir: Path, dest: Path, *, by_score: bool = False) -> Path:
     """The model's whole ranking: ranked signals by rank, then those ranked apart by score.
 
-    ``by_score``: every scored object by score alone, as if nothing were ranked apart.
+    ``by_score``: every scored object by score alone, as if nothing were ranked apart (the
+    "model AP by score" column: what ranking apart costs or gains against this truth).
     """
     s = pl.read_parquet(
         run_dir / "signals.parquet", columns=["verblijfsobject_id", "rank", "score", "fenomeen"]
@@ -333,12 +335,27 @@ def _person_pairs(truth: Path, run_dir: Path) -> tuple[list[dict[str, Any]], lis
     return pairwise_quality(filled, t).to_dicts(), pairwise_quality(pred, t).to_dicts()
 
 
+def _ranked_apart(run_dir: Path, truth: Path) -> dict[str, Any]:
+    """Objects and true positives per ``status`` of the run's list (``signaal`` is the ranked list)."""
+    s = pl.read_parquet(run_dir / "signals.parquet", columns=["verblijfsobject_id", "status"])
+    t = pl.read_csv(truth / "adressen.csv", infer_schema=False, columns=["verblijfsobject_id", "fenomeen"])
+    pos = t.filter(pl.col("fenomeen").fill_null("") != "").select("verblijfsobject_id")
+    s = s.with_columns(pl.col("verblijfsobject_id").is_in(pos["verblijfsobject_id"].implode()).alias("pos"))
+    return {
+        row["status"]: {"objects": row["objects"], "positives": row["positives"]}
+        for row in s.group_by("status")
+        .agg(pl.len().alias("objects"), pl.col("pos").sum().alias("positives"))
+        .sort("status")
+        .iter_rows(named=True)
+    }
+
+
 def _quarantine_by_reason(run_dir: Path) -> list[dict[str, Any]]:
     q = pl.read_csv(run_dir / "quarantine.csv", infer_schema=False)
     if q.is_empty():
         return []
     # a reason names the value ("... (8 digits)"): group on its words before any digits or quotes
-    reason = pl.col("reden").str.replace(r"[\"'0-9].*$", "").str.strip_chars()
+    reason = pl.col("reden").str.replace(r"[\"'0-9].*$", "").str.strip_chars(" (:")
     return (
         q.group_by("bestand", "kolom", reason.alias("reden"))
         .len("rows")
@@ -373,6 +390,8 @@ class WorldRun:
     person_pairs_linked: list[dict[str, Any]] = field(default_factory=list)
     addresses: dict[str, Any] = field(default_factory=dict)
     quarantine: dict[str, Any] = field(default_factory=dict)
+    #: Per ``status`` of the run's list: objects and true positives (the ranked apart sit at its end).
+    ranked_apart: dict[str, Any] = field(default_factory=dict)
     #: The project's own evaluator on the project's world (its headline), as a cross-check.
     project_evaluator: dict[str, Any] | None = None
 
@@ -403,6 +422,11 @@ class WorldRun:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, with the targets and the worst pair."""
         return {**asdict(self), "targets": self.targets(), "worst_pair": self.worst_pair()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WorldRun:
+        """Back from :meth:`to_dict` (``out/bench/worlds.json``'s runs), to print the tables again."""
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 def run_world(world: str, seed: int, scale: float, work: Path, *, keep_run: bool = False) -> WorldRun:
@@ -458,6 +482,7 @@ def run_world(world: str, seed: int, scale: float, work: Path, *, keep_run: bool
     ):
         r.rankings[name] = _ranking(_evaluate_py(data, htruth, lst, ev / f"{name}.json")["engine"])
     r.own_rules = "rules_harness" if real else "rules_project"
+    r.ranked_apart = _ranked_apart(run_dir, htruth)
     linkage = main.get("linkage", {})
     persons = linkage.get("personen")
     if isinstance(persons, dict):
@@ -481,11 +506,9 @@ def run_world(world: str, seed: int, scale: float, work: Path, *, keep_run: bool
         }
     r.evaluate_s = round(time.perf_counter() - start, 1)
     (work / "figures.json").write_text(json.dumps(r.to_dict(), indent=1, default=str), encoding="utf-8")
-    if not keep_run:
-        import shutil
-
-        shutil.rmtree(out, ignore_errors=True)
-        shutil.rmtree(data, ignore_errors=True)
+    if not keep_run:  # the figures, the lists and evaluate.py's JSON stay; the bulk goes
+        for bulk in (out, data, truth, ev / "truth"):
+            shutil.rmtree(bulk, ignore_errors=True)
     return r
 
 
@@ -512,8 +535,8 @@ def markdown(results: list[WorldRun]) -> str:
             f"**{title}** (model vs. that world's own rule baseline):",
             "",
             "| world seed | positives | model P@50 | P@200 | P@500 | AP "
-            "| own rules | P@50 | P@200 | P@500 | AP | AP ratio | other rules AP |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| own rules | P@50 | P@200 | P@500 | AP | AP ratio | other rules AP | model AP by score |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results:
             m, b = r.rankings["model"][part], r.rankings[r.own_rules][part]
@@ -524,7 +547,8 @@ def markdown(results: list[WorldRun]) -> str:
                 + " | ".join(_f(m[f"p@{k}"], 2) for k in KS)
                 + f" | **{_f(m['ap'])}** | {own[r.own_rules]} | "
                 + " | ".join(_f(b[f"p@{k}"], 2) for k in KS)
-                + f" | **{_f(b['ap'])}** | {_f(ratio, 2)} | {_f(other['ap'])} |"
+                + f" | **{_f(b['ap'])}** | {_f(ratio, 2)} | {_f(other['ap'])} "
+                + f"| {_f(r.rankings['model_by_score'][part]['ap'])} |"
             )
         lines.append("")
     lines += [
