@@ -19,10 +19,10 @@ CONFIG ?= configs/default.toml
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help bootstrap score train experiment test test-spark bench lint mlflow-ui evaluate clean
+.PHONY: help bootstrap score train experiment test test-spark bench bench-worlds lint mlflow-ui evaluate clean
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
@@ -65,6 +65,11 @@ SPARK_SYNC = $(UV) sync --frozen --inexact --compile-bytecode --python 3.11 --ex
 bench: $(VENV)/.synced ## Run the slow scale tests, benchmarks and the Spark backend test (prints figures)
 	$(SPARK_SYNC)
 	$(BIN)/python -m pytest -q -m "slow or spark" -s -p no:cacheprovider
+
+# VASTGOED_INDEPENDENT_WORLD names the independent municipality (default: ../shared/independent-municipality
+# beside the checkout); VASTGOED_BENCH_WORLD_SEEDS (1,2,3), VASTGOED_BENCH_WORLD_SCALE (1.0) override.
+bench-worlds: $(VENV)/.synced ## The batch on the project's generator and on the independent world, 3 seeds each at scale 1 (out/bench/worlds.md; also in bench)
+	$(BIN)/python -m pytest -q -m slow -s -p no:cacheprovider tests/bench/test_worlds.py
 
 test-spark: $(VENV)/.synced ## Splink's Spark backend against DuckDB, Spark in local mode (needs Java; docs/spark.md)
 	$(SPARK_SYNC)

@@ -1,0 +1,159 @@
+"""The batch across worlds (issue 20): the project's generator and the independent municipality.
+
+``test_world_runs`` (in ``make test``): each world once at scale 0.1, seed 1, in a fresh MLflow store;
+fails when a world's batch or its evaluation fails, and checks that figures came out. The figures'
+quality is the full benchmark's business.
+
+``test_world_benchmark`` (slow; ``make bench-worlds``, also in ``make bench``): three seeds per world
+at scale 1.0 (``VASTGOED_BENCH_WORLD_SEEDS``, ``VASTGOED_BENCH_WORLD_SCALE``,
+``VASTGOED_BENCH_WORLDS`` override), printed as markdown tables and written to
+``out/bench/worlds.md`` and ``worlds.json`` (each run's figures and ``evaluate.py``'s JSON stay in
+``out/bench/worlds/WORLD-SEED/``), with which of the issue's linkage and ingest targets
+hold (printed, not asserted; a failed batch fails the test).
+
+The independent world is found by ``independent_world_dir()`` (``VASTGOED_INDEPENDENT_WORLD``, or
+``../shared/independent-municipality`` beside the checkout); where it is absent its part is skipped
+with the reason, never passed silently.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.bench.worlds import (
+    ROOT,
+    WORLDS,
+    BatchFailed,
+    WorldRun,
+    independent_world_dir,
+    markdown,
+    missing_world_reason,
+    run_world,
+    targets_text,
+)
+
+
+@pytest.mark.parametrize("world", WORLDS)
+def test_world_runs(world: str, tmp_path: Path) -> None:
+    if world == "independent" and independent_world_dir() is None:
+        pytest.skip(missing_world_reason())
+    r = run_world(world, seed=1, scale=0.1, work=tmp_path)
+    assert r.objects > 0
+    model = r.rankings["model"]["overall"]
+    assert model["listed"] == r.objects, "the model's list holds every scored object once"
+    for name in ("model", r.own_rules):
+        for part in ("overall", "unseen"):
+            ap = r.rankings[name][part]["ap"]
+            assert isinstance(ap, float) and not math.isnan(ap) and 0.0 <= ap <= 1.0, (name, part, ap)
+    assert r.rankings[r.own_rules]["overall"]["listed"] > 0, "the rule baseline flags nothing"
+    assert r.persons["all_pairs"]["true_pairs"] > 0
+    assert any(p["bron_a"] == "alle" for p in r.person_pairs)
+    # the same pairs counted two ways: evaluate.py's all pairs and linkage.pairwise_quality's total
+    total = next(p for p in r.person_pairs if (p["bron_a"], p["bron_b"]) == ("alle", "alle"))
+    assert total["tp"] == r.persons["all_pairs"]["correct_pairs"]
+    assert total["true"] == r.persons["all_pairs"]["true_pairs"]
+    assert 0.0 <= r.addresses["accuracy"] <= 1.0
+    assert isinstance(r.quarantine["extra_quarantined"], int)
+    assert r.batch_wall_s > 0 and r.peak_mib > 0
+    if world == "project":
+        assert r.project_evaluator is not None
+    print("\n" + markdown([r]))
+
+
+def _seeds() -> list[int]:
+    return [int(s) for s in os.environ.get("VASTGOED_BENCH_WORLD_SEEDS", "1,2,3").split(",") if s.strip()]
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def _fresh(work: Path) -> Path:
+    """A run's folder under out/bench/worlds (kept after the run: its figures and evaluate.py's JSON)."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    return work
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(0)  # six runs at scale 1 with training: half an hour or more on a shared machine
+def test_world_benchmark() -> None:
+    scale = float(os.environ.get("VASTGOED_BENCH_WORLD_SCALE", "1.0"))
+    worlds = [w.strip() for w in os.environ.get("VASTGOED_BENCH_WORLDS", ",".join(WORLDS)).split(",")]
+    skipped = []
+    if "independent" in worlds and independent_world_dir() is None:
+        skipped.append(missing_world_reason())
+        print(f"\n!!! {skipped[-1]}")
+        worlds.remove("independent")
+    commit, started = _commit(), time.strftime("%Y-%m-%d %H:%M")
+    results: list[WorldRun] = []
+    failures: list[str] = []
+    for world in worlds:
+        for seed in _seeds():
+            print(f"\n== {world} world, seed {seed}, scale {scale}", flush=True)
+            try:
+                r = run_world(
+                    world, seed, scale, _fresh(ROOT / "out" / "bench" / "worlds" / f"{world}-{seed}")
+                )
+            except BatchFailed as exc:  # the other runs still run; the test fails at the end
+                failures.append(str(exc))
+                print(f"FAILED: {exc}", flush=True)
+                continue
+            results.append(r)
+            model, rules = r.rankings["model"]["overall"], r.rankings[r.own_rules]["overall"]
+            print(
+                f"   batch {r.batch_wall_s:.0f} s, peak {r.peak_mib / 1024:.2f} GiB; "
+                f"AP model {model['ap']}, own rules {rules['ap']}",
+                flush=True,
+            )
+    table = markdown(results)
+    held = targets_text(results)
+    print(f"\nmeasured {started} at {commit}, scale {scale}, seeds {_seeds()}\n\n{table}\n{held}")
+    dest = ROOT / "out" / "bench"
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / "worlds.md").write_text(
+        f"Measured {started} at commit {commit}, scale {scale}, seeds {_seeds()}.\n\n{table}\n"
+        f"Targets:\n\n```\n{held}\n```\n",
+        encoding="utf-8",
+    )
+    (dest / "worlds.json").write_text(
+        json.dumps(
+            {
+                "measured": started,
+                "commit": commit,
+                "scale": scale,
+                "seeds": _seeds(),
+                "skipped": skipped,
+                "failures": failures,
+                "runs": [r.to_dict() for r in results],
+            },
+            indent=1,
+            default=str,
+        ),
+        encoding="utf-8",
+    )
+    print(f"\nwritten: {dest / 'worlds.md'}, {dest / 'worlds.json'}")
+    assert not failures, "\n\n".join(failures)
+    if skipped:
+        pytest.skip("; ".join(skipped))
