@@ -47,8 +47,10 @@ from typing import Any
 
 import polars as pl
 
+from tests import worlds as tests_worlds
+
 ROOT = Path(__file__).resolve().parents[2]
-ENV_WORLD = "VASTGOED_INDEPENDENT_WORLD"
+ENV_WORLD = tests_worlds.INDEPENDENT_WORLD_ENV
 WORLDS = ("project", "independent")
 KS = (50, 200, 500)
 FENOMENEN = (
@@ -71,9 +73,8 @@ class BatchFailed(AssertionError):
 def independent_world_dir() -> Path | None:
     """The independent municipality's folder (``gen.py``, ``evaluate.py``), or None when absent.
 
-    ``VASTGOED_INDEPENDENT_WORLD`` names it; a folder named there that lacks the two scripts is an
-    error, not a skip. Otherwise ``<checkout>/../shared/independent-municipality``, where the
-    checkout is this one or, for a git worktree, the main checkout it belongs to.
+    Found as the tests find it (:func:`tests.worlds.independent_world_dir`); a folder named in
+    ``VASTGOED_INDEPENDENT_WORLD`` that lacks the two scripts is an error here, not a skip.
     """
     named = os.environ.get(ENV_WORLD, "")
     if named:
@@ -82,30 +83,13 @@ def independent_world_dir() -> Path | None:
         if missing:
             raise FileNotFoundError(f"{ENV_WORLD}={named}: {', '.join(missing)} not found there")
         return path
-    for checkout in _checkouts():
-        path = (checkout.parent / "shared" / "independent-municipality").resolve()
-        if (path / "gen.py").is_file() and (path / "evaluate.py").is_file():
-            return path
-    return None
-
-
-def _checkouts() -> list[Path]:
-    """This checkout, and the main checkout when this one is a git worktree (``.git`` is a file)."""
-    out = [ROOT]
-    git = ROOT / ".git"
-    if git.is_file():
-        m = re.match(r"gitdir:\s*(.+)", git.read_text(encoding="utf-8").strip())
-        if m:
-            gitdir = Path(m.group(1))
-            common = gitdir / "commondir"
-            main_git = (gitdir / common.read_text().strip()).resolve() if common.is_file() else gitdir
-            out.append(main_git.parent)
-    return out
+    found = tests_worlds.independent_world_dir()
+    return found if found is not None and (found / "evaluate.py").is_file() else None
 
 
 def missing_world_reason() -> str:
     """Why the independent world is not measured (for a skip)."""
-    looked = ", ".join(str(c.parent / "shared" / "independent-municipality") for c in _checkouts())
+    looked = f"shared/independent-municipality in the folders above {ROOT}"
     return (
         f"INDEPENDENT WORLD NOT FOUND: set {ENV_WORLD} to the folder with gen.py and evaluate.py "
         f"(looked in {looked})"
