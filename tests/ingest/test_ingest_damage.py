@@ -38,8 +38,8 @@ DAMAGE = [
     ("energie_verbruik", 1, "verbruik", "veel", "not a finite number"),
     ("energie_verbruik", 2, "jaar", "1850", "out of range"),
     ("kadaster_eigendom", 1, "hypotheek", "misschien", "not a boolean"),
-    ("kvk_functionarissen", 0, "kvk_nummer", "123456", "not a KvK number"),
-    ("kvk_functionarissen", 2, "kvk_nummer", "0123456", "not a KvK number"),  # no lost zero
+    ("kvk_functionarissen", 0, "kvk_nummer", "1234567a", "not a KvK number"),
+    ("kvk_functionarissen", 2, "kvk_nummer", "0123456", "not a KvK number"),  # a lost digit, not a zero
     ("kvk_vestigingen", 1, "kvk_nummer", "123456789", "not a KvK number"),
     ("kvk_vestigingen", 2, "vestigingsnummer", "12345678", "not a vestigingsnummer"),
     ("audit_kenmerken", 1, "bsn", "", "empty value"),
@@ -73,7 +73,7 @@ NULLED = [
     ("kadaster_eigendom", 2, "verblijfsobject_id", "0935200000000003", "not a BAG verblijfsobject id"),
     ("kadaster_eigendom", 1, "eigenaar_kvk_nummer", "12AB5678", "not a KvK number"),
     ("kadaster_eigendom", 0, "koopsom", "-5", "out of range"),
-    ("vergunningen", 1, "aanvrager_kvk_nummer", "123", "not a KvK number"),
+    ("vergunningen", 1, "aanvrager_kvk_nummer", "123456789", "not a KvK number"),
     ("energie_verbruik", 1, "slimme_meter", "misschien", "not a boolean"),
     # a partial address's part: the rest of the address is still usable
     ("energie_verbruik", 2, "postcode", "6211SS", "not a valid postcode"),
@@ -234,9 +234,10 @@ def test_valid_variation_is_not_an_error(tmp_path: Path, builder: FolderBuilder)
 
 
 def test_lost_leading_zeros_are_restored(tmp_path: Path, builder: FolderBuilder) -> None:
-    """A 7-digit KvK number and a BAG id read as a number are padded, as an 8-digit BSN is."""
+    """A KvK number and a BAG id read as a number are padded, as an 8-digit BSN is."""
     rows = builder.rows()
     rows["kvk_functionarissen"][0]["kvk_nummer"] = "1234567"
+    rows["kvk_functionarissen"][1]["kvk_nummer"] = "80501"  # 00080501
     rows["kadaster_eigendom"][1]["eigenaar_kvk_nummer"] = " 2345678 "
     rows["vergunningen"][1]["aanvrager_kvk_nummer"] = "2345678.0"  # not this: a float's text
     vbo = rows["bag_verblijfsobjecten"][0]["verblijfsobject_id"]
@@ -245,7 +246,10 @@ def test_lost_leading_zeros_are_restored(tmp_path: Path, builder: FolderBuilder)
     result = ingest(builder.write(tmp_path, rows), key=KEY)
     assert result.quarantine.height == 0, result.quarantine
     assert result.nulled.select("bestand", "kolom").rows() == [("vergunningen", "aanvrager_kvk_nummer")]
-    assert result.tables["kvk_functionarissen"].get_column("kvk_nummer")[0] == "01234567"
+    assert result.tables["kvk_functionarissen"].get_column("kvk_nummer").to_list()[:2] == [
+        "01234567",
+        "00080501",
+    ]
     assert result.tables["kadaster_eigendom"].get_column("eigenaar_kvk_nummer")[1] == "02345678"
     assert result.tables["kadaster_eigendom"].get_column("verblijfsobject_id")[0] == vbo
     assert result.tables["brp_inschrijvingen"].get_column("nummeraanduiding_id")[0] == "0003200000000001"

@@ -96,16 +96,16 @@ def normalise_bag_id(value: str, object_type: str) -> str | None:
 
 
 def normalise_kvk_nummer(value: str) -> str | None:
-    """Return the 8-digit form of a KvK number (restoring the leading zero of a 7-digit one), or None.
+    """Return the 8-digit form of a KvK number, restoring the leading zeros it lost, or None.
 
     The rule beside the BSN's: a spreadsheet that read the number as a number dropped its leading
-    zero, and the 8-digit number it was is the only one it can have been. A number drops every
-    leading zero, so a 7-digit value starting with a zero, and a shorter value, are not that artefact
-    (KvK numbers do not start with two zeros) and are not padded: a lost digit is not repairable.
+    zeros (``01234567`` -> ``1234567``), and the 8-digit number it was is the only one it can have
+    been. So a value of fewer than 8 digits is padded with zeros, unless it starts with a zero itself
+    (a number keeps no leading zero: such a value lost a digit, which is not repairable).
     """
     v = value.strip()
-    if len(v) == 7 and v.isdigit() and not v.startswith("0"):
-        v = "0" + v
+    if v.isdigit() and len(v) < 8 and not v.startswith("0"):
+        v = v.zfill(8)
     return v if is_valid_kvk_nummer(v) else None
 
 
@@ -197,9 +197,9 @@ def bag_id_padded_expr(col: pl.Expr) -> pl.Expr:
 def kvk_expr(col: pl.Expr) -> pl.Expr:
     """Normalise a string column of KvK numbers: the 8-digit form where valid, else null.
 
-    A 7-digit number is padded, as :func:`normalise_kvk_nummer` does.
+    A shorter number that lost its leading zeros is padded, as :func:`normalise_kvk_nummer` does.
     """
-    v = pl.when(col.str.contains(r"^[1-9][0-9]{6}$")).then(pl.lit("0") + col).otherwise(col)
+    v = pl.when(col.str.contains(r"^[1-9][0-9]{0,6}$")).then(col.str.zfill(8)).otherwise(col)
     return pl.when(v.str.contains(r"^[0-9]{8}$")).then(v)
 
 

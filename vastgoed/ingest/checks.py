@@ -230,9 +230,9 @@ class _Digits(KindCheck):
 
 
 class _Kvk(KindCheck):
-    """8 digits; a 7-digit number lost its leading zero and is padded (``normalise_kvk_nummer``)."""
+    """8 digits; a shorter number lost its leading zeros and is padded (``normalise_kvk_nummer``)."""
 
-    message = "not a KvK number (8 digits, or 7 that lost a leading zero)"
+    message = "not a KvK number (8 digits, or fewer that lost their leading zeros)"
 
     def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
         return kvk_expr(p)
