@@ -178,13 +178,15 @@ def _bag_keys(bag: pl.DataFrame) -> pl.DataFrame:
 
 
 _SUFFIX_COLUMNS = ["huisletter", "huisnummertoevoeging"]
-_READING_SCHEMA = {
-    "huisletter": pl.String,
-    "huisnummertoevoeging": pl.String,
-    "_sfx": pl.String,
-    "_alts": pl.List(pl.String),
-    "_why": pl.String,
-}
+_READING_SCHEMA = pl.Schema(
+    {
+        "huisletter": pl.String(),
+        "huisnummertoevoeging": pl.String(),
+        "_sfx": pl.String(),
+        "_alts": pl.List(pl.String()),
+        "_why": pl.String(),
+    }
+)
 
 
 def _suffix_readings(df: pl.DataFrame) -> pl.DataFrame:
