@@ -13,7 +13,8 @@ text as a :class:`SuffixReading`:
 - ``alternatives``: other keys the BAG may write the same suffix as, tried when ``key`` names no
   object at that number: a floor word is the floor's number or roman numeral (``2e verd`` -> ``2``,
   ``ii``), a ground floor also ``h``/``hs``/``bg``/``0`` or no suffix at all (``12 hs`` is ``12``
-  when ``12``, ``12-1`` and ``12-2`` exist), a roman numeral its number and the other way round.
+  when ``12``, ``12-1`` and ``12-2`` exist), a roman numeral its number and the other way round
+  (``I``, ``V`` and ``X`` alone are letters first, numbers only as an alternative).
   Which of them the BAG uses differs per municipality; the matching takes an alternative only when
   exactly one object at that address has any of them.
 - ``reason``: why the suffix cannot be matched: :data:`COLLECTIVE` (a collective connection
@@ -189,16 +190,16 @@ def _floor_keys(n: int) -> tuple[str, ...]:
 
 
 def _number_keys(tokens: list[str]) -> tuple[str, ...]:
-    """A bare number's roman numeral, a roman numeral's number (2 to 20).
+    """A bare number's roman numeral, a roman numeral's number (1 to 20).
 
-    ``i``, ``v`` and ``x`` alone are read as letters.
+    ``I``, ``V`` and ``X`` alone are letters first: their number is only an alternative.
     """
     if len(tokens) != 1:
         return ()
     t = tokens[0]
-    if t.isdigit() and 2 <= int(t) <= 20:
+    if t.isdigit() and 1 <= int(t) <= 20:
         return (_ROMAN_OF[int(t)],)
-    if len(t) > 1 and t in _ROMAN:
+    if t in _ROMAN:
         return (str(_ROMAN[t]),)
     return ()
 

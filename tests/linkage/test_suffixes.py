@@ -28,6 +28,8 @@ NOT_UNDERSTOOD = "suffix not understood"
         (None, "bis", "bis", ()),
         (None, "BIS", "bis", ()),
         (None, "II", "ii", ("2",)),
+        (None, "I", "i", ("1",)),  # a letter first, the first floor only where no 12I exists
+        (None, "1", "1", ("i",)),
         (None, "Ⅲ", "iii", ("3",)),
         (None, "1hoog", "1hoog", ("1", "i")),
         (None, "1-hoog", "1hoog", ("1", "i")),
