@@ -199,6 +199,7 @@ def kvk_expr(col: pl.Expr) -> pl.Expr:
 
     A shorter number that lost its leading zeros is padded, as :func:`normalise_kvk_nummer` does.
     """
+    col = col.str.strip_chars()
     v = pl.when(col.str.contains(r"^[1-9][0-9]{0,6}$")).then(col.str.zfill(8)).otherwise(col)
     return pl.when(v.str.contains(r"^[0-9]{8}$")).then(v)
 
