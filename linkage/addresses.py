@@ -327,6 +327,44 @@ def _fuzzy(
     )
 
 
+@dataclass(frozen=True)
+class _BagIndex:
+    """The BAG's keys, and the key tables the exact steps join on."""
+
+    keys: pl.DataFrame
+    full: pl.DataFrame  # postcode + number + suffix naming one object
+    street: pl.DataFrame  # street + number + suffix naming one object
+    number: pl.DataFrame  # postcode + number naming one object
+    counts: pl.DataFrame  # objects per postcode + number
+    postcodes: pl.DataFrame
+    streets: pl.DataFrame
+
+    @classmethod
+    def of(cls, bag: pl.DataFrame) -> _BagIndex:
+        keys = _bag_keys(bag)
+        return cls(
+            keys=keys,
+            full=_unique_on(keys, ["_pc", "_nr", "_sfx"]),
+            street=_unique_on(keys, ["_str", "_nr", "_sfx"]),
+            number=_unique_on(keys, ["_pc", "_nr"]),
+            counts=keys.group_by("_pc", "_nr").len("_n"),
+            postcodes=keys.select("_pc").unique().with_columns(pl.lit(True).alias("_pc_ok")),
+            streets=keys.select("_str").unique().with_columns(pl.lit(True).alias("_str_ok")),
+        )
+
+
+_LINK_SCHEMA = {
+    "record": pl.String,
+    "bron": pl.String,
+    "rij": pl.Int64,
+    "verblijfsobject_id": pl.String,
+    "methode": pl.String,
+    "zekerheid": pl.Float64,
+}
+_UNMATCHED_SCHEMA = {"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String}
+_OUT_COLUMNS = ["record", "bron", "rij", "verblijfsobject_id", "methode"]
+
+
 def match_addresses(
     bag: pl.DataFrame,
     sources: dict[str, pl.DataFrame],
@@ -347,109 +385,90 @@ def match_addresses(
     Returns:
         The links and the unmatched records with reasons.
     """
-    keys = _bag_keys(bag)
-    zekerheid = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
-    k_full = _unique_on(keys, ["_pc", "_nr", "_sfx"])
-    k_street = _unique_on(keys, ["_str", "_nr", "_sfx"])
-    k_pcnr = _unique_on(keys, ["_pc", "_nr"])
-    counts_pcnr = keys.group_by("_pc", "_nr").len("_n")
-    pcs = keys.select("_pc").unique()
-    streets = keys.select("_str").unique()
+    index = _BagIndex.of(bag)
     links: list[pl.DataFrame] = []
     unmatched: list[pl.DataFrame] = []
-    out_cols = ["record", "bron", "rij", "verblijfsobject_id", "methode"]
-
     for stem, (street_col, ref_col) in ADDRESS_SOURCES.items():
         df = sources.get(stem)
         if df is None or df.height == 0:
             continue
-        todo = _source_keys(stem, df, street_col)
-        if ref_col is not None:
-            ref = df.select(pl.col("rij"), pl.col(ref_col).alias("_ref")).filter(pl.col("_ref").is_not_null())
-            on_bag = "nummeraanduiding_id" if ref_col == "nummeraanduiding_id" else "verblijfsobject_id"
-            hit = (
-                todo.join(ref, on="rij")
-                .join(keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id"), on="_ref")
-                .with_columns(pl.lit("bag_id").alias("methode"))
-            )
-            links.append(hit.select(out_cols).with_columns(zekerheid))
-            todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        for methode, table, on in (
-            ("postcode_huisnummer", k_full, ["_pc", "_nr", "_sfx"]),
-            ("straat_huisnummer", k_street, ["_str", "_nr", "_sfx"]),
-        ):
-            hit = todo.join(table, on=on).with_columns(pl.lit(methode).alias("methode"))
-            links.append(hit.select(out_cols).with_columns(zekerheid))
-            todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        for methode, on in (
-            ("postcode_huisnummer_vertaald", ["_pc", "_nr"]),
-            ("straat_huisnummer_vertaald", ["_str", "_nr"]),
-        ):
-            hit = todo.join(_by_alternatives(todo, keys, on), on="rij").with_columns(
-                pl.lit(methode).alias("methode")
-            )
-            links.append(hit.select(out_cols).with_columns(zekerheid))
-            todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        # a collective connection serves a whole building: no one object is its address
-        collective = todo.filter(pl.col("_why") == COLLECTIVE)
-        todo = todo.filter(pl.col("_why").ne_missing(COLLECTIVE))
-        hit = todo.join(k_pcnr, on=["_pc", "_nr"]).with_columns(
-            pl.lit("postcode_huisnummer_uniek").alias("methode")
-        )
-        links.append(hit.select(out_cols).with_columns(zekerheid))
-        todo = todo.join(hit.select("rij"), on="rij", how="anti")
+        found, left = _match_source(_source_keys(stem, df, street_col), df, ref_col, index)
         # a suffix that could not be read has no part in a score that weighs the suffix
-        fuzzy = _fuzzy(todo.filter(pl.col("_sfx").is_not_null()), keys, fuzzy_threshold, backend).join(
-            todo.select("record", "bron", "rij"), on="rij"
+        readable = left.filter(pl.col("_sfx").is_not_null())
+        fuzzy = _fuzzy(readable, index.keys, fuzzy_threshold, backend).join(
+            left.select("record", "bron", "rij"), on="rij"
         )
-        links.append(
-            fuzzy.select(*out_cols[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid")
-        )
-        todo = todo.join(fuzzy.select("rij"), on="rij", how="anti")
-        unmatched.append(collective.select("record", "bron", "rij", pl.lit(COLLECTIVE).alias("reden")))
-        reason = (
-            todo.join(counts_pcnr, on=["_pc", "_nr"], how="left")
-            .join(pcs.with_columns(pl.lit(True).alias("_pc_ok")), on="_pc", how="left")
-            .join(streets.with_columns(pl.lit(True).alias("_str_ok")), on="_str", how="left")
-            .select(
-                "record",
-                "bron",
-                "rij",
-                pl.when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
-                .then(pl.lit("afgeschermd"))
-                .when(pl.col("_nr").is_null())
-                .then(pl.lit("incomplete address"))
-                .when(pl.col("_why").is_not_null())
-                .then(pl.col("_why"))
-                .when(pl.col("_n") > 1)
-                .then(pl.lit("ambiguous"))
-                .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))
-                .then(pl.lit("no such number"))
-                .otherwise(pl.lit("unknown address"))
-                .alias("reden"),
+        found.append(
+            fuzzy.select(
+                *_OUT_COLUMNS[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid"
             )
         )
-        unmatched.append(reason)
+        links.extend(found)
+        unmatched.append(_unmatched(left.join(fuzzy.select("rij"), on="rij", how="anti"), index))
+    return AddressMatch(
+        links=pl.concat(links) if links else pl.DataFrame(schema=_LINK_SCHEMA),
+        unmatched=pl.concat(unmatched) if unmatched else pl.DataFrame(schema=_UNMATCHED_SCHEMA),
+    )
 
-    link_df = (
-        pl.concat(links)
-        if links
-        else pl.DataFrame(
-            schema={
-                "record": pl.String,
-                "bron": pl.String,
-                "rij": pl.Int64,
-                "verblijfsobject_id": pl.String,
-                "methode": pl.String,
-                "zekerheid": pl.Float64,
-            }
+
+def _match_source(
+    todo: pl.DataFrame, df: pl.DataFrame, ref_col: str | None, index: _BagIndex
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """The exact steps (1-5) for one source's records: their links, and the records left over."""
+    links: list[pl.DataFrame] = []
+    certainty = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
+
+    def take(todo: pl.DataFrame, hit: pl.DataFrame, methode: str) -> pl.DataFrame:
+        """Keep ``hit``'s links as ``methode``; return the records of ``todo`` not in it."""
+        links.append(
+            hit.with_columns(pl.lit(methode).alias("methode")).select(_OUT_COLUMNS).with_columns(certainty)
         )
-    )
-    un_df = (
-        pl.concat(unmatched)
-        if unmatched
-        else pl.DataFrame(
-            schema={"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String}
+        return todo.join(hit.select("rij"), on="rij", how="anti")
+
+    if ref_col is not None:
+        ref = df.select(pl.col("rij"), pl.col(ref_col).alias("_ref")).filter(pl.col("_ref").is_not_null())
+        on_bag = "nummeraanduiding_id" if ref_col == "nummeraanduiding_id" else "verblijfsobject_id"
+        bag_ref = index.keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id")
+        todo = take(todo, todo.join(ref, on="rij").join(bag_ref, on="_ref"), "bag_id")
+    todo = take(todo, todo.join(index.full, on=["_pc", "_nr", "_sfx"]), "postcode_huisnummer")
+    todo = take(todo, todo.join(index.street, on=["_str", "_nr", "_sfx"]), "straat_huisnummer")
+    for methode, on in (
+        ("postcode_huisnummer_vertaald", ["_pc", "_nr"]),
+        ("straat_huisnummer_vertaald", ["_str", "_nr"]),
+    ):
+        todo = take(todo, todo.join(_by_alternatives(todo, index.keys, on), on="rij"), methode)
+    # a collective connection serves a whole building: no one object is its address, not even the
+    # number's only one; it is reported (_unmatched) with the records that match nothing
+    collective = todo.filter(pl.col("_why") == COLLECTIVE)
+    todo = todo.filter(pl.col("_why").ne_missing(COLLECTIVE))
+    todo = take(todo, todo.join(index.number, on=["_pc", "_nr"]), "postcode_huisnummer_uniek")
+    return links, pl.concat([collective, todo])
+
+
+def _unmatched(todo: pl.DataFrame, index: _BagIndex) -> pl.DataFrame:
+    """``record, bron, rij, reden`` of the records no step matched."""
+    return (
+        todo.join(index.counts, on=["_pc", "_nr"], how="left")
+        .join(index.postcodes, on="_pc", how="left")
+        .join(index.streets, on="_str", how="left")
+        .select(
+            "record",
+            "bron",
+            "rij",
+            pl.when(pl.col("_why") == COLLECTIVE)
+            .then(pl.col("_why"))
+            .when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
+            .then(pl.lit("afgeschermd"))
+            .when(pl.col("_nr").is_null())
+            .then(pl.lit("incomplete address"))
+            .when(pl.col("_why").is_not_null())
+            .then(pl.col("_why"))
+            .when(pl.col("_n") > 1)
+            .then(pl.lit("ambiguous"))
+            .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))
+            .then(pl.lit("no such number"))
+            .otherwise(pl.lit("unknown address"))
+            .alias("reden"),
         )
+        .sort("rij")
     )
-    return AddressMatch(links=link_df, unmatched=un_df)
