@@ -205,22 +205,20 @@ _TOEVOEGING = _opt("huisnummertoevoeging")
 
 
 class _Parts(StrEnum):
-    """How much of an address a source must give."""
+    """How a source's address may be incomplete (the BAG's and the BRP's must be complete)."""
 
-    FULL = "full"  # street, number and postcode, every row (BRP)
     SHIELDED = "shielded"  # all or nothing: empty when shielded (KvK), an invalid part is damage
     PARTIAL = "partial"  # any part may be missing; an invalid part is nulled and reported
 
 
 def _address(straat: str, parts: _Parts) -> tuple[Column, ...]:
-    nullable = parts != _Parts.FULL
     costs = Invalid.VALUE if parts == _Parts.PARTIAL else None
     return (
-        Column(straat, nullable=nullable),
-        Column("huisnummer", Kind.INT, nullable=nullable, min_value=1, max_value=99999, if_invalid=costs),
+        Column(straat, nullable=True),
+        Column("huisnummer", Kind.INT, nullable=True, min_value=1, max_value=99999, if_invalid=costs),
         _HUISLETTER,
         _TOEVOEGING,
-        Column("postcode", Kind.POSTCODE, nullable=nullable, if_invalid=costs),
+        Column("postcode", Kind.POSTCODE, nullable=True, if_invalid=costs),
     )
 
 
@@ -304,6 +302,7 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("kadastraal_object_id"),
             Column("verblijfsobject_id", Kind.VBO_ID, required=False, nullable=True),
+            # a parcel has no address, and the BAG id may stand in for one
             *_address("straat", _Parts.PARTIAL),
             Column("eigenaar_type", Kind.ENUM, values=("natuurlijk_persoon", "rechtspersoon")),
             Column("eigenaar_naam", identifier=True),
@@ -323,7 +322,7 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("vergunning_id"),
             Column("soort"),
-            *_address("straat", _Parts.PARTIAL),
+            *_address("straat", _Parts.PARTIAL),  # the contract: street and number alone are usable
             Column("aanvrager_naam", identifier=True),
             Column("aanvrager_kvk_nummer", Kind.KVK, required=False, nullable=True),
             Column("datum_aanvraag", Kind.DATE),
@@ -337,6 +336,7 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("ean", Kind.EAN),
             Column("product", Kind.ENUM, values=("elektriciteit", "gas", "water")),
+            # a year's use is kept whatever its address lacks: a lost row would read as no use at all
             *_address("straat", _Parts.PARTIAL),
             Column("jaar", Kind.INT, min_value=1990, max_value=2100),
             Column("verbruik", Kind.FLOAT, min_value=-1e6, max_value=1e8),
