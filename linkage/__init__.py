@@ -12,11 +12,13 @@ from linkage.addresses import (
 from linkage.certainty import object_link_certainty
 from linkage.companies import CompanyMatch, company_name_key_expr, link_companies
 from linkage.quality import address_quality, company_quality, pairwise_quality
+from linkage.suffixes import SuffixReading, read_suffix
 
 __all__ = [
     "ADDRESS_SOURCES",
     "AddressMatch",
     "CompanyMatch",
+    "SuffixReading",
     "address_quality",
     "company_name_key_expr",
     "company_quality",
@@ -26,4 +28,5 @@ __all__ = [
     "normalise_suffix",
     "object_link_certainty",
     "pairwise_quality",
+    "read_suffix",
 ]

@@ -1,26 +1,34 @@
 """Address matching: every address-bearing record tied to a BAG verblijfsobject.
 
-Normalise first (case, diacritics, street abbreviations, huisletter/toevoeging formats, postcode
-spacing), then match exactly, in order of strength:
+Normalise first (case, diacritics, street abbreviations, postcode spacing; a source's huisletter
+and toevoeging are read as the BAG's by :func:`linkage.suffixes.read_suffix`), then match exactly,
+in order of strength:
 
 1. ``bag_id``: the source carries the BAG reference (BRP ``nummeraanduiding_id``, Kadaster
    ``verblijfsobject_id``) and it exists in the BAG extract.
 2. ``postcode_huisnummer``: postcode + huisnummer + normalised suffix (letter and toevoeging).
-3. ``straat_huisnummer``: normalised street + huisnummer + suffix, for a mistyped postcode.
-4. ``postcode_huisnummer_uniek``: postcode + huisnummer when exactly one object has that number
-   (the suffix was lost or garbled), a weaker match.
-5. ``fuzzy``: what is left is scored against the objects with the same huisnummer in its
-   neighbourhood (same postcode, same PC4 area, or same street): postcode agreement, Jaro-Winkler
-   similarity of the street and agreement of the suffix, combined into ``zekerheid``. The best
-   candidate is taken when it scores at least the configured threshold and clearly beats the
-   runner-up; otherwise the record is reported as ``ambiguous`` or unmatched.
+3. ``straat_huisnummer``: normalised street + huisnummer + suffix, for a mistyped or missing postcode.
+4. ``postcode_huisnummer_vertaald``, ``straat_huisnummer_vertaald``: where the suffix as written
+   names no object at that address, the other forms the BAG may write it in (a floor word as the
+   floor's number or roman numeral, a ground floor as ``H`` or no suffix, ...), taken only when
+   exactly one object at that address has one of them.
+5. ``postcode_huisnummer_uniek``: postcode + huisnummer when exactly one object has that number
+   (the suffix was lost, garbled or not understood), a weaker match.
+6. ``fuzzy``: what is left (with a suffix that could be read) is scored against the objects with
+   the same huisnummer in its neighbourhood (same postcode, same PC4 area, or same street):
+   postcode agreement, Jaro-Winkler similarity of the street and agreement of the suffix, combined
+   into ``zekerheid``. The best candidate is taken when it scores at least the configured threshold
+   and clearly beats the runner-up; otherwise the record is reported as ``ambiguous`` or unmatched.
 
-Steps 1-4 are polars joins; step 5 is SQL on the linkage backend (DuckDB in-process, or Spark with
-``linkage.backend = "spark"``, :mod:`linkage.backends`), with the same answers on both.
+Steps 1-5 are polars joins; step 6 is SQL on the linkage backend (DuckDB in-process, or Spark with
+``linkage.backend = "spark"``, :mod:`linkage.backends`), with the same answers on both. A suffix
+marking a collective connection (one meter for a whole building) is matched by none of the steps:
+it belongs to no one object.
 
-What matches nothing is reported with a reason: ``afgeschermd`` (no address, e.g. a shielded KvK
-home address), ``incomplete address`` (no house number), ``ambiguous`` (several objects fit),
-``no such number`` (the street or postcode exists, the number does not), ``unknown address``.
+What matches nothing is reported with a reason: ``collective connection``, ``afgeschermd`` (no
+address, e.g. a shielded KvK home address), ``incomplete address`` (no house number), ``suffix not
+understood``, ``ambiguous`` (several objects fit), ``no such number`` (the street or postcode
+exists, the number does not), ``unknown address``.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from linkage.backends import SqlFunctions, backend_name, run_query, sql_functions
+from linkage.suffixes import COLLECTIVE, read_suffix
 from linkage.text import fold_text
 
 if TYPE_CHECKING:
@@ -62,6 +71,8 @@ _ZEKERHEID = {
     "bag_id": 1.0,
     "postcode_huisnummer": 0.99,
     "straat_huisnummer": 0.95,
+    "postcode_huisnummer_vertaald": 0.95,
+    "straat_huisnummer_vertaald": 0.9,
     "postcode_huisnummer_uniek": 0.85,
 }
 
@@ -153,30 +164,46 @@ class AddressMatch:
 
 
 def _bag_keys(bag: pl.DataFrame) -> pl.DataFrame:
+    # the BAG's own suffix has the BAG's form: its key is read literally
+    sfx = suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging"))
     return bag.select(
         "verblijfsobject_id",
         "nummeraanduiding_id",
         pl.col("postcode").alias("_pc"),
         pl.col("huisnummer").alias("_nr"),
-    ).with_columns(_address_keys(bag, "openbare_ruimte", fill_street=False))
+    ).with_columns(
+        _by_distinct(bag, _SUFFIX_COLUMNS, sfx, "_sfx"),
+        _by_distinct(bag, ["openbare_ruimte"], street_key_expr(pl.col("openbare_ruimte")), "_str"),
+    )
 
 
-def _address_keys(df: pl.DataFrame, street_col: str, *, fill_street: bool) -> list[pl.Series]:
-    """``_sfx`` and ``_str`` of every row, each worked out once per distinct value.
+_SUFFIX_COLUMNS = ["huisletter", "huisnummertoevoeging"]
+_READING_SCHEMA = pl.Schema(
+    {
+        "huisletter": pl.String(),
+        "huisnummertoevoeging": pl.String(),
+        "_sfx": pl.String(),
+        "_alts": pl.List(pl.String()),
+        "_why": pl.String(),
+    }
+)
 
-    A municipality's millions of records have a few thousand streets and suffixes; the keys' dozen
-    regular expressions then run over those, not over every record.
+
+def _suffix_readings(df: pl.DataFrame) -> pl.DataFrame:
+    """``_sfx``, ``_alts`` and ``_why`` of every row of a source (:func:`read_suffix`).
+
+    Worked out once per distinct suffix: a municipality's millions of records write a few thousand.
     """
-    street = street_key_expr(pl.col(street_col))
-    return [
-        _by_distinct(
-            df,
-            ["huisletter", "huisnummertoevoeging"],
-            suffix_key_expr(pl.col("huisletter"), pl.col("huisnummertoevoeging")),
-            "_sfx",
-        ),
-        _by_distinct(df, [street_col], street.fill_null("") if fill_street else street, "_str"),
-    ]
+    keys = df.select(pl.col(_SUFFIX_COLUMNS).cast(pl.String))
+    distinct = keys.unique()
+    rows = []
+    for letter, toevoeging in distinct.iter_rows():
+        r = read_suffix(letter, toevoeging)
+        rows.append((letter, toevoeging, r.key, list(r.alternatives), r.reason))
+    read = pl.DataFrame(rows, schema=_READING_SCHEMA, orient="row")
+    return keys.join(read, on=_SUFFIX_COLUMNS, how="left", nulls_equal=True, maintain_order="left").select(
+        "_sfx", "_alts", "_why"
+    )
 
 
 def _by_distinct(df: pl.DataFrame, cols: list[str], expr: pl.Expr, name: str) -> pl.Series:
@@ -197,18 +224,46 @@ def _unique_on(keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
 
 
 def _source_keys(stem: str, df: pl.DataFrame, street_col: str) -> pl.DataFrame:
-    return df.select(
-        (pl.lit(stem + ":") + pl.col("rij").cast(pl.String)).alias("record"),
-        pl.lit(stem).alias("bron"),
-        pl.col("rij"),
-        pl.col("postcode").alias("_pc"),
-        pl.col("huisnummer").cast(pl.Int64).alias("_nr"),
-    ).with_columns(_address_keys(df, street_col, fill_street=True))
+    street = street_key_expr(pl.col(street_col)).fill_null("")
+    return pl.concat(
+        [
+            df.select(
+                (pl.lit(stem + ":") + pl.col("rij").cast(pl.String)).alias("record"),
+                pl.lit(stem).alias("bron"),
+                pl.col("rij"),
+                pl.col("postcode").alias("_pc"),
+                pl.col("huisnummer").cast(pl.Int64).alias("_nr"),
+            ).with_columns(_by_distinct(df, [street_col], street, "_str")),
+            _suffix_readings(df),
+        ],
+        how="horizontal",
+    )
+
+
+def _by_alternatives(todo: pl.DataFrame, keys: pl.DataFrame, on: list[str]) -> pl.DataFrame:
+    """``rij, verblijfsobject_id`` where a suffix's other forms name exactly one object.
+
+    Only for records whose suffix as written names no object at their address (``on``).
+    """
+    written = todo.join(keys, on=[*on, "_sfx"], how="semi")
+    cand = (
+        todo.join(written.select("rij"), on="rij", how="anti")
+        .select("rij", *on, pl.col("_alts").alias("_sfx"))
+        .explode("_sfx")
+        .drop_nulls("_sfx")
+    )
+    return (
+        cand.join(keys.select(*on, "_sfx", "verblijfsobject_id"), on=[*on, "_sfx"])
+        .group_by("rij")
+        .agg(pl.col("verblijfsobject_id").unique())
+        .filter(pl.col("verblijfsobject_id").list.len() == 1)
+        .select("rij", pl.col("verblijfsobject_id").list.first())
+    )
 
 
 def _fuzzy_sql(fn: SqlFunctions) -> str:
     """The fuzzy step's query over ``todo`` and ``bag``, in ``fn``'s dialect."""
-    jw_str, jw_sfx = fn.jaro_winkler("b._str", "t._str"), fn.jaro_winkler("b._sfx", "t._sfx")
+    jw_str = fn.jaro_winkler("b._str", "t._str")
     return f"""
 with cand as (
     select t.rij, b.verblijfsobject_id, t._pc is not null as has_pc,
@@ -221,7 +276,7 @@ with cand as (
         {jw_str} as str_score,
         case when b._sfx = t._sfx then 1.0
              when b._sfx = '' or t._sfx = '' then 0.4
-             when {jw_sfx} >= 0.8 then 0.5
+             -- two suffixes read and different name two units, however alike they look (35, 3)
              else 0.0 end as sfx_score
     from todo t join bag b
       on b._nr = t._nr
@@ -272,6 +327,44 @@ def _fuzzy(
     )
 
 
+@dataclass(frozen=True)
+class _BagIndex:
+    """The BAG's keys, and the key tables the exact steps join on."""
+
+    keys: pl.DataFrame
+    full: pl.DataFrame  # postcode + number + suffix naming one object
+    street: pl.DataFrame  # street + number + suffix naming one object
+    number: pl.DataFrame  # postcode + number naming one object
+    counts: pl.DataFrame  # objects per postcode + number
+    postcodes: pl.DataFrame
+    streets: pl.DataFrame
+
+    @classmethod
+    def of(cls, bag: pl.DataFrame) -> _BagIndex:
+        keys = _bag_keys(bag)
+        return cls(
+            keys=keys,
+            full=_unique_on(keys, ["_pc", "_nr", "_sfx"]),
+            street=_unique_on(keys, ["_str", "_nr", "_sfx"]),
+            number=_unique_on(keys, ["_pc", "_nr"]),
+            counts=keys.group_by("_pc", "_nr").len("_n"),
+            postcodes=keys.select("_pc").unique().with_columns(pl.lit(True).alias("_pc_ok")),
+            streets=keys.select("_str").unique().with_columns(pl.lit(True).alias("_str_ok")),
+        )
+
+
+_LINK_SCHEMA = {
+    "record": pl.String,
+    "bron": pl.String,
+    "rij": pl.Int64,
+    "verblijfsobject_id": pl.String,
+    "methode": pl.String,
+    "zekerheid": pl.Float64,
+}
+_UNMATCHED_SCHEMA = {"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String}
+_OUT_COLUMNS = ["record", "bron", "rij", "verblijfsobject_id", "methode"]
+
+
 def match_addresses(
     bag: pl.DataFrame,
     sources: dict[str, pl.DataFrame],
@@ -292,89 +385,90 @@ def match_addresses(
     Returns:
         The links and the unmatched records with reasons.
     """
-    keys = _bag_keys(bag)
-    zekerheid = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
-    k_full = _unique_on(keys, ["_pc", "_nr", "_sfx"])
-    k_street = _unique_on(keys, ["_str", "_nr", "_sfx"])
-    k_pcnr = _unique_on(keys, ["_pc", "_nr"])
-    counts_pcnr = keys.group_by("_pc", "_nr").len("_n")
-    pcs = keys.select("_pc").unique()
-    streets = keys.select("_str").unique()
+    index = _BagIndex.of(bag)
     links: list[pl.DataFrame] = []
     unmatched: list[pl.DataFrame] = []
-    out_cols = ["record", "bron", "rij", "verblijfsobject_id", "methode"]
-
     for stem, (street_col, ref_col) in ADDRESS_SOURCES.items():
         df = sources.get(stem)
         if df is None or df.height == 0:
             continue
-        todo = _source_keys(stem, df, street_col)
-        if ref_col is not None:
-            ref = df.select(pl.col("rij"), pl.col(ref_col).alias("_ref")).filter(pl.col("_ref").is_not_null())
-            on_bag = "nummeraanduiding_id" if ref_col == "nummeraanduiding_id" else "verblijfsobject_id"
-            hit = (
-                todo.join(ref, on="rij")
-                .join(keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id"), on="_ref")
-                .with_columns(pl.lit("bag_id").alias("methode"))
-            )
-            links.append(hit.select(out_cols).with_columns(zekerheid))
-            todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        for methode, table, on in (
-            ("postcode_huisnummer", k_full, ["_pc", "_nr", "_sfx"]),
-            ("straat_huisnummer", k_street, ["_str", "_nr", "_sfx"]),
-            ("postcode_huisnummer_uniek", k_pcnr, ["_pc", "_nr"]),
-        ):
-            hit = todo.join(table, on=on).with_columns(pl.lit(methode).alias("methode"))
-            links.append(hit.select(out_cols).with_columns(zekerheid))
-            todo = todo.join(hit.select("rij"), on="rij", how="anti")
-        fuzzy = _fuzzy(todo, keys, fuzzy_threshold, backend).join(
-            todo.select("record", "bron", "rij"), on="rij"
+        found, left = _match_source(_source_keys(stem, df, street_col), df, ref_col, index)
+        # a suffix that could not be read has no part in a score that weighs the suffix
+        readable = left.filter(pl.col("_sfx").is_not_null())
+        fuzzy = _fuzzy(readable, index.keys, fuzzy_threshold, backend).join(
+            left.select("record", "bron", "rij"), on="rij"
         )
-        links.append(
-            fuzzy.select(*out_cols[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid")
-        )
-        todo = todo.join(fuzzy.select("rij"), on="rij", how="anti")
-        reason = (
-            todo.join(counts_pcnr, on=["_pc", "_nr"], how="left")
-            .join(pcs.with_columns(pl.lit(True).alias("_pc_ok")), on="_pc", how="left")
-            .join(streets.with_columns(pl.lit(True).alias("_str_ok")), on="_str", how="left")
-            .select(
-                "record",
-                "bron",
-                "rij",
-                pl.when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
-                .then(pl.lit("afgeschermd"))
-                .when(pl.col("_nr").is_null())
-                .then(pl.lit("incomplete address"))
-                .when(pl.col("_n") > 1)
-                .then(pl.lit("ambiguous"))
-                .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))
-                .then(pl.lit("no such number"))
-                .otherwise(pl.lit("unknown address"))
-                .alias("reden"),
+        found.append(
+            fuzzy.select(
+                *_OUT_COLUMNS[:3], "verblijfsobject_id", pl.lit("fuzzy").alias("methode"), "zekerheid"
             )
         )
-        unmatched.append(reason)
+        links.extend(found)
+        unmatched.append(_unmatched(left.join(fuzzy.select("rij"), on="rij", how="anti"), index))
+    return AddressMatch(
+        links=pl.concat(links) if links else pl.DataFrame(schema=_LINK_SCHEMA),
+        unmatched=pl.concat(unmatched) if unmatched else pl.DataFrame(schema=_UNMATCHED_SCHEMA),
+    )
 
-    link_df = (
-        pl.concat(links)
-        if links
-        else pl.DataFrame(
-            schema={
-                "record": pl.String,
-                "bron": pl.String,
-                "rij": pl.Int64,
-                "verblijfsobject_id": pl.String,
-                "methode": pl.String,
-                "zekerheid": pl.Float64,
-            }
+
+def _match_source(
+    todo: pl.DataFrame, df: pl.DataFrame, ref_col: str | None, index: _BagIndex
+) -> tuple[list[pl.DataFrame], pl.DataFrame]:
+    """The exact steps (1-5) for one source's records: their links, and the records left over."""
+    links: list[pl.DataFrame] = []
+    certainty = pl.col("methode").replace_strict(_ZEKERHEID, return_dtype=pl.Float64).alias("zekerheid")
+
+    def take(todo: pl.DataFrame, hit: pl.DataFrame, methode: str) -> pl.DataFrame:
+        """Keep ``hit``'s links as ``methode``; return the records of ``todo`` not in it."""
+        links.append(
+            hit.with_columns(pl.lit(methode).alias("methode")).select(_OUT_COLUMNS).with_columns(certainty)
         )
-    )
-    un_df = (
-        pl.concat(unmatched)
-        if unmatched
-        else pl.DataFrame(
-            schema={"record": pl.String, "bron": pl.String, "rij": pl.Int64, "reden": pl.String}
+        return todo.join(hit.select("rij"), on="rij", how="anti")
+
+    if ref_col is not None:
+        ref = df.select(pl.col("rij"), pl.col(ref_col).alias("_ref")).filter(pl.col("_ref").is_not_null())
+        on_bag = "nummeraanduiding_id" if ref_col == "nummeraanduiding_id" else "verblijfsobject_id"
+        bag_ref = index.keys.select(pl.col(on_bag).alias("_ref"), "verblijfsobject_id")
+        todo = take(todo, todo.join(ref, on="rij").join(bag_ref, on="_ref"), "bag_id")
+    todo = take(todo, todo.join(index.full, on=["_pc", "_nr", "_sfx"]), "postcode_huisnummer")
+    todo = take(todo, todo.join(index.street, on=["_str", "_nr", "_sfx"]), "straat_huisnummer")
+    for methode, on in (
+        ("postcode_huisnummer_vertaald", ["_pc", "_nr"]),
+        ("straat_huisnummer_vertaald", ["_str", "_nr"]),
+    ):
+        todo = take(todo, todo.join(_by_alternatives(todo, index.keys, on), on="rij"), methode)
+    # a collective connection serves a whole building: no one object is its address, not even the
+    # number's only one; it is reported (_unmatched) with the records that match nothing
+    collective = todo.filter(pl.col("_why") == COLLECTIVE)
+    todo = todo.filter(pl.col("_why").ne_missing(COLLECTIVE))
+    todo = take(todo, todo.join(index.number, on=["_pc", "_nr"]), "postcode_huisnummer_uniek")
+    return links, pl.concat([collective, todo])
+
+
+def _unmatched(todo: pl.DataFrame, index: _BagIndex) -> pl.DataFrame:
+    """``record, bron, rij, reden`` of the records no step matched."""
+    return (
+        todo.join(index.counts, on=["_pc", "_nr"], how="left")
+        .join(index.postcodes, on="_pc", how="left")
+        .join(index.streets, on="_str", how="left")
+        .select(
+            "record",
+            "bron",
+            "rij",
+            pl.when(pl.col("_why") == COLLECTIVE)
+            .then(pl.col("_why"))
+            .when(pl.col("_pc").is_null() & (pl.col("_str") == ""))
+            .then(pl.lit("afgeschermd"))
+            .when(pl.col("_nr").is_null())
+            .then(pl.lit("incomplete address"))
+            .when(pl.col("_why").is_not_null())
+            .then(pl.col("_why"))
+            .when(pl.col("_n") > 1)
+            .then(pl.lit("ambiguous"))
+            .when(pl.col("_pc_ok").fill_null(False) | pl.col("_str_ok").fill_null(False))
+            .then(pl.lit("no such number"))
+            .otherwise(pl.lit("unknown address"))
+            .alias("reden"),
         )
+        .sort("rij")
     )
-    return AddressMatch(links=link_df, unmatched=un_df)

@@ -141,27 +141,38 @@ def generate(
 @app.command()
 def validate(
     data: Annotated[Path, typer.Argument(help="A data folder in the contract's format.")],
-    out: Annotated[Path | None, typer.Option(help="Write quarantine.csv here.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Write quarantine.csv and genulde_waarden.csv here.")
+    ] = None,
 ) -> None:
     """Check every row of every file; report counts per file and quarantine bad rows (exit 0)."""
-    from vastgoed.ingest import ingest, write_quarantine
+    from vastgoed.ingest import NULLED_FILE, ingest, write_quarantine
 
     try:
         res = ingest(data)
     except VastgoedError as exc:
         raise _fail(exc) from exc
     table = Table(title=f"validation of {data}")
-    for col in ("file", "rows", "kept", "quarantined", "encoding"):
+    for col in ("file", "rows", "kept", "quarantined", "nulled", "encoding"):
         table.add_column(col, justify="left" if col in ("file", "encoding") else "right")
     for stem, c in res.counts.items():
-        table.add_row(stem, str(c.rows_read), str(c.rows_kept), str(c.rows_quarantined), c.encoding)
+        table.add_row(
+            stem,
+            str(c.rows_read),
+            str(c.rows_kept),
+            str(c.rows_quarantined),
+            str(c.values_nulled),
+            c.encoding,
+        )
     _console.print(table)
     for w in res.warnings:
         _console.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         write_quarantine(res.quarantine, out / "quarantine.csv")
+        write_quarantine(res.nulled, out / NULLED_FILE)
         _console.print(f"quarantine written to {out / 'quarantine.csv'} ({res.quarantine.height} entries)")
+        _console.print(f"nulled values written to {out / NULLED_FILE} ({res.nulled.height} entries)")
 
 
 @app.command()

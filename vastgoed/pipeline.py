@@ -58,6 +58,7 @@ from vastgoed.ethics.privacy import KnownIdentifiers, check_paths, check_paths_s
 from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
+from vastgoed.ingest.quarantine import NULLED_FILE
 from vastgoed.ingest.reader import extract_parts, folder_hash
 from vastgoed.modelling import (
     TrainingReport,
@@ -707,6 +708,7 @@ def _run_facts(
                 "extractdatum": res.manifest.extractdatum(stem).isoformat(),
                 "rijen": counts.rows_read,
                 "gequarantaineerd": counts.rows_quarantined,
+                "genuld": counts.values_nulled,
                 "sha256": res.hashes.get(counts.path, ""),
                 "grondslag": (bron.grondslag if bron else None) or "",
             }
@@ -844,7 +846,11 @@ def _report_input(
         (
             "Invoer",
             [
-                (stem, f"{c.rows_kept:,} geldig, {c.rows_quarantined:,} in quarantaine")
+                (
+                    stem,
+                    f"{c.rows_kept:,} geldig, {c.rows_quarantined:,} in quarantaine"
+                    + (f", {c.values_nulled:,} waarden genuld" if c.values_nulled else ""),
+                )
                 for stem, c in sorted(res.counts.items())
             ]
             + [("waarschuwingen", str(len(res.warnings)))],
@@ -1242,6 +1248,7 @@ def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Li
     known = KnownIdentifiers.from_tables(res.tables)
     with st.stage("write_intermediate"):
         write_quarantine(res.quarantine, tmp / "quarantine.csv")
+        write_quarantine(res.nulled, tmp / NULLED_FILE)
         _write_links(tmp, am, cm, pr, b.graph)
         b.features.write_parquet(tmp / "features.parquet")
         groups = _groups(res, b.inputs)
@@ -1357,6 +1364,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         current_rights(b.inputs.eigendom, b.inputs.peildatum).write_parquet(scratch / "rights.parquet")
         company_founded(b.inputs.vestigingen, b.inputs.peildatum).write_parquet(scratch / "founded.parquet")
         res.quarantine.write_parquet(scratch / "quarantine.parquet")
+        res.nulled.write_parquet(scratch / "genuld.parquet")
         bag = res.tables["bag_verblijfsobjecten"]
         bag.select([c for c in _OBJECT_COLUMNS if c in bag.columns]).write_parquet(
             scratch / "objects.parquet"
@@ -1382,6 +1390,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
                 scratch / "graph",
                 scratch / "features.parquet",
                 scratch / "quarantine.parquet",
+                scratch / "genuld.parquet",
             ],
             known,
         )
@@ -1572,6 +1581,7 @@ def _merged_counts(results: list[_ShardResult]) -> dict[str, FileCounts]:
                     rows_quarantined=prev.rows_quarantined + c.rows_quarantined,
                     encoding=prev.encoding,
                     path=prev.path,
+                    values_nulled=prev.values_nulled + c.values_nulled,
                 )
             )
     return out
@@ -1781,6 +1791,7 @@ def _merge_shards(
     write_quarantine(
         pl.concat([pl.read_parquet(d / "quarantine.parquet") for d in dirs]), tmp / "quarantine.csv"
     )
+    write_quarantine(pl.concat([pl.read_parquet(d / "genuld.parquet") for d in dirs]), tmp / NULLED_FILE)
     counts = _merged_counts(results)
     for r in results:
         warnings.extend(w for w in r.warnings if w not in warnings)
@@ -2203,6 +2214,7 @@ def _finish(
                 "rows": {k: dataclasses.asdict(v) for k, v in linked.counts.items()},
                 "warnings": linked.warnings,
                 "quarantined_rows": linked.quarantined_rows,
+                "nulled_values": sum(c.values_nulled for c in linked.counts.values()),
             },
             "proxy_screen": None
             if proxy is None
@@ -2334,7 +2346,7 @@ def _unscanned_outputs(tmp: Path, linked: _Linked) -> list[Path]:
     """
     if not linked.shards:
         return [tmp]
-    skip = {"links", "graph", "features.parquet", "quarantine.csv", "signals.parquet"}
+    skip = {"links", "graph", "features.parquet", "quarantine.csv", NULLED_FILE, "signals.parquet"}
     return sorted(p for p in tmp.iterdir() if p.name not in skip)
 
 

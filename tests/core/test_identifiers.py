@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from vastgoed.core.identifiers import (
     BAG_TYPES,
     bag_id_expr,
+    bag_id_padded_expr,
     bsn_check,
     bsn_expr,
     ean_check_digit,
@@ -16,8 +17,12 @@ from vastgoed.core.identifiers import (
     is_valid_bag_id,
     is_valid_bsn,
     is_valid_ean,
+    is_valid_kvk_nummer,
     is_valid_postcode,
+    kvk_expr,
+    normalise_bag_id,
     normalise_bsn,
+    normalise_kvk_nummer,
     normalise_postcode,
     postcode_expr,
 )
@@ -130,8 +135,12 @@ def test_vectorised_checks_agree_with_scalar_ones(values: list[str]) -> None:
         ean_expr(pl.col("v")).alias("ean"),
         postcode_expr(pl.col("v")).alias("postcode"),
         bag_id_expr(pl.col("v"), "pand").alias("pand"),
+        kvk_expr(pl.col("v")).alias("kvk"),
+        bag_id_expr(bag_id_padded_expr(pl.col("v").str.strip_chars()), "pand").alias("pand_padded"),
     )
-    for value, (bsn, ean, postcode, pand) in zip(values, out.iter_rows(), strict=True):
+    for value, (bsn, ean, postcode, pand, kvk, pand_padded) in zip(values, out.iter_rows(), strict=True):
+        assert kvk == normalise_kvk_nummer(value)
+        assert pand_padded is (normalise_bag_id(value, "pand") is not None)
         assert (bsn is not None) is is_valid_bsn(value)
         if bsn is not None:
             assert bsn == normalise_bsn(value)
@@ -154,3 +163,28 @@ def test_a_pseudonym_is_the_keyed_hmac_of_the_bsn_every_time() -> None:
         "p" + hmac.new(key, b.encode(), hashlib.sha256).hexdigest()[:20] for b in ("123456782", "010005833")
     ]
     assert [p.one("123456782"), p.one("010005833"), p.one("123456782")] == [*expected, expected[0]]
+
+
+@given(st.text(alphabet="0123456789", min_size=8, max_size=8))
+def test_a_kvk_number_that_lost_its_leading_zeros_is_padded_back(kvk: str) -> None:
+    """A number column drops every leading zero; only one 8-digit number can have been meant."""
+    assume(kvk.strip("0"))
+    assert is_valid_kvk_nummer(kvk)
+    assert normalise_kvk_nummer(kvk.lstrip("0")) == kvk
+    assert normalise_kvk_nummer(kvk) == kvk
+    # a value that starts with a zero lost a digit, not its zeros: not repaired
+    assert normalise_kvk_nummer("0" + kvk[2:]) is None
+
+
+@given(
+    st.integers(1, 999).map(lambda g: f"{g:04d}"),
+    st.sampled_from(sorted(BAG_TYPES)),
+    st.text(alphabet="0123456789", min_size=10, max_size=10),
+)
+def test_a_bag_id_read_as_a_number_is_padded_back_when_its_type_fits(
+    gemeente: str, object_type: str, volgnummer: str
+) -> None:
+    bag_id = gemeente + BAG_TYPES[object_type] + volgnummer
+    assert normalise_bag_id(bag_id.lstrip("0"), object_type) == bag_id
+    others = [t for t in BAG_TYPES if t != object_type]
+    assert all(normalise_bag_id(bag_id.lstrip("0"), t) is None for t in others)

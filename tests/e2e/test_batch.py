@@ -50,12 +50,26 @@ experiment = "test"
     return cfg
 
 
+_DAMAGED_OPTIONAL = [
+    ("kadaster_eigendom", "koopsom", "onbekend"),
+    ("kvk_functionarissen", "geboortedatum", "31-11-1985"),  # an identifier: reported masked
+]
+
+
 @pytest.fixture(scope="module")
 def batch(
     small_municipality: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Path, Path]:
-    data, truth = small_municipality
+    source, truth = small_municipality
     tmp = tmp_path_factory.mktemp("batch")
+    data = tmp / "data"
+    shutil.copytree(source, data)
+    # two bad optional values: emptied and reported (genulde_waarden.csv), their rows kept
+    for stem, column, value in _DAMAGED_OPTIONAL:
+        df = pl.read_csv(data / f"{stem}.csv", infer_schema=False)
+        df.with_columns(
+            pl.when(pl.int_range(pl.len()) == 3).then(pl.lit(value)).otherwise(pl.col(column)).alias(column)
+        ).write_csv(data / f"{stem}.csv")
     out = tmp / "out"
     result = CliRunner().invoke(
         app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))]
@@ -107,6 +121,14 @@ def test_run_writes_the_contract_outputs(batch: tuple[Path, Path, Path]) -> None
     }
     assert len(info["data"]["hashes_sha256"]["bag_verblijfsobjecten.csv"]) == 64
     assert (run_dir / "quarantine.csv").exists()
+    nulled = pl.read_csv(run_dir / "genulde_waarden.csv", infer_schema=False)
+    assert nulled.select("bestand", "rij", "kolom", "waarde").rows() == [
+        ("kadaster_eigendom", "3", "koopsom", "onbekend"),
+        ("kvk_functionarissen", "3", "geboortedatum", "<datum>"),
+    ]
+    assert info["data"]["nulled_values"] == 2
+    assert info["data"]["rows"]["kadaster_eigendom"]["values_nulled"] == 1
+    assert info["data"]["rows"]["kadaster_eigendom"]["rows_quarantined"] == 0
     links = pl.read_parquet(run_dir / "links" / "adressen.parquet")
     assert links.columns == ["record", "verblijfsobject_id", "methode", "zekerheid"]
     assert links["record"].str.contains(r"^[a-z_]+:\d+$").all()
@@ -165,6 +187,7 @@ def test_no_bsn_and_no_person_name_in_outputs_or_mlflow(
         assert not leaked, len(leaked)
         found = [n for n in names if n in text]
         assert not found, found[:3]
+        assert "31-11-1985" not in text  # the nulled birth date, reported masked
 
 
 def test_evaluate_prints_model_and_baseline(batch: tuple[Path, Path, Path]) -> None:

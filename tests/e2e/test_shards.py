@@ -162,7 +162,14 @@ def test_shards_give_what_one_process_gives(runs: tuple[Path, Path]) -> None:
     # a company that owns in several shards is one node
     nodes = pl.read_parquet(shards / "graph" / "knopen.parquet")
     assert nodes["knoop"].n_unique() == nodes.height
-    for name in ("signals.csv", "signals.parquet", "report.html", "ethics/fairness.json", "quarantine.csv"):
+    for name in (
+        "signals.csv",
+        "signals.parquet",
+        "report.html",
+        "ethics/fairness.json",
+        "quarantine.csv",
+        "genulde_waarden.csv",
+    ):
         assert (shards / name).is_file(), name
     assert b["memory"]["process_tree_peak_mib"] >= b["memory"]["overall_peak_rss_mib"]
     assert any("uniform sample of 500 of the" in w for w in b["data"]["warnings"])

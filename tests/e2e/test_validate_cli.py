@@ -71,9 +71,11 @@ def test_damaged_copy_quarantines_exactly_the_damaged_rows(copy: Path, tmp_path:
     verg.write_csv(copy / "vergunningen.csv")
     damaged.add(("vergunningen", 4))
 
+    # a utility address may be partial: its broken postcode is nulled and reported, the row kept
     energie = _set(_read(copy / "energie_verbruik.csv"), 12, "postcode", "ABCD12")
+    energie = _set(energie, 13, "ean", "12345")
     energie.write_csv(copy / "energie_verbruik.csv")
-    damaged.add(("energie_verbruik", 12))
+    damaged.add(("energie_verbruik", 13))
 
     # One file in Latin-1, with names that only decode right if the encoding is recognised.
     func = _set(_read(copy / "kvk_functionarissen.csv"), 0, "voornamen", "Élodie Françoise")
@@ -89,6 +91,11 @@ def test_damaged_copy_quarantines_exactly_the_damaged_rows(copy: Path, tmp_path:
     assert "row 1" in dup["reden"][0]
     masked = q.filter(pl.col("bestand") == "brp_inschrijvingen")["waarde"].to_list()
     assert all(v not in brp["bsn"].to_list() for v in masked)
+    nulled = pl.read_csv(tmp_path / "q" / "genulde_waarden.csv", infer_schema=False)
+    assert nulled.columns == q.columns
+    assert nulled.select("bestand", "rij", "kolom", "waarde").rows() == [
+        ("energie_verbruik", "12", "postcode", "ABCD12")
+    ]
 
 
 def test_missing_required_column_exits_2_naming_file_and_column(copy: Path, tmp_path: Path) -> None:

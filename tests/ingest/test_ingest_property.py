@@ -1,14 +1,20 @@
-"""Property test of the reader: the quarantine holds exactly the cells that were damaged."""
+"""Property test of the reader: the quarantine holds exactly the cells that were damaged.
+
+A damaged cell costs its row (the row is quarantined, with every damaged cell in it) or only
+itself (nulled and reported in ``nulled``, the row kept), as its column says (``Column.costs``).
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+import polars as pl
 from conftest import KEY, FolderBuilder, make_bsn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vastgoed.core.schema import Invalid, file_spec
 from vastgoed.ingest import ingest
 
 # Per file and column: values the contract rejects, and valid variations of a value it accepts.
@@ -33,6 +39,14 @@ INVALID: dict[str, dict[str, list[str]]] = {
         "functie_adres": ["X", "woon"],
         "datum_aanvang_adreshouding": ["2015-02-29", "01-03-2015", "2015-3-1"],
         "datum_einde_adreshouding": ["2015-13-01", "2015-00-00"],
+        "nummeraanduiding_id": ["0935010000000001", "abc"],
+    },
+    "energie_verbruik": {
+        "ean": ["871687120000000019", "12"],
+        "postcode": ["6211SS", "62111AB", "AB1234"],
+        "huisnummer": ["0", "x", "1e"],
+        "slimme_meter": ["misschien"],
+        "verbruik": ["veel"],
     },
 }
 VARIANT: dict[str, dict[str, list[str]]] = {
@@ -49,6 +63,14 @@ VARIANT: dict[str, dict[str, list[str]]] = {
         "datum_aanvang_adreshouding": ["20150301", " 2015-03-01 "],
         "datum_einde_adreshouding": ["", "2020-12-31"],
         "functie_adres": ["b", " W "],
+        "huisnummertoevoeging": ["2e verd", "-A", "hs", "A-2", "bis", "01"],
+        "nummeraanduiding_id": ["935200000000001", " 0935200000000002 "],
+    },
+    "energie_verbruik": {
+        "postcode": ["", "6211 ck"],
+        "straat": [""],
+        "huisnummertoevoeging": ["1hoog", "CV", "-3", "II"],
+        "slimme_meter": ["", "ja"],
     },
 }
 N_MAX = 8
@@ -60,11 +82,13 @@ for _p in range(10000000, 10001000, 13):
         continue
 
 
-def _base(builder: FolderBuilder, n_bag: int, n_brp: int) -> dict[str, list[dict[str, str]]]:
+def _base(builder: FolderBuilder, n_bag: int, n_brp: int, n_energie: int) -> dict[str, list[dict[str, str]]]:
     rows = builder.rows()
     bag0, brp0 = rows["bag_verblijfsobjecten"][0], rows["brp_inschrijvingen"][0]
     rows["bag_verblijfsobjecten"] = [dict(bag0, verblijfsobject_id=f"093501{i:010d}") for i in range(n_bag)]
     rows["brp_inschrijvingen"] = [dict(brp0, bsn=_BSNS[i]) for i in range(n_brp)]
+    e0 = rows["energie_verbruik"][0]
+    rows["energie_verbruik"] = [dict(e0, jaar=str(2000 + i)) for i in range(n_energie)]
     return rows
 
 
@@ -94,17 +118,25 @@ def test_quarantine_is_exactly_the_damaged_cells(
     builder: FolderBuilder, case: tuple[dict[str, int], dict[tuple[str, int, str], tuple[bool, int]], str]
 ) -> None:
     sizes, cells, fmt = case
-    rows = _base(builder, sizes["bag_verblijfsobjecten"], sizes["brp_inschrijvingen"])
-    expected: set[tuple[str, int, str]] = set()
+    rows = _base(
+        builder, sizes["bag_verblijfsobjecten"], sizes["brp_inschrijvingen"], sizes["energie_verbruik"]
+    )
+    broken_cells: set[tuple[str, int, str]] = set()
     for (stem, row, column), (broken, pick) in cells.items():
         options = (INVALID if broken else VARIANT)[stem][column]
         rows[stem][row][column] = options[pick % len(options)]
         if broken:
-            expected.add((stem, row, column))
+            broken_cells.add((stem, row, column))
+    bad_rows = {(s, r) for s, r, c in broken_cells if file_spec(s).column(c).costs == Invalid.ROW}
+    expected = {cell for cell in broken_cells if cell[:2] in bad_rows}
     with tempfile.TemporaryDirectory() as tmp:
         result = ingest(builder.write(Path(tmp), rows, fmt=fmt), key=KEY)
     got = set(result.quarantine.select("bestand", "rij", "kolom").iter_rows())
     assert got == expected
+    assert set(result.nulled.select("bestand", "rij", "kolom").iter_rows()) == broken_cells - expected
     for stem, n in sizes.items():
-        bad_rows = {row for s, row, _ in expected if s == stem}
-        assert result.tables[stem].get_column("rij").to_list() == [r for r in range(n) if r not in bad_rows]
+        kept = [r for r in range(n) if (stem, r) not in bad_rows]
+        assert result.tables[stem].get_column("rij").to_list() == kept
+        for s, row, column in broken_cells - expected:
+            if s == stem:
+                assert result.tables[stem].filter(pl.col("rij") == row).get_column(column).to_list() == [None]

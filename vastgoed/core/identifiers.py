@@ -15,6 +15,7 @@ __all__ = [
     "BAG_TYPES",
     "POSTCODE_RE",
     "bag_id_expr",
+    "bag_id_padded_expr",
     "bsn_check",
     "bsn_expr",
     "ean_check_digit",
@@ -25,7 +26,10 @@ __all__ = [
     "is_valid_kvk_nummer",
     "is_valid_postcode",
     "is_valid_vestigingsnummer",
+    "kvk_expr",
+    "normalise_bag_id",
     "normalise_bsn",
+    "normalise_kvk_nummer",
     "normalise_postcode",
     "postcode_expr",
 ]
@@ -73,6 +77,36 @@ def is_valid_bsn(value: str) -> bool:
 def is_valid_bag_id(value: str, object_type: str) -> bool:
     """True when ``value`` is a 16-digit BAG id of ``object_type`` (a key of :data:`BAG_TYPES`)."""
     return len(value) == 16 and value.isdigit() and value[4:6] == BAG_TYPES[object_type]
+
+
+def normalise_bag_id(value: str, object_type: str) -> str | None:
+    """Return the 16-digit BAG id of ``object_type``, restoring leading zeros a number format dropped.
+
+    A BAG id starts with the 4-digit gemeentecode, which for most municipalities begins with a zero
+    (Maastricht ``0935``). Read as a number, ``0935010000000001`` becomes ``935010000000001``; padded
+    back to 16 digits it is the only id it can have been. Padding is done only for 13 to 15 digits
+    not starting with a zero (a number drops every leading zero, and a gemeentecode is never ``0000``,
+    so at most three are lost) and only when the padded id carries the object type's code; anything
+    else is None.
+    """
+    v = value.strip()
+    if v.isdigit() and 13 <= len(v) <= 15 and not v.startswith("0"):
+        v = v.zfill(16)
+    return v if is_valid_bag_id(v, object_type) else None
+
+
+def normalise_kvk_nummer(value: str) -> str | None:
+    """Return the 8-digit form of a KvK number, restoring the leading zeros it lost, or None.
+
+    The rule beside the BSN's: a spreadsheet that read the number as a number dropped its leading
+    zeros (``01234567`` -> ``1234567``), and the 8-digit number it was is the only one it can have
+    been. So a value of fewer than 8 digits is padded with zeros, unless it starts with a zero itself
+    (a number keeps no leading zero: such a value lost a digit, which is not repairable).
+    """
+    v = value.strip()
+    if v.isdigit() and len(v) < 8 and not v.startswith("0"):
+        v = v.zfill(8)
+    return v if is_valid_kvk_nummer(v) else None
 
 
 def is_valid_kvk_nummer(value: str) -> bool:
@@ -150,6 +184,24 @@ def bag_id_expr(col: pl.Expr, object_type: str) -> pl.Expr:
     """True where the string column holds a 16-digit BAG id of ``object_type``."""
     code = BAG_TYPES[object_type]
     return col.str.contains(r"^[0-9]{16}$").fill_null(False) & (col.str.slice(4, 2) == code).fill_null(False)
+
+
+def bag_id_padded_expr(col: pl.Expr) -> pl.Expr:
+    """The string column with the leading zeros of BAG ids read as numbers restored.
+
+    As :func:`normalise_bag_id`; whether the result is an id of the right type is :func:`bag_id_expr`'s.
+    """
+    return pl.when(col.str.contains(r"^[1-9][0-9]{12,14}$")).then(col.str.zfill(16)).otherwise(col)
+
+
+def kvk_expr(col: pl.Expr) -> pl.Expr:
+    """Normalise a string column of KvK numbers: the 8-digit form where valid, else null.
+
+    A shorter number that lost its leading zeros is padded, as :func:`normalise_kvk_nummer` does.
+    """
+    col = col.str.strip_chars()
+    v = pl.when(col.str.contains(r"^[1-9][0-9]{0,6}$")).then(col.str.zfill(8)).otherwise(col)
+    return pl.when(v.str.contains(r"^[0-9]{8}$")).then(v)
 
 
 def ean_expr(col: pl.Expr) -> pl.Expr:

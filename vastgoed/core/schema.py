@@ -17,6 +17,7 @@ __all__ = [
     "PROTECTED_COLUMNS",
     "Column",
     "FileSpec",
+    "Invalid",
     "Kind",
     "file_spec",
 ]
@@ -41,6 +42,13 @@ class Kind(StrEnum):
     POSTCODE = "postcode"
     ENUM = "enum"
     MULTI_ENUM = "multi_enum"  # ';'-separated values of an enumeration
+
+
+class Invalid(StrEnum):
+    """What an invalid value costs (``Column.costs``)."""
+
+    ROW = "row"  # the row goes to the quarantine
+    VALUE = "value"  # the value is nulled and reported (genulde_waarden.csv); the row is kept
 
 
 FENOMENEN = (
@@ -96,6 +104,7 @@ class Column:
         pattern: A regular expression a STR value must match.
         pattern_hint: How to say the pattern in an error message.
         before_peildatum: A DATE that must lie before the manifest's peildatum.
+        if_invalid: What an invalid value costs, where it differs from the rule of :attr:`costs`.
     """
 
     name: str
@@ -109,6 +118,23 @@ class Column:
     pattern: str | None = None
     pattern_hint: str | None = None
     before_peildatum: bool = False
+    if_invalid: Invalid | None = None
+
+    def __post_init__(self) -> None:
+        if self.costs == Invalid.VALUE and not self.nullable:
+            raise ValueError(f"{self.name}: a value that can be nulled must be allowed to be empty")
+
+    @property
+    def costs(self) -> Invalid:
+        """What an invalid value costs.
+
+        The rule: an invalid value in one of the contract's *optional* columns (``required=False``)
+        is nulled and reported, the row kept; in any other column it quarantines the row. Columns
+        whose emptiness means something set ``if_invalid`` (see :func:`_end`).
+        """
+        if self.if_invalid is not None:
+            return self.if_invalid
+        return Invalid.ROW if self.required else Invalid.VALUE
 
 
 @dataclass(frozen=True)
@@ -137,32 +163,63 @@ class FileSpec:
         return [c.name for c in self.columns]
 
 
-def _address(straat: str = "straat", *, nullable: bool = False) -> tuple[Column, ...]:
-    return (
-        Column(straat, nullable=nullable),
-        Column("huisnummer", Kind.INT, nullable=nullable, min_value=1, max_value=99999),
-        _HUISLETTER,
-        _TOEVOEGING,
-        Column("postcode", Kind.POSTCODE, nullable=nullable),
-    )
-
-
 def _opt(name: str, kind: Kind = Kind.STR) -> Column:
     return Column(name, kind, required=False, nullable=True)
 
 
-# BAG: a huisletter is one letter; a huisnummertoevoeging at most four letters or digits. Sources
-# write them with a dash or a space ("12-A", "12 a"), which the address matching normalises.
-_HUISLETTER = Column(
-    "huisletter", required=False, nullable=True, pattern=r"^[-\s]?[A-Za-z]$", pattern_hint="one letter"
+def _end(name: str) -> Column:
+    """The end date of a period: optional, but an invalid value quarantines its row.
+
+    Empty means the period still runs (still registered here, still the owner, still in business).
+    Nulling an unreadable end date would turn an ended period into a running one, a fact the data
+    never stated (a resident who left still counted at the address), so such a value costs the row.
+    """
+    return Column(name, Kind.DATE, required=False, nullable=True, if_invalid=Invalid.ROW)
+
+
+# BAG: a huisletter is one letter; a huisnummertoevoeging at most four letters or digits. The BAG
+# writes them so; a BAG row whose suffix is not of that form is quarantined (the suffix is part of
+# the address that names the object, and nulling it would name another object).
+_BAG_HUISLETTER = Column(
+    "huisletter",
+    required=False,
+    nullable=True,
+    pattern=r"^[-\s]?[A-Za-z]$",
+    pattern_hint="one letter",
+    if_invalid=Invalid.ROW,
 )
-_TOEVOEGING = Column(
+_BAG_TOEVOEGING = Column(
     "huisnummertoevoeging",
     required=False,
     nullable=True,
     pattern=r"^[-\s]?[A-Za-z0-9]{1,4}$",
     pattern_hint="up to 4 letters or digits",
+    if_invalid=Invalid.ROW,
 )
+# Every other source writes the suffix its own way (``12-A``, ``A-2``, ``02``, ``2e verd``, ``hs``,
+# ``bis``, a collective connection's marker): read as written, with no BAG pattern; the address
+# matching (linkage.addresses) reads it as BAG's letter and toevoeging where it can, and a suffix
+# it cannot read costs the match, never the row.
+_HUISLETTER = _opt("huisletter")
+_TOEVOEGING = _opt("huisnummertoevoeging")
+
+
+class _Parts(StrEnum):
+    """How a source's address may be incomplete (the BAG's and the BRP's must be complete)."""
+
+    SHIELDED = "shielded"  # all or nothing: empty when shielded (KvK), an invalid part is damage
+    PARTIAL = "partial"  # any part may be missing; an invalid part is nulled and reported
+
+
+def _address(straat: str, parts: _Parts) -> tuple[Column, ...]:
+    costs = Invalid.VALUE if parts == _Parts.PARTIAL else None
+    return (
+        Column(straat, nullable=True),
+        Column("huisnummer", Kind.INT, nullable=True, min_value=1, max_value=99999, if_invalid=costs),
+        _HUISLETTER,
+        _TOEVOEGING,
+        Column("postcode", Kind.POSTCODE, nullable=True, if_invalid=costs),
+    )
 
 
 CONTRACT: tuple[FileSpec, ...] = (
@@ -173,8 +230,8 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("nummeraanduiding_id", Kind.NUM_ID),
             Column("openbare_ruimte"),
             Column("huisnummer", Kind.INT, min_value=1, max_value=99999),
-            _HUISLETTER,
-            _TOEVOEGING,
+            _BAG_HUISLETTER,
+            _BAG_TOEVOEGING,
             Column("postcode", Kind.POSTCODE),
             Column("woonplaats"),
             Column("gebruiksdoel", Kind.MULTI_ENUM, values=BAG_GEBRUIKSDOELEN),
@@ -205,7 +262,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("postcode", Kind.POSTCODE),
             Column("woonplaats"),
             Column("datum_aanvang_adreshouding", Kind.DATE),
-            Column("datum_einde_adreshouding", Kind.DATE, required=False, nullable=True),
+            _end("datum_einde_adreshouding"),
         ),
         key=("bsn", "datum_aanvang_adreshouding"),
         periods=(("datum_aanvang_adreshouding", "datum_einde_adreshouding"),),
@@ -218,10 +275,10 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("handelsnaam"),
             Column("rechtsvorm"),
             Column("sbi_code"),
-            *_address("straat", nullable=True),
+            *_address("straat", _Parts.SHIELDED),
             Column("plaats", nullable=True),
             Column("datum_inschrijving", Kind.DATE),
-            Column("datum_uitschrijving", Kind.DATE, required=False, nullable=True),
+            _end("datum_uitschrijving"),
         ),
         key=("vestigingsnummer",),
         periods=(("datum_inschrijving", "datum_uitschrijving"),),
@@ -236,7 +293,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("geboortedatum", Kind.PARTIAL_DATE, required=False, nullable=True, identifier=True),
             Column("functie", Kind.ENUM, values=("eigenaar", "bestuurder", "vennoot", "gevolmachtigde")),
             Column("datum_aanvang", Kind.DATE),
-            Column("datum_einde", Kind.DATE, required=False, nullable=True),
+            _end("datum_einde"),
         ),
         periods=(("datum_aanvang", "datum_einde"),),
     ),
@@ -245,7 +302,8 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("kadastraal_object_id"),
             Column("verblijfsobject_id", Kind.VBO_ID, required=False, nullable=True),
-            *_address("straat"),
+            # a parcel has no address, and the BAG id may stand in for one
+            *_address("straat", _Parts.PARTIAL),
             Column("eigenaar_type", Kind.ENUM, values=("natuurlijk_persoon", "rechtspersoon")),
             Column("eigenaar_naam", identifier=True),
             Column(
@@ -253,7 +311,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             ),
             Column("eigenaar_kvk_nummer", Kind.KVK, required=False, nullable=True),
             Column("datum_verkrijging", Kind.DATE),
-            Column("datum_einde", Kind.DATE, required=False, nullable=True),
+            _end("datum_einde"),
             Column("koopsom", Kind.INT, required=False, nullable=True, min_value=0, max_value=1e10),
             Column("hypotheek", Kind.BOOL),
         ),
@@ -264,7 +322,7 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("vergunning_id"),
             Column("soort"),
-            *_address("straat"),
+            *_address("straat", _Parts.PARTIAL),  # the contract: street and number alone are usable
             Column("aanvrager_naam", identifier=True),
             Column("aanvrager_kvk_nummer", Kind.KVK, required=False, nullable=True),
             Column("datum_aanvraag", Kind.DATE),
@@ -278,7 +336,8 @@ CONTRACT: tuple[FileSpec, ...] = (
         (
             Column("ean", Kind.EAN),
             Column("product", Kind.ENUM, values=("elektriciteit", "gas", "water")),
-            *_address("straat"),
+            # a year's use is kept whatever its address lacks: a lost row would read as no use at all
+            *_address("straat", _Parts.PARTIAL),
             Column("jaar", Kind.INT, min_value=1990, max_value=2100),
             Column("verbruik", Kind.FLOAT, min_value=-1e6, max_value=1e8),
             Column("slimme_meter", Kind.BOOL, required=False, nullable=True),
@@ -291,11 +350,7 @@ CONTRACT: tuple[FileSpec, ...] = (
             Column("melding_id"),
             Column("datum", Kind.DATE),
             Column("categorie"),
-            Column("straat", nullable=True),
-            Column("huisnummer", Kind.INT, nullable=True, min_value=1, max_value=99999),
-            _HUISLETTER,
-            _TOEVOEGING,
-            Column("postcode", Kind.POSTCODE, nullable=True),
+            *_address("straat", _Parts.PARTIAL),
         ),
         key=("melding_id",),
         optional_file=True,

@@ -938,6 +938,7 @@ def datasheet_md(meta: EthicsMetadata, facts: RunFacts) -> str:
     out.append("## Preprocessing, cleaning and labelling")
     total = sum(int(_number(s.get("rijen")) or 0) for s in facts.sources)
     rejected = sum(int(_number(s.get("gequarantaineerd")) or 0) for s in facts.sources)
+    nulled = sum(int(_number(s.get("genuld")) or 0) for s in facts.sources)
     share = (
         "" if not total else " (< 0.01%)" if 0 < rejected / total < 0.0001 else f" ({rejected / total:.2%})"
     )
@@ -947,7 +948,8 @@ def datasheet_md(meta: EthicsMetadata, facts: RunFacts) -> str:
             [
                 f"- **Validation:** every row is checked against the data contract; {rejected:,} of "
                 f"{total:,} rows{share} were rejected and listed in `quarantine.csv` (file, row, column, "
-                "reason; identifiers masked).",
+                f"reason; identifiers masked); {nulled:,} invalid values in optional columns or partial "
+                "addresses were emptied, their rows kept, and listed in `genulde_waarden.csv`.",
                 "- **Pseudonymisation:** BSNs are replaced at ingest by a keyed hash; no raw BSN or other "
                 "direct identifier is written to any output, log or MLflow run.",
                 "- **Linkage:** addresses are linked to BAG verblijfsobjecten, persons across registries "

@@ -32,6 +32,7 @@ class FileCounts:
         rows_quarantined: Rows removed because of at least one bad value or a repeated key.
         encoding: The text encoding used to read it; None for Parquet.
         path: The file's name inside the data folder (``<stem>/`` for a folder of Parquet parts).
+        values_nulled: Invalid values nulled in kept rows (``genulde_waarden.csv``).
 
     """
 
@@ -40,6 +41,7 @@ class FileCounts:
     rows_quarantined: int
     encoding: str | None
     path: str
+    values_nulled: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class IngestResult:
         tables: Per file stem, the validated, typed table (``rij`` plus the contract columns; BSN
             columns replaced by ``bsn_pseudoniem``). Absent optional files are absent here.
         quarantine: Every rejected cell: ``bestand, rij, kolom, waarde, reden``, identifiers masked.
+        nulled: Every invalid value that was nulled in a kept row (an optional column's, a partial
+            address's part), in the quarantine's columns; identifiers masked. Not in ``quarantine``.
         counts: Per file stem that was read, its row counts and encoding.
         warnings: Non-fatal findings (guessed encodings, ignored columns, absent optional files).
         manifest: The data folder's manifest.
@@ -61,6 +65,7 @@ class IngestResult:
 
     tables: dict[str, pl.DataFrame]
     quarantine: pl.DataFrame
+    nulled: pl.DataFrame
     counts: dict[str, FileCounts]
     warnings: list[str]
     manifest: Manifest
@@ -76,8 +81,9 @@ def ingest(
 ) -> IngestResult:
     """Read and validate a data folder that follows the data contract.
 
-    Bad values do not stop the run: the rows holding them go to the quarantine and the rest is kept.
-    What does stop it is a problem with a file as a whole.
+    Bad values do not stop the run: a row with a bad value in a column it needs goes to the
+    quarantine, a bad value in an optional column or a partial address's part is nulled and reported
+    (``nulled``), and the rest is kept. What does stop it is a problem with a file as a whole.
 
     Args:
         data_dir: The data folder (``manifest.toml`` and the registry extracts).
@@ -105,6 +111,7 @@ def ingest(
     counts: dict[str, FileCounts] = {}
     warnings: list[str] = []
     quarantines = [empty_quarantine()]
+    nulled = [empty_quarantine()]
     undated: list[str] = []
     for spec in CONTRACT:
         found = find_extract(data_dir, spec.stem)
@@ -139,6 +146,7 @@ def ingest(
         validated = validate_table(raw.frame, spec, manifest.peildatum)
         tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
         quarantines.append(validated.quarantine)
+        nulled.append(validated.nulled)
         ragged = _ragged_quarantine(spec.stem, raw.ragged)
         quarantines.append(ragged)
         counts[spec.stem] = FileCounts(
@@ -147,6 +155,7 @@ def ingest(
             rows_quarantined=validated.quarantine.get_column("rij").n_unique() + ragged.height,
             encoding=raw.encoding,
             path=path.name + ("/" if path.is_dir() else ""),
+            values_nulled=validated.nulled.height,
         )
     if undated:
         warnings.append(
@@ -159,6 +168,7 @@ def ingest(
     return IngestResult(
         tables=tables,
         quarantine=pl.concat(quarantines),
+        nulled=pl.concat(nulled),
         counts=counts,
         warnings=warnings,
         manifest=manifest,

@@ -17,7 +17,14 @@ from abc import ABC, abstractmethod
 
 import polars as pl
 
-from vastgoed.core.identifiers import bag_id_expr, bsn_expr, ean_expr, postcode_expr
+from vastgoed.core.identifiers import (
+    bag_id_expr,
+    bag_id_padded_expr,
+    bsn_expr,
+    ean_expr,
+    kvk_expr,
+    postcode_expr,
+)
 from vastgoed.core.schema import Column, Kind
 
 __all__ = ["EMPTY_REASON", "KindCheck", "clean_string", "kind_check"]
@@ -205,6 +212,10 @@ class _BagId(KindCheck):
         self.object_type = object_type
         self.message = f"not a BAG {object_type} id (16 digits, type code {code})"
 
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        # an id read as a number lost the zeros of its gemeentecode (normalise_bag_id)
+        return bag_id_padded_expr(s)
+
     def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
         return pl.when(bag_id_expr(p, self.object_type)).then(p)
 
@@ -216,6 +227,15 @@ class _Digits(KindCheck):
 
     def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
         return pl.when(p.str.contains(self.pattern)).then(p)
+
+
+class _Kvk(KindCheck):
+    """8 digits; a shorter number lost its leading zeros and is padded (``normalise_kvk_nummer``)."""
+
+    message = "not a KvK number (8 digits, or fewer that lost their leading zeros)"
+
+    def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
+        return kvk_expr(p)
 
 
 class _Ean(KindCheck):
@@ -296,7 +316,7 @@ _CHECKS: dict[Kind, KindCheck] = {
     Kind.VBO_ID: _BagId("verblijfsobject", "01"),
     Kind.NUM_ID: _BagId("nummeraanduiding", "20"),
     Kind.PAND_ID: _BagId("pand", "10"),
-    Kind.KVK: _Digits(8, "KvK number"),
+    Kind.KVK: _Kvk(),
     Kind.VESTIGING: _Digits(12, "vestigingsnummer"),
     Kind.EAN: _Ean(),
     Kind.POSTCODE: _Postcode(),

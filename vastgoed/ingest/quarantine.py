@@ -1,4 +1,8 @@
-"""The quarantine: one row per rejected cell, with identifiers masked, and its CSV file."""
+"""The quarantine: one row per rejected cell, with identifiers masked, and its CSV file.
+
+The values nulled in kept rows are reported in the same columns, in their own file
+(:data:`NULLED_FILE`), written by the same function.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,19 @@ import polars as pl
 
 from vastgoed.core.schema import Column, Kind
 
-__all__ = ["QUARANTINE_SCHEMA", "empty_quarantine", "mask_expr", "write_quarantine"]
+__all__ = [
+    "NULLED_FILE",
+    "QUARANTINE_FILE",
+    "QUARANTINE_SCHEMA",
+    "empty_quarantine",
+    "mask_expr",
+    "write_quarantine",
+]
+
+#: The run's file of rejected rows.
+QUARANTINE_FILE = "quarantine.csv"
+#: The run's file of values nulled in kept rows (``bestand, rij, kolom, waarde, reden`` as the quarantine).
+NULLED_FILE = "genulde_waarden.csv"
 
 #: The quarantine's columns and types (``quarantine.csv``: ``bestand, rij, kolom, waarde, reden``).
 QUARANTINE_SCHEMA: dict[str, type[pl.DataType]] = {
@@ -58,14 +74,14 @@ def mask_expr(col: Column, raw: pl.Expr) -> pl.Expr:
 
 
 def write_quarantine(quarantine: pl.DataFrame, path: Path) -> None:
-    """Write the quarantine as CSV, atomically.
+    """Write the quarantine (or the nulled values, in the same columns) as CSV, atomically.
 
     The file is written to a temporary file in the same directory and moved into place, so a reader
     never sees half a file. Rows are sorted by ``bestand`` and ``rij``.
 
     Args:
         quarantine: The quarantine frame (columns of :data:`QUARANTINE_SCHEMA`).
-        path: Where to write ``quarantine.csv``.
+        path: Where to write it (``quarantine.csv``, ``genulde_waarden.csv``).
 
     """
     frame = quarantine.select([pl.col(name).cast(dtype) for name, dtype in QUARANTINE_SCHEMA.items()]).sort(

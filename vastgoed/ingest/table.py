@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from vastgoed.core.schema import FileSpec
+from vastgoed.core.schema import Column, FileSpec, Invalid
 from vastgoed.ingest.checks import clean_string, kind_check
 from vastgoed.ingest.quarantine import QUARANTINE_SCHEMA, empty_quarantine, mask_expr
 
@@ -28,18 +28,24 @@ class Validated:
     Attributes:
         table: The good rows: ``rij`` and the contract columns, typed and normalised.
         quarantine: One row per rejected cell (columns of the quarantine schema).
+        nulled: One row per invalid value that was nulled in a kept row (the same columns): a bad
+            value in a column where it costs only the value (``Column.costs``).
 
     """
 
     table: pl.DataFrame
     quarantine: pl.DataFrame
+    nulled: pl.DataFrame
 
 
 def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None = None) -> Validated:
     """Check every value of every contract column, then the key; split good rows from bad.
 
-    A row with any invalid value is quarantined (one quarantine row per bad cell). Among the rows
-    that pass, a row repeating the key of an earlier row is quarantined too; the first is kept.
+    A row with an invalid value in a column where it costs the row is quarantined (one quarantine
+    row per bad cell, its nulled ones included). An invalid value in a column where it costs only
+    the value (an optional column's, a partial address's part) is nulled and reported, and its row
+    kept. Among the rows that pass, a row repeating the key of an earlier row is quarantined too;
+    the first is kept.
 
     Args:
         raw: Column ``rij`` and the contract columns as strings (see ``ExtractReader.read``).
@@ -47,25 +53,30 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None 
         peildatum: The manifest's reference date, for columns that must lie before it.
 
     Returns:
-        The typed good rows and the quarantine.
+        The typed good rows, the quarantine and the nulled values.
 
     """
     # Checked in slices of rows: the checks keep three working copies of every column, which for
     # a region's or the country's utility extract (tens of millions of rows) would not fit in memory.
     # Only the duplicate-key check needs the whole table, and it runs on the typed good rows.
-    goods, parts = [], []
+    goods, parts, nulls = [], [], []
     for start in range(0, max(raw.height, 1), _SLICE_ROWS):
         piece = raw.slice(start, _SLICE_ROWS)
-        good_piece, bad_piece = _check_cells(piece, spec, peildatum)
+        good_piece, bad_piece, nulled_piece = _check_cells(piece, spec, peildatum)
         goods.append(good_piece)
         parts.append(bad_piece)
+        nulls.append(nulled_piece)
     good = pl.concat(goods) if len(goods) > 1 else goods[0]
     del goods
+    nulled = pl.concat(nulls)
     if spec.key and good.height:
         good, duplicates = _split_duplicates(raw, good, spec)
         parts.append(duplicates)
+        if nulled.height and duplicates.height:
+            # a repeated key's row is quarantined after all: its nulled values are not reported twice
+            nulled = nulled.join(good.select("rij"), on="rij", how="semi", maintain_order="left")
     quarantine = pl.concat(parts).sort("rij", maintain_order=True)
-    return Validated(good, quarantine)
+    return Validated(good, quarantine, nulled.sort("rij", maintain_order=True))
 
 
 #: Rows checked at once by :func:`validate_table`.
@@ -74,8 +85,8 @@ _SLICE_ROWS = 1_000_000
 
 def _check_cells(
     raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The typed rows whose every value passes, and one quarantine row per bad cell."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The typed rows to keep, one quarantine row per bad cell of the others, the nulled values."""
     # Each stage is materialised, so later stages refer to plain columns, never to repeated
     # sub-expressions (a reason refers to the value several times).
     staged = (
@@ -114,10 +125,34 @@ def _check_cells(
     )
     del staged
     checked = checked.with_columns(_cross_field_reasons(spec, peildatum))
-    reason_cols = [_REASON + c.name for c in spec.columns]
-    checked = checked.with_columns(pl.any_horizontal(pl.col(reason_cols).is_not_null()).alias(_BAD))
+    row_cols = [_REASON + c.name for c in spec.columns if c.costs == Invalid.ROW]
+    value_cols = [c for c in spec.columns if c.costs == Invalid.VALUE]
+    checked = checked.with_columns(
+        pl.any_horizontal(pl.col(row_cols).is_not_null()).alias(_BAD)
+        if row_cols
+        else pl.lit(False).alias(_BAD)
+    )
+    bad = checked.get_column(_BAD)
+    failures = _cell_failures(raw, checked, spec, bad, list(spec.columns))
+    nulled = _cell_failures(raw, checked, spec, ~bad & _any_reason(checked, value_cols), value_cols)
+    # the parsed value of an invalid cell is null already, except where a cross-field check rejected it
+    good = (
+        checked.filter(~bad)
+        .with_columns(
+            pl.when(pl.col(_REASON + c.name).is_null()).then(pl.col(c.name)).alias(c.name) for c in value_cols
+        )
+        .select("rij", *spec.names)
+    )
+    return good, failures, nulled
 
-    return checked.filter(~pl.col(_BAD)).select("rij", *spec.names), _cell_failures(raw, checked, spec)
+
+def _any_reason(checked: pl.DataFrame, columns: list[Column]) -> pl.Series:
+    """Where any of ``columns`` has a reason to reject its value."""
+    if not columns:
+        return pl.repeat(False, checked.height, eager=True)
+    return checked.select(
+        pl.any_horizontal(pl.col(_REASON + c.name).is_not_null() for c in columns)
+    ).to_series()
 
 
 def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.Expr]:
@@ -145,15 +180,22 @@ def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.E
     return out
 
 
-def _cell_failures(raw: pl.DataFrame, checked: pl.DataFrame, spec: FileSpec) -> pl.DataFrame:
-    """One quarantine row per invalid cell, in row order and then contract column order."""
-    bad_mask = checked.get_column(_BAD)
-    if not bad_mask.any():
+def _cell_failures(
+    raw: pl.DataFrame, checked: pl.DataFrame, spec: FileSpec, rows: pl.Series, columns: list[Column]
+) -> pl.DataFrame:
+    """One quarantine row per invalid cell of ``columns`` in ``rows``, by row, then contract order.
+
+    ``rows`` is a mask of ``checked``, whose rows are ``raw``'s.
+    """
+    if not rows.any():
         return empty_quarantine()
-    bad_raw = raw.filter(bad_mask)
-    bad = checked.filter(bad_mask).select("rij", *[_REASON + c.name for c in spec.columns])
+    bad_raw = raw.filter(rows)
+    bad = checked.filter(rows).select("rij", *[_REASON + c.name for c in columns])
+    names = {c.name for c in columns}
     frames = []
     for i, col in enumerate(spec.columns):
+        if col.name not in names:
+            continue
         reason = bad.get_column(_REASON + col.name)
         if reason.null_count() == reason.len():
             continue
