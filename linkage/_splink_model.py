@@ -219,10 +219,13 @@ def make_linker(
 
 
 def register_term_frequencies(
-    db_api: DatabaseAPISubClass, linker: Linker, col: str, table: pl.DataFrame
+    db_api: DatabaseAPISubClass, linker: Linker, col: str, table: pl.DataFrame, *, prefix: str = ""
 ) -> None:
-    """Use ``table`` (``col, tf_<col>``) as the term frequencies of ``col`` instead of counting rows."""
-    sdf = db_api.register(table.to_arrow(), table_name=f"__tf_{col}")
+    """Use ``table`` (``col, tf_<col>``) as the term frequencies of ``col`` instead of counting rows.
+
+    ``prefix`` names the registered table apart when a second linker shares the database.
+    """
+    sdf = db_api.register(table.to_arrow(), table_name=f"__{prefix}tf_{col}")
     linker.table_management.register_term_frequency_lookup(sdf, col)
 
 

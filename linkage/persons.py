@@ -573,16 +573,19 @@ def link_persons(
         if nodes.height > cfg.train_nodes:
             share = cfg.train_nodes / nodes.height
             train_frames = {b: f.sample(fraction=share, seed=cfg.seed) for b, f in frames.items()}
-        # Trained in its own database: the model is checked (no_level_below_disagreement) before
-        # the linker that predicts is made from it.
-        train_api = splink_db_api(backend, cfg.num_threads)
-        trainer = make_linker(train_api, train_frames, settings)
-        register_term_frequencies(train_api, trainer, "achternaam", surnames)
+        # The model is checked (no_level_below_disagreement) before the linker that predicts is
+        # made from it: trained on tables of their own names, in the same database unless sampled
+        # (a second DuckDB would hold a second memory limit's worth of buffers).
+        sampled = train_frames is not frames
+        train_api = splink_db_api(backend, cfg.num_threads) if sampled else db_api
+        trainer = make_linker(train_api, {f"train_{b}": f for b, f in train_frames.items()}, settings)
+        register_term_frequencies(train_api, trainer, "achternaam", surnames, prefix="train_")
         train(trainer, _plan(cfg))
         settings = trainer.misc.save_model_to_json()
         raised = no_level_below_disagreement(settings)
         del trainer, train_frames
-        release(train_api)
+        if sampled:
+            release(train_api)
         linker = make_linker(db_api, frames, settings)
         register_term_frequencies(db_api, linker, "achternaam", surnames)
     else:
