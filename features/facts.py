@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from features.utility import ELEKTRICITEIT_NORM_KWH, GAS_NORM_M3
+from vastgoed.core.numbers import format_number
 
 __all__ = ["FACTS", "FeatureRow", "fact", "format_number"]
 
@@ -37,27 +38,6 @@ _LAATSTE_JAAR = "in het laatste verbruiksjaar"
 
 
 # ---------------------------------------------------------------- numbers
-
-
-def format_number(value: float | None, decimals: int = 0) -> str:
-    """A number in Dutch notation: ``.`` between thousands, ``,`` before the decimals.
-
-    Args:
-        value: The number; ``None``, NaN and infinity are unknown.
-        decimals: Digits after the comma (rounded as Python formats floats).
-
-    Returns:
-        For example ``"2.900"``, ``"0,35"`` or ``"-1.234,5"``; ``"onbekend"`` when there is no
-        finite number.
-    """
-    v = _finite(value)
-    if v is None:
-        return "onbekend"
-    decimals = max(decimals, 0)
-    text = f"{v:,.{decimals}f}"
-    if text.lstrip("-").strip("0,.") == "":  # "-0" or "-0,00" after rounding
-        text = text.lstrip("-")
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def _finite(value: object) -> float | None:

@@ -1,4 +1,4 @@
-"""Scoring: the signal model, its training set, explanations, the rule baseline and ranking metrics."""
+"""Scoring: the signal model, its training set, explanations, the rule baseline and ranker, metrics."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from models.metrics import (
     precision_recall_at_k,
     ranking_summary,
 )
+from models.rules import RuleRanker, rules_version
 from models.signal_model import CLASSES, SignalModel, model_columns
 from models.training import (
     TrainingChoices,
@@ -34,6 +35,7 @@ __all__ = [
     "RULE_TEXT",
     "LogisticSignalModel",
     "Reason",
+    "RuleRanker",
     "SignalModel",
     "TrainingChoices",
     "TrainingSet",
@@ -53,5 +55,6 @@ __all__ = [
     "quarter_start",
     "ranking_summary",
     "rule_flags",
+    "rules_version",
     "split_cutoff",
 ]

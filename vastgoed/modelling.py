@@ -20,6 +20,7 @@ from features import FeatureInputs, build_features, catalogue, feature_set_hash
 from features.facts import fact
 from models import (
     LogisticSignalModel,
+    RuleRanker,
     SignalModel,
     TrainingChoices,
     ValidationSet,
@@ -49,9 +50,11 @@ from vastgoed.tracking import (
 
 __all__ = [
     "VALIDATION_KS",
+    "ScoringModel",
     "TrainingReport",
     "explain_signals",
     "features_at",
+    "label_shortfall",
     "model_hash",
     "register_and_decide",
     "score_objects",
@@ -62,6 +65,31 @@ __all__ = [
 
 #: Cut-offs for precision@k among the validation investigations (a year holds about 150–200).
 VALIDATION_KS = (25, 50, 100)
+
+#: What ranks a run's list: a learned model, or the rules when there is too little to learn from.
+ScoringModel = SignalModel | RuleRanker
+
+
+def label_shortfall(outcomes: pl.DataFrame, peildatum: dt.date, min_confirmed: int) -> str | None:
+    """Why the labels are too few to train a model on (in Dutch), or None when they are enough.
+
+    Counted are the distinct confirmed (address, phenomenon) outcomes before the peildatum, the
+    registry's and the analysts' verdicts together.
+    """
+    if outcomes.height == 0:
+        return "er zijn geen uitkomsten van eerdere onderzoeken (onderzoeksuitkomsten ontbreekt of is leeg)"
+    confirmed = (
+        outcomes.filter((pl.col("uitkomst") == "bevestigd") & (pl.col("datum_onderzoek") < peildatum))
+        .select("verblijfsobject_id", "fenomeen")
+        .unique()
+        .height
+    )
+    if confirmed >= min_confirmed:
+        return None
+    return (
+        f"er zijn {confirmed} bevestigde onderzoeken, minder dan de {min_confirmed} die een geleerd "
+        "model nodig heeft ([model] min_confirmed)"
+    )
 
 
 def features_at(inputs: FeatureInputs, at_peildatum: pl.DataFrame) -> Callable[[dt.date], pl.DataFrame]:
@@ -76,8 +104,10 @@ def features_at(inputs: FeatureInputs, at_peildatum: pl.DataFrame) -> Callable[[
     return at
 
 
-def model_hash(model: SignalModel) -> str:
-    """A short hash of the fitted trees and calibration: equal hashes score identically."""
+def model_hash(model: ScoringModel) -> str:
+    """A short hash of the fitted trees and calibration (or of the rules): equal hashes score identically."""
+    if isinstance(model, RuleRanker):
+        return model.version
     h = hashlib.sha256()
     for f, text in sorted(model.model_strings().items()):
         h.update(f.encode())
@@ -409,7 +439,7 @@ def recent_investigations(outcomes: pl.DataFrame, peildatum: dt.date, months: in
 
 
 def score_objects(
-    model: SignalModel,
+    model: ScoringModel,
     feats: pl.DataFrame,
     bag: pl.DataFrame,
     outcomes: pl.DataFrame,
@@ -427,7 +457,7 @@ def score_objects(
     """
     feature_cols = [c for c in feats.columns if c != "verblijfsobject_id"]
     per = model.phenomenon_scores(feats.select(feature_cols))
-    priority = SignalModel.priority(per)
+    priority = model.priority(per)
     recent = recent_investigations(outcomes, peildatum, recent_months)
     scored = feats.select("verblijfsobject_id").with_columns(
         pl.Series("score", priority),
@@ -462,17 +492,25 @@ def score_objects(
     return pl.concat([ranked, apart])
 
 
+def _line(reasons: list[Reason], rules: bool) -> str:
+    """The reasons as one line; a rule's hit has no size to show, so its facts stand alone."""
+    if rules:
+        return "; ".join(r.feit for r in reasons) or "geen regel slaat aan"
+    return reasons_text(reasons) or "geen kenmerk wijkt af: alleen de basisscore"
+
+
 def _reason_dicts(rs: list[Reason]) -> list[dict[str, Any]]:
     return [dataclasses.asdict(r) for r in rs]
 
 
 def explain_signals(
-    model: SignalModel, scored: pl.DataFrame, feats: pl.DataFrame, mc: ModelConfig, n_top: int
+    model: ScoringModel, scored: pl.DataFrame, feats: pl.DataFrame, mc: ModelConfig, n_top: int
 ) -> pl.DataFrame:
     """``redenen`` (text), ``redenen_detail`` and ``tegen`` for the ranked top and recent investigations.
 
     TreeSHAP costs a few ms per row, so only the first ``n_top`` ranked objects and the recently
-    investigated ones (which the report lists) are explained; the rest get nulls.
+    investigated ones (which the report lists) are explained; the rest get nulls. The rules explain
+    themselves: their reasons are the rule's checks that hold.
     """
     labels = {s.name: s.label_nl for s in catalogue()}
     want = scored.with_row_index("_pos").filter(
@@ -481,19 +519,16 @@ def explain_signals(
     X = want.select("verblijfsobject_id").join(
         feats, on="verblijfsobject_id", how="left", maintain_order="left"
     )
-    why = explain(
-        model,
-        X.drop("verblijfsobject_id"),
-        want["fenomeen"].to_list(),
-        labels,
-        fact,
-        mc.n_reasons,
-        mc.n_against,
+    rows, fenomeen = X.drop("verblijfsobject_id"), want["fenomeen"].to_list()
+    why = (
+        model.explain(rows, fenomeen, labels, mc.n_reasons, mc.n_against)
+        if isinstance(model, RuleRanker)
+        else explain(model, rows, fenomeen, labels, fact, mc.n_reasons, mc.n_against)
     )
     detail = pl.DataFrame(
         {
             "verblijfsobject_id": want["verblijfsobject_id"],
-            "redenen": [reasons_text(r) or "geen kenmerk wijkt af: alleen de basisscore" for r, _ in why],
+            "redenen": [_line(r, isinstance(model, RuleRanker)) for r, _ in why],
             "redenen_detail": [_reason_dicts(r) for r, _ in why],
             "tegen": [_reason_dicts(t) for _, t in why],
         },

@@ -37,7 +37,7 @@ from linkage import AddressMatch, CompanyMatch, link_companies, match_addresses,
 from linkage.graph import Graph, build_graph, object_parties
 from linkage.person_records import person_records
 from linkage.persons import PersonLinkResult, link_persons, person_settings, settings_hash, uncertain_pairs
-from models import SignalModel, latest_investigations
+from models import RuleRanker, latest_investigations
 from vastgoed.core.binding import (
     ModelBinding,
     ModelChoice,
@@ -61,8 +61,10 @@ from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik
 from vastgoed.ingest.quarantine import NULLED_FILE
 from vastgoed.ingest.reader import extract_parts, folder_hash
 from vastgoed.modelling import (
+    ScoringModel,
     TrainingReport,
     explain_signals,
+    label_shortfall,
     model_hash,
     register_and_decide,
     score_objects,
@@ -692,7 +694,7 @@ def _run_facts(
     run_info: dict[str, Any],
     res: _Linked,
     signals: _Signals,
-    training: TrainingReport | None,
+    chosen: _Chosen,
     fairness: FairnessReport,
     config: Config,
     started: dt.datetime,
@@ -739,7 +741,8 @@ def _run_facts(
         n_ranked=signals.n_ranked,
         n_recent=signals.n_status("recent_onderzocht"),
         capacity=config.model.capacity,
-        training=None if training is None else training.summary(),
+        training=None if chosen.training is None else chosen.training.summary(),
+        rules_because=chosen.rules_because,
         fairness_summary=fairness.summary(),
         proxy_summary=fairness.proxy,
         generated_at=started,
@@ -774,16 +777,15 @@ def _fmt(v: object) -> str:
 
 def _report_input(
     signals: _Signals,
-    model: SignalModel,
+    chosen: _Chosen,
     res: _Linked,
     proxy: ProxyReport | None,
-    training: TrainingReport | None,
     run_id: str,
-    model_version: str,
     config: Config,
     choices: ModelChoices,
 ) -> ReportInput:
     """What the analysts' report shows, from the run's own tables."""
+    model, training, model_version = chosen.model, chosen.training, chosen.version
     labels = {s.name: s.label_nl for s in catalogue()}
     reason_fields = ["kenmerk", "label", "feit", "bijdrage"]
 
@@ -914,8 +916,38 @@ def _report_input(
         importance=importance,
         quality=quality,
         metrics=metrics,
-        notices=tuple(choices.meldingen()),
+        notices=(*_rules_notice(chosen), *choices.meldingen()),
     )
+
+
+def _rules_notice(chosen: _Chosen) -> tuple[str, ...]:
+    """The report's first sentence when no learned model ranked the list."""
+    if chosen.rules_because is None:
+        return ()
+    return (
+        "Geen geleerd model gebruikt: deze lijst is gerangschikt met de regels van de werkgroep "
+        f"(publieke normen, {chosen.version}), omdat {chosen.rules_because}. De score is een "
+        "regelscore, geen kans. Zodra er genoeg bevestigde uitkomsten zijn (ook verdicten op "
+        "vrijgegeven lijsten), traint de volgende run een model.",
+    )
+
+
+def _model_source(chosen: _Chosen, champion: Champion | None) -> str:
+    if chosen.rules_because is not None:
+        return "rules (no learned model)"
+    if champion is None:
+        return "trained in this run"
+    return f"champion v{champion.version} (alias {champion.alias})"
+
+
+def _ranking_json(chosen: _Chosen) -> dict[str, Any]:
+    """run.json's ``model.ranking``: whether a learned model ranked the list, and why not."""
+    rules = chosen.rules_because is not None
+    return {
+        "methode": "regelgebaseerd" if rules else "geleerd_model",
+        "geleerd_model": not rules,
+        "reden": chosen.rules_because,
+    }
 
 
 def _binding_rows(choices: ModelChoices) -> list[tuple[str, str]]:
@@ -923,7 +955,9 @@ def _binding_rows(choices: ModelChoices) -> list[tuple[str, str]]:
     data = choices.signal.looked_for
     rows = [("deze gegevens", f"{data.beschrijving()}, peildatum {data.peildatum:%d-%m-%Y}")]
     for label, c in (("signaalmodel", choices.signal), ("persoonskoppeling (Splink)", choices.linkage)):
-        if not c.trained_here and c.found_binding is not None:
+        if c.reason.startswith("geen geleerd model"):
+            text = c.reason
+        elif not c.trained_here and c.found_binding is not None:
             b = c.found_binding
             text = (
                 f"opgeslagen model {c.found}, getraind op {b.beschrijving()}, "
@@ -961,7 +995,7 @@ class _PersonSummary:
 class _Scoring:
     """What scoring needs besides the features: the model, the labels and the run's constants."""
 
-    model: SignalModel
+    model: ScoringModel
     outcomes: pl.DataFrame
     peildatum: dt.date
     threshold: float
@@ -1399,7 +1433,7 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         outcomes = _outcomes_of(res)
         if task.train_with.height:
             outcomes = pl.concat([outcomes, task.train_with], how="diagonal_relaxed")
-        if outcomes.height:
+        if label_shortfall(outcomes, res.manifest.peildatum, task.config.model.min_confirmed) is None:
             with st.stage("train"):
                 training = train_model(b.inputs, b.features, outcomes, task.config)
     return _ShardResult(
@@ -1853,8 +1887,9 @@ def _merge_shards(
         if training is None:
             raise DataError(
                 "onderzoeksuitkomsten",
-                "no investigation outcomes in the training shard "
-                f"(gemeenten {', '.join(plan[train_index].gemeenten)}): the model has nothing to learn from",
+                "too few confirmed investigations in the training shard "
+                f"(gemeenten {', '.join(plan[train_index].gemeenten)}) for [model] min_confirmed, "
+                "though the run as a whole has enough: the model has too little to learn from",
             )
         return training
 
@@ -2102,6 +2137,62 @@ def _signal_choice(
     return trained(mismatch_text(nearest.binding, binding, what), nearest)
 
 
+@dataclass(frozen=True)
+class _Chosen:
+    """The model a run ranks with, its version label, and its training when it trained one.
+
+    Attributes:
+        model: The learned model, or the rules (:class:`RuleRanker`) when there is too little to
+            learn from.
+        version: ``vastgoed-signal/v3``, ``lgbm-<hash>`` or ``regels-<hash>``.
+        training: This run's training; None when it scored with the champion or with the rules.
+        rules_because: Why no learned model was used (in Dutch); None when one was.
+    """
+
+    model: ScoringModel
+    version: str
+    training: TrainingReport | None = None
+    rules_because: str | None = None
+
+
+def _scoring_model(
+    linked: _Linked, outcomes: pl.DataFrame, config: Config, st: _Stages, run_id: str, models: _Models
+) -> _Chosen:
+    """The champion; else a model trained on the labels when they are enough; else the rules."""
+    if not models.must_train:
+        champion = models.champion
+        assert champion is not None
+        return _Chosen(champion.model, f"{MODEL_NAME}/v{champion.version}")
+    short = label_shortfall(outcomes, linked.manifest.peildatum, config.model.min_confirmed)
+    if short is not None:
+        rules = RuleRanker(reason=short).fit(linked.features)
+        linked.warnings.append(f"signal model: none learned ({short}); the list is ranked by the rules")
+        return _Chosen(rules, rules.version, rules_because=short)
+    with st.stage("train"):
+        training = linked.train(outcomes)
+    if not config.tracking.enabled:
+        return _Chosen(training.model, training.model_hash, training)
+    manifest = linked.manifest
+    with st.stage("register"):
+        model, version, logged = register_and_decide(
+            training,
+            config,
+            run_name=run_id,
+            tags={
+                "vastgoed.run_id": run_id,
+                "peildatum": manifest.peildatum.isoformat(),
+                "gemeentecode": manifest.gemeentecode,
+                "synthetisch": str(manifest.synthetisch).lower(),
+                "data_sha256": data_hash(linked)[:16],
+            },
+            binding=models.signal.looked_for,
+        )
+    with st.stage("privacy_scan_mlflow"):
+        # Scanned now: a later failure must not leave an unscanned training run behind.
+        _scan_mlflow(config, [logged.run_id], linked.scan)
+    return _Chosen(model, version, training)
+
+
 def _finish(
     data_dir: Path,
     linked: _Linked,
@@ -2133,44 +2224,19 @@ def _finish(
         outcomes = pl.concat([outcomes, verdicts], how="diagonal_relaxed")  # verdicts have no ``rij``
         linked.warnings.append(f"onderzoeksuitkomsten: {verdicts.height} analysts' verdicts added as labels")
 
-    training: TrainingReport | None = None
-    mlflow_runs: list[str] = []
-    if models.must_train:
-        if outcomes.height == 0:
-            raise DataError(
-                "onderzoeksuitkomsten", "no investigation outcomes: the model has nothing to learn from"
-            )
-        with st.stage("train"):
-            training = linked.train(outcomes)
-        model: SignalModel = training.model
-        model_version = training.model_hash
-        if config.tracking.enabled:
-            with st.stage("register"):
-                model, model_version, logged = register_and_decide(
-                    training,
-                    config,
-                    run_name=run_id,
-                    tags={
-                        "vastgoed.run_id": run_id,
-                        "peildatum": peildatum.isoformat(),
-                        "gemeentecode": linked.manifest.gemeentecode,
-                        "synthetisch": str(linked.manifest.synthetisch).lower(),
-                        "data_sha256": data_hash(linked)[:16],
-                    },
-                    binding=models.signal.looked_for,
-                )
-                mlflow_runs.append(logged.run_id)
-            with st.stage("privacy_scan_mlflow"):
-                # Scanned now: a later failure must not leave an unscanned training run behind.
-                _scan_mlflow(config, [logged.run_id], linked.scan)
-    else:
-        assert champion is not None
-        model = champion.model
-        model_version = f"{MODEL_NAME}/v{champion.version}"
+    chosen = _scoring_model(linked, outcomes, config, st, run_id, models)
+    model, model_version, training = chosen.model, chosen.version, chosen.training
     choices = models.used(
         signal=model_version,
         linkage="trained in this run" if linked.reused_from is None else f"MLflow run {linked.reused_from}",
     )
+    if chosen.rules_because is not None:
+        choices = dataclasses.replace(
+            choices,
+            signal=dataclasses.replace(
+                choices.signal, trained_here=False, reason=f"geen geleerd model: {chosen.rules_because}"
+            ),
+        )
 
     threshold = meta.controle.koppeling_zekerheid_min
     scoring = _Scoring(
@@ -2187,7 +2253,7 @@ def _finish(
     with st.stage("report"):
         write_report(
             tmp / "report.html",
-            _report_input(signals, model, linked, proxy, training, run_id, model_version, config, choices),
+            _report_input(signals, chosen, linked, proxy, run_id, config, choices),
         )
 
     with st.stage("write"):
@@ -2246,9 +2312,8 @@ def _finish(
                 "model_version": model_version,
                 "model_sha256": model_hash(model),
                 "features": feature_cols,
-                "source": "trained in this run"
-                if champion is None
-                else f"champion v{champion.version} (alias {champion.alias})",
+                "source": _model_source(chosen, champion),
+                "ranking": _ranking_json(chosen),
                 "training": None if training is None else training.summary(),
                 "ranked": n_ranked,
                 "recent_onderzocht": n_scored - n_ranked,
@@ -2270,7 +2335,7 @@ def _finish(
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
         (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
-        facts = _run_facts(run_info, linked, signals, training, fairness, config, started)
+        facts = _run_facts(run_info, linked, signals, chosen, fairness, config, started)
         write_documents(ethics_dir, meta, facts)
         run_info["ethics"] = {
             "metadata": str(config.ethics.metadata_path()),

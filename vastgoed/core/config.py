@@ -172,6 +172,9 @@ class ModelConfig(_Strict):
     weak_min: int = Field(default=10, ge=0)
     weak_weight: float = Field(default=0.5, gt=0.0, le=1.0)
     weak_max: int = Field(default=200, ge=0)
+    #: Fewer confirmed investigations than this (registry outcomes and analysts' verdicts together):
+    #: no model is trained, the list is ranked by the rules (``models.rules``; see docs/model-card.md).
+    min_confirmed: int = Field(default=50, ge=1)
     #: A phenomenon with fewer confirmed training labels is capped at the base rate of confirmation.
     cap_min: int = Field(default=10, ge=0)
     #: Prior strength (in confirmations) pulling each phenomenon's probability to its base rate.

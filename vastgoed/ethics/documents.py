@@ -109,6 +109,8 @@ class RunFacts:
         capacity: The working group's capacity (k of precision@k).
         training: ``TrainingReport.summary()`` when the run trained (``validation`` per ranking
             ``model``/``logistic``/``regels``, ``cutoff``, ``class_counts``, row counts), else None.
+        rules_because: Why the list was ranked by the rules and not a learned model (in Dutch);
+            None when a learned model ranked it.
         fairness_summary: The fairness audit's summary (flags and headline figures), if any.
         proxy_summary: The proxy screen's summary, if any.
         generated_at: When the documents are made; now when None.
@@ -136,6 +138,14 @@ class RunFacts:
     proxy_summary: dict[str, Any] | None = None
     generated_at: dt.datetime | None = None
     model_binding: dict[str, Any] | None = None
+    rules_because: str | None = None
+
+    @property
+    def model_type(self) -> str:
+        """Which kind of model ranked the list, in the register's words (Dutch)."""
+        if self.rules_because is not None:
+            return f"regelgebaseerd, geen geleerd model, omdat {self.rules_because}"
+        return "geleerd model (LightGBM per verschijnsel)"
 
     def when(self) -> dt.datetime:
         """The documents' timestamp."""
@@ -347,7 +357,12 @@ def _methods_text(meta: EthicsMetadata, facts: RunFacts) -> str:
         f"modelversie {facts.model_version}, codeversie {facts.code_version}."
     )
     signal = (facts.model_binding or {}).get("signal_model")
-    if isinstance(signal, Mapping) and signal.get("found") and not signal.get("fits"):
+    if facts.rules_because is not None:
+        head += (
+            f" Modeltype van deze run: {facts.model_type}. De lijst is gerangschikt met de regels "
+            "van de werkgroep (publieke normen); elke reden is een regel die aanslaat, met norm en bron."
+        )
+    elif isinstance(signal, Mapping) and signal.get("found") and not signal.get("fits"):
         head += (
             " Het model is in deze run getraind: het geregistreerde model was op andere gegevens "
             "getraind dan deze."
@@ -436,6 +451,7 @@ def algorithm_register(meta: EthicsMetadata, facts: RunFacts) -> dict[str, Any]:
         "run": {
             "run_id": facts.run_id,
             "model_version": facts.model_version,
+            "modeltype": facts.model_type,
             "code_version": facts.code_version,
             "peildatum": facts.peildatum.isoformat(),
             "gemeentecode": facts.gemeentecode,
@@ -591,6 +607,35 @@ def _data_md(binding: object) -> str:
     )
 
 
+def _what_md(facts: RunFacts) -> list[str]:
+    """The model card's lines on what ranked the list: a learned model, or the rules and why."""
+    if facts.rules_because is not None:
+        return [
+            f"- **Model type: {_inline(facts.model_type)}.** No learned model was used in this run: "
+            "the list is ranked by the rule baseline (`models/baseline.py`, `models/rules.py`), one "
+            "public-norm rule per phenomenon (" + ", ".join(_code(p) for p in FENOMENEN) + "). A "
+            "phenomenon whose rule fires scores 0.5–1 (more extreme cases higher); the **priority** is "
+            "the highest phenomenon score. It is a rule score, not a probability.",
+            "- **Explanations:** the reasons are the rule's checks that hold for the object, each with "
+            "its norm and public source; the counter-evidence is what speaks against the phenomenon in "
+            "the same registers.",
+            "- **Next runs:** once the registry's outcomes and the analysts' verdicts on released lists "
+            "hold enough confirmed investigations (`[model] min_confirmed`), a run trains a model, "
+            "measures it against these rules and registers it as the champion of this gemeente.",
+        ]
+    return [
+        "- **What:** one binary LightGBM model per phenomenon ("
+        + ", ".join(_code(p) for p in FENOMENEN)
+        + "), each seeing the catalogued features plus its own rule flag, under monotone "
+        "constraints where the direction is known. Raw scores are Platt-scaled on out-of-fold "
+        "predictions of the investigated rows. The **priority** is 1 − Π(1 − p_fenomeen); a "
+        "signal's phenomenon is the most likely one.",
+        "- **Explanations:** TreeSHAP contributions of the signal's phenomenon model; the largest "
+        "positive ones are the reasons, the largest negative ones the counter-evidence, each "
+        "written as a fact from the object's own registry data.",
+    ]
+
+
 def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
     """The run's model card (Mitchell et al. 2019) as Markdown."""
     r = meta.algoritmeregister
@@ -619,16 +664,8 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
                 f"({_inline(rollen.beheerder.contact)}); provider: {_inline(r.provider)}.",
                 f"- **Version:** model {_code(facts.model_version)}, code {_code(facts.code_version)}; "
                 f"source code {_link(r.publiccode)} (EUPL-1.2).",
-                "- **What:** one binary LightGBM model per phenomenon ("
-                + ", ".join(_code(p) for p in FENOMENEN)
-                + "), each seeing the catalogued features plus its own rule flag, under monotone "
-                "constraints where the direction is known. Raw scores are Platt-scaled on out-of-fold "
-                "predictions of the investigated rows. The **priority** is 1 − Π(1 − p_fenomeen); a "
-                "signal's phenomenon is the most likely one.",
+                *_what_md(facts),
                 "- **Unit:** the verblijfsobject. No score is ever given to a person or a household.",
-                "- **Explanations:** TreeSHAP contributions of the signal's phenomenon model; the largest "
-                "positive ones are the reasons, the largest negative ones the counter-evidence, each "
-                "written as a fact from the object's own registry data.",
                 "- **Champion:** each gemeente and kind of data (synthetic or real extracts) has its own "
                 "champion (alias `champion-<gemeentecode>-<synthetisch|echt>`); a newly trained model "
                 "replaces it only when its average precision on the validation investigations beats the "
@@ -701,6 +738,11 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
             "validation investigations."
         )
         out.append(_validation_md(training, facts.capacity))
+    elif facts.rules_because is not None:
+        out.append(
+            "No learned model was used, so there are no validation figures: the rules ranked the list "
+            f"because {_inline(facts.rules_because)} (in Dutch, as the register says it)."
+        )
     else:
         out.append(
             "This run scored with the registered champion and did not train; the champion's validation "
