@@ -232,28 +232,6 @@ def birth_date_parts(col: pl.Expr) -> list[pl.Expr]:
     ]
 
 
-def _before_prefix(words: pl.Expr) -> pl.Expr:
-    """How many of ``words`` (a list) come before the first voorvoegsel word: never given names."""
-    is_prefix = pl.element().str.to_lowercase().is_in(list(_PREFIX_WORDS))
-    return words.list.eval((~is_prefix).cast(pl.Int32).cum_min()).list.sum().fill_null(0)
-
-
-def _leading_given_names(words: pl.Expr, given_names: pl.Series | None) -> pl.Expr:
-    """The leading words of ``words`` (a list) that are known given names, joined with a trailing space.
-
-    At least one word is always left for the surname. Null when there is none or no names are known.
-    """
-    if given_names is None or given_names.len() == 0:
-        return pl.lit(None, dtype=pl.String)
-    known = given_names.implode()
-    is_given = words.list.eval(_ascii_lower(pl.element()).is_in(known).cast(pl.Int32).cum_min())
-    n = pl.min_horizontal(
-        is_given.list.sum().fill_null(0), (words.list.len() - 1).clip(lower_bound=0), _before_prefix(words)
-    )
-    lead = words.list.head(n).list.join(" ")
-    return pl.when(n > 0).then(lead + " ")
-
-
 # ", van der" at the end: a prefix written after the name it belongs to (``Kort, de``).
 _TRAILING_PREFIX_RE = rf"^(.*?\S)\s*,\s*((?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*)$"
 
@@ -292,46 +270,93 @@ def _prefix_after_comma(raw: pl.Expr) -> pl.Expr:
     return pl.when(head.is_not_null() & ~before.str.contains(",")).then(moved).otherwise(raw)
 
 
-def _known_surname_start(words: pl.Expr, surnames: pl.Series | None) -> pl.Expr:
-    """The words before the longest known surname (of up to three words) that ends ``words``.
-
-    ``Anna Marla Rutten``: ``Marla`` is no known given name (a typo), but ``rutten`` is a known
-    surname and ``marla rutten`` is not, so ``Anna Marla`` are the given names. Joined with a
-    trailing space; empty when all of ``words`` are the surname (``M. El Amrani``); null when no
-    ending is a known surname.
-    """
-    if surnames is None or surnames.len() == 0:
-        return pl.lit(None, dtype=pl.String)
-    known = surnames.implode()
-    n_words = words.list.len()
-    free = _before_prefix(words)
-    lead: pl.Expr = pl.lit(None, dtype=pl.String)
-    for k in (1, 2, 3):  # the longest known ending wins: "el idrissi" over "idrissi"
-        ending = _ascii_lower(words.list.slice(-k, k).list.join(" "))
-        hit = (n_words >= k) & (n_words - k <= free) & ending.is_in(known)
-        head = (
-            pl.when(n_words > k).then(words.list.head(n_words - k).list.join(" ") + " ").otherwise(pl.lit(""))
-        )
-        lead = pl.when(hit).then(head).otherwise(lead)
-    return lead
-
-
-def _name_parts_exprs(
-    name: pl.Expr, given_names: pl.Series | None = None, surnames: pl.Series | None = None
-) -> dict[str, pl.Expr]:
-    """Parse a one-field name (``Berg, J. van der``, ``J. van der Berg``, ``Jan van der Berg``).
-
-    In the ``Anna Maria Rutten`` form, the words after the first that are known given names
-    (``given_names``, lower case, e.g. from BRP ``voornamen``) are given names too: without that,
-    the middle names became part of the surname (``maria rutten``) and the owner never met her
-    BRP and Kadaster records written ``Rutten, Anna Maria``. The last word always stays the surname.
-    Where the words end in a known surname (``surnames``, e.g. BRP ``geslachtsnaam``), that
-    decides first.
-    """
+def _raw_name(name: pl.Expr) -> pl.Expr:
+    """Spacing collapsed, a salutation read past, ``Fam. X`` as ``X,``, a trailing voorvoegsel moved."""
     spaced = name.str.replace_all(r"\s+", " ").str.strip_chars()
     # "Fam. Chaoui" names a household by its surname alone: written as "Chaoui," it has no given names
     family = pl.when(spaced.str.contains(_FAMILY_RE + r"\S")).then(spaced.str.replace(_FAMILY_RE, "") + ",")
-    raw = _prefix_after_comma(pl.coalesce(family, _without_salutation(spaced)))
+    return _prefix_after_comma(pl.coalesce(family, _without_salutation(spaced)))
+
+
+def _after_first(raw: pl.Expr) -> pl.Expr:
+    return raw.str.extract(r"^\S+\s+(.*)$", 1)
+
+
+_KNOWN_LEAD = "__lead__"
+
+
+def _known_lead(names: pl.DataFrame, known: _KnownNames) -> pl.DataFrame:
+    """``naam, __lead__``: the given names after the first in a ``Anna Maria Rutten`` form name.
+
+    The words after the first word that end in the longest known surname (of up to three words:
+    ``el idrissi`` over ``idrissi``) are given names before it (``Anna Marla Rutten``: ``marla`` is a
+    typo, ``rutten`` a known surname); failing that, the leading words that are known given names
+    (the last word always stays the surname). A voorvoegsel word is never a given name. Joined with
+    a trailing space; empty when all the words are the surname (``M. El Amrani``); null where
+    neither rule applies. Looked up per word in frames, not per name in lists: a region has
+    millions of names and tens of thousands of known names.
+    """
+    words = (
+        names.select("naam", _after_first(_raw_name(pl.col("naam"))).str.split(" ").alias("w"))
+        .drop_nulls("w")
+        .explode("w")
+        .filter(pl.col("w") != "")
+        .with_columns(
+            pl.int_range(pl.len()).over("naam").alias("pos"),
+            _ascii_lower(pl.col("w")).alias("low"),
+        )
+    )
+    given = known.given if known.given is not None else pl.Series(dtype=pl.String)
+    surnames = known.surnames if known.surnames is not None else pl.Series(dtype=pl.String)
+    words = words.with_columns(
+        pl.col("low").is_in(given.implode()).alias("_given"),
+        pl.col("w").str.to_lowercase().is_in(list(_PREFIX_WORDS)).alias("_prefix"),
+    )
+    per = words.group_by("naam").agg(
+        pl.col("w"),
+        pl.len().alias("n"),
+        pl.col("pos").filter(pl.col("_prefix")).min().alias("_first_prefix"),
+        pl.col("pos").filter(~pl.col("_given")).min().alias("_first_other"),
+        *[pl.col("low").tail(k).str.join(" ").alias(f"_end{k}") for k in (1, 2, 3)],
+    )
+    free = pl.coalesce("_first_prefix", "n")
+    lead_s: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    for k in (1, 2, 3):  # the longest known ending wins
+        hit = (pl.col("n") >= k) & (pl.col("n") - k <= free) & pl.col(f"_end{k}").is_in(surnames.implode())
+        lead_s = pl.when(hit).then(pl.col("n") - k).otherwise(lead_s)
+    lead_g = pl.min_horizontal(pl.coalesce("_first_other", "n"), pl.col("n") - 1, free)
+    joined = pl.col("w").list.head(pl.col("_l")).list.join(" ") + " "
+    return (
+        per.with_columns(lead_s.alias("_ls"), lead_g.alias("_lg"))
+        .with_columns(pl.coalesce("_ls", "_lg").alias("_l"))
+        .select(
+            "naam",
+            pl.when(pl.col("_ls").is_not_null() & (pl.col("_ls") == 0))
+            .then(pl.lit(""))
+            .when(pl.col("_l") > 0)
+            .then(joined)
+            .alias(_KNOWN_LEAD),
+        )
+    )
+
+
+def _parse_names(frame: pl.DataFrame, known: _KnownNames) -> pl.DataFrame:
+    """``frame`` (with ``naam``) with the parsed name parts, each distinct name parsed once."""
+    uniq = frame.select("naam").unique()
+    uniq = uniq.join(_known_lead(uniq, known), on="naam", how="left", nulls_equal=True)
+    parsed = uniq.lazy().with_columns(**_name_parts_exprs(pl.col("naam"), pl.col(_KNOWN_LEAD))).collect()
+    return frame.join(parsed.drop(_KNOWN_LEAD), on="naam", how="left", nulls_equal=True)
+
+
+def _name_parts_exprs(name: pl.Expr, known_lead: pl.Expr | None = None) -> dict[str, pl.Expr]:
+    """Parse a one-field name (``Berg, J. van der``, ``J. van der Berg``, ``Jan van der Berg``).
+
+    ``known_lead``: the given names after the first that the registers' known names reveal in the
+    ``Anna Maria Rutten`` form (:func:`_known_lead`); without them the middle names became part of
+    the surname (``maria rutten``) and the owner never met her records written ``Rutten, Anna
+    Maria``.
+    """
+    raw = _raw_name(name)
     has_comma = raw.str.contains(",")
     # "Surname[, prefix words], initials-or-first-names[ prefix words]"
     left = raw.str.extract(r"^([^,]*),", 1).str.strip_chars()
@@ -351,17 +376,12 @@ def _name_parts_exprs(
     comma_vv = pl.concat_str([_voorvoegsel_expr(r_rest), l_vv], separator=" ").str.strip_chars()
     # "initials rest" or "given-name rest"
     first_tok = raw.str.extract(r"^(\S+)", 1)
-    after_first = raw.str.extract(r"^\S+\s+(.*)$", 1)
+    after_first = _after_first(raw)
     starts_initials = first_tok.str.contains(rf"^{_INITIAL_TOKEN}$")
     # Extra given names before a prefix ("Jan Peter van Berg"): capitalised words before the first
     # prefix word belong to the given names when a prefix follows.
     before_prefix = after_first.str.extract(rf"^((?:\p{{Lu}}\S*\s+)+)(?i:{_PREFIX_WORD_RE})\s", 1)
-    words = after_first.str.split(" ")
-    extra = pl.coalesce(
-        before_prefix,
-        _known_surname_start(words, surnames),
-        _leading_given_names(words, given_names),
-    )
+    extra = before_prefix if known_lead is None else pl.coalesce(before_prefix, known_lead)
     rest = (
         pl.when(extra.is_not_null()).then(after_first.str.slice(extra.str.len_chars())).otherwise(after_first)
     )
@@ -389,14 +409,14 @@ def parse_person_name(
 
     Args:
         name: The name as written.
-        given_names: Known given names, lower case (see :func:`_name_parts_exprs`).
-        surnames: Known surnames, lower case (see :func:`_name_parts_exprs`).
+        given_names: Known given names, lower case (see :func:`_known_lead`).
+        surnames: Known surnames, lower case (see :func:`_known_lead`).
 
     Returns:
         ``achternaam``, ``voorvoegsel``, ``voornaam`` and ``voorletters`` in their standard form.
     """
     frame = pl.DataFrame({"naam": [name]}, schema={"naam": pl.String})
-    out = _with_given(frame.with_columns(**_name_parts_exprs(pl.col("naam"), given_names, surnames)))
+    out = _with_given(_parse_names(frame, _KnownNames(given=given_names, surnames=surnames)))
     row = out.row(0, named=True)
     return {k: row[k] for k in ("achternaam", "voorvoegsel", "voornaam", "voorletters")}
 
@@ -604,8 +624,7 @@ def _named(
         _opt(df, "postcode", pl.String()),
         _opt(df, "huisnummer", pl.Int64()).cast(pl.Int64),
     )
-    exprs = _name_parts_exprs(pl.col("naam"), known.given, known.surnames)
-    frame = _with_dates(_parsed_unique(frame, ["naam"], exprs))
+    frame = _with_dates(_parse_names(frame, known))
     return _finish(frame, stem, address_links)
 
 
