@@ -439,6 +439,7 @@ def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFr
             pl.min_horizontal("_node", "_prev").alias("_a"), pl.max_horizontal("_node", "_prev").alias("_b")
         )
     )
+    edges.append(_household_edges(nodes))
     det = pl.concat(edges).unique().join(scored.select("_a", "_b"), on=["_a", "_b"], how="anti")
     rep = nodes.select("_node", "unique_id")
     return (
@@ -494,6 +495,38 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
         pl.col("voornaam").str.slice(0, 3) == pl.col("voornaam_s").str.slice(0, 3)
     ).fill_null(value=False)
     return pairs.filter(initials & first).select(pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"))
+
+
+def _household_edges(nodes: pl.DataFrame) -> pl.DataFrame:
+    """``_a, _b``: a permit asked for by a household (``Fam. Rutten``) and the owner it must be.
+
+    A record with a surname and no given names or initials, on an object that exactly one
+    owner's record of that surname holds: the household applying for its own home.
+    """
+
+    def on_objects(frame: pl.DataFrame) -> pl.DataFrame:
+        return (
+            frame.select("_node", "achternaam_vol", "verblijfsobject_ids")
+            .explode("verblijfsobject_ids")
+            .drop_nulls()
+            .rename({"verblijfsobject_ids": "_vbo"})
+        )
+
+    household = on_objects(
+        nodes.filter(
+            (pl.col("bron") == "vergunningen")
+            & pl.col("voorletters").is_null()
+            & pl.col("voornaam").is_null()
+        )
+    )
+    owners = on_objects(nodes.filter(pl.col("bron") == "kadaster_eigendom"))
+    pairs = (
+        household.join(owners, on=["_vbo", "achternaam_vol"], suffix="_o").select("_node", "_node_o").unique()
+    )
+    sole = pairs.filter(pl.col("_node_o").n_unique().over("_node") == 1)
+    return sole.select(
+        pl.min_horizontal("_node", "_node_o").alias("_a"), pl.max_horizontal("_node", "_node_o").alias("_b")
+    )
 
 
 _LETTERS = str.maketrans("0123456789abcdef", "abcdefghijklmnop")

@@ -223,3 +223,19 @@ def test_learned_weights_make_sense(records: pl.DataFrame, cfg: PersonLinkageCon
         name = comp["output_column_name"]
         assert weights[0] > 0 > weights[-1], name
         assert all(w >= weights[-1] - 1e-9 for w in weights), (name, weights)
+
+
+def test_a_household_permit_is_its_owners(records: pl.DataFrame, cfg: PersonLinkageConfig) -> None:
+    """``Fam. Jansen`` asking a permit for the object a Jansen owns is that owner."""
+    owner = records.filter(pl.col("record") == "kadaster_eigendom:5")
+    permit = owner.with_columns(
+        pl.lit("vergunningen:0").alias("record"),
+        pl.lit("vergunningen").alias("bron"),
+        pl.lit(0).cast(pl.Int64).alias("rij"),
+        pl.lit(None, dtype=pl.String).alias("voornaam"),
+        pl.lit(None, dtype=pl.String).alias("voorletters"),
+        *[pl.lit(None, dtype=pl.Int32).alias(c) for c in ("geb_jaar", "geb_maand", "geb_dag")],
+        pl.lit(None, dtype=pl.String).alias("geboortedatum"),
+    )
+    links = link_persons(pl.concat([records, permit]), cfg).links
+    assert _cluster(links, "vergunningen:0") == _cluster(links, "kadaster_eigendom:5")
