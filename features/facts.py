@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Mapping
 
 from features.utility import ELEKTRICITEIT_NORM_KWH, GAS_NORM_M3
-from vastgoed.core.numbers import format_number
+from vastgoed.core.numbers import finite, format_number
 
 __all__ = ["FACTS", "FeatureRow", "fact", "format_number"]
 
@@ -40,20 +40,9 @@ _LAATSTE_JAAR = "in het laatste verbruiksjaar"
 # ---------------------------------------------------------------- numbers
 
 
-def _finite(value: object) -> float | None:
-    """The value as a finite float, or ``None`` (for ``None``, NaN, infinity and non-numbers)."""
-    if value is None or isinstance(value, str):
-        return None
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _get(row: FeatureRow, name: str) -> float | None:
     """A feature's finite value from the row, or ``None`` when absent or not a finite number."""
-    return _finite(row.get(name))
+    return finite(row.get(name))
 
 
 def _int(v: float) -> int:
@@ -94,7 +83,7 @@ def _divide(a: float | None, b: float | None) -> float | None:
     """``a / b`` when both are known, ``b`` is positive and the result finite, else ``None``."""
     if a is None or b is None or b <= 0:
         return None
-    return _finite(a / b)
+    return finite(a / b)
 
 
 # ---------------------------------------------------------------- building blocks

@@ -48,20 +48,12 @@ from typing import Any
 import polars as pl
 
 from tests import worlds as tests_worlds
+from vastgoed.core.schema import FENOMENEN
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_WORLD = tests_worlds.INDEPENDENT_WORLD_ENV
 WORLDS = ("project", "independent")
 KS = (50, 200, 500)
-FENOMENEN = (
-    "onverklaarbare_leegstand",
-    "spookbewoning",
-    "schijninschrijving",
-    "overbewoning",
-    "hennepteelt",
-    "brievenbusfirma",
-    "criminele_vastgoedtransactie",
-)
 #: The issue's linkage and ingest targets (printed, not asserted).
 PERSON_F1_MIN, PERSON_PRECISION_MIN, PAIR_RECALL_MIN, PAIR_MIN_TRUE = 0.95, 0.98, 0.90, 1000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["format_number"]
+__all__ = ["finite", "format_number"]
 
 
 def format_number(value: float | None, decimals: int = 0) -> str:
@@ -18,7 +18,7 @@ def format_number(value: float | None, decimals: int = 0) -> str:
         For example ``"2.900"``, ``"0,35"`` or ``"-1.234,5"``; ``"onbekend"`` when there is no
         finite number.
     """
-    v = _finite(value)
+    v = finite(value)
     if v is None:
         return "onbekend"
     decimals = max(decimals, 0)
@@ -28,7 +28,8 @@ def format_number(value: float | None, decimals: int = 0) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def _finite(value: object) -> float | None:
+def finite(value: object) -> float | None:
+    """The value as a finite float, or ``None`` (for ``None``, NaN, infinity and non-numbers)."""
     if value is None or isinstance(value, str):
         return None
     try:
