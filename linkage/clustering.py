@@ -142,8 +142,8 @@ DOMINANT_RECORDS = 20
 DOMINANT_RATIO = 20.0
 
 
-def _join_sole_namesake(comps: _Components, namesakes: pl.DataFrame, records: IntArray) -> None:
-    """Join each unanchored node still alone to its namesakes' person: the only one, or the dominant one."""
+def _join_dominant_namesake(comps: _Components, namesakes: pl.DataFrame, records: IntArray) -> None:
+    """Join each unanchored node still alone to the namesake person who dominates its namesakes."""
     a = namesakes.get_column("_a").to_numpy().astype(np.int64)
     b = namesakes.get_column("_b").to_numpy().astype(np.int64)
     alone = np.array(
@@ -162,7 +162,7 @@ def _join_sole_namesake(comps: _Components, namesakes: pl.DataFrame, records: In
         .agg(pl.col("anchor").first(), pl.col("size").first())
         .sort(["weak", "size", "root"], descending=[False, True, False])
     )
-    sole = (
+    dominant = (
         per_root.group_by("weak", maintain_order=True)
         .agg(
             pl.col("anchor").first(),
@@ -177,7 +177,7 @@ def _join_sole_namesake(comps: _Components, namesakes: pl.DataFrame, records: In
         )
         .sort("weak")
     )
-    for w, anchor in sole.select("weak", "anchor").iter_rows():
+    for w, anchor in dominant.select("weak", "anchor").iter_rows():
         comps.union(int(w), int(anchor))
 
 
@@ -295,14 +295,14 @@ def constrained_clusters(
         for w, a in cand.select("weak", "anchor").iter_rows():
             comps.union(int(w), int(a))
 
-    # 2b. an unanchored node still alone joins the one person its namesakes are, if they are one
+    # 2b. an unanchored node still alone joins the namesake person who dominates its namesakes
     if namesakes is not None and namesakes.height:
         records = (
             nodes.get_column("n_records").cast(pl.Int64).to_numpy()
             if "n_records" in nodes.columns
             else np.ones(nodes.height, dtype=np.int64)
         )
-        _join_sole_namesake(comps, _to_local(namesakes, local), records)
+        _join_dominant_namesake(comps, _to_local(namesakes, local), records)
 
     # 3. unanchored with unanchored, only on near-certain edges (the constraints still hold through
     # what they joined): nothing but the name and the address speaks for these.

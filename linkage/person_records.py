@@ -233,10 +233,11 @@ def birth_date_parts(col: pl.Expr) -> list[pl.Expr]:
 
 
 # ", van der" at the end: a prefix written after the name it belongs to (``Kort, de``).
-_TRAILING_PREFIX_RE = rf"^(.*?\S)\s*,\s*((?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*)$"
+_PREFIX_RUN = rf"(?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*"
+_TRAILING_PREFIX_RE = rf"^(.*?\S)\s*,\s*({_PREFIX_RUN})$"
 
 
-_MIDDLE_PREFIX_RE = rf"^([^,]+?)\s*,\s*((?i:{_PREFIX_WORD_RE})(?:\s+(?i:{_PREFIX_WORD_RE}))*)\s*,\s*(\S.*)$"
+_MIDDLE_PREFIX_RE = rf"^([^,]+?)\s*,\s*({_PREFIX_RUN})\s*,\s*(\S.*)$"
 
 
 def _prefix_after_comma(raw: pl.Expr) -> pl.Expr:

@@ -382,11 +382,7 @@ def _deterministic_edges(nodes: pl.DataFrame, scored: pl.DataFrame) -> pl.DataFr
     the same surname and first initial. Chained per group; the clustering's constraints still keep
     two BSNs (twins, or a father and son at one address) apart.
     """
-    full = nodes.filter(
-        (pl.col("geb_jaar").fill_null(0) > 0)
-        & (pl.col("geb_maand").fill_null(0) > 0)
-        & (pl.col("geb_dag").fill_null(0) > 0)
-    )
+    full = nodes.filter(_full_birth_date())
     edges = []
     for dm in (
         pl.concat_str(
@@ -619,11 +615,8 @@ def link_persons(
         del trainer, train_frames
         if sampled:
             release(train_api)
-        linker = make_linker(db_api, frames, settings)
-        register_term_frequencies(db_api, linker, "achternaam", surnames)
-    else:
-        linker = make_linker(db_api, frames, settings)
-        register_term_frequencies(db_api, linker, "achternaam", surnames)
+    linker = make_linker(db_api, frames, settings)
+    register_term_frequencies(db_api, linker, "achternaam", surnames)
     timings["train"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -672,7 +665,7 @@ def link_persons(
         threshold=cfg.match_threshold,
         margin=cfg.unanchored_margin,
         unanchored_threshold=cfg.unanchored_threshold,
-        namesakes=_namesakes(nodes) if cfg.sole_namesake else None,
+        namesakes=_namesakes(nodes) if cfg.dominant_namesake else None,
     )
     node_cluster = nodes.select("_node", "unique_id", "n_records").with_columns(
         pl.Series("_cluster", labels, dtype=pl.Int64)

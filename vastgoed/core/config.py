@@ -80,9 +80,9 @@ class PersonLinkageConfig(_Strict):
     unanchored_threshold: float = Field(default=0.9, gt=0.0, le=1.0)
     #: A record without a BSN or birth date joins the best person only if it beats the next by this.
     unanchored_margin: float = Field(default=0.05, ge=0.0, lt=1.0)
-    #: A record without a BSN or birth date that no scored pair placed joins the person of its
-    #: namesakes (same surname, compatible given names) when they are all one person.
-    sole_namesake: bool = True
+    #: A record without a BSN or birth date that no scored pair placed joins the namesake person
+    #: (same surname, compatible given names) who dominates its namesakes (linkage.clustering).
+    dominant_namesake: bool = True
     review_lower: float = Field(default=0.4, gt=0.0, lt=1.0)
     review_upper: float = Field(default=0.9, gt=0.0, le=1.0)
     max_pairs_u: int = Field(default=5_000_000, ge=10_000)
