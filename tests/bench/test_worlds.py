@@ -12,8 +12,8 @@ at scale 1.0 (``VASTGOED_BENCH_WORLD_SEEDS``, ``VASTGOED_BENCH_WORLD_SCALE``,
 hold (printed, not asserted; a failed batch fails the test).
 
 The independent world is found by ``independent_world_dir()`` (``VASTGOED_INDEPENDENT_WORLD``, or
-``../shared/independent-municipality`` beside the checkout); where it is absent its part is skipped
-with the reason, never passed silently.
+``../shared/independent-municipality`` beside the checkout). Its ``evaluate.py`` scores both worlds,
+so where it is absent both are skipped with the reason, never passed silently.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from tests.bench.worlds import (
 
 @pytest.mark.parametrize("world", WORLDS)
 def test_world_runs(world: str, tmp_path: Path) -> None:
-    if world == "independent" and independent_world_dir() is None:
+    # Both worlds are scored by the independent world's evaluate.py: without it neither can be.
+    if independent_world_dir() is None:
         pytest.skip(missing_world_reason())
     r = run_world(world, seed=1, scale=0.1, work=tmp_path)
     assert r.objects > 0
@@ -101,11 +102,8 @@ def _fresh(work: Path) -> Path:
 def test_world_benchmark() -> None:
     scale = float(os.environ.get("VASTGOED_BENCH_WORLD_SCALE", "1.0"))
     worlds = [w.strip() for w in os.environ.get("VASTGOED_BENCH_WORLDS", ",".join(WORLDS)).split(",")]
-    skipped = []
-    if "independent" in worlds and independent_world_dir() is None:
-        skipped.append(missing_world_reason())
-        print(f"\n!!! {skipped[-1]}")
-        worlds.remove("independent")
+    if independent_world_dir() is None:  # its evaluate.py scores both worlds
+        pytest.skip(missing_world_reason())
     commit, started = _commit(), time.strftime("%Y-%m-%d %H:%M")
     results: list[WorldRun] = []
     failures: list[str] = []
@@ -144,7 +142,6 @@ def test_world_benchmark() -> None:
                 "commit": commit,
                 "scale": scale,
                 "seeds": _seeds(),
-                "skipped": skipped,
                 "failures": failures,
                 "runs": [r.to_dict() for r in results],
             },
@@ -155,5 +152,3 @@ def test_world_benchmark() -> None:
     )
     print(f"\nwritten: {dest / 'worlds.md'}, {dest / 'worlds.json'}")
     assert not failures, "\n\n".join(failures)
-    if skipped:
-        pytest.skip("; ".join(skipped))
