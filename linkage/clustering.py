@@ -156,10 +156,17 @@ def _join_dominant_namesake(comps: _Components, namesakes: pl.DataFrame, records
     size = np.zeros(n, dtype=np.int64)
     np.add.at(size, root_of, records)
     roots = root_of[b[alone]]
+    full = (
+        namesakes.get_column("_all_given").to_numpy().astype(bool)
+        if "_all_given" in namesakes.columns
+        else np.zeros(len(a), dtype=bool)
+    )
     per_root = (
-        pl.DataFrame({"weak": a[alone], "root": roots, "anchor": b[alone], "size": size[roots]})
+        pl.DataFrame(
+            {"weak": a[alone], "root": roots, "anchor": b[alone], "size": size[roots], "full": full[alone]}
+        )
         .group_by("weak", "root")
-        .agg(pl.col("anchor").first(), pl.col("size").first())
+        .agg(pl.col("anchor").first(), pl.col("size").first(), pl.col("full").any())
         .sort(["weak", "size", "root"], descending=[False, True, False])
     )
     dominant = (
@@ -168,12 +175,18 @@ def _join_dominant_namesake(comps: _Components, namesakes: pl.DataFrame, records
             pl.col("anchor").first(),
             pl.col("size").first().alias("best"),
             pl.col("size").slice(1, 1).first().alias("second"),
+            pl.col("full").first(),
         )
         # Somebody the registers do not know (an owner living elsewhere) may bear the name too: he
-        # counts as a namesake with one record, so a sole namesake must dominate as well.
+        # counts as a namesake with one record, so a sole namesake must dominate as well; unless
+        # the record names every one of the person's two or more given names (``L.F.N. Vliegen``
+        # and Lies Fleur Noor Vliegen, the only one so named in the registers).
         .filter(
-            (pl.col("best") >= DOMINANT_RECORDS)
-            & (pl.col("best") >= DOMINANT_RATIO * pl.col("second").fill_null(1))
+            (
+                (pl.col("best") >= DOMINANT_RECORDS)
+                & (pl.col("best") >= DOMINANT_RATIO * pl.col("second").fill_null(1))
+            )
+            | (pl.col("second").is_null() & pl.col("full"))
         )
         .sort("weak")
     )
@@ -222,8 +235,9 @@ def constrained_clusters(
             agree (surname, compatible given names). An unanchored node still alone after the
             scored edges joins the person of its namesakes who holds far more records than the
             next, or than one unknown namesake outside the registers (:data:`DOMINANT_RECORDS`,
-            :data:`DOMINANT_RATIO`; ``n_records`` in ``nodes``, 1 each without it). None: no
-            such step.
+            :data:`DOMINANT_RATIO`; ``n_records`` in ``nodes``, 1 each without it), or the sole
+            namesake person when ``_all_given`` (optional) says the unanchored node names all of
+            its two or more given names. None: no such step.
     """
     nodes = nodes.sort("_node")
     n_all = nodes.height

@@ -459,14 +459,15 @@ _NAMESAKE_MAX_ANCHORS = 200
 
 
 def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
-    """``_a, _b``: an unanchored node and an anchored node with the same surname and compatible given names.
+    """``_a, _b, _all_given``: an unanchored node and an anchored namesake with compatible given names.
 
     Unanchored: no BSN pseudonym and no full birth date (permit applicants always, some owners
     and officers). Compatible, and at least as specific: the anchored node's initials begin with
     the unanchored one's, and where the unanchored one has a first name, the anchored one has it
     too (its first three letters: ``huseyn``, ``huseyin``). The clustering joins such a node to its
-    namesakes' person only when they are one person, or one clearly dominates. Names that many
-    anchored nodes share are not followed at all.
+    namesakes' person only when they are one person, or one clearly dominates, or the unanchored
+    node names all of the anchored one's two or more given names (``_all_given``) and no other
+    namesake person is in the registers. Names that many anchored nodes share are not followed.
     """
     anchored = pl.col("_key").str.starts_with("b|") | _full_birth_date()
     base = nodes.filter(pl.col("achternaam").is_not_null() & pl.col("voorletters").is_not_null()).select(
@@ -490,7 +491,11 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
     first = pl.col("voornaam").is_null() | (
         pl.col("voornaam").str.slice(0, 3) == pl.col("voornaam_s").str.slice(0, 3)
     ).fill_null(value=False)
-    return pairs.filter(initials & first).select(pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"))
+    # Every given name of the anchored person, two or more: initials equal, not just a prefix.
+    all_given = (pl.col("voorletters") == pl.col("voorletters_s")) & (pl.col("voorletters").str.len_chars() >= 2)
+    return pairs.filter(initials & first).select(
+        pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"), all_given.alias("_all_given")
+    )
 
 
 def _household_edges(nodes: pl.DataFrame) -> pl.DataFrame:

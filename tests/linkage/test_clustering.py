@@ -151,3 +151,20 @@ def test_an_unanchored_record_joins_a_dominant_namesake_and_not_a_close_one() ->
     assert dominant[3] == dominant[0]
     close = constrained_clusters(_named_nodes([2, 10, 3, 1, 1]), edges, threshold=0.7, namesakes=namesakes)
     assert close[3] not in {close[0], close[2]}
+
+
+def test_a_record_naming_all_given_names_joins_its_sole_namesake() -> None:
+    # "L.F.N. Vliegen" on a Kadaster right, and Lies Fleur Noor Vliegen the only one so named: one
+    # person, however few records she has; with only a prefix of her initials ("L. Vliegen") the
+    # unknown namesake outside the registers is as likely, and with a second namesake too.
+    schema = {"_a": pl.UInt32, "_b": pl.UInt32, "_all_given": pl.Boolean}
+    edges = _edges([(0, 1, 0.99, None)])
+    nodes = _named_nodes([2, 5, 1, 1, 1])
+    full = pl.DataFrame({"_a": [3], "_b": [1], "_all_given": [True]}, schema=schema)
+    labels = constrained_clusters(nodes, edges, threshold=0.7, namesakes=full)
+    assert labels[3] == labels[0] == labels[1]
+    prefix = pl.DataFrame({"_a": [3], "_b": [1], "_all_given": [False]}, schema=schema)
+    assert constrained_clusters(nodes, edges, threshold=0.7, namesakes=prefix)[3] != labels[0]
+    two = pl.DataFrame({"_a": [3, 3], "_b": [1, 2], "_all_given": [True, True]}, schema=schema)
+    apart = constrained_clusters(nodes, edges, threshold=0.7, namesakes=two)
+    assert apart[3] not in {apart[0], apart[2]}
