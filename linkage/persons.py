@@ -477,14 +477,11 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
         "voorletters",
         "voornaam",
         "geb_jaar",
-        pl.col("voorletters").str.slice(0, 1).alias("_i1"),
         anchored.alias("_anchored"),
     )
-    strong = base.filter(pl.col("_anchored"))
-    key = ["achternaam_vol", "_i1"]
-    few = strong.group_by(key).len().filter(pl.col("len") <= _NAMESAKE_MAX_ANCHORS)
-    strong = strong.join(few.select(key), on=key, how="semi")
-    pairs = base.filter(~pl.col("_anchored")).join(strong, on=key, suffix="_s")
+    # Candidates share the surname and the first initial, or the first two where the unanchored
+    # node has two: "J.A. de Groot" is followed among the J.A. de Grooten, not among every J.
+    pairs = pl.concat([_namesake_candidates(base, n) for n in (1, 2)])
     # The anchored record says at least what the unanchored one says: "Rutten, Anouk Lieke Maria"
     # is not the "A. Rutten" of a portfolio, "A.M. Rutten" may be "Anna Maria Rutten".
     initials = pl.col("voorletters_s").str.starts_with(pl.col("voorletters"))
@@ -496,6 +493,19 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
     return pairs.filter(initials & first).select(
         pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"), all_given.alias("_all_given")
     )
+
+
+def _namesake_candidates(base: pl.DataFrame, n: int) -> pl.DataFrame:
+    """Unanchored nodes with ``n`` or more initials (exactly one for ``n`` = 1) beside the anchored
+    nodes of the same surname and first ``n`` initials, where those are few enough to follow."""
+    lead = pl.col("voorletters").str.slice(0, n).alias("_lead")
+    count = pl.col("voorletters").str.len_chars()
+    strong = base.filter(pl.col("_anchored") & (count >= n)).with_columns(lead)
+    key = ["achternaam_vol", "_lead"]
+    few = strong.group_by(key).len().filter(pl.col("len") <= _NAMESAKE_MAX_ANCHORS)
+    strong = strong.join(few.select(key), on=key, how="semi")
+    weak = base.filter(~pl.col("_anchored") & ((count == 1) if n == 1 else (count >= n))).with_columns(lead)
+    return weak.join(strong, on=key, suffix="_s")
 
 
 def _household_edges(nodes: pl.DataFrame) -> pl.DataFrame:
