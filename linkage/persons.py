@@ -481,7 +481,10 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
     )
     # Candidates share the surname and the first initial, or the first two where the unanchored
     # node has two: "J.A. de Groot" is followed among the J.A. de Grooten, not among every J.
-    pairs = pl.concat([_namesake_candidates(base, n) for n in (1, 2)])
+    pairs = pl.concat([_namesake_candidates(base, n) for n in (1, 2)]).with_columns(
+        pl.lit(value=False).alias("_typo")
+    )
+    pairs = pl.concat([pairs, _typo_candidates(base)], how="diagonal_relaxed")
     # The anchored record says at least what the unanchored one says: "Rutten, Anouk Lieke Maria"
     # is not the "A. Rutten" of a portfolio, "A.M. Rutten" may be "Anna Maria Rutten".
     initials = pl.col("voorletters_s").str.starts_with(pl.col("voorletters"))
@@ -489,15 +492,22 @@ def _namesakes(nodes: pl.DataFrame) -> pl.DataFrame:
         pl.col("voornaam").str.slice(0, 3) == pl.col("voornaam_s").str.slice(0, 3)
     ).fill_null(value=False)
     # Every given name of the anchored person, two or more: initials equal, not just a prefix.
-    all_given = (pl.col("voorletters") == pl.col("voorletters_s")) & (pl.col("voorletters").str.len_chars() >= 2)
+    all_given = (
+        (pl.col("voorletters") == pl.col("voorletters_s"))
+        & (pl.col("voorletters").str.len_chars() >= 2)
+        & ~pl.col("_typo")
+    )
     return pairs.filter(initials & first).select(
         pl.col("_node").alias("_a"), pl.col("_node_s").alias("_b"), all_given.alias("_all_given")
     )
 
 
 def _namesake_candidates(base: pl.DataFrame, n: int) -> pl.DataFrame:
-    """Unanchored nodes with ``n`` or more initials (exactly one for ``n`` = 1) beside the anchored
-    nodes of the same surname and first ``n`` initials, where those are few enough to follow."""
+    """Unanchored nodes beside the anchored nodes of the same surname and first ``n`` initials.
+
+    The unanchored nodes with ``n`` or more initials (exactly one for ``n`` = 1); the anchored
+    ones only where they are few enough to follow.
+    """
     lead = pl.col("voorletters").str.slice(0, n).alias("_lead")
     count = pl.col("voorletters").str.len_chars()
     strong = base.filter(pl.col("_anchored") & (count >= n)).with_columns(lead)
@@ -506,6 +516,48 @@ def _namesake_candidates(base: pl.DataFrame, n: int) -> pl.DataFrame:
     strong = strong.join(few.select(key), on=key, how="semi")
     weak = base.filter(~pl.col("_anchored") & ((count == 1) if n == 1 else (count >= n))).with_columns(lead)
     return weak.join(strong, on=key, suffix="_s")
+
+
+#: Jaro-Winkler similarity at which a surname is a typo of another (the person model's first
+#: fuzzy surname level).
+_SURNAME_TYPO_SIMILARITY = 0.92
+
+
+def _typo_candidates(base: pl.DataFrame) -> pl.DataFrame:
+    """Unanchored nodes whose surname no anchored node bears, beside those it is a typo of.
+
+    ``H. Yıldrıım``, a permit of Hüseyin Yıldırım's. Marked ``_typo``: only a dominant person
+    takes them, never a sole one on the strength of the given names.
+    """
+    import duckdb
+
+    known = base.filter(pl.col("_anchored")).select(pl.col("achternaam_vol").alias("s")).unique()
+    lone = base.filter(~pl.col("_anchored")).join(known, left_on="achternaam_vol", right_on="s", how="anti")
+    typed = lone.select(pl.col("achternaam_vol").alias("w")).unique()
+    if typed.is_empty() or known.is_empty():
+        return pl.DataFrame()
+    con = duckdb.connect()
+    try:
+        con.register("typed", typed.to_arrow())
+        con.register("known", known.to_arrow())
+        close = pl.from_arrow(
+            con.sql(
+                "SELECT w, s FROM typed, known WHERE w <> s AND length(w) >= 4 "
+                "AND jaro_winkler_similarity(w, s) >= ?",
+                params=[_SURNAME_TYPO_SIMILARITY],
+            ).to_arrow_table()
+        )
+    finally:
+        con.close()
+    assert isinstance(close, pl.DataFrame)
+    retyped = (
+        lone.join(close, left_on="achternaam_vol", right_on="w")
+        .with_columns(pl.col("s").alias("achternaam_vol"))
+        .drop("s")
+    )
+    strong = base.filter(pl.col("_anchored"))
+    candidates = [_namesake_candidates(pl.concat([retyped, strong]), n) for n in (1, 2)]
+    return pl.concat(candidates).with_columns(pl.lit(value=True).alias("_typo"))
 
 
 def _household_edges(nodes: pl.DataFrame) -> pl.DataFrame:

@@ -239,3 +239,44 @@ def test_a_household_permit_is_its_owners(records: pl.DataFrame, cfg: PersonLink
     )
     links = link_persons(pl.concat([records, permit]), cfg).links
     assert _cluster(links, "vergunningen:0") == _cluster(links, "kadaster_eigendom:5")
+
+
+def _namesake_nodes(rows: list[tuple[str, str, str | None, int | None]]) -> pl.DataFrame:
+    # (key, surname, initials, birth year): a key "b|..." is a BRP person (anchored)
+    return pl.DataFrame(
+        {
+            "_node": list(range(len(rows))),
+            "_key": [r[0] for r in rows],
+            "achternaam": [r[1] for r in rows],
+            "achternaam_vol": [r[1] for r in rows],
+            "voorletters": [r[2] for r in rows],
+            "voornaam": [None] * len(rows),
+            "geb_jaar": [r[3] for r in rows],
+            "geb_maand": [None] * len(rows),
+            "geb_dag": [None] * len(rows),
+        },
+        schema_overrides={
+            "_node": pl.UInt32,
+            "voornaam": pl.String,
+            "geb_maand": pl.Int32,
+            "geb_dag": pl.Int32,
+        },
+    )
+
+
+def test_a_surname_no_registered_person_bears_looks_for_its_typo() -> None:
+    from linkage.persons import _namesakes
+
+    nodes = _namesake_nodes(
+        [
+            ("b|1", "yildirim", "h", 1987),  # Hüseyin Yıldırım, resident
+            ("r|2", "yildriim", "h", None),  # a permit "H. Yıldrıım": nobody registered is so named
+            ("b|3", "jansen", "l", 1950),
+            ("b|4", "janssen", "l", 1960),
+            ("r|5", "jansen", "l", None),  # "L. Jansen": a registered surname, not a typo of Janssen
+        ]
+    )
+    pairs = set(_namesakes(nodes).select("_a", "_b").rows())
+    assert (1, 0) in pairs
+    assert (4, 2) in pairs
+    assert (4, 3) not in pairs
