@@ -33,12 +33,14 @@ from tests.bench.worlds import (
     WORLDS,
     BatchFailed,
     WorldRun,
+    cross_world,
     independent_world_dir,
     markdown,
     missing_world_reason,
     run_world,
     targets_text,
 )
+from vastgoed.core.worlds import CROSS_WORLD_FILE, with_docs_section
 
 
 @pytest.mark.parametrize("world", WORLDS)
@@ -151,4 +153,27 @@ def test_world_benchmark() -> None:
         encoding="utf-8",
     )
     print(f"\nwritten: {dest / 'worlds.md'}, {dest / 'worlds.json'}")
+    _refresh_committed(results, failures, measured=started, commit=commit, scale=scale)
     assert not failures, "\n\n".join(failures)
+
+
+def _refresh_committed(
+    results: list[WorldRun], failures: list[str], *, measured: str, commit: str, scale: float
+) -> None:
+    """Rewrite the engine's copy of the cross-world table (``vastgoed/core/werelden.json``) and the
+    model card's (``docs/model-card.md``), when this was the full benchmark: both worlds at scale 1.0,
+    no failure. Otherwise say why not (a partial run must not replace the published table)."""
+    measured_worlds = {r.world for r in results}
+    why_not = [
+        *(["a run failed"] if failures else []),
+        *([f"scale {scale}, not 1.0"] if scale != 1.0 else []),
+        *([f"worlds {sorted(measured_worlds)}, not both"] if measured_worlds != set(WORLDS) else []),
+    ]
+    if why_not:
+        print(f"\nnot refreshed: {CROSS_WORLD_FILE.name} and docs/model-card.md ({'; '.join(why_not)})")
+        return
+    cw = cross_world(results, measured=measured, commit=commit, scale=scale)
+    CROSS_WORLD_FILE.write_text(json.dumps(cw.to_json(), indent=1) + "\n", encoding="utf-8")
+    card = ROOT / "docs" / "model-card.md"
+    card.write_text(with_docs_section(card.read_text(encoding="utf-8"), cw), encoding="utf-8")
+    print(f"\nrefreshed: {CROSS_WORLD_FILE} and {card} (commit them)")
