@@ -31,6 +31,7 @@ __all__ = [
     "CrossWorld",
     "Lang",
     "MeasuredOn",
+    "Validated",
     "WorldRow",
     "cross_world_md",
     "docs_section",
@@ -72,6 +73,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "scale": (", schaal {scale}", ", scale {scale}"),
     "gemeente": ("gemeente {code}", "gemeente {code}"),
     "peildatum": ("peildatum {date}", "peildatum {date}"),
+    "no_validation_rules": (
+        "Geen validatiecijfers: er is geen geleerd model gebruikt. Gegevens: {world}.",
+        "No validation figures: no learned model was used. Data: {world}.",
+    ),
+    "no_validation_champion": (
+        "Geen validatie in deze run: het model is eerder getraind op gegevens van dezelfde gemeente en "
+        "soort; zijn validatiecijfers staan bij zijn training in MLflow. Gegevens van deze run: {world}.",
+        "No validation in this run: the model was trained before on data of the same gemeente and "
+        "kind; its validation figures are with its training in MLflow. This run's data: {world}.",
+    ),
     "validation": (
         "Tijdsplitsing op de eigen onderzoeken van deze gegevens: {n} validatieonderzoeken van "
         "{cutoff} tot de peildatum. Gemeten op {world}.",
@@ -225,6 +236,49 @@ def validation_text(world: MeasuredOn, cutoff: dt.date, n_validation: int, lang:
     """The sentence that goes with a run's own time-split validation figures."""
     n = format_number(n_validation) if lang == "nl" else f"{n_validation:,}"
     return _t("validation", lang, n=n, cutoff=_date(cutoff, lang), world=world.describe(lang))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Validated:
+    """Where a run's own validation figures were measured (``run.json``: ``model.validatie``).
+
+    Attributes:
+        world: The run's data.
+        cutoff: The start of the validation window (investigations from it to the peildatum);
+            None when the run did not validate (it scored with a stored model, or with the rules).
+        n_validation: Validation investigations.
+        learned: Whether a learned model ranked the list.
+    """
+
+    world: MeasuredOn
+    cutoff: dt.date | None = None
+    n_validation: int = 0
+    learned: bool = True
+
+    def text(self, lang: Lang = "nl") -> str:
+        """The sentence that goes with the figures (or says why there are none)."""
+        if self.cutoff is not None:
+            return validation_text(self.world, self.cutoff, self.n_validation, lang)
+        key = "no_validation_champion" if self.learned else "no_validation_rules"
+        return _t(key, lang, world=self.world.describe(lang))
+
+    def warning(self, lang: Lang = "nl", cross: CrossWorld | None = None) -> str | None:
+        """The own-world warning, when a learned model was measured on the project generator's world."""
+        if not (self.learned and self.world.own_generator):
+            return None
+        return own_world_warning(lang, cross)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with the Dutch sentence and warning."""
+        return {
+            "gemeten_op": self.world.to_json(),
+            "validatievenster_vanaf": None if self.cutoff is None else self.cutoff.isoformat(),
+            "validatievenster_tot": self.world.peildatum.isoformat(),
+            "validatieonderzoeken": self.n_validation,
+            "geleerd_model": self.learned,
+            "tekst": self.text("nl"),
+            "waarschuwing": self.warning("nl"),
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
