@@ -213,7 +213,8 @@ class MeasuredOn:
         if self.seed is not None:
             origin += _t("seed", lang, seed=self.seed)
         if self.schaal is not None:
-            origin += _t("scale", lang, scale=_num(self.schaal, lang, 1 if self.schaal >= 0.1 else 3))
+            scale = f"{self.schaal:g}" if self.schaal % 1 else f"{self.schaal:.1f}"
+            origin += _t("scale", lang, scale=scale.replace(".", ",") if lang == "nl" else scale)
         if not self.synthetisch:
             kind = _t("real", lang)
         elif self.generator is None:
