@@ -256,6 +256,17 @@ class Validated:
     n_validation: int = 0
     learned: bool = True
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Validated:
+        """Back from :meth:`to_json` (``run.json``'s ``model.validatie``)."""
+        cutoff = data.get("validatievenster_vanaf")
+        return cls(
+            world=MeasuredOn.from_json(data["gemeten_op"]),
+            cutoff=None if cutoff is None else dt.date.fromisoformat(str(cutoff)),
+            n_validation=int(data.get("validatieonderzoeken") or 0),
+            learned=bool(data.get("geleerd_model", True)),
+        )
+
     def text(self, lang: Lang = "nl") -> str:
         """The sentence that goes with the figures (or says why there are none)."""
         if self.cutoff is not None:
