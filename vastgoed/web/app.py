@@ -111,6 +111,8 @@ def _measured(info: Mapping[str, Any], lang: str) -> dict[str, str | None] | Non
         return None  # a run of an older engine
     language: Lang = "en" if lang == "en" else "nl"
     return {"text": validated.text(language), "warning": validated.warning(language)}
+
+
 _DOC_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
