@@ -339,6 +339,7 @@ def experiment_run(
     except VastgoedError as exc:
         raise _fail(exc) from exc
     Console(width=160).print(_frame_table(f"experiment {spec.stem}", result.table))
+    _print_validation(result.validated, {})
     typer.echo(f"MLflow parent run: {result.parent_run_id}")
 
 

@@ -2201,6 +2201,8 @@ def _scoring_model(
                 "gemeentecode": manifest.gemeentecode,
                 "synthetisch": str(manifest.synthetisch).lower(),
                 "data_sha256": data_hash(linked)[:16],
+                # the validation metrics of this training run were measured on this world
+                "vastgoed.gemeten_op": MeasuredOn.of_manifest(manifest).describe("nl"),
             },
             binding=models.signal.looked_for,
         )

@@ -146,6 +146,10 @@ def test_mlflow_has_the_run_and_its_model(batch: tuple[Path, Path, Path]) -> Non
         names = {r[0] for r in db.execute("select name from runs")}
     assert info["run_id"] in names
     assert any((tmp / "mlartifacts").rglob("MLmodel"))
+    # the training run's validation metrics name the world they were measured on
+    with sqlite3.connect(tmp / "mlflow.db") as db:
+        worlds = [r[0] for r in db.execute("select value from tags where key = 'vastgoed.gemeten_op'")]
+    assert worlds and all("eigen generator van het project (vastgoed.synthetic, seed 7" in w for w in worlds)
 
 
 def _person_strings(data: Path) -> set[str]:
