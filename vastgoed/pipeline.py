@@ -2356,7 +2356,8 @@ def _finish(
         ethics_dir = tmp / "ethics"
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
-        (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
+        page = fairness_html(fairness, run_id=run_id, measured_on=validated.world.describe("nl"))
+        (ethics_dir / "fairness.html").write_text(page, encoding="utf-8")
         facts = _run_facts(run_info, linked, signals, chosen, fairness, config, started, validated)
         write_documents(ethics_dir, meta, facts)
         run_info["ethics"] = {

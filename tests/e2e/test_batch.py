@@ -307,6 +307,9 @@ def test_every_quality_figure_names_its_world(batch: tuple[Path, Path, Path]) ->
     assert "| onafhankelijk geschreven gemeente | 1 |" in card
     register = json.loads((run_dir / "ethics" / "algoritmeregister.json").read_text(encoding="utf-8"))
     assert own in register["run"]["validatie"]["tekst"]
+    assert f"<strong>Gemeten op:</strong> synthetische gegevens van de {own}" in (
+        run_dir / "ethics" / "fairness.html"
+    ).read_text(encoding="utf-8")
 
 
 def test_evaluate_names_the_generator_and_warns(batch: tuple[Path, Path, Path]) -> None:
