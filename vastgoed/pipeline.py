@@ -904,7 +904,7 @@ def _report_input(
             "Model",
             [
                 ("versie", model_version),
-                ("geldige rijen in de invoer", f"{n_rows:,}"),
+                ("geldige rijen in de invoer", format_number(n_rows)),
                 *_binding_rows(choices),
             ],
         )
