@@ -17,6 +17,8 @@ from rich.table import Table
 
 from vastgoed.core.config import load_config
 from vastgoed.core.errors import ConfigError, VastgoedError
+from vastgoed.core.numbers import format_number
+from vastgoed.core.worlds import Validated
 
 __all__ = ["app", "main"]
 
@@ -227,7 +229,26 @@ def run(
         f"  run record:  {result.run_dir / 'run.json'}",
         highlight=False,
     )
+    _print_validation(result.validated, result.validation)
     typer.echo(str(result.run_dir))
+
+
+def _print_validation(validated: Validated | None, validation: dict[str, dict[str, float | None]]) -> None:
+    """The run's own validation figures, with the world they were measured on (and its warning)."""
+    if validated is None:
+        return
+    lines = [f"  validatie:   {validated.text('nl')}"]
+    figures = [
+        f"{name} {format_number(m.get('average_precision'), 3)}"
+        for name, m in (("model", validation.get("model")), ("regels", validation.get("regels")))
+        if m
+    ]
+    if figures:
+        lines.append(f"               gemiddelde precisie (AP) op die onderzoeken: {', '.join(figures)}")
+    _console.print("\n".join(lines), highlight=False)
+    warning = validated.warning("nl")
+    if warning:
+        _console.print(f"[yellow]let op:[/yellow] {warning.removeprefix('Let op: ')}", highlight=False)
 
 
 linkage_app = typer.Typer(
@@ -318,6 +339,7 @@ def experiment_run(
     except VastgoedError as exc:
         raise _fail(exc) from exc
     Console(width=160).print(_frame_table(f"experiment {spec.stem}", result.table))
+    _print_validation(result.validated, {})
     typer.echo(f"MLflow parent run: {result.parent_run_id}")
 
 
@@ -388,6 +410,9 @@ def evaluate(
             f"ratio {f3(n['average_precision_ratio'])}",
             highlight=False,
         )
+    out.print(ev.world_text(), highlight=False)
+    if (warning := ev.warning()) is not None:
+        out.print(f"[bold yellow]let op:[/bold yellow] {warning.removeprefix('Let op: ')}", highlight=False)
     out.print(_frame_table("calibration (model, whole ranking)", ev.calibration))
     buurt = ev.per_buurt.filter(pl.col("ranking") == "model").sort("ece", descending=True, nulls_last=True)
     out.print(

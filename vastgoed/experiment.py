@@ -36,6 +36,7 @@ from rich.console import Console
 from features import catalogue
 from vastgoed.core.config import Config, ModelConfig
 from vastgoed.core.errors import ConfigError
+from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.modelling import features_at, train_model, training_tables
 from vastgoed.pipeline import data_hash, prepare_features
 from vastgoed.tracking import log_parent_metrics, log_training_run, parent_run
@@ -118,6 +119,8 @@ class ExperimentResult:
     table: pl.DataFrame
     parent_run_id: str
     child_runs: dict[str, str] = field(default_factory=dict)
+    #: Where the variants were measured (the same time split for all); None without variants.
+    validated: Validated | None = None
 
 
 def run_experiment(
@@ -132,12 +135,15 @@ def run_experiment(
         by_family.setdefault(s.family, set()).add(s.name)
     rows: list[dict[str, Any]] = []
     children: dict[str, str] = {}
+    world = MeasuredOn.of_manifest(prepared.res.manifest)
+    validated: Validated | None = None
     tags = {
         "vastgoed.kind": "experiment",
         "experiment": spec.name,
         "peildatum": prepared.inputs.peildatum.isoformat(),
         "gemeentecode": prepared.res.manifest.gemeentecode,
         "data_sha256": data_hash(prepared.res)[:16],
+        "vastgoed.gemeten_op": world.describe("nl"),
     }
     with parent_run(
         config.tracking, f"experiment-{spec.name}", {"description": spec.description}, tags
@@ -169,6 +175,7 @@ def run_experiment(
                 nested=True,
             )
             children[v.name] = logged.run_id
+            validated = Validated(world=world, cutoff=tr.cutoff, n_validation=tr.n_validation)
             m, lr, rules = (tr.validation[k] for k in ("model", "logistic", "regels"))
             rows.append(
                 {
@@ -185,4 +192,4 @@ def run_experiment(
         table = pl.DataFrame(rows)
         best = table.sort("val_ap", descending=True, nulls_last=True).row(0, named=True)
         log_parent_metrics({"best_val_ap": best["val_ap"]}, tables={"variants.csv": table})
-    return ExperimentResult(table=table, parent_run_id=parent, child_runs=children)
+    return ExperimentResult(table=table, parent_run_id=parent, child_runs=children, validated=validated)

@@ -49,7 +49,9 @@ from vastgoed.core.config import Config, Manifest, ModelConfig, load_manifest
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.memory import peak_is_per_stage, peak_rss_mib, reset_peak
+from vastgoed.core.numbers import format_number
 from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
+from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
@@ -135,6 +137,9 @@ class RunResult:
     audit: dict[str, Any] = field(default_factory=dict)
     #: Lines the operator must see: a stored model that did not fit this data, and what was done.
     notices: list[str] = field(default_factory=list)
+    #: Where the run's own validation figures were measured, and its headline figures.
+    validated: Validated | None = None
+    validation: dict[str, dict[str, float | None]] = field(default_factory=dict)
 
 
 class _Stages:
@@ -698,6 +703,7 @@ def _run_facts(
     fairness: FairnessReport,
     config: Config,
     started: dt.datetime,
+    validated: Validated,
 ) -> RunFacts:
     """What the register entry, model card and datasheet say about this run."""
     sources = []
@@ -747,6 +753,7 @@ def _run_facts(
         proxy_summary=fairness.proxy,
         generated_at=started,
         model_binding=run_info.get("model_binding"),
+        validated=validated,
     )
 
 
@@ -767,11 +774,18 @@ def _scan_mlflow(config: Config, run_ids: list[str], scan: Callable[[list[Path]]
             raise
 
 
+#: The rankings of the validation, as the report names them.
+_RANKING_NL = {"model": "model", "logistic": "logistische regressie", "regels": "regelbasislijn"}
+
+
 def _fmt(v: object) -> str:
+    """A figure of the report's validation block, the Dutch way (``0,412``, ``1.234``)."""
     if v is None:
         return "–"
     if isinstance(v, float):
-        return f"{v:.3f}"
+        return format_number(v, 3)
+    if isinstance(v, int) and not isinstance(v, bool):
+        return format_number(v)
     return str(v)
 
 
@@ -783,6 +797,7 @@ def _report_input(
     run_id: str,
     config: Config,
     choices: ModelChoices,
+    validated: Validated,
 ) -> ReportInput:
     """What the analysts' report shows, from the run's own tables."""
     model, training, model_version = chosen.model, chosen.training, chosen.version
@@ -889,7 +904,7 @@ def _report_input(
             "Model",
             [
                 ("versie", model_version),
-                ("geldige rijen in de invoer", f"{n_rows:,}"),
+                ("geldige rijen in de invoer", format_number(n_rows)),
                 *_binding_rows(choices),
             ],
         )
@@ -898,7 +913,7 @@ def _report_input(
         for ranking, m in training.validation.items():
             metrics.append(
                 (
-                    f"Validatie (onderzoeken vanaf {training.cutoff.isoformat()}): {ranking}",
+                    f"Validatie vanaf {training.cutoff:%d-%m-%Y}: {_RANKING_NL.get(ranking, ranking)}",
                     [(k, _fmt(v)) for k, v in m.items()],
                 )
             )
@@ -917,6 +932,8 @@ def _report_input(
         quality=quality,
         metrics=metrics,
         notices=(*_rules_notice(chosen), *choices.meldingen()),
+        measured_on=validated.text("nl"),
+        world_warning=validated.warning("nl"),
     )
 
 
@@ -2184,6 +2201,8 @@ def _scoring_model(
                 "gemeentecode": manifest.gemeentecode,
                 "synthetisch": str(manifest.synthetisch).lower(),
                 "data_sha256": data_hash(linked)[:16],
+                # the validation metrics of this training run were measured on this world
+                "vastgoed.gemeten_op": MeasuredOn.of_manifest(manifest).describe("nl"),
             },
             binding=models.signal.looked_for,
         )
@@ -2226,6 +2245,7 @@ def _finish(
 
     chosen = _scoring_model(linked, outcomes, config, st, run_id, models)
     model, model_version, training = chosen.model, chosen.version, chosen.training
+    validated = _validated(chosen, linked.manifest)
     choices = models.used(
         signal=model_version,
         linkage="trained in this run" if linked.reused_from is None else f"MLflow run {linked.reused_from}",
@@ -2253,7 +2273,7 @@ def _finish(
     with st.stage("report"):
         write_report(
             tmp / "report.html",
-            _report_input(signals, chosen, linked, proxy, run_id, config, choices),
+            _report_input(signals, chosen, linked, proxy, run_id, config, choices, validated),
         )
 
     with st.stage("write"):
@@ -2276,6 +2296,7 @@ def _finish(
                 "peildatum": peildatum.isoformat(),
                 "gemeentecode": linked.manifest.gemeentecode,
                 "synthetisch": linked.manifest.synthetisch,
+                "gemeten_op": validated.world.to_json(),
                 "hashes_sha256": linked.hashes,
                 "rows": {k: dataclasses.asdict(v) for k, v in linked.counts.items()},
                 "warnings": linked.warnings,
@@ -2315,6 +2336,7 @@ def _finish(
                 "source": _model_source(chosen, champion),
                 "ranking": _ranking_json(chosen),
                 "training": None if training is None else training.summary(),
+                "validatie": validated.to_json(),
                 "ranked": n_ranked,
                 "recent_onderzocht": n_scored - n_ranked,
                 "explained_rows": signals.explained.height,
@@ -2334,8 +2356,9 @@ def _finish(
         ethics_dir = tmp / "ethics"
         ethics_dir.mkdir()
         (ethics_dir / "fairness.json").write_text(fairness.to_json(), encoding="utf-8")
-        (ethics_dir / "fairness.html").write_text(fairness_html(fairness, run_id=run_id), encoding="utf-8")
-        facts = _run_facts(run_info, linked, signals, chosen, fairness, config, started)
+        page = fairness_html(fairness, run_id=run_id, measured_on=validated.world.describe("nl"))
+        (ethics_dir / "fairness.html").write_text(page, encoding="utf-8")
+        facts = _run_facts(run_info, linked, signals, chosen, fairness, config, started, validated)
         write_documents(ethics_dir, meta, facts)
         run_info["ethics"] = {
             "metadata": str(config.ethics.metadata_path()),
@@ -2399,7 +2422,17 @@ def _finish(
             "fairness_flags": fairness.flag_ids(),
         },
         notices=choices.warnings(),
+        validated=validated,
+        validation={} if training is None else training.validation,
     )
+
+
+def _validated(chosen: _Chosen, manifest: Manifest) -> Validated:
+    """Where this run's validation figures were measured (or why it has none)."""
+    world = MeasuredOn.of_manifest(manifest)
+    if chosen.training is None:
+        return Validated(world=world, learned=chosen.rules_because is None)
+    return Validated(world=world, cutoff=chosen.training.cutoff, n_validation=chosen.training.n_validation)
 
 
 def _unscanned_outputs(tmp: Path, linked: _Linked) -> list[Path]:

@@ -33,12 +33,15 @@ from tests.bench.worlds import (
     WORLDS,
     BatchFailed,
     WorldRun,
+    cross_world,
     independent_world_dir,
     markdown,
     missing_world_reason,
     run_world,
     targets_text,
 )
+from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.worlds import CROSS_WORLD_FILE, docs_section, load_cross_world, with_docs_section
 
 
 @pytest.mark.parametrize("world", WORLDS)
@@ -151,4 +154,78 @@ def test_world_benchmark() -> None:
         encoding="utf-8",
     )
     print(f"\nwritten: {dest / 'worlds.md'}, {dest / 'worlds.json'}")
+    _refresh_committed(results, failures, measured=started, commit=commit, scale=scale)
     assert not failures, "\n\n".join(failures)
+
+
+def _refresh_committed(
+    results: list[WorldRun],
+    failures: list[str],
+    *,
+    measured: str,
+    commit: str,
+    scale: float,
+    json_path: Path = CROSS_WORLD_FILE,
+    card: Path = ROOT / "docs" / "model-card.md",
+) -> bool:
+    """Rewrite the engine's copy of the cross-world table (``vastgoed/core/werelden.json``) and the
+    model card's (``docs/model-card.md``), when this was the full benchmark: both worlds at scale 1.0,
+    no failure. Otherwise say why not (a partial run must not replace the published table)."""
+    measured_worlds = {r.world for r in results}
+    why_not = [
+        *(["a run failed"] if failures else []),
+        *([f"scale {scale}, not 1.0"] if scale != 1.0 else []),
+        *([f"worlds {sorted(measured_worlds)}, not both"] if measured_worlds != set(WORLDS) else []),
+    ]
+    if why_not:
+        print(f"\nnot refreshed: {json_path} and {card} ({'; '.join(why_not)})")
+        return False
+    cw = cross_world(results, measured=measured, commit=commit, scale=scale)
+    json_path.write_text(json.dumps(cw.to_json(), indent=1) + "\n", encoding="utf-8")
+    card.write_text(with_docs_section(card.read_text(encoding="utf-8"), cw), encoding="utf-8")
+    print(f"\nrefreshed: {json_path} and {card} (commit them)")
+    return True
+
+
+def _fake_run(world: str, seed: int, ap: float) -> WorldRun:
+    own = "rules_project" if world == "project" else "rules_harness"
+    block = {"p@200": 0.5, "ap": ap}
+    ranking = {"overall": block, "unseen": block, "per_fenomeen": {f: block for f in FENOMENEN}}
+    rankings = {"model": ranking, own: ranking}
+    return WorldRun(world=world, seed=seed, scale=1.0, rankings=rankings, own_rules=own)
+
+
+def test_bench_refreshes_the_committed_table_only_after_a_full_run(tmp_path: Path) -> None:
+    """What ``make bench-worlds`` does to ``werelden.json`` and the model card (on copies)."""
+    json_path, card = tmp_path / "werelden.json", tmp_path / "model-card.md"
+    json_path.write_text(CROSS_WORLD_FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    card.write_text((ROOT / "docs" / "model-card.md").read_text(encoding="utf-8"), encoding="utf-8")
+    before = (json_path.read_text(encoding="utf-8"), card.read_text(encoding="utf-8"))
+    committed = load_cross_world()
+    assert committed is not None
+    runs = [_fake_run(w, s, ap) for w, ap in (("project", 0.7), ("independent", 0.4)) for s in (1, 2, 3)]
+
+    def refresh(results: list[WorldRun], failures: list[str], scale: float) -> bool:
+        return _refresh_committed(
+            results,
+            failures,
+            measured="2027-01-02 03:04",
+            commit="abc1234",
+            scale=scale,
+            json_path=json_path,
+            card=card,
+        )
+
+    # one world, another scale or a failure leaves the published table alone
+    assert not refresh(runs[:3], [], 1.0)
+    assert not refresh(runs, [], 0.1)
+    assert not refresh(runs, ["boom"], 1.0)
+    assert (json_path.read_text(encoding="utf-8"), card.read_text(encoding="utf-8")) == before
+    assert refresh(runs, [], 1.0)
+    cw = load_cross_world(json_path)
+    assert cw is not None and (cw.commit, cw.day.isoformat()) == ("abc1234", "2027-01-02")
+    assert cw.worlds() == ["project", "independent"] and len(cw.rows) == 6
+    text = card.read_text(encoding="utf-8")
+    assert docs_section(cw) in text and "at commit abc1234" in text
+    # only the table changed
+    assert text.replace(docs_section(cw), "") == before[1].replace(docs_section(committed), "")

@@ -49,6 +49,7 @@ import polars as pl
 
 from tests import worlds as tests_worlds
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.worlds import CrossWorld, WorldRow
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_WORLD = tests_worlds.INDEPENDENT_WORLD_ENV
@@ -591,3 +592,32 @@ def targets_text(results: list[WorldRun]) -> str:
             mark = "holds" if held else ("n/a" if held is None else "MISSED")
             lines.append(f"{_label(r):<14} {mark:<7} {name}")
     return "\n".join(lines)
+
+
+def cross_world(results: list[WorldRun], *, measured: str, commit: str, scale: float) -> CrossWorld:
+    """The runs reduced to what the engine carries (``vastgoed/core/werelden.json``, the model card)."""
+    capacity = 200
+
+    def row(r: WorldRun) -> WorldRow:
+        model, rules = r.rankings["model"], r.rankings[r.own_rules]
+        key = f"p@{capacity}"
+        return WorldRow(
+            world=r.world,
+            seed=r.seed,
+            positives=r.positives,
+            model_p=model["overall"][key],
+            model_ap=model["overall"]["ap"],
+            rules_p=rules["overall"][key],
+            rules_ap=rules["overall"]["ap"],
+            unseen_model_ap=model["unseen"]["ap"],
+            unseen_rules_ap=rules["unseen"]["ap"],
+            per_fenomeen={
+                f: [model["per_fenomeen"][f]["ap"], rules["per_fenomeen"][f]["ap"]]
+                for f in FENOMENEN
+                if f in model.get("per_fenomeen", {}) and f in rules.get("per_fenomeen", {})
+            },
+        )
+
+    return CrossWorld(
+        measured=measured, commit=commit, scale=scale, capacity=capacity, rows=tuple(row(r) for r in results)
+    )

@@ -79,6 +79,7 @@ def batch(
     )
     assert result.exit_code == 0, result.output
     run_dir = Path(result.stdout.strip().splitlines()[-1])
+    (tmp / "run-output.txt").write_text(result.output, encoding="utf-8")
     return run_dir, tmp, truth
 
 
@@ -145,6 +146,10 @@ def test_mlflow_has_the_run_and_its_model(batch: tuple[Path, Path, Path]) -> Non
         names = {r[0] for r in db.execute("select name from runs")}
     assert info["run_id"] in names
     assert any((tmp / "mlartifacts").rglob("MLmodel"))
+    # the training run's validation metrics name the world they were measured on
+    with sqlite3.connect(tmp / "mlflow.db") as db:
+        worlds = [r[0] for r in db.execute("select value from tags where key = 'vastgoed.gemeten_op'")]
+    assert worlds and all("eigen generator van het project (vastgoed.synthetic, seed 7" in w for w in worlds)
 
 
 def _person_strings(data: Path) -> set[str]:
@@ -275,3 +280,45 @@ def test_graph_command_writes_the_neighbourhood(batch: tuple[Path, Path, Path]) 
     assert not bsns.intersection(re.findall(r"\d{9}", text))
     bad = CliRunner().invoke(app, ["graph", "0935019999999999", "--run", str(run_dir), "--out", str(out)])
     assert bad.exit_code != 0 and "not in the graph" in bad.output
+
+
+def test_every_quality_figure_names_its_world(batch: tuple[Path, Path, Path]) -> None:
+    """Console summary, run.json, report, model card and register entry of a run on the generator."""
+    run_dir, tmp, _ = batch
+    own = "eigen generator van het project (vastgoed.synthetic, seed 7, schaal 0,03), gemeente 0935"
+    console = " ".join((tmp / "run-output.txt").read_text(encoding="utf-8").split())
+    assert "validatie: Tijdsplitsing op de eigen onderzoeken van deze gegevens" in console
+    assert own in console
+    assert re.search(r"precisie \(AP\) op die onderzoeken: model [01],\d{3}, regels [01],\d{3}", console)
+    assert "let op: dit is de eigen wereld van de generator van het project" in console
+    info = json.loads((run_dir / "run.json").read_text())
+    world = info["data"]["gemeten_op"]
+    assert (world["generator"], world["seed"], world["eigen_generator"]) == ("vastgoed.synthetic", 7, True)
+    validatie = info["model"]["validatie"]
+    assert validatie["validatieonderzoeken"] == info["model"]["training"]["validation_rows"] > 0
+    assert validatie["validatievenster_vanaf"] == info["model"]["training"]["cutoff"]
+    assert validatie["waarschuwing"].startswith("Let op:")
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<strong>Gemeten op:</strong> Tijdsplitsing" in report and own in report
+    assert "wereld-waarschuwing" in report
+    card = (run_dir / "ethics" / "model_card.md").read_text(encoding="utf-8")
+    assert own in card and "> Let op: dit is de eigen wereld" in card
+    assert "| eigen generator van het project | 1 |" in card
+    assert "| onafhankelijk geschreven gemeente | 1 |" in card
+    register = json.loads((run_dir / "ethics" / "algoritmeregister.json").read_text(encoding="utf-8"))
+    assert own in register["run"]["validatie"]["tekst"]
+    assert f"<strong>Gemeten op:</strong> synthetische gegevens van de {own}" in (
+        run_dir / "ethics" / "fairness.html"
+    ).read_text(encoding="utf-8")
+
+
+def test_evaluate_names_the_generator_and_warns(batch: tuple[Path, Path, Path]) -> None:
+    run_dir, _, truth = batch
+    result = CliRunner().invoke(app, ["evaluate", "--run", str(run_dir), "--truth", str(truth)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "Gemeten tegen de waarheid van synthetische gegevens van de eigen generator van het project" in out
+    assert "seed 7" in out and "let op: dit is de eigen wereld van de generator van het project" in out
+    assert "onafhankelijk geschreven gemeente precision@200 0," in out
+    ev = json.loads((run_dir / "evaluatie.json").read_text())
+    assert ev["gemeten_op"]["seed"] == 7 and ev["waarschuwing"].startswith("Let op:")

@@ -28,6 +28,10 @@ def test_an_experiment_logs_each_variant_as_a_nested_training_run(
         app, ["experiment", "run", str(spec), "--data", str(data), "--config", str(cfg)]
     )
     assert result.exit_code == 0, result.output
+    # the variants' validation figures name their world, and warn on the project's generator
+    printed = " ".join(result.output.split())
+    assert "validatie: Tijdsplitsing op de eigen onderzoeken" in printed and "seed 7" in printed
+    assert "let op: dit is de eigen wereld van de generator van het project" in printed
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     runs = mlflow.search_runs(search_all_experiments=True, output_format="list")
     parents = [r for r in runs if r.data.tags.get("mlflow.runName") == "experiment-proef"]
@@ -38,6 +42,7 @@ def test_an_experiment_logs_each_variant_as_a_nested_training_run(
     for child in children:
         tags = child.data.tags
         assert tags["data_sha256"] and tags["validation_data_sha256"] and tags["model_hash"]
+        assert "eigen generator van het project" in tags["vastgoed.gemeten_op"]
         files = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {"feature_importance.csv", "feature_catalogue.csv", "calibration_validation.csv"} <= files
         assert "val.model.average_precision" in child.data.metrics or any(

@@ -14,6 +14,7 @@ import pytest
 
 from vastgoed.core.errors import ConfigError
 from vastgoed.core.schema import CONTRACT
+from vastgoed.core.worlds import GENERATOR, MeasuredOn, Validated, load_cross_world
 from vastgoed.ethics.documents import (
     REQUIRED_REGISTER_FIELDS,
     RunFacts,
@@ -183,6 +184,17 @@ def hostile_facts() -> RunFacts:
             "signal_model": _choice(found=EVIL, reason=EVIL, trained_here=True),
             "linkage_model": _choice(found=EVIL, reason=EVIL, trained_here=False, fits=True),
         },
+        validated=Validated(
+            world=MeasuredOn(
+                gemeentecode="0935",
+                gemeentenaam=EVIL,
+                synthetisch=True,
+                peildatum=dt.date(2025, 1, 1),
+                generator=EVIL,
+            ),
+            cutoff=dt.date(2024, 1, 1),
+            n_validation=305,
+        ),
     )
 
 
@@ -496,6 +508,43 @@ def test_model_card_has_every_section(meta: EthicsMetadata) -> None:
     for grens in meta.doel.grenzen:
         assert grens in card
     assert "n_ingeschreven" in card  # a feature with a known proxy risk
+
+
+def _world(*, synthetisch: bool) -> MeasuredOn:
+    if synthetisch:
+        return MeasuredOn(
+            gemeentecode="0935", synthetisch=True, peildatum=dt.date(2025, 1, 1), generator=GENERATOR, seed=0
+        )
+    return MeasuredOn(
+        gemeentecode="0935", gemeentenaam="Maastricht", synthetisch=False, peildatum=dt.date(2025, 1, 1)
+    )
+
+
+def test_model_card_names_the_world_and_carries_the_cross_world_table(meta: EthicsMetadata) -> None:
+    cross = load_cross_world()
+    assert cross is not None
+    own = Validated(world=_world(synthetisch=True), cutoff=dt.date(2024, 1, 1), n_validation=305)
+    card = model_card_md(meta, make_facts(validated=own))
+    metrics = card[card.index("## Metrics") : card.index("## Evaluation data")]
+    assert "**Gemeten op welke wereld.** Tijdsplitsing op de eigen onderzoeken" in metrics
+    assert "305 validatieonderzoeken van 01-01-2024" in metrics and "seed 0" in metrics
+    assert "**Measured on which world.**" in metrics
+    assert metrics.index("Gemeten op welke wereld") < metrics.index("Measured on which world")  # Dutch first
+    assert "> Let op: dit is de eigen wereld van de generator" in metrics and "> Note: this is" in metrics
+    assert "### Over werelden heen · Across worlds" in metrics
+    for row in ("| eigen generator van het project | 1 |", "| onafhankelijk geschreven gemeente | 1 |"):
+        assert row in metrics
+    assert "| the project's own generator | 1 |" in metrics
+    assert f"Gemeten op {cross.day:%d-%m-%Y} bij commit {cross.commit}" in metrics
+    assert f"Measured on {cross.day.isoformat()} at commit {cross.commit}" in metrics
+    register = algorithm_register(meta, make_facts(validated=own))
+    assert register["run"]["validatie"]["waarschuwing"].startswith("Let op:")
+    # real extracts: the same table, the world named, no own-world warning
+    real = Validated(world=_world(synthetisch=False), cutoff=dt.date(2024, 1, 1), n_validation=88)
+    card = model_card_md(meta, make_facts(validated=real, synthetisch=False))
+    assert "echte extracten, gemeente 0935 Maastricht, peildatum 01-01-2025" in card
+    assert "Let op:" not in card and "| onafhankelijk geschreven gemeente | 1 |" in card
+    assert algorithm_register(meta, make_facts(validated=real))["run"]["validatie"]["waarschuwing"] is None
 
 
 def test_model_card_with_fairness_summary_and_no_training(meta: EthicsMetadata) -> None:

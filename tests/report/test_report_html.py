@@ -18,7 +18,8 @@ from playwright.sync_api import Browser
 
 from tests.browser import open_page
 from vastgoed.core.schema import FENOMENEN
-from vastgoed.report.html import ReportInput, write_report
+from vastgoed.core.worlds import GENERATOR, MeasuredOn, Validated
+from vastgoed.report.html import ReportInput, render_report, write_report
 
 EVIL = 'Markt 1</script><script>alert("xss")</script><!-- <b>&amp;, 6211CK Maastricht'
 EVIL_FEIT = "</SCRIPT ><img src=x onerror=alert(1)> 3 meldingen"
@@ -410,3 +411,24 @@ def test_empty_report_in_browser(browser: Browser, tmp_path: Path) -> None:
         page.close()
     assert errors == []
     assert requests == [path.as_uri()]
+
+
+def test_validation_block_says_where_it_was_measured() -> None:
+    world = MeasuredOn(
+        gemeentecode="0935", synthetisch=True, peildatum=dt.date(2026, 1, 1), generator=GENERATOR, seed=0
+    )
+    validated = Validated(world=world, cutoff=dt.date(2025, 1, 1), n_validation=305)
+    data = dataclasses.replace(
+        build_input(n_signals=5), measured_on=validated.text("nl"), world_warning=validated.warning("nl")
+    )
+    page = render_report(data)
+    block = page[page.index('<section id="model">') : page.index('<section id="kwaliteit">')]
+    assert "<strong>Gemeten op:</strong> Tijdsplitsing op de eigen onderzoeken" in block
+    assert "305 validatieonderzoeken van 01-01-2025 tot de peildatum" in block
+    assert "eigen generator van het project (vastgoed.synthetic, seed 0" in block
+    assert '<p class="let-op wereld-waarschuwing">Let op: dit is de eigen wereld' in block
+    assert block.index("Gemeten op:") < block.index("Precisie@k")  # before the figures
+    # escaped like every other text
+    hostile = dataclasses.replace(data, measured_on="<script>x</script>", world_warning=None)
+    text = render_report(hostile)
+    assert "<script>x</script>" not in text and "wereld-waarschuwing" not in text

@@ -269,3 +269,17 @@ def test_signal_page_shows_the_dossier(web: Web, role: str) -> None:
     assert info["data"]["folder"]
     assert ('id="verdict-form"' in page) == (role == "analist")
     assert USERS[role] in page
+
+
+def test_review_page_says_on_which_world_the_figures_were_measured(web: Web) -> None:
+    client = web.client("reviewer")
+    pages = {run: client.get(f"/runs/{run}/beoordeling").text for run in (web.released, web.awaiting)}
+    for page in pages.values():
+        assert '<p id="gemeten-op"><strong>Gemeten op:</strong>' in page
+        assert "eigen generator van het project (vastgoed.synthetic, seed 7" in page
+    # the first run trained (its validation, with the own-world warning); a later one may reuse it
+    trained = pages[web.released]
+    assert "validatieonderzoeken" in trained and 'id="wereld-waarschuwing">Let op:' in trained
+    client.get("/taal/en?terug=/")
+    english = client.get(f"/runs/{web.released}/beoordeling").text
+    assert "<strong>Measured on:</strong> Time split" in english and "Note: this is the project" in english

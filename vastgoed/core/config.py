@@ -17,6 +17,7 @@ from vastgoed.core.errors import ConfigError, DataError
 __all__ = [
     "Bron",
     "Config",
+    "Generator",
     "IngestConfig",
     "LinkageConfig",
     "Manifest",
@@ -46,14 +47,27 @@ class Bron(_Strict):
     grondslag: str | None = None
 
 
+class Generator(BaseModel):
+    """``[generator]`` of a synthetic data folder's manifest: which generator wrote it, from which seed."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    naam: str
+    seed: int | None = None
+    schaal: float | None = None
+
+
 class Manifest(BaseModel):
     """The data folder's ``manifest.toml``."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     gemeentecode: str = Field(pattern=r"^[0-9]{4}$")
+    gemeentenaam: str | None = None
     peildatum: dt.date
     synthetisch: bool = False
+    #: Written by a generator (``vastgoed.synthetic``): what a figure on this data was measured on.
+    generator: Generator | None = None
     bronnen: dict[str, Bron] = Field(default_factory=dict)
     encoding: dict[str, str] = Field(default_factory=dict)
 

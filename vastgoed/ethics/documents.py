@@ -26,12 +26,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from markdown_it import MarkdownIt
 
 from vastgoed.core.files import write_text_atomic
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.worlds import CrossWorld, Validated, cross_world_md, load_cross_world
 from vastgoed.ethics.metadata import REGISTER_LIMITS, EthicsMetadata, Toets, is_placeholder
 
 __all__ = [
@@ -117,6 +118,9 @@ class RunFacts:
         model_binding: run.json's ``model_binding``: per stored model (``signal_model``,
             ``linkage_model``) what the run looked for, found and used, and whether it trained its
             own because the stored one did not fit this data; None when unknown.
+        validated: On which world the run's validation figures were measured (or why it has none);
+            None when unknown.
+        cross_world: The cross-world benchmark the card carries; the committed copy when None.
     """
 
     run_id: str
@@ -139,6 +143,8 @@ class RunFacts:
     generated_at: dt.datetime | None = None
     model_binding: dict[str, Any] | None = None
     rules_because: str | None = None
+    validated: Validated | None = None
+    cross_world: CrossWorld | None = None
 
     @property
     def model_type(self) -> str:
@@ -458,6 +464,9 @@ def algorithm_register(meta: EthicsMetadata, facts: RunFacts) -> dict[str, Any]:
             "synthetisch": facts.synthetisch,
             "voorbeeld_metadata": meta.voorbeeld,
             "model_binding": _register_binding(facts.model_binding),
+            "validatie": None
+            if facts.validated is None
+            else {"tekst": facts.validated.text("nl"), "waarschuwing": facts.validated.warning("nl")},
             "generated_at": facts.when().isoformat(timespec="seconds"),
             "bronnen": [
                 {"stem": s.get("stem"), "extractdatum": _plain(s.get("extractdatum"))} for s in facts.sources
@@ -636,6 +645,39 @@ def _what_md(facts: RunFacts) -> list[str]:
     ]
 
 
+#: The card's cross-world table, Dutch first: (language, its heading).
+_WORLD_LANGS: tuple[tuple[Literal["nl", "en"], str], ...] = (
+    ("nl", "Nederlands"),
+    ("en", "English"),
+)
+
+
+def _measured_on_md(facts: RunFacts) -> list[str]:
+    """On which world this run's validation figures were measured, Dutch first, with the warning."""
+    if facts.validated is None:
+        return []
+    cross = facts.cross_world or load_cross_world()
+    out = []
+    for lang, _ in _WORLD_LANGS:
+        label = "Gemeten op welke wereld" if lang == "nl" else "Measured on which world"
+        out.append(f"**{label}.** " + _para(facts.validated.text(lang)))
+        warning = facts.validated.warning(lang, cross)
+        if warning:
+            out.append("> " + _para(warning))
+    return out
+
+
+def _worlds_md(facts: RunFacts) -> list[str]:
+    """The cross-world table (Dutch, then English), with when and at which commit it was measured."""
+    out = ["### Over werelden heen · Across worlds"]
+    cross = facts.cross_world or load_cross_world()
+    if cross is None:
+        return [*out, "The cross-world table (`vastgoed/core/werelden.json`) is missing."]
+    for lang, heading in _WORLD_LANGS:
+        out += [f"**{heading}.**", cross_world_md(cross, lang)]
+    return out
+
+
 def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
     """The run's model card (Mitchell et al. 2019) as Markdown."""
     r = meta.algoritmeregister
@@ -732,6 +774,7 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
         'priority for "any phenomenon confirmed", precision@k and recall@k, and the Brier score; the '
         "same for a logistic regression and the rule baseline on the same rows."
     )
+    out.extend(_measured_on_md(facts))
     if training:
         out.append(
             f"Cutoff {_inline(training.get('cutoff'))}; {_inline(training.get('validation_rows'))} "
@@ -772,6 +815,7 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
         f"suspicious, while the phenomena's population rate is estimated at about "
         f"{fair.populatie_aandeel_schatting:.1%}."
     )
+    out.extend(_worlds_md(facts))
 
     out.append("## Evaluation data")
     out.append(
@@ -783,7 +827,9 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
     if facts.synthetisch:
         out.append(
             "On synthetic data the whole ranked list is also measured against the generated truth "
-            "(`vastgoed evaluate`: precision@k and recall@k at the capacity, per phenomenon and per buurt)."
+            "(`vastgoed evaluate`: precision@k and recall@k at the capacity, per phenomenon and per buurt). "
+            "On the project's own generator those figures overstate what a municipality will see: "
+            "see *Measured on which world* and *Across worlds* under Metrics."
         )
 
     out.append("## Training data")
@@ -860,7 +906,9 @@ def model_card_md(meta: EthicsMetadata, facts: RunFacts) -> str:
         "against the registries before any visit.",
         "- Scores are comparable within a run; a new champion changes them.",
         "- Validate on the municipality's own recent investigations; the synthetic municipality is "
-        "easier than reality (its planted patterns are clean).",
+        "easier than reality (its planted patterns are clean), and on an independently written "
+        "municipality the model ranked well below its figures on the project's generator (the "
+        "cross-world table above).",
         "- `brievenbusfirma` has almost no labels: its model rests on weak labels from its rule; the "
         "rule baseline is the better guide there.",
         "- Features as of the peildatum can carry what happened after an investigation (a dismantled "

@@ -842,8 +842,11 @@ def _table(frame: pl.DataFrame, flagged: set[tuple[str, str, str]], key: tuple[s
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def fairness_html(report: FairnessReport, *, run_id: str) -> str:
-    """``fairness.html``: one self-contained page (no network), flags first, then every table."""
+def fairness_html(report: FairnessReport, *, run_id: str, measured_on: str = "") -> str:
+    """``fairness.html``: one self-contained page (no network), flags first, then every table.
+
+    ``measured_on`` names the data the figures were measured on (:meth:`MeasuredOn.describe`).
+    """
     e = html.escape
     rec = report.label_record
     flag_rows = "".join(
@@ -882,6 +885,7 @@ def fairness_html(report: FairnessReport, *, run_id: str) -> str:
 <p>Run <code>{e(run_id)}</code>; lijst van {report.capacity} adressen. Bootstrap {s.bootstrap} keer;
 een vlag alleen als het hele 95%-interval buiten de grens ligt en de groep minstens
 {s.min_groepsgrootte} adressen telt.</p>
+{f"<p><strong>Gemeten op:</strong> {e(measured_on)}.</p>" if measured_on else ""}
 <h2>Vlaggen</h2>{flags}
 <h2>Herkomst van de labels</h2>
 <table><tbody>{record}</tbody></table>

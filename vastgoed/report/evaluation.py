@@ -10,6 +10,8 @@ object whose true phenomenon is that one. The rule baseline is computed from the
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,7 @@ from models import (
 from vastgoed.core.errors import DataError
 from vastgoed.core.files import read_strings, write_json_atomic
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.worlds import GENERATOR, MeasuredOn, own_world_warning
 
 __all__ = ["Evaluation", "evaluate_run"]
 
@@ -59,6 +62,18 @@ class Evaluation:
     persons: pl.DataFrame | None = None
     addresses: pl.DataFrame | None = None
     companies: pl.DataFrame | None = None
+    #: The world the truth is of (the run's data; generator and seed from the truth's summary).
+    measured_on: MeasuredOn | None = None
+
+    def warning(self) -> str | None:
+        """The own-world warning (Dutch) when the truth is the project generator's."""
+        return own_world_warning("nl") if self.measured_on and self.measured_on.own_generator else None
+
+    def world_text(self) -> str:
+        """``Gemeten tegen de waarheid van ...``: the world of these figures, in Dutch."""
+        if self.measured_on is None:
+            return "Gemeten tegen een synthetische waarheid; de run zegt niet op welke gegevens."
+        return f"Gemeten tegen de waarheid van {self.measured_on.describe('nl')}."
 
     def headline(self) -> dict[str, float | None]:
         """Precision@capacity of model and baseline, and their average precision and its ratio."""
@@ -77,6 +92,9 @@ class Evaluation:
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready form."""
         out: dict[str, object] = {
+            "gemeten_op": None if self.measured_on is None else self.measured_on.to_json(),
+            "wereld": self.world_text(),
+            "waarschuwing": self.warning(),
             "n_positives": self.n_positives,
             "capacity": self.capacity,
             "headline": self.headline(),
@@ -228,6 +246,7 @@ def evaluate_run(
         per_buurt=buurt,
         calibration_per_buurt=calibration_buurt,
         never_investigated=never,
+        measured_on=_measured_on(run_dir, truth_dir),
         **_linkage_metrics(run_dir / "links", truth_dir),
     )
     write_json_atomic(run_dir / "evaluatie.json", result.to_dict())
@@ -264,3 +283,34 @@ def _capacity(run_dir: Path) -> int:
         return int(info["config"]["model"]["capacity"])
     except (OSError, KeyError, ValueError, TypeError):
         return 200
+
+
+def _measured_on(run_dir: Path, truth_dir: Path) -> MeasuredOn | None:
+    """The run's world (``run.json``), completed from the truth's ``summary.json``.
+
+    A truth folder with the generator's ``summary.json`` is the project generator's: its seed and
+    scale name the world when the run's manifest did not (data generated before manifests recorded
+    them).
+    """
+    try:
+        data = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))["data"]
+        world = (
+            MeasuredOn.from_json(data["gemeten_op"])
+            if "gemeten_op" in data
+            else MeasuredOn(
+                gemeentecode=str(data["gemeentecode"]),
+                synthetisch=bool(data["synthetisch"]),
+                peildatum=dt.date.fromisoformat(str(data["peildatum"])),
+            )
+        )
+    except (OSError, KeyError, ValueError, TypeError):
+        return None
+    try:
+        summary = json.loads((truth_dir / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return world
+    if world.generator is None and world.synthetisch and "seed" in summary:
+        world = dataclasses.replace(
+            world, generator=GENERATOR, seed=int(summary["seed"]), schaal=float(summary["scale"])
+        )
+    return world

@@ -97,6 +97,10 @@ class ReportInput:
         metrics: Ordered sections of (label, value): model validation figures vs. the baseline.
         notices: Sentences the reader must see first (a stored model that did not fit this data
             and was replaced by one trained in this run).
+        measured_on: The sentence that says on which data the validation figures were measured
+            (gemeente, synthetic or real, generator and seed, peildatum, validation window and size).
+        world_warning: On the project generator's own world: that its figures overstate what a
+            municipality will see, with the cross-world figures; None elsewhere.
     """
 
     run_id: str
@@ -111,6 +115,8 @@ class ReportInput:
     quality: Sections
     metrics: Sections
     notices: tuple[str, ...] = ()
+    measured_on: str = ""
+    world_warning: str | None = None
 
 
 def write_report(path: Path, data: ReportInput) -> None:
@@ -172,7 +178,7 @@ def render_report(data: ReportInput) -> str:
         _distribution_html(scores, threshold, len(signals)),
         _map_html(data.buurten),
         _recent_html(data.recent),
-        _model_html(data.importance, data.metrics),
+        _model_html(data),
         _quality_html(data.quality),
         "</main>",
         '<footer><p>Gemaakt door vastgoed, run <span class="mono">'
@@ -654,7 +660,8 @@ def _importance_svg(importance: pl.DataFrame) -> str:
     return "".join(out)
 
 
-def _model_html(importance: pl.DataFrame, metrics: Sections) -> str:
+def _model_html(data: ReportInput) -> str:
+    importance = data.importance
     out = [
         '<section id="model"><h2>Het model</h2>',
         f"<h3>Globaal belang van de kenmerken (top {IMPORTANCE_TOP})</h3>",
@@ -671,7 +678,11 @@ def _model_html(importance: pl.DataFrame, metrics: Sections) -> str:
         "regelbasislijn. Uitkomsten zijn alleen bekend voor onderzochte adressen; de cijfers zeggen dus "
         "iets over de rangschikking, niet over een afzonderlijk adres.</p>"
     )
-    out.append(_sections_html(metrics, "Geen validatiecijfers beschikbaar."))
+    if data.measured_on:
+        out.append(f'<p class="gemeten-op"><strong>Gemeten op:</strong> {_esc(data.measured_on)}</p>')
+    if data.world_warning:
+        out.append(f'<p class="let-op wereld-waarschuwing">{_esc(data.world_warning)}</p>')
+    out.append(_sections_html(data.metrics, "Geen validatiecijfers beschikbaar."))
     out.append("</section>")
     return "".join(out)
 

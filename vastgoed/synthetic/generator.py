@@ -172,6 +172,7 @@ def generate(
             )
             del world
             (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
+        _sign_manifest(tmp_o / "manifest.toml", seed=seed, scale=scale)
         _swap(tmp_o, o)
         _swap(tmp_t, t)
     finally:
@@ -179,3 +180,9 @@ def generate(
             if tmp.exists():
                 shutil.rmtree(tmp)
     return summary
+
+
+def _sign_manifest(path: Path, *, seed: int, scale: float) -> None:
+    """Add ``[generator]`` to the manifest: figures measured on this data can then name their world."""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f'\n[generator]\nnaam = "vastgoed.synthetic"\nseed = {seed}\nschaal = {scale!r}\n')

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.worlds import Lang, Validated
 from vastgoed.ethics.review import (
     DECISIONS,
     OUTCOMES,
@@ -100,6 +101,18 @@ LANG_COOKIE = "vg_taal"
 _ENGINE_ROLE = {"analist": "analist", "reviewer": REVIEW_ROLE, "beheerder": "beheerder"}
 _BUURT = re.compile(r"BU\d{8}")
 _DOCS = {"modelkaart": "model_card.html", "fairness": "fairness.html", "datasheet": "datasheet.html"}
+
+
+def _measured(info: Mapping[str, Any], lang: str) -> dict[str, str | None] | None:
+    """On which world the run's validation figures were measured, in the reader's language."""
+    try:
+        validated = Validated.from_json(info["model"]["validatie"])
+    except (KeyError, TypeError, ValueError):
+        return None  # a run of an older engine
+    language: Lang = "en" if lang == "en" else "nl"
+    return {"text": validated.text(language), "warning": validated.warning(language)}
+
+
 _DOC_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'none'; "
     "base-uri 'none'; form-action 'none'"
@@ -636,6 +649,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             register=[(k, register.get(k)) for k in _REGISTER_FIELDS if register.get(k)],
             flags=[(fid, flags.get(fid, {})) for fid in flag_ids],
             docs=[d for d, f in _DOCS.items() if (ethics / f).is_file()],
+            measured=_measured(run.info, ctx.lang),
             decisions=DECISIONS,
             fout=fout or [],
             melding=_melding(ctx.request),

@@ -150,6 +150,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.fairness": ("Fairness-audit", "Fairness audit"),
     "review.datasheet": ("Datasheet", "Datasheet"),
     "review.register": ("Algoritmeregister", "Algorithm register"),
+    "review.measured_on": ("Gemeten op", "Measured on"),
     "review.flags": ("Fairness-vlaggen van deze run", "Fairness flags of this run"),
     "review.no_flags": ("Deze run heeft geen fairness-vlaggen.", "This run has no fairness flags."),
     "review.accept": ("Accepteren", "Accept"),
