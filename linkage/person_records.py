@@ -131,7 +131,6 @@ _BUSINESS_WORDS = (
     "maatschappij",
     "groep",
     "gemeente",
-    "maastricht",
     "services?",
     "solutions",
     "makelaardij",
@@ -461,7 +460,7 @@ def is_person_name(
 
     A person's name has one of the registers' shapes (``Berg, J. van der``, ``J. van der Berg``,
     ``Jan van der Berg``) and no legal form or organisation word (``B.V.``, ``Stichting``,
-    ``Beheer``, ``Maastricht``, ...). The ``First Surname`` shape is accepted only when the first
+    ``Beheer``, ``Gemeente``, ...). The ``First Surname`` shape is accepted only when the first
     word is a known given name (from ``first_names``), or the last a known surname (from
     ``surnames``: ``Llnda Rompelberg``), so ``Jacobs Café`` is not a person. A form of address
     before the name is read past (``Mevr. I. Geurts``), and ``Fam. Chaoui`` is a household: a person
