@@ -96,6 +96,8 @@ MONOTONE: dict[str, dict[str, int]] = {
     },
     "hennepteelt": {
         **_ELEC_UP,
+        # a supply tapped before the meter: metered use falls (data contract, hennepteelt)
+        "elektriciteit_t_o_v_eerder": -1,
         "meldingen_drugs_stank_3j": 1,
         RULE_FEATURE["hennepteelt"]: 1,
     },
