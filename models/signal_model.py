@@ -104,7 +104,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         other_weight: float = 0.3,
         shrinkage: float = 0.0,
         rule_prior: float = 0.0,
-        rule_spread: float = 2.0,
+        rule_spread: float = 3.0,
     ) -> None:
         self.shrinkage = shrinkage
         self.rule_prior = rule_prior
@@ -232,7 +232,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_positive_: dict[str, int] = {}
         self.shrink_: dict[str, tuple[float, float]] = {}
         self.rule_evidence_: dict[str, tuple[float, float]] = {}
-        self.rule_severity_ref_: dict[str, FloatArray] = {}
+        self.rule_severity_range_: dict[str, tuple[float, float]] = {}
         if self.rule_prior > 0:
             fired, severity = self._rule_evidence(X)
             for i, f in enumerate(FENOMENEN, start=1):
@@ -241,7 +241,10 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 m, c = int((hit & lab).sum()), int((hit & lab & (y == i)).sum())
                 # how far the model is trusted where the rule fires, and the rule's own hit rate
                 self.rule_evidence_[f] = (n_conf / (n_conf + self.rule_prior), (c + 1) / (m + 2))
-                self.rule_severity_ref_[f] = np.sort(severity[hit, i - 1])
+                sev = severity[hit, i - 1]
+                self.rule_severity_range_[f] = (
+                    (float(sev.min()), float(sev.max())) if len(sev) else (float("nan"), float("nan"))
+                )
         # Laplace-smoothed share of investigated addresses confirmed for anything: the most a
         # phenomenon without (enough) confirmed investigations may claim (see ``cap_``).
         base_rate = float(((y[lab] > 0).sum() + 1) / (lab.sum() + 2))
@@ -301,7 +304,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Per phenomenon the rule's own estimate where it fires (NaN where it is silent or unused).
 
         The rule's hit rate among the investigated addresses it flags, moved up or down by up to
-        ``rule_spread / 2`` log-odds by where the hit's severity falls among the training rows it flags.
+        ``rule_spread / 2`` log-odds by where the hit's severity falls between the least and the most
+        extreme hit among the training rows (linearly, as the rule baseline orders its hits; outside
+        that range, at its end).
         """
         evidence = getattr(self, "rule_evidence_", {})
         fired, severity = self._rule_evidence(X)
@@ -310,13 +315,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             if f not in evidence or not fired[:, j].any():
                 continue
             hit_rate = evidence[f][1]
-            ref = self.rule_severity_ref_[f]
+            lo, hi = self.rule_severity_range_[f]
             sev = severity[fired[:, j], j]
-            if len(ref):
-                below, upto = np.searchsorted(ref, sev, "left"), np.searchsorted(ref, sev, "right")
-                pct = (below + upto) / (2 * len(ref))
-            else:
-                pct = np.full(len(sev), 0.5)
+            pct = np.clip((sev - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.full(len(sev), 0.5)
             logit = np.log(hit_rate / (1.0 - hit_rate)) + self.rule_spread * (pct - 0.5)
             out[fired[:, j], j] = 1.0 / (1.0 + np.exp(-logit))
         return out

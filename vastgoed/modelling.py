@@ -116,9 +116,7 @@ def model_hash(model: ScoringModel) -> str:
     h.update(repr(sorted(getattr(model, "cap_", {}).items())).encode())
     h.update(repr(sorted(getattr(model, "shrink_", {}).items())).encode())
     h.update(repr(sorted(getattr(model, "rule_evidence_", {}).items())).encode())
-    for f, ref in sorted(getattr(model, "rule_severity_ref_", {}).items()):
-        h.update(f.encode())
-        h.update(np.asarray(ref, dtype=np.float64).tobytes())
+    h.update(repr(sorted(getattr(model, "rule_severity_range_", {}).items())).encode())
     h.update(repr(getattr(model, "rule_spread", None)).encode())
     return "lgbm-" + h.hexdigest()[:12]
 

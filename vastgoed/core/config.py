@@ -184,7 +184,7 @@ class ModelConfig(_Strict):
     #: the phenomenon, ``r`` the rule's hit rate among investigated addresses it flags (0: model alone).
     rule_prior: float = Field(default=10.0, ge=0.0)
     #: Log-odds between the rule's least and its most extreme hit (ordering within the rule's hits).
-    rule_spread: float = Field(default=2.0, ge=0.0)
+    rule_spread: float = Field(default=3.0, ge=0.0)
     #: A visit that confirmed nothing is a full negative only for the phenomenon it looked for
     #: (measured: mixed, 1.466–1.658 AP ratio against 1.488–1.728 without; off by default).
     own_negatives: bool = False
