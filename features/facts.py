@@ -461,6 +461,26 @@ def _elektriciteit_sprong(row: FeatureRow) -> str:
     return f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} het jaar ervoor ({_ratio(r)} keer zoveel)"
 
 
+def _elektriciteit_t_o_v_eerder(row: FeatureRow) -> str:
+    r = _get(row, "elektriciteit_t_o_v_eerder")
+    kwh = _get(row, "elektriciteit_kwh")
+    if r is None:
+        if kwh is None:
+            return _GEEN_VERBRUIK_E
+        return f"{_kwh(kwh)} {_LAATSTE_JAAR}; de drie jaren ervoor zijn onbekend"
+    if kwh is None:
+        return f"elektriciteit {_ratio(r)} keer het hoogste verbruik van de drie jaren ervoor"
+    # the builder divides max(kWh, 1) by max(highest earlier kWh, 1)
+    top = _divide(max(kwh, 1.0), r)
+    if top is None:
+        return f"{_kwh(kwh)}, {_ratio(r)} keer het hoogste verbruik van de drie jaren ervoor"
+    before = "1 kWh of minder" if top <= 1 else f"ongeveer {format_number(top)} kWh"
+    return (
+        f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} in het hoogste van de drie jaren ervoor "
+        f"({_ratio(r)} keer zoveel)"
+    )
+
+
 def _jaren_nulverbruik(row: FeatureRow) -> str:
     v = _get(row, "jaren_nulverbruik")
     if v is None:
@@ -723,6 +743,7 @@ FACTS: dict[str, Callable[[FeatureRow], str]] = {
     "gas_t_o_v_norm": _gas_t_o_v_norm,
     "elektriciteit_per_m2": _elektriciteit_per_m2,
     "elektriciteit_sprong": _elektriciteit_sprong,
+    "elektriciteit_t_o_v_eerder": _elektriciteit_t_o_v_eerder,
     "jaren_nulverbruik": _jaren_nulverbruik,
     "gas_elektriciteit_ratio": _gas_elektriciteit_ratio,
     "elektriciteit_t_o_v_straat": _elektriciteit_t_o_v_straat,

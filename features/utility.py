@@ -113,6 +113,20 @@ class UtilityFeatures(FeatureBuilder):
             "beide",
         ),
         FeatureSpec(
+            "elektriciteit_t_o_v_eerder",
+            "verbruik",
+            "elektriciteit t.o.v. eerdere jaren",
+            "Electricity in the last complete year divided by the highest of the three years before "
+            "(1 = as much as before; null without an earlier year). A sharp fall in metered use is how "
+            "a supply tapped before the meter shows (data contract, hennepteelt: normal metered use "
+            "with the supply tapped before the meter).",
+            "Elektriciteit in het laatste jaar gedeeld door het hoogste van de drie jaren ervoor: een "
+            "scherpe daling van het gemeten verbruik past bij stroom die voor de meter wordt afgetapt.",
+            _E,
+            "ratio",
+            "lager_risico",
+        ),
+        FeatureSpec(
             "jaren_nulverbruik",
             "verbruik",
             "jaren met (bijna) geen elektriciteit",
@@ -164,6 +178,9 @@ class UtilityFeatures(FeatureBuilder):
             pl.when(has("gas", y)).then(product("gas", y)).alias("gas_m3"),
             pl.when(has("water", y)).then(product("water", y)).alias("water_m3"),
             pl.when(has("elektriciteit", y - 1)).then(product("elektriciteit", y - 1)).alias("_e_prev"),
+            pl.max_horizontal(
+                *(pl.when(has("elektriciteit", j)).then(product("elektriciteit", j)) for j in range(y - 3, y))
+            ).alias("_e_max_earlier"),
             pl.col("jaar")
             .filter((pl.col("product") == "elektriciteit") & (pl.col("verbruik") < 300))
             .n_unique()
@@ -208,6 +225,9 @@ class UtilityFeatures(FeatureBuilder):
                 (pl.col("elektriciteit_kwh").clip(1, None) / pl.col("_e_prev").clip(1, None)).alias(
                     "elektriciteit_sprong"
                 ),
+                (pl.col("elektriciteit_kwh").clip(1, None) / pl.col("_e_max_earlier").clip(1, None)).alias(
+                    "elektriciteit_t_o_v_eerder"
+                ),
                 (pl.col("gas_m3") / pl.col("elektriciteit_kwh").clip(100, None)).alias(
                     "gas_elektriciteit_ratio"
                 ),
@@ -216,7 +236,7 @@ class UtilityFeatures(FeatureBuilder):
             .join(_street_baseline(inputs), on="verblijfsobject_id", how="left")
             .with_columns((pl.col("elektriciteit_kwh") / pl.col("_sjv")).alias("elektriciteit_t_o_v_straat"))
             .with_columns((pl.col("gas_m3") / pl.col("_gas_norm")).alias("gas_t_o_v_norm"))
-            .drop("oppervlakte", "_e_prev", "_n", "_k", "_sjv", "_gas_norm")
+            .drop("oppervlakte", "_e_prev", "_e_max_earlier", "_n", "_k", "_sjv", "_gas_norm")
         )
 
 

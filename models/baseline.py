@@ -23,7 +23,7 @@ import polars as pl
 
 from vastgoed.core.schema import FENOMENEN
 
-__all__ = ["RULES", "RULE_TEXT", "baseline_scores", "rule_flags"]
+__all__ = ["RULES", "RULE_TEXT", "baseline_scores", "rule_flags", "rule_severity"]
 
 _c = pl.col
 _woning = _c("is_woning") == 1
@@ -83,6 +83,14 @@ def rule_flags(features: pl.DataFrame) -> pl.DataFrame:
     return features.select(
         pl.when(rule).then(1.0).otherwise(0.0).fill_null(0.0).alias(f"regel_{f}")
         for f, (rule, _) in RULES.items()
+    )
+
+
+def rule_severity(features: pl.DataFrame) -> pl.DataFrame:
+    """``ernst_<fenomeen>``: how extreme a rule's hit is (its severity, 0–0.99); null where it is silent."""
+    return features.select(
+        pl.when(rule.fill_null(False)).then(severity.clip(0.0, 0.99).fill_null(0.0)).alias(f"ernst_{f}")
+        for f, (rule, severity) in RULES.items()
     )
 
 

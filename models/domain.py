@@ -20,9 +20,11 @@ The constraints are tested as behaviour (``tests/model/test_signal_model.py``), 
 
 from __future__ import annotations
 
+import polars as pl
+
 from vastgoed.core.schema import FENOMENEN
 
-__all__ = ["EXCLUDED", "FILL_VALUES", "MONOTONE", "RULE_FEATURE", "monotone_vector"]
+__all__ = ["EXCLUDED", "FILL_VALUES", "MONOTONE", "OUTSIDE_DEFINITION", "RULE_FEATURE", "monotone_vector"]
 
 #: The rule flag each phenomenon's model gets as an input: ``regel_<fenomeen>``.
 RULE_FEATURE = {f: f"regel_{f}" for f in FENOMENEN}
@@ -61,6 +63,10 @@ MONOTONE: dict[str, dict[str, int]] = {
         "omgevingsvergunning_2j": -1,
         "status_niet_in_gebruik": -1,
         "meldingen_woonoverlast_3j": 0,
+        # the phenomenon's definition (data contract): no company is established there either
+        "n_vestigingen": -1,
+        "n_kvk_nummers": -1,
+        "vestigingen_op_woonadres": -1,
         RULE_FEATURE["onverklaarbare_leegstand"]: 1,
     },
     "spookbewoning": {
@@ -90,6 +96,8 @@ MONOTONE: dict[str, dict[str, int]] = {
     },
     "hennepteelt": {
         **_ELEC_UP,
+        # a supply tapped before the meter: metered use falls (data contract, hennepteelt)
+        "elektriciteit_t_o_v_eerder": -1,
         "meldingen_drugs_stank_3j": 1,
         RULE_FEATURE["hennepteelt"]: 1,
     },
@@ -122,6 +130,15 @@ EXCLUDED: dict[str, frozenset[str]] = {f: frozenset() for f in FENOMENEN} | {
             "gas_elektriciteit_ratio",
         }
     ),
+}
+
+#: Where a phenomenon cannot hold by its own definition (data contract, *Phenomena*): its score is 0
+#: there. Onverklaarbare leegstand is "a dwelling with nobody registered, no company": an address with
+#: a registered resident or an active establishment is something else (measured: without this, a
+#: dwelling with 51–68 establishments and nobody registered was ranked as vacancy, not as brievenbusfirma).
+OUTSIDE_DEFINITION: dict[str, pl.Expr] = {
+    "onverklaarbare_leegstand": (pl.col("n_vestigingen").fill_null(0) > 0)
+    | (pl.col("n_ingeschreven").fill_null(0) > 0),
 }
 
 #: Nulls that mean something: filled before the model sees them (explanations show the raw value).

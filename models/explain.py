@@ -4,7 +4,9 @@ For each ranked object the model of its phenomenon is explained with LightGBM's 
 (``pred_contrib``): one contribution per input in log-odds, adding up (with the bias) to the raw
 score. The largest positive contributions are the reasons (``redenen``); the largest negative ones
 are the strongest evidence against the signal (``tegen``). Each carries the catalogue label, the
-object's value and a plain-language fact built from the object's own feature row.
+object's value and a plain-language fact built from the object's own feature row. Where the
+phenomenon's rule fired and raised the score (``SignalModel.rule_prior``), the rule's hit is a reason
+too, with the lift it gave in log-odds.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from models.baseline import RULE_TEXT
 from models.signal_model import SignalModel
+from vastgoed.core.schema import FENOMENEN
 
 __all__ = ["REASON_SCHEMA", "Reason", "explain", "reasons_text"]
 
@@ -114,6 +118,7 @@ def explain(
         idx = np.flatnonzero(order == f)
         contrib, cols = model.contributions(X[idx.tolist()], f)
         values = frame[idx.tolist()].select(cols).to_numpy()
+        lift = _rule_lift(model, X[idx.tolist()], f)
         for r, i in enumerate(idx):
             row = {k: _clean(v) for k, v in rows[i].items() if k != "verblijfsobject_id"}
 
@@ -125,11 +130,41 @@ def explain(
                 j: _reason(cols[j], row.get(cols[j], _clean(values[r, j])), float(c[j]), row, labels, fact)
                 for j in (*pos, *neg)
             }
+            reasons = [made[j] for j in pos]
+            if lift[r] > 0.005:
+                # the rule's hit lifted the score (SignalModel.rule_prior): it is a reason, with that lift
+                rule = f"regel_{f}"
+                hit = Reason(rule, "eenvoudige regel", 1.0, _rule_fact(rule, 1.0), round(float(lift[r]), 4))
+                reasons.append(hit)
+                reasons = _merged(reasons)
             out[i] = (
-                _distinct([made[j] for j in pos], n_reasons),
+                _distinct(reasons, n_reasons),
                 _distinct([made[j] for j in neg], n_against),
             )
     return out
+
+
+def _rule_lift(model: SignalModel, X: pl.DataFrame, fenomeen: str) -> npt.NDArray[np.float64]:
+    """Per row: how much the phenomenon's rule raised its score, in log-odds (0 where it did not)."""
+    if not getattr(model, "rule_evidence_", {}) or X.height == 0:
+        return np.zeros(X.height)
+    j = FENOMENEN.index(fenomeen)
+    eps = 1e-9
+    p = np.clip(model.model_scores(X)[:, j], eps, 1 - eps)
+    s = np.clip(model.phenomenon_scores(X)[:, j], eps, 1 - eps)
+    lift = np.log(s / (1 - s)) - np.log(p / (1 - p))
+    return np.asarray(np.where(s > p, lift, 0.0), dtype=np.float64)
+
+
+def _merged(reasons: list[Reason]) -> list[Reason]:
+    """Reasons stating the same fact added together, largest first."""
+    by_fact: dict[str, Reason] = {}
+    for rs in reasons:
+        old = by_fact.get(rs.feit)
+        by_fact[rs.feit] = (
+            rs if old is None else dataclasses.replace(old, bijdrage=round(old.bijdrage + rs.bijdrage, 4))
+        )
+    return sorted(by_fact.values(), key=lambda r: -r.bijdrage)
 
 
 def _distinct(reasons: list[Reason], n: int) -> list[Reason]:

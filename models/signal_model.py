@@ -23,8 +23,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
-from models.baseline import rule_flags
-from models.domain import EXCLUDED, FILL_VALUES, RULE_FEATURE, monotone_vector
+from models.baseline import rule_flags, rule_severity
+from models.domain import EXCLUDED, FILL_VALUES, OUTSIDE_DEFINITION, RULE_FEATURE, monotone_vector
 from vastgoed.core.schema import FENOMENEN
 
 __all__ = ["CLASSES", "SignalModel", "model_columns"]
@@ -74,6 +74,13 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         shrinkage: Prior strength, in confirmations, pulling a phenomenon's calibrated probability
             towards its base rate: ``w·p + (1 − w)·π`` with ``w = n / (n + shrinkage)`` for ``n``
             confirmed investigations (0: no shrinkage).
+        rule_prior: Prior strength, in confirmations, of each phenomenon's rule where it fires: there
+            the score is ``w·p + (1 − w)·max(p, r)`` with ``w = n / (n + rule_prior)`` for ``n``
+            confirmed investigations of the phenomenon, and ``r`` the rule's own hit rate among the
+            investigated addresses it flags (Laplace-smoothed), spread by ``rule_spread`` log-odds
+            from its least to its most extreme hit. Where the rule is silent the score is the
+            model's. 0: the model alone.
+        rule_spread: Log-odds between the rule's least and most extreme hit (see ``rule_prior``).
     """
 
     #: The same recipe fitted before the validation cutoff, when this model was refit on every label
@@ -96,8 +103,12 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         own_negatives: bool = False,
         other_weight: float = 0.3,
         shrinkage: float = 0.0,
+        rule_prior: float = 0.0,
+        rule_spread: float = 3.0,
     ) -> None:
         self.shrinkage = shrinkage
+        self.rule_prior = rule_prior
+        self.rule_spread = rule_spread
         self.min_confirmed = min_confirmed
         self.own_negatives = own_negatives
         self.other_weight = other_weight
@@ -220,6 +231,20 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.cap_: dict[str, float] = {}
         self.n_positive_: dict[str, int] = {}
         self.shrink_: dict[str, tuple[float, float]] = {}
+        self.rule_evidence_: dict[str, tuple[float, float]] = {}
+        self.rule_severity_range_: dict[str, tuple[float, float]] = {}
+        if self.rule_prior > 0:
+            fired, severity = self._rule_evidence(X)
+            for i, f in enumerate(FENOMENEN, start=1):
+                hit = fired[:, i - 1]
+                n_conf = int(((y == i) & lab).sum())
+                m, c = int((hit & lab).sum()), int((hit & lab & (y == i)).sum())
+                # how far the model is trusted where the rule fires, and the rule's own hit rate
+                self.rule_evidence_[f] = (n_conf / (n_conf + self.rule_prior), (c + 1) / (m + 2))
+                sev = severity[hit, i - 1]
+                self.rule_severity_range_[f] = (
+                    (float(sev.min()), float(sev.max())) if len(sev) else (float("nan"), float("nan"))
+                )
         # Laplace-smoothed share of investigated addresses confirmed for anything: the most a
         # phenomenon without (enough) confirmed investigations may claim (see ``cap_``).
         base_rate = float(((y[lab] > 0).sum() + 1) / (lab.sum() + 2))
@@ -267,8 +292,38 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 out[:, j] = booster.predict(M, raw_score=True, num_threads=self.num_threads)
         return out
 
-    def phenomenon_scores(self, X: Any) -> FloatArray:
-        """Calibrated probability per phenomenon, shape ``(n, 7)`` in :data:`FENOMENEN` order."""
+    @staticmethod
+    def _rule_evidence(X: Any) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        """Per row and phenomenon: does its rule fire, and how extreme is the hit (NaN where silent)."""
+        frame = _as_polars(X)
+        fired = rule_flags(frame).to_numpy() > 0.5
+        severity = rule_severity(frame).to_numpy().astype(np.float64)
+        return np.asarray(fired, dtype=bool), np.asarray(severity, dtype=np.float64)
+
+    def rule_estimates(self, X: Any) -> FloatArray:
+        """Per phenomenon the rule's own estimate where it fires (NaN where it is silent or unused).
+
+        The rule's hit rate among the investigated addresses it flags, moved up or down by up to
+        ``rule_spread / 2`` log-odds by where the hit's severity falls between the least and the most
+        extreme hit among the training rows (linearly, as the rule baseline orders its hits; outside
+        that range, at its end).
+        """
+        evidence = getattr(self, "rule_evidence_", {})
+        fired, severity = self._rule_evidence(X)
+        out = np.full(fired.shape, np.nan)
+        for j, f in enumerate(FENOMENEN):
+            if f not in evidence or not fired[:, j].any():
+                continue
+            hit_rate = evidence[f][1]
+            lo, hi = self.rule_severity_range_[f]
+            sev = severity[fired[:, j], j]
+            pct = np.clip((sev - lo) / (hi - lo), 0.0, 1.0) if hi > lo else np.full(len(sev), 0.5)
+            logit = np.log(hit_rate / (1.0 - hit_rate)) + self.rule_spread * (pct - 0.5)
+            out[fired[:, j], j] = 1.0 / (1.0 + np.exp(-logit))
+        return out
+
+    def model_scores(self, X: Any) -> FloatArray:
+        """The learned model's calibrated probability per phenomenon, before any rule evidence."""
         raw = self.raw_scores(X)
         a = np.array([self.platt_[f][0] for f in FENOMENEN])
         b = np.array([self.platt_[f][1] for f in FENOMENEN])
@@ -282,6 +337,29 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             prior = np.array([shrink.get(f, (1.0, 0.0))[1] for f in FENOMENEN])
             p = w * p + (1.0 - w) * prior
         return np.asarray(p, dtype=np.float64)
+
+    def phenomenon_scores(self, X: Any) -> FloatArray:
+        """Probability per phenomenon, shape ``(n, 7)`` in :data:`FENOMENEN` order.
+
+        The model's (:meth:`model_scores`). With ``rule_prior`` set, the norm-based evidence is added:
+        0 where the phenomenon cannot hold by its definition (:data:`models.domain.OUTSIDE_DEFINITION`),
+        and where a phenomenon's rule fires, leaning on the rule's own estimate
+        (:meth:`rule_estimates`) as far as the phenomenon's confirmations leave the model untested:
+        ``w·p + (1 − w)·max(p, r)``. Without it, the model alone.
+        """
+        p = self.model_scores(X)
+        evidence = getattr(self, "rule_evidence_", {})
+        if not evidence:
+            return p
+        frame = _as_polars(X)
+        for j, f in enumerate(FENOMENEN):
+            if f in OUTSIDE_DEFINITION and frame.height:
+                outside = frame.select(OUTSIDE_DEFINITION[f].fill_null(False)).to_series().to_numpy()
+                p[outside, j] = 0.0
+        r = self.rule_estimates(X)
+        w = np.array([evidence.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
+        combined = w * p + (1.0 - w) * np.fmax(p, r)
+        return np.asarray(np.where(np.isnan(r), p, combined), dtype=np.float64)
 
     @staticmethod
     def priority(scores: FloatArray) -> FloatArray:

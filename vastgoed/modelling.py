@@ -115,6 +115,9 @@ def model_hash(model: ScoringModel) -> str:
     h.update(repr(sorted(model.platt_.items())).encode())
     h.update(repr(sorted(getattr(model, "cap_", {}).items())).encode())
     h.update(repr(sorted(getattr(model, "shrink_", {}).items())).encode())
+    h.update(repr(sorted(getattr(model, "rule_evidence_", {}).items())).encode())
+    h.update(repr(sorted(getattr(model, "rule_severity_range_", {}).items())).encode())
+    h.update(repr(getattr(model, "rule_spread", None)).encode())
     return "lgbm-" + h.hexdigest()[:12]
 
 
@@ -147,6 +150,8 @@ def new_model(mc: ModelConfig) -> SignalModel:
         calibrate=mc.calibrate,
         min_confirmed=mc.cap_min,
         shrinkage=mc.shrinkage,
+        rule_prior=mc.rule_prior,
+        rule_spread=mc.rule_spread,
         own_negatives=mc.own_negatives,
         other_weight=mc.unlabelled_weight,
     )

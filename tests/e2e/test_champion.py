@@ -62,11 +62,13 @@ def test_champion_moves_only_when_beaten_and_scores_are_reproducible(
     weak_cfg = config.model_copy(
         update={
             "model": config.model.model_copy(
-                # no tree can split (every leaf needs more rows than there are): one score for all
+                # no tree can split (every leaf needs more rows than there are): one score for all;
+                # and no rule evidence (``rule_prior``), which alone ranks as well as the rules
                 update={
                     "num_boost_round": 1,
                     "num_leaves": 2,
                     "rule_inputs": False,
+                    "rule_prior": 0.0,
                     "min_data_in_leaf": 10**6,
                 }
             )

@@ -53,6 +53,7 @@ TYPICAL: dict[str, float | None] = {
     "gas_t_o_v_norm": 1800.0 / 930.0,
     "elektriciteit_per_m2": 310.0 / 38.0,
     "elektriciteit_sprong": 310.0 / 2400.0,
+    "elektriciteit_t_o_v_eerder": 310.0 / 3100.0,
     "jaren_nulverbruik": 1.0,
     "gas_elektriciteit_ratio": 1800.0 / 310.0,
     "elektriciteit_t_o_v_straat": 310.0 / 2435.0,
@@ -103,7 +104,7 @@ def _assert_clean(name: str, text: str) -> None:
 
 def test_facts_cover_exactly_the_catalogue() -> None:
     assert set(FACTS) == set(NAMES)
-    assert len(FACTS) == len(NAMES) == 54
+    assert len(FACTS) == len(NAMES) == 55
 
 
 def test_typical_row_covers_every_feature() -> None:

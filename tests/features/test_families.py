@@ -394,6 +394,7 @@ def test_an_electricity_jump_against_the_household_norm_and_the_street() -> None
     a, b = f[A], f[B]
     assert (a["elektriciteit_kwh"], a["gas_m3"], a["water_m3"]) == (15_000.0, 1200.0, 100.0)
     assert a["elektriciteit_sprong"] == pytest.approx(5.0)  # 15,000 / 3,000
+    assert a["elektriciteit_t_o_v_eerder"] == pytest.approx(5.0)  # 15,000 / the highest of 2021-2023
     assert a["elektriciteit_t_o_v_norm"] == pytest.approx(15_000 / 2600)  # two persons
     assert a["water_t_o_v_norm"] == pytest.approx(100 / (2 * 46.72))
     assert a["gas_t_o_v_norm"] == pytest.approx(1200 / 1350)  # a pand of its own
@@ -405,6 +406,7 @@ def test_an_electricity_jump_against_the_household_norm_and_the_street() -> None
     assert b["water_t_o_v_norm"] == pytest.approx(1.0)
     assert b["gas_t_o_v_norm"] == pytest.approx(0.5)  # an apartment: 930 m³
     assert b["elektriciteit_sprong"] is None  # no 2023 reading
+    assert b["elektriciteit_t_o_v_eerder"] is None  # no earlier reading at all
     assert b["elektriciteit_t_o_v_straat"] is None  # 6211CK lies in no range
 
 
@@ -627,3 +629,19 @@ def test_an_officer_of_a_company_established_here_and_an_outcome_after_the_peild
     assert f[A]["functionarissen_max_objecten"] == 3  # B, C and E besides A
     assert f[B]["functionarissen_max_objecten"] == 0  # nobody is an officer of a company at B
     assert all(f[v]["netwerk_bevestigde_adressen"] == 0 for v in (A, B, C, E))
+
+
+def test_metered_electricity_that_falls_against_earlier_years() -> None:
+    """A supply tapped before the meter shows as a fall against the highest of the three years before."""
+    use = [
+        verbruik(A, "elektriciteit", 2021, 4000.0),
+        verbruik(A, "elektriciteit", 2022, 9000.0),
+        verbruik(A, "elektriciteit", 2023, 8000.0),
+        verbruik(A, "elektriciteit", 2024, 1800.0),
+        verbruik(B, "elektriciteit", 2020, 9000.0),  # four years back: outside the window
+        verbruik(B, "elektriciteit", 2024, 3000.0),
+    ]
+    f = features([obj(A), obj(B)], verbruik=use)
+    assert f[A]["elektriciteit_t_o_v_eerder"] == pytest.approx(0.2)  # 1,800 / 9,000
+    assert f[A]["elektriciteit_sprong"] == pytest.approx(1800 / 8000)
+    assert f[B]["elektriciteit_t_o_v_eerder"] is None

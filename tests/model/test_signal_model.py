@@ -241,3 +241,87 @@ def test_a_fact_two_features_state_alike_is_one_reason() -> None:
     out = _distinct(rs, 2)
     assert [r.kenmerk for r in out] == ["water_m3", "n_volwassen"]
     assert out[0].bijdrage == 0.7  # the contributions still add up
+
+
+def test_a_rule_that_fires_lifts_its_phenomenon_as_far_as_the_confirmations_leave_the_model_untested(
+    trained: Trained,
+) -> None:
+    """Where a phenomenon's rule fires, the score leans on the rule's own hit rate with weight
+    ``rule_prior / (n + rule_prior)``; it never falls below the model there, and where the rule is
+    silent it is the model's (issue 21: never worse than the rules, per phenomenon)."""
+    from models import rule_flags
+
+    model = _model(trained)
+    assert model.rule_prior > 0 and set(model.rule_evidence_) == set(FENOMENEN)
+    X = _features(trained).drop("verblijfsobject_id")
+    s, p, r = model.phenomenon_scores(X), model.model_scores(X), model.rule_estimates(X)
+    fired = rule_flags(X).to_numpy() > 0.5
+    assert (np.isnan(r) == ~fired).all()
+    outside = (X["n_vestigingen"].fill_null(0) > 0) | (X["n_ingeschreven"].fill_null(0) > 0)
+    p[outside.to_numpy(), LEEG] = 0.0
+    np.testing.assert_allclose(s[~fired], p[~fired])
+    assert (s[fired] >= p[fired] - 1e-12).all()
+    for j, f in enumerate(FENOMENEN):
+        w, hit = model.rule_evidence_[f]
+        assert 0.0 <= w < 1.0 and 0.0 < hit < 1.0
+        rows = fired[:, j]
+        if rows.any():
+            want = w * p[rows, j] + (1 - w) * np.maximum(p[rows, j], r[rows, j])
+            np.testing.assert_allclose(s[rows, j], want)
+    assert (s[fired] > p[fired] + 1e-9).any(), "the test has teeth: some rule lifts its phenomenon"
+
+
+def test_the_weight_on_the_model_grows_with_the_phenomenons_confirmations(trained: Trained) -> None:
+    X = _features(trained).drop("verblijfsobject_id")
+    rng = np.random.default_rng(5)
+    n = X.height
+    y = np.zeros(n, dtype=np.int64)
+    labelled = np.zeros(n, dtype=bool)
+    labelled[rng.choice(n, 300, replace=False)] = True
+    lab_idx = np.flatnonzero(labelled)
+    hennep, crim = 1 + HENNEP, 1 + FENOMENEN.index("criminele_vastgoedtransactie")
+    y[lab_idx[:40]] = hennep
+    y[lab_idx[40:42]] = crim
+    model = SignalModel(num_boost_round=20, num_threads=1, rule_prior=10.0).fit(X, y, None, labelled)
+    assert model.rule_evidence_["hennepteelt"][0] == pytest.approx(40 / 50)
+    assert model.rule_evidence_["criminele_vastgoedtransactie"][0] == pytest.approx(2 / 12)
+    assert model.rule_evidence_["brievenbusfirma"][0] == 0.0  # nothing confirmed: the rule alone
+    # the rule's hit rate: Laplace-smoothed share of the investigated rows it flags that were confirmed
+    from models import rule_flags
+
+    flags = rule_flags(X)["regel_hennepteelt"].to_numpy() > 0.5
+    m, c = int((flags & labelled).sum()), int((flags & labelled & (y == hennep)).sum())
+    assert model.rule_evidence_["hennepteelt"][1] == pytest.approx((c + 1) / (m + 2))
+    # without a prior the model stands alone
+    alone = SignalModel(num_boost_round=20, num_threads=1).fit(X, y, None, labelled)
+    assert alone.rule_evidence_ == {}
+
+
+def test_vacancy_scores_nothing_where_its_definition_fails(trained: Trained) -> None:
+    """Onverklaarbare leegstand is a dwelling with nobody registered and no company (data contract)."""
+    model = _model(trained)
+    X = _features(trained).drop("verblijfsobject_id")
+    s = model.phenomenon_scores(X)[:, LEEG]
+    outside = ((X["n_vestigingen"].fill_null(0) > 0) | (X["n_ingeschreven"].fill_null(0) > 0)).to_numpy()
+    assert outside.any() and (s[outside] == 0.0).all()
+    assert (s[~outside] > 0).any()
+
+
+def test_a_rule_that_lifted_the_score_is_among_the_reasons(trained: Trained) -> None:
+    from features import catalogue
+    from features.facts import fact
+    from models import explain, rule_flags
+
+    model = _model(trained)
+    X = _features(trained).drop("verblijfsobject_id")
+    s, p = model.phenomenon_scores(X), model.model_scores(X)
+    fired = rule_flags(X).to_numpy() > 0.5
+    up = fired & (s > p + 0.01)
+    lifted = [(int(i), FENOMENEN[int(j)]) for i, j in zip(*np.nonzero(up), strict=True)][:20]
+    assert lifted, "some rule lifts a score"
+    rows = X[[i for i, _ in lifted]]
+    labels = {c.name: c.label_nl for c in catalogue()}
+    why = explain(model, rows, [f for _, f in lifted], labels, fact, n_reasons=5)
+    for (_, f), (reasons, _) in zip(lifted, why, strict=True):
+        rule = [r for r in reasons if r.kenmerk == f"regel_{f}"]
+        assert len(rule) == 1 and rule[0].bijdrage > 0 and "regel slaat aan" in rule[0].feit

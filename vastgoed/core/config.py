@@ -193,6 +193,12 @@ class ModelConfig(_Strict):
     cap_min: int = Field(default=10, ge=0)
     #: Prior strength (in confirmations) pulling each phenomenon's probability to its base rate.
     shrinkage: float = Field(default=0.0, ge=0.0)
+    #: Prior strength (in confirmations) of each phenomenon's rule where it fires: the score there is
+    #: ``w·p + (1 − w)·max(p, r)``, ``w = n / (n + rule_prior)`` for ``n`` confirmed investigations of
+    #: the phenomenon, ``r`` the rule's hit rate among investigated addresses it flags (0: model alone).
+    rule_prior: float = Field(default=10.0, ge=0.0)
+    #: Log-odds between the rule's least and its most extreme hit (ordering within the rule's hits).
+    rule_spread: float = Field(default=3.0, ge=0.0)
     #: A visit that confirmed nothing is a full negative only for the phenomenon it looked for
     #: (measured: mixed, 1.466–1.658 AP ratio against 1.488–1.728 without; off by default).
     own_negatives: bool = False
