@@ -228,7 +228,6 @@ def test_a_semicolon_separated_file_is_named_as_such(tmp_path: Path, builder: Fo
         ("bag_verblijfsobjecten", "huisletter", "AB", "one letter"),
         ("bag_verblijfsobjecten", "huisnummertoevoeging", "1234567", "up to 4"),
         ("bag_verblijfsobjecten", "buurtcode", "XYZ", "buurtcode"),
-        ("brp_inschrijvingen", "datum_einde_adreshouding", "1900-01-01", "ends before"),
         ("onderzoeksuitkomsten", "datum_onderzoek", "2030-01-01", "peildatum"),
     ],
 )
@@ -241,6 +240,26 @@ def test_form_period_and_peildatum_checks(
     q = res.quarantine.filter(pl.col("bestand") == stem)
     assert q.select("rij", "kolom").rows() == [(1, column)]
     assert reason in q["reden"][0]
+
+
+@pytest.mark.parametrize(
+    ("stem", "column"),
+    [("brp_inschrijvingen", "datum_einde_adreshouding"), ("kadaster_eigendom", "datum_einde")],
+)
+def test_a_period_that_ends_before_it_starts_is_kept_ended_and_reported(
+    tmp_path: Path, builder: FolderBuilder, stem: str, column: str
+) -> None:
+    # one of the two dates was mistyped; the end says the period ended: the row stays, with both
+    # dates as written (nulling the end would make it run on), and the report names it
+    rows = builder.rows()
+    rows[stem][1][column] = "1900-01-01"
+    res = ingest(builder.write(tmp_path / "data", rows), key=KEY)
+    assert res.quarantine.filter(pl.col("bestand") == stem).is_empty()
+    kept = res.tables[stem].filter(pl.col("rij") == 1)
+    assert kept.height == 1 and str(kept[column][0]) == "1900-01-01"
+    note = res.nulled.filter(pl.col("bestand") == stem)
+    assert note.select("rij", "kolom").rows() == [(1, column)]
+    assert "ends before" in note["reden"][0] and "kept" in note["reden"][0]
 
 
 def test_columns_outside_the_contract_are_never_loaded() -> None:

@@ -141,7 +141,8 @@ class Column:
 class FileSpec:
     """One contract file: its stem, columns, key, whether it may be absent, and its periods.
 
-    ``periods`` are ``(start, end)`` date columns: an end before its start is an error.
+    ``periods`` are ``(start, end)`` date columns: an end before its start keeps the row and both
+    dates (an ended period) and is reported with the nulled values.
     """
 
     stem: str

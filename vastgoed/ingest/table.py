@@ -19,6 +19,7 @@ _PREPARED = "__voorbereid__"
 _VALUE = "__waarde__"
 _BAD = "__afgekeurd__"
 _FIRST = "__eerste_rij__"
+_DOUBT = "__twijfel__"
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def _check_cells(
         ],
     )
     del staged
-    checked = checked.with_columns(_cross_field_reasons(spec, peildatum))
+    checked = checked.with_columns(_cross_field_reasons(spec, peildatum)).with_columns(_period_doubts(spec))
     row_cols = [_REASON + c.name for c in spec.columns if c.costs == Invalid.ROW]
     value_cols = [c for c in spec.columns if c.costs == Invalid.VALUE]
     checked = checked.with_columns(
@@ -135,6 +136,9 @@ def _check_cells(
     bad = checked.get_column(_BAD)
     failures = _cell_failures(raw, checked, spec, bad, list(spec.columns))
     nulled = _cell_failures(raw, checked, spec, ~bad & _any_reason(checked, value_cols), value_cols)
+    doubted = _period_doubt_findings(raw, checked, spec, ~bad)
+    if doubted.height:
+        nulled = pl.concat([nulled, doubted]).sort("rij", maintain_order=True)
     # the parsed value of an invalid cell is null already, except where a cross-field check rejected it
     good = (
         checked.filter(~bad)
@@ -162,13 +166,6 @@ def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.E
     was valid.
     """
     out: list[pl.Expr] = []
-    for start, end in spec.periods:
-        out.append(
-            pl.when(pl.col(_REASON + end).is_null() & (pl.col(end) < pl.col(start)))
-            .then(pl.lit(f"ends before {start}"))
-            .otherwise(pl.col(_REASON + end))
-            .alias(_REASON + end)
-        )
     for col in spec.columns:
         if col.before_peildatum and peildatum is not None:
             out.append(
@@ -178,6 +175,53 @@ def _cross_field_reasons(spec: FileSpec, peildatum: dt.date | None) -> list[pl.E
                 .alias(_REASON + col.name)
             )
     return out
+
+
+def _period_doubts(spec: FileSpec) -> list[pl.Expr]:
+    """``_DOUBT + end``: a period whose end lies before its start, both dates readable.
+
+    The row is kept with both dates, and reported. The end says the period ended (a Kadaster right
+    whose successor begins on its ``datum_einde``, a resident who left); which of the two dates
+    was mistyped cannot be told. Nulling the end would turn an ended period into a running one (a
+    second current owner, a resident still counted), and quarantining would lose a valid row.
+    """
+    return [
+        pl.when(pl.col(_REASON + end).is_null() & (pl.col(end) < pl.col(start)))
+        .then(pl.lit(f"ends before {start}; kept as an ended period, both dates as written"))
+        .alias(_DOUBT + end)
+        for start, end in spec.periods
+    ]
+
+
+def _period_doubt_findings(
+    raw: pl.DataFrame, checked: pl.DataFrame, spec: FileSpec, kept: pl.Series
+) -> pl.DataFrame:
+    """The kept rows' doubtful periods, in the quarantine's columns (reported with the nulled values)."""
+    frames = []
+    for start, end in spec.periods:
+        doubt = checked.get_column(_DOUBT + end)
+        rows = kept & doubt.is_not_null()
+        if not rows.any():
+            continue
+        col = spec.column(end)
+        frames.append(
+            pl.DataFrame(
+                {
+                    "rij": checked.get_column("rij").filter(rows),
+                    "waarde": raw.get_column(end).filter(rows),
+                    "reden": doubt.filter(rows),
+                }
+            ).select(
+                pl.lit(spec.stem).alias("bestand"),
+                pl.col("rij"),
+                pl.lit(end).alias("kolom"),
+                mask_expr(col, pl.col("waarde")).alias("waarde"),
+                pl.col("reden"),
+            )
+        )
+    if not frames:
+        return empty_quarantine()
+    return pl.concat(frames).select(list(QUARANTINE_SCHEMA))
 
 
 def _cell_failures(
