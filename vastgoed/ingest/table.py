@@ -198,7 +198,7 @@ def _period_doubt_findings(
 ) -> pl.DataFrame:
     """The kept rows' doubtful periods, in the quarantine's columns (reported with the nulled values)."""
     frames = []
-    for start, end in spec.periods:
+    for _start, end in spec.periods:
         doubt = checked.get_column(_DOUBT + end)
         rows = kept & doubt.is_not_null()
         if not rows.any():
