@@ -6,11 +6,14 @@ flagged objects the more extreme ones rank first. The model must beat this to be
 
 Rules (dwellings only, except brievenbusfirma):
 
-- onverklaarbare_leegstand: nobody registered, no company, under 300 kWh in the last year,
+- onverklaarbare_leegstand: nobody registered, no company, under 300 kWh metered in the last year,
   and no explanation (no building permit in 2 years, not gevormd/renovated, not sold in the last
   year, not built in the last 2 years).
 - spookbewoning: nobody registered, no company, yet over 1,000 kWh or over 20 m³ water.
-- schijninschrijving: 3 or more registered adults, yet electricity under 30% of their norm.
+- schijninschrijving: 3 or more registered adults, yet metered electricity under 30% of their norm.
+
+A low-use rule needs a known use: where no meter reading is known, it does not fire (a gap in the
+utility extract is no evidence of an empty dwelling).
 - overbewoning: water over 2.5 times the registered household's norm, or under 12 m² per person.
 - hennepteelt: electricity over 5 times the registered household's norm.
 - brievenbusfirma: 10 or more active establishments at the address.
@@ -33,7 +36,8 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
     "onverklaarbare_leegstand": (
         _woning
         & _leeg
-        & (_c("elektriciteit_kwh").fill_null(0) < 300)
+        # unknown use is no evidence of vacancy: the meter must say under 300 kWh
+        & (_c("elektriciteit_kwh") < 300).fill_null(value=False)
         & (_c("omgevingsvergunning_2j") == 0)
         & (_c("status_niet_in_gebruik") == 0)
         & (_c("maanden_sinds_verkrijging").fill_null(999) > 12)
@@ -47,7 +51,7 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         _c("elektriciteit_kwh").fill_null(0) / 1e5,
     ),
     "schijninschrijving": (
-        _woning & (_c("n_volwassen") >= 3) & (_c("elektriciteit_t_o_v_norm").fill_null(0) < 0.3),
+        _woning & (_c("n_volwassen") >= 3) & (_c("elektriciteit_t_o_v_norm") < 0.3).fill_null(value=False),
         _c("n_volwassen") / 100,
     ),
     "overbewoning": (

@@ -115,7 +115,7 @@ CHECKS: dict[str, tuple[tuple[Check, ...], tuple[Check, ...]]] = {
             _LEEG_KVK,
             Check(
                 "elektriciteit_kwh",
-                _c("elektriciteit_kwh").fill_null(0) < 300,
+                _c("elektriciteit_kwh") < 300,
                 lambda r: (
                     f"elektriciteit {_n(r, 'elektriciteit_kwh')} kWh, onder 300 kWh; een huishouden "
                     "van 1 persoon gebruikt 1.800 kWh (CBS)"
@@ -167,7 +167,7 @@ CHECKS: dict[str, tuple[tuple[Check, ...], tuple[Check, ...]]] = {
             ),
             Check(
                 "elektriciteit_t_o_v_norm",
-                _c("elektriciteit_t_o_v_norm").fill_null(0) < 0.3,
+                _c("elektriciteit_t_o_v_norm") < 0.3,
                 lambda r: _elek_norm(r) + ": onder 0,3× de norm",
             ),
         ),
