@@ -442,42 +442,50 @@ def _elektriciteit_per_m2(row: FeatureRow) -> str:
     return text
 
 
-def _elektriciteit_sprong(row: FeatureRow) -> str:
-    r = _get(row, "elektriciteit_sprong")
+def _against_earlier(
+    row: FeatureRow, feature: str, unknown: str, times: str, against: str, *, negative: str | None = None
+) -> str:
+    """Last year's electricity against an earlier reference (``feature`` is their ratio).
+
+    The builders divide max(kWh, 1) by max(earlier kWh, 1), so the earlier figure is read back.
+    ``negative``: what to say instead of the ratio when last year's figure is negative (the ratio
+    of the clipped values says nothing more).
+    """
+    r = _get(row, feature)
     kwh = _get(row, "elektriciteit_kwh")
     if r is None:
         if kwh is None:
             return _GEEN_VERBRUIK_E
-        return f"{_kwh(kwh)} {_LAATSTE_JAAR}; het jaar ervoor is onbekend"
+        return f"{_kwh(kwh)} {_LAATSTE_JAAR}; {unknown}"
     if kwh is None:
-        return f"elektriciteit {_ratio(r)} keer het verbruik van het jaar ervoor"
-    # the builder divides max(kWh, 1) by max(previous kWh, 1)
-    prev = _divide(max(kwh, 1.0), r)
-    if prev is None:
-        return f"{_kwh(kwh)}, {_ratio(r)} keer het verbruik van het jaar ervoor"
-    before = "1 kWh of minder" if prev <= 1 else f"ongeveer {format_number(prev)} kWh"
-    if _int(kwh) < 0:  # the ratio of the clipped values says nothing more
-        return f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} verbruik het jaar ervoor"
-    return f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} het jaar ervoor ({_ratio(r)} keer zoveel)"
+        return f"elektriciteit {_ratio(r)} keer {times}"
+    earlier = _divide(max(kwh, 1.0), r)
+    if earlier is None:
+        return f"{_kwh(kwh)}, {_ratio(r)} keer {times}"
+    before = "1 kWh of minder" if earlier <= 1 else f"ongeveer {format_number(earlier)} kWh"
+    if negative is not None and _int(kwh) < 0:
+        return f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} {negative}"
+    return f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} {against} ({_ratio(r)} keer zoveel)"
+
+
+def _elektriciteit_sprong(row: FeatureRow) -> str:
+    return _against_earlier(
+        row,
+        "elektriciteit_sprong",
+        "het jaar ervoor is onbekend",
+        "het verbruik van het jaar ervoor",
+        "het jaar ervoor",
+        negative="verbruik het jaar ervoor",
+    )
 
 
 def _elektriciteit_t_o_v_eerder(row: FeatureRow) -> str:
-    r = _get(row, "elektriciteit_t_o_v_eerder")
-    kwh = _get(row, "elektriciteit_kwh")
-    if r is None:
-        if kwh is None:
-            return _GEEN_VERBRUIK_E
-        return f"{_kwh(kwh)} {_LAATSTE_JAAR}; de drie jaren ervoor zijn onbekend"
-    if kwh is None:
-        return f"elektriciteit {_ratio(r)} keer het hoogste verbruik van de drie jaren ervoor"
-    # the builder divides max(kWh, 1) by max(highest earlier kWh, 1)
-    top = _divide(max(kwh, 1.0), r)
-    if top is None:
-        return f"{_kwh(kwh)}, {_ratio(r)} keer het hoogste verbruik van de drie jaren ervoor"
-    before = "1 kWh of minder" if top <= 1 else f"ongeveer {format_number(top)} kWh"
-    return (
-        f"{_kwh(kwh)} {_LAATSTE_JAAR} tegen {before} in het hoogste van de drie jaren ervoor "
-        f"({_ratio(r)} keer zoveel)"
+    return _against_earlier(
+        row,
+        "elektriciteit_t_o_v_eerder",
+        "de drie jaren ervoor zijn onbekend",
+        "het hoogste verbruik van de drie jaren ervoor",
+        "in het hoogste van de drie jaren ervoor",
     )
 
 
