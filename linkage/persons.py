@@ -63,6 +63,10 @@ __all__ = [
 ]
 
 _BRP = "brp_inschrijvingen"
+
+#: Jaro-Winkler levels of the person model's surname comparison; a surname at the first of them
+#: from a registered one is read as its typo by the namesake step (:func:`_typo_candidates`).
+_SURNAME_SIMILARITY_LEVELS = (0.92, 0.8)
 _NOT_BOTH_BRP = f"NOT (l.bron = '{_BRP}' AND r.bron = '{_BRP}')"
 
 #: Candidate-pair rules (SQL on the node table). None pairs two BRP nodes.
@@ -155,7 +159,7 @@ def person_settings(dialect: Dialect = "duckdb") -> dict[str, Any]:
         comparisons=[
             name_comparison(
                 "achternaam",
-                thresholds=(0.92, 0.8),
+                thresholds=_SURNAME_SIMILARITY_LEVELS,
                 term_frequency=True,
                 also_equal="achternaam_vol",
                 dialect=dialect,
@@ -518,11 +522,6 @@ def _namesake_candidates(base: pl.DataFrame, n: int) -> pl.DataFrame:
     return weak.join(strong, on=key, suffix="_s")
 
 
-#: Jaro-Winkler similarity at which a surname is a typo of another (the person model's first
-#: fuzzy surname level).
-_SURNAME_TYPO_SIMILARITY = 0.92
-
-
 def _typo_candidates(base: pl.DataFrame) -> pl.DataFrame:
     """Unanchored nodes whose surname no anchored node bears, beside those it is a typo of.
 
@@ -547,7 +546,7 @@ def _typo_candidates(base: pl.DataFrame) -> pl.DataFrame:
                 "SELECT w, s FROM typed JOIN known ON left(w, 1) = left(s, 1) "
                 "AND abs(length(w) - length(s)) <= 2 "
                 "WHERE w <> s AND length(w) >= 4 AND jaro_winkler_similarity(w, s) >= ?",
-                params=[_SURNAME_TYPO_SIMILARITY],
+                params=[_SURNAME_SIMILARITY_LEVELS[0]],
             ).to_arrow_table()
         )
     finally:
