@@ -26,7 +26,7 @@ def small_municipality(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
 
     root = tmp_path_factory.mktemp("municipality")
     data, truth = root / "data", root / "truth"
-    generate(data, truth, seed=7, scale=SMALL_SCALE)
+    generate(data, truth, seed=7, scale=SMALL_SCALE, fixed=True)
     return data, truth
 
 

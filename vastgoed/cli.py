@@ -104,6 +104,15 @@ def generate(
             "the files do not depend on it."
         ),
     ] = 2,
+    vast: Annotated[
+        bool,
+        typer.Option(
+            "--vast",
+            help="Keep the demo municipality's world parameters at any seed (signature strengths, "
+            "look-alikes, noise, past investigations); without it every seed but 0 draws its own "
+            "(docs/synthetic.md).",
+        ),
+    ] = False,
 ) -> None:
     """Write a synthetic municipality or region with planted, known patterns, and its truth beside it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -133,6 +142,7 @@ def generate(
                 gemeenten=gemeenten,
                 workers=max(1, workers),
                 progress=_step,
+                fixed=vast,
             )
         except VastgoedError as exc:
             raise _fail(exc) from exc

@@ -53,7 +53,12 @@ from vastgoed.core.worlds import CrossWorld, WorldRow
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV_WORLD = tests_worlds.INDEPENDENT_WORLD_ENV
-WORLDS = ("project", "independent")
+#: ``project``: the project's generator with the demo parameters at the seed (``--vast``);
+#: ``getrokken``: the project's generator with the parameters the seed draws (docs/synthetic.md);
+#: ``independent``: ``../shared/independent-municipality``.
+WORLDS = ("project", "getrokken", "independent")
+#: The worlds written by the project's generator.
+OWN_WORLDS = ("project", "getrokken")
 KS = (50, 200, 500)
 #: The issue's linkage and ingest targets (printed, not asserted).
 PERSON_F1_MIN, PERSON_PRECISION_MIN, PAIR_RECALL_MIN, PAIR_MIN_TRUE = 0.95, 0.98, 0.90, 1000
@@ -175,8 +180,9 @@ def _vastgoed(*args: str) -> list[str]:
 
 def _generate(world: str, seed: int, scale: float, data: Path, truth: Path) -> Measured:
     args = ["--out", str(data), "--truth", str(truth), "--seed", str(seed), "--scale", str(scale)]
-    if world == "project":
-        return _run(_vastgoed("generate", *args), what=f"project generator (seed {seed})")
+    if world in OWN_WORLDS:
+        fixed = ["--vast"] if world == "project" else []
+        return _run(_vastgoed("generate", *args, *fixed), what=f"project generator, {world} (seed {seed})")
     folder = independent_world_dir()
     assert folder is not None, missing_world_reason()
     return _run([sys.executable, str(folder / "gen.py"), *args], what=f"independent gen.py (seed {seed})")

@@ -55,6 +55,10 @@ def test_the_world_is_described_in_dutch_and_english() -> None:
     assert "noemt geen generator" in unknown.describe("nl") and not unknown.own_generator
     assert OWN.own_generator and not REAL.own_generator
     assert MeasuredOn.from_json(OWN.to_json()) == OWN
+    drawn = dataclasses.replace(OWN, seed=3, variatie="getrokken")
+    assert "seed 3, schaal 1,0, eigen getrokken wereldparameters)" in drawn.describe("nl")
+    assert "its own drawn world parameters" in drawn.describe("en")
+    assert MeasuredOn.from_json(drawn.to_json()) == drawn
 
 
 def test_a_generated_manifest_names_generator_and_seed(small_municipality: tuple[Path, Path]) -> None:
@@ -62,6 +66,8 @@ def test_a_generated_manifest_names_generator_and_seed(small_municipality: tuple
     world = MeasuredOn.of_manifest(load_manifest(data))
     assert world.own_generator and world.seed == 7 and world.schaal == pytest.approx(0.03)
     assert "seed 7" in world.describe("nl")
+    # the shared test data keeps the demo parameters (--vast), and says so
+    assert world.variatie == "demo" and "getrokken" not in world.describe("nl")
 
 
 def test_validation_names_world_window_and_size() -> None:

@@ -34,7 +34,7 @@ CROSS_SHARD = {
 @pytest.fixture(scope="module")
 def region(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("shards")
-    generate(root / "data", root / "truth", seed=SEED, scale=SCALE, gemeenten=N)
+    generate(root / "data", root / "truth", seed=SEED, scale=SCALE, gemeenten=N, fixed=True)
     return root / "data"
 
 

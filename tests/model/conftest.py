@@ -25,7 +25,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     from vastgoed.synthetic import generate
 
     root = tmp_path_factory.mktemp("model-municipality")
-    generate(root / "data", root / "truth", seed=7, scale=MODEL_SCALE)
+    generate(root / "data", root / "truth", seed=7, scale=MODEL_SCALE, fixed=True)
     config = Config.model_validate({"tracking": {"enabled": False}, "model": {"num_boost_round": 80}})
     prepared = prepare_features(root / "data", config)
     report = train_model(prepared.inputs, prepared.features, prepared.outcomes, config)

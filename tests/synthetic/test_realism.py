@@ -12,6 +12,7 @@ import pytest
 from vastgoed.synthetic import GenerationSummary, generate, summarise
 from vastgoed.synthetic.generator import build_world
 from vastgoed.synthetic.population import OPEN
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import State, day
 
 SEED, SCALE = 7, 0.03  # as in conftest.py; checked by test_params_match
@@ -119,7 +120,7 @@ def test_noise_is_present_but_modest(generated: tuple[Path, Path, GenerationSumm
 
 @pytest.fixture(scope="module")
 def world() -> object:
-    return build_world(SEED, SCALE)
+    return build_world(SEED, SCALE, variation=WorldVariation())
 
 
 def test_signatures_hold(world: object) -> None:

@@ -55,6 +55,8 @@ class Generator(BaseModel):
     naam: str
     seed: int | None = None
     schaal: float | None = None
+    #: ``demo`` or ``getrokken`` (the project's generator: see ``vastgoed.synthetic.variation``).
+    variatie: str | None = None
 
 
 class Manifest(BaseModel):

@@ -51,6 +51,10 @@ CROSS_WORLD_FILE = Path(__file__).with_name("werelden.json")
 #: The worlds of the benchmark, in the order the tables show them.
 _WORLD_NAMES: dict[str, tuple[str, str]] = {
     "project": ("eigen generator van het project", "the project's own generator"),
+    "getrokken": (
+        "eigen generator, getrokken wereldparameters",
+        "own generator, drawn world parameters",
+    ),
     "independent": ("onafhankelijk geschreven gemeente", "independently written municipality"),
 }
 
@@ -71,6 +75,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "real": ("echte extracten", "real extracts"),
     "seed": (", seed {seed}", ", seed {seed}"),
     "scale": (", schaal {scale}", ", scale {scale}"),
+    "drawn": (", eigen getrokken wereldparameters", ", its own drawn world parameters"),
     "gemeente": ("gemeente {code}", "gemeente {code}"),
     "peildatum": ("peildatum {date}", "peildatum {date}"),
     "no_validation_rules": (
@@ -111,12 +116,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "measured": (
         "Gemeten op {date} bij commit {commit} met `make bench-worlds`: de eigen generator van het "
-        "project (`vastgoed.synthetic`) en een onafhankelijk geschreven gemeente "
+        "project (`vastgoed.synthetic`, met de parameters van de demogemeente en, waar de tabel ze "
+        "toont, met per seed getrokken parameters: docs/synthetic.md) en een onafhankelijk "
+        "geschreven gemeente "
         "(`shared/independent-municipality`), per wereld {n_seeds} seeds ({seeds}) op schaal "
         "{scale}, elk in een verse MLflow-opslag, getraind op de eigen onderzoeken van die wereld en "
         "beoordeeld tegen haar waarheid; de regels zijn die van de wereld zelf.",
         "Measured on {date} at commit {commit} with `make bench-worlds`: the project's own generator "
-        "(`vastgoed.synthetic`) and an independently written municipality "
+        "(`vastgoed.synthetic`, with the demo municipality's parameters and, where the table shows "
+        "them, with parameters drawn per seed: docs/synthetic.md) and an independently written municipality "
         "(`shared/independent-municipality`), per world {n_seeds} seeds ({seeds}) at scale {scale}, "
         "each in a fresh MLflow store, trained on that world's own investigations and judged against "
         "its truth; the rules are the world's own.",
@@ -160,6 +168,8 @@ class MeasuredOn:
         generator: For synthetic data, the generator named in ``[generator]`` (None when absent).
         seed: The generator's seed, when recorded.
         schaal: The generator's scale, when recorded.
+        variatie: The generator's parameters: ``demo`` (the demo municipality's) or ``getrokken``
+            (drawn for this seed; :mod:`vastgoed.synthetic.variation`), when recorded.
     """
 
     gemeentecode: str
@@ -169,6 +179,7 @@ class MeasuredOn:
     generator: str | None = None
     seed: int | None = None
     schaal: float | None = None
+    variatie: str | None = None
 
     @classmethod
     def of_manifest(cls, manifest: Manifest) -> MeasuredOn:
@@ -182,6 +193,7 @@ class MeasuredOn:
             generator=None if gen is None else gen.naam,
             seed=None if gen is None else gen.seed,
             schaal=None if gen is None else gen.schaal,
+            variatie=None if gen is None else gen.variatie,
         )
 
     @classmethod
@@ -196,6 +208,7 @@ class MeasuredOn:
             generator=None if gen is None else str(gen),
             seed=None if seed is None else int(seed),
             schaal=None if schaal is None else float(schaal),
+            variatie=None if data.get("variatie") is None else str(data["variatie"]),
         )
 
     @property
@@ -215,6 +228,8 @@ class MeasuredOn:
         if self.schaal is not None:
             scale = f"{self.schaal:g}" if self.schaal % 1 else f"{self.schaal:.1f}"
             origin += _t("scale", lang, scale=scale.replace(".", ",") if lang == "nl" else scale)
+        if self.variatie == "getrokken":
+            origin += _t("drawn", lang)
         if not self.synthetisch:
             kind = _t("real", lang)
         elif self.generator is None:
@@ -298,7 +313,8 @@ class WorldRow:
     """One world and seed of the cross-world benchmark (the model against that world's own rules).
 
     Attributes:
-        world: ``project`` (the project's generator) or ``independent``.
+        world: ``project`` (the project's generator, demo parameters), ``getrokken`` (the project's
+            generator, parameters drawn per seed) or ``independent``.
         seed: The world's seed.
         positives: Objects with a true phenomenon.
         model_p: The model's precision at the capacity over the whole list.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from pathlib import Path
@@ -19,6 +20,7 @@ from vastgoed.synthetic.regional import Progress, generate_region
 from vastgoed.synthetic.reports import build_reports
 from vastgoed.synthetic.summary import GenerationSummary, summary_from_world
 from vastgoed.synthetic.utility import build_utility
+from vastgoed.synthetic.variation import WorldVariation, draw_variation
 from vastgoed.synthetic.world import CompanyTable, PersonTable, State, child_rng
 from vastgoed.synthetic.writer import World, write_world
 
@@ -34,33 +36,39 @@ class GenerationError(VastgoedError):
     """The synthetic municipality cannot be generated as asked (bad folders or parameters)."""
 
 
-def build_world(seed: int, scale: float, gemeente: Gemeente | None = None) -> World:
+def build_world(
+    seed: int, scale: float, gemeente: Gemeente | None = None, variation: WorldVariation | None = None
+) -> World:
     """Build the whole synthetic world in memory.
 
     Args:
         seed: Random seed; the same seed gives the same world.
         scale: Size relative to Maastricht (1.0: about 70k verblijfsobjecten).
         gemeente: One gemeente of a region, or None for the default Maastricht-like municipality.
+        variation: The world's parameters; None draws them from ``seed`` (the demo's at seed 0).
 
     Returns:
         The world, ready to be written.
     """
+    v = draw_variation(seed) if variation is None else variation
     geo = build_geography(child_rng(seed, 1), scale, gemeente)
-    plan = plan_states(child_rng(seed, 2), geo, scale)
+    plan = plan_states(child_rng(seed, 2), geo, scale, v)
     pt = PersonTable()
     ct = CompanyTable()
-    pop = build_population(child_rng(seed, 3), geo, plan, pt)
+    pop = build_population(child_rng(seed, 3), geo, plan, pt, v)
     comp = build_companies(child_rng(seed, 4), geo, plan, pop, pt, ct, scale)
     own = build_ownership(child_rng(seed, 5), geo, plan, pop, comp, pt, ct, scale)
     pt.finalise()
-    util = build_utility(child_rng(seed, 6), geo, plan, pop)
+    util = build_utility(child_rng(seed, 6), geo, plan, pop, v)
     # look-alikes that depend on use: solar panels and students
     free = (plan.lookalike == "") & (plan.fenomeen == "")
     plan.lookalike[free & util.solar] = "zonnepanelen"
     plan.lookalike[free & ((plan.state == State.STUDIO) | (plan.state == State.STUDENT_HOUSE))] = "studenten"
     permits = build_permits(child_rng(seed, 7), geo, plan, own, comp)
     reports = build_reports(child_rng(seed, 8), geo, plan)
-    inv = build_investigations(child_rng(seed, 9), geo, plan, pop, pt, util, reports, own, ct, permits, scale)
+    inv = build_investigations(
+        child_rng(seed, 9), geo, plan, pop, pt, util, reports, own, ct, permits, scale, v
+    )
     return World(
         geo=geo,
         plan=plan,
@@ -72,6 +80,7 @@ def build_world(seed: int, scale: float, gemeente: Gemeente | None = None) -> Wo
         permits=permits,
         reports=reports,
         inv=inv,
+        variation=v,
     )
 
 
@@ -112,6 +121,7 @@ def generate(
     gemeenten: int | None = None,
     workers: int = 1,
     progress: Progress | None = None,
+    fixed: bool = False,
 ) -> GenerationSummary:
     """Generate a synthetic municipality or region: the contract's files in ``out``, the truth in ``truth``.
 
@@ -130,6 +140,9 @@ def generate(
         gemeenten: Split into exactly this many gemeenten (a region even at a small scale).
         workers: Processes building gemeenten of a region at once; the files do not depend on it.
         progress: Called after each gemeente of a region.
+        fixed: Keep the demo municipality's parameters at any seed; otherwise a seed other than 0
+            draws its own (:mod:`vastgoed.synthetic.variation`: signatures, look-alikes, noise,
+            investigations), written to ``truth/variatie.json`` and named in the manifest.
 
     Returns:
         The summary statistics, also written to ``truth/summary.json``.
@@ -154,6 +167,7 @@ def generate(
     o, t = _check_folders(Path(out), Path(truth))
     o.parent.mkdir(parents=True, exist_ok=True)
     t.parent.mkdir(parents=True, exist_ok=True)
+    variation = draw_variation(seed, fixed=fixed)
     tag = uuid.uuid4().hex[:8]
     tmp_o = o.with_name(f".{o.name}.tmp-{tag}")
     tmp_t = t.with_name(f".{t.name}.tmp-{tag}")
@@ -162,17 +176,27 @@ def generate(
         tmp_t.mkdir()
         if region:
             summary = generate_region(
-                plan, tmp_o, tmp_t, seed=seed, scale=scale, workers=workers, progress=progress
+                plan,
+                tmp_o,
+                tmp_t,
+                seed=seed,
+                scale=scale,
+                workers=workers,
+                progress=progress,
+                variation=variation,
             )
         else:
-            world = build_world(seed, scale)
+            world = build_world(seed, scale, variation=variation)
             written = write_world(world, tmp_o, tmp_t, child_rng(seed, 10))
             summary = summary_from_world(
                 world, seed, scale, written.rijen, written.adreslinks, written.afgeschermd
             )
             del world
             (tmp_t / "summary.json").write_text(summary.to_json(), encoding="utf-8")
-        _sign_manifest(tmp_o / "manifest.toml", seed=seed, scale=scale)
+        (tmp_t / "variatie.json").write_text(
+            json.dumps(variation.as_dict(), indent=1, sort_keys=False) + "\n", encoding="utf-8"
+        )
+        _sign_manifest(tmp_o / "manifest.toml", seed=seed, scale=scale, variation=variation)
         _swap(tmp_o, o)
         _swap(tmp_t, t)
     finally:
@@ -182,7 +206,15 @@ def generate(
     return summary
 
 
-def _sign_manifest(path: Path, *, seed: int, scale: float) -> None:
-    """Add ``[generator]`` to the manifest: figures measured on this data can then name their world."""
+def _sign_manifest(path: Path, *, seed: int, scale: float, variation: WorldVariation) -> None:
+    """Add ``[generator]`` to the manifest: figures measured on this data can then name their world.
+
+    ``variatie`` is ``demo`` for the demo municipality's parameters and ``getrokken`` for a world that
+    drew its own (the parameters themselves are truth: ``truth/variatie.json``).
+    """
+    kind = "demo" if variation.is_demo else "getrokken"
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(f'\n[generator]\nnaam = "vastgoed.synthetic"\nseed = {seed}\nschaal = {scale!r}\n')
+        fh.write(
+            f'\n[generator]\nnaam = "vastgoed.synthetic"\nseed = {seed}\nschaal = {scale!r}\n'
+            f'variatie = "{kind}"\n'
+        )

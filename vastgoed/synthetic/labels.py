@@ -15,6 +15,7 @@ from vastgoed.synthetic.population import OPEN, Population
 from vastgoed.synthetic.reports import Reports
 from vastgoed.synthetic.surnames import SURNAME_TABLE
 from vastgoed.synthetic.utility import Utility
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, day
 
 __all__ = ["HERKOMST_GROEPEN", "Investigations", "audit_groups", "build_investigations"]
@@ -55,12 +56,13 @@ def build_investigations(
     ct: CompanyTable,
     permits: Permits,
     scale: float,
+    v: WorldVariation,
 ) -> Investigations:
     """Choose the addresses the working group investigated in 2019-2024, and their outcomes.
 
     Selection follows reports and earlier simple rules, over-weights a few buurten and addresses whose
     residents are mostly of one non-Dutch herkomst group, and misses many true cases. Outcomes match
-    the truth about 88% of the time.
+    the truth about 88% of the time (at the demo parameters; :class:`variation.WorldVariation`).
 
     Args:
         rng: The stage's random generator.
@@ -74,6 +76,8 @@ def build_investigations(
         ct: Establishments.
         permits: Permit decisions (known room-letting addresses are seldom investigated).
         scale: 1.0 is Maastricht.
+        v: The world's parameters (how many investigations, how biased their selection, how often
+            an outcome is wrong).
 
     Returns:
         The investigations, ordered by date.
@@ -119,26 +123,26 @@ def build_investigations(
     )
 
     # the biases of the past: a few buurten, and addresses whose residents are mostly of one group
-    hot = rng.choice(len(geo.buurt_code), size=3, replace=False)
-    bias = np.where(np.isin(geo.buurt, hot), 4.0, 1.0)
+    hot = rng.choice(len(geo.buurt_code), size=min(v.bias_buurten, len(geo.buurt_code)), replace=False)
+    bias = np.where(np.isin(geo.buurt, hot), v.bias_buurt, 1.0)
     openw = (pop.brp_end == OPEN) & (pop.brp_functie == "W")
     herk = pt.data["herkomst"][pop.brp_person[openw]]
     vv = pop.brp_vbo[openw]
     non_nl = np.bincount(vv, weights=(herk == 2).astype(float), minlength=n)
     tot = np.bincount(vv, minlength=n)
     mostly = (tot > 0) & (non_nl / np.maximum(tot, 1) >= 0.6)
-    bias = bias * np.where(mostly, 3.0, 1.0)
+    bias = bias * np.where(mostly, v.bias_groep, 1.0)
     # addresses with a granted room-letting permit are known student houses: rarely investigated
     kamer = np.zeros(n, dtype=bool)
     kamer[permits.vbo[(permits.soort == "kamerverhuur") & (permits.besluit == "verleend")]] = True
     bias = bias * np.where(kamer, 0.15, 1.0)
 
     suspected = np.argmax(score + rng.random(score.shape) * 0.01, axis=1)
-    w = (score.max(axis=1) + 0.006 * dw) * bias
+    w = (score.max(axis=1) + v.toeval * dw) * bias
     # the hot buurten also had area sweeps: ordinary dwellings visited for nothing in particular, so
     # that every hot buurt is over-represented against its addresses, also one with few signals
     w = w + np.isin(geo.buurt, hot) * dw * 0.75 * float(w[dw > 0].mean())
-    n_inv = max(25, round(1000 * scale))
+    n_inv = max(25, round(v.onderzoeken * scale))
     chosen = rng.choice(n, size=n_inv, replace=True, p=w / w.sum())
     # tips about ordinary addresses with nothing else to go on: a plausible phenomenon at random
     weak = score[chosen].max(axis=1) == 0
@@ -151,7 +155,7 @@ def build_investigations(
     fen = np.array(FENOMENEN, dtype=object)[suspected_c]
     truth = plan.fenomeen[chosen]
     correct = truth == fen
-    conf = np.where(correct, rng.random(n_inv) < 0.88, rng.random(n_inv) < 0.06)
+    conf = np.where(correct, rng.random(n_inv) < v.treffer_juist, rng.random(n_inv) < v.treffer_onjuist)
     lo = np.full(n_inv, day(2019, 1, 1))
     lo = np.where(fen == "hennepteelt", np.maximum(lo, plan.hennep_start[chosen] + 60), lo)
     lo = np.where(
@@ -169,7 +173,7 @@ def build_investigations(
         fenomeen=fen[order],
         bevestigd=conf[order],
         bias_buurten=np.sort(hot),
-        bias_groep=f"herkomst_groep={HERKOMST_GROEPEN[2]}",
+        bias_groep=f"herkomst_groep={HERKOMST_GROEPEN[2]}" if v.bias_groep > 1.0 else "",
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vastgoed.synthetic.geography import Geo
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import Arr, HType, State, Tenure, day
 
 __all__ = ["FENOMEEN_OF_STATE", "LOOKALIKE_OF_STATE", "RATES", "Plan", "plan_states"]
@@ -27,6 +28,21 @@ RATES: dict[State, float] = {
     State.FRICTION: 0.004,
 }
 CRIME_RATE = 0.002
+#: The parameter of :class:`variation.WorldVariation` that scales each state's rate.
+_RATE_PARAMETER: dict[State, str] = {
+    State.STUDENT_HOUSE: "studentenhuis",
+    State.LABOUR: "arbeidsmigranten",
+    State.LEEGSTAND: "leegstand",
+    State.SPOOK: "spookbewoning",
+    State.SCHIJN: "schijninschrijving",
+    State.OVERBEWONING: "overbewoning",
+    State.HENNEP: "hennepteelt",
+    State.RENOVATION: "renovatie",
+    State.RECENT_SALE: "verkoop",
+    State.DEATH: "overlijden",
+    State.SECOND_HOME: "tweede_woning",
+    State.FRICTION: "huurderswisseling",
+}
 
 FENOMEEN_OF_STATE: dict[State, str] = {
     State.LEEGSTAND: "onverklaarbare_leegstand",
@@ -136,13 +152,14 @@ def _count(rate: float, n_dw: int) -> int:
     return max(3, round(rate * n_dw))
 
 
-def plan_states(rng: np.random.Generator, geo: Geo, scale: float) -> Plan:
+def plan_states(rng: np.random.Generator, geo: Geo, scale: float, v: WorldVariation) -> Plan:
     """Choose which addresses carry which phenomenon or look-alike, and who owns them.
 
     Args:
         rng: The stage's random generator.
         geo: The built environment.
         scale: 1.0 is Maastricht.
+        v: The world's parameters (rates of phenomena and look-alikes, share of tapped supply).
 
     Returns:
         The plan every later stage follows.
@@ -188,13 +205,14 @@ def plan_states(rng: np.random.Generator, geo: Geo, scale: float) -> Plan:
         State.SECOND_HOME: 0.3 + 2 * pw["centre"] + pw["outer"],
         State.FRICTION: 0.3 + flat + pw["post"],
     }
-    for st, rate in RATES.items():
+    for st, base in RATES.items():
+        rate = base * getattr(v, _RATE_PARAMETER[st])
         k = round(rate * n_dw) if st == State.STUDENT_HOUSE else _count(rate, n_dw)
         idx = _pick(rng, free, weights[st] + 1e-9 * (weights[st] > 0), k)
         state[idx] = st
 
     # brievenbus sites: half flats in the centre, half small offices
-    n_bb = max(3, round(7 * scale))
+    n_bb = max(3, round(7 * scale * v.brievenbusfirma))
     n_bb_flat = n_bb // 2
     idx = _pick(rng, free, flat * (0.3 + pw["centre"]), n_bb_flat)
     state[idx] = State.BRIEVENBUS
@@ -209,7 +227,9 @@ def plan_states(rng: np.random.Generator, geo: Geo, scale: float) -> Plan:
     bvg = _pick(rng, free_nonres, np.where(area >= 600, 1.0, 0.0), max(2, round(4 * scale)))
 
     # criminal property transactions on rented ordinary dwellings
-    crime = _pick(rng, free, (0.5 + pw["centre"] + pw["post"]) * (0.5 + flat), _count(CRIME_RATE, n_dw))
+    crime = _pick(
+        rng, free, (0.5 + pw["centre"] + pw["post"]) * (0.5 + flat), _count(CRIME_RATE * v.transactie, n_dw)
+    )
 
     # most renovations are visible in BAG
     reno = np.flatnonzero(state == State.RENOVATION)
@@ -246,7 +266,7 @@ def plan_states(rng: np.random.Generator, geo: Geo, scale: float) -> Plan:
     hennep_start = np.full(n, 10**7, dtype=np.int64)
     hm = state == State.HENNEP
     hennep_start[hm] = rng.integers(day(2021, 1, 1), day(2024, 7, 1), size=int(hm.sum()))
-    tapped = hm & (rng.random(n) < 0.5)
+    tapped = hm & (rng.random(n) < v.hennep_afgetapt)
 
     # criminal networks: each ties some crime, hennep and brievenbus sites together
     n_networks = max(2, round(len(crime) / 15))

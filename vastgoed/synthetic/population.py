@@ -10,6 +10,7 @@ from vastgoed.synthetic.geography import Geo
 from vastgoed.synthetic.names import FIRST_NAMES
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.surnames import surname_pool
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import Arr, HType, PersonTable, State, day, years_to_days
 
 __all__ = ["OPEN", "Population", "build_population", "make_persons"]
@@ -229,7 +230,9 @@ class _Rows:
         return p, v, f, s, e
 
 
-def build_population(rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonTable) -> Population:
+def build_population(
+    rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonTable, v: WorldVariation
+) -> Population:
     """Create the residents of every address and their registration history.
 
     Args:
@@ -237,6 +240,7 @@ def build_population(rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonT
         geo: The built environment.
         plan: The true state per address.
         pt: The person table to add persons to.
+        v: The world's parameters (how schijninschrijving, overbewoning and hennep sites register).
 
     Returns:
         BRP rows and the true occupancy that utility use follows.
@@ -350,7 +354,7 @@ def build_population(rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonT
     if len(sc) > 1 and len(hop):
         other = sc[rng.integers(0, len(sc), len(hop))]
         rows.add(sp[hop], other, s_start[hop] - rng.integers(150, 540, len(hop)), s_start[hop])
-    lives = rng.random(len(sc)) < 0.6
+    lives = rng.random(len(sc)) < v.schijn_bewoond
     first_start = np.minimum.reduceat(s_start, np.cumsum(k) - k) if nsc else np.zeros(0, dtype=np.int64)
     cur_start[sc] = first_start
     cur_n[sc] = lives.astype(np.int64)
@@ -360,7 +364,7 @@ def build_population(rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonT
 
     # --- overbewoning: many more occupants than registered or than space allows ------------------
     ov = np.flatnonzero(st == State.OVERBEWONING)
-    variant_b = rng.random(len(ov)) < 0.4
+    variant_b = rng.random(len(ov)) < 1.0 - v.overbewoning_verborgen
     a_ids = ov[~variant_b]
     a_size = rng.integers(1, 4, size=len(a_ids))
     a_move = _P - rng.integers(200, 1800, len(a_ids))
@@ -401,7 +405,7 @@ def build_population(rng: np.random.Generator, geo: Geo, plan: Plan, pt: PersonT
     # --- hennep: a straw tenant or nobody registered ---------------------------------------------
     he = np.flatnonzero(st == State.HENNEP)
     hs = plan.hennep_start[he]
-    with_reg = rng.random(len(he)) < 0.55
+    with_reg = rng.random(len(he)) < v.hennep_stroman
     r_ids = he[with_reg]
     r_start = np.minimum(hs[with_reg] - rng.integers(0, 400, len(r_ids)), _P - 30)
     rp = make_persons(rng, pt, len(r_ids), 19, 50, _P, HERKOMST_BASE)

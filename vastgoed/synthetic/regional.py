@@ -26,6 +26,7 @@ import polars as pl
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.synthetic.region import Gemeente
 from vastgoed.synthetic.summary import GenerationSummary, summary_from_world, vacancy_and_use
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import child_rng
 from vastgoed.synthetic.writer import PARQUET_COMPRESSION, World, Written, write_gemeente, write_manifest
 
@@ -67,11 +68,13 @@ def _raw_counts(world: World) -> dict[str, float]:
     return out
 
 
-def _build_gemeente(gem: Gemeente, out: Path, truth: Path, staging: Path) -> GemeenteResult:
+def _build_gemeente(
+    gem: Gemeente, out: Path, truth: Path, staging: Path, variation: WorldVariation
+) -> GemeenteResult:
     """Build one gemeente's world, write its parts, and free it (runs in a worker process)."""
     from vastgoed.synthetic.generator import build_world
 
-    world = build_world(gem.seed, gem.scale, gem)
+    world = build_world(gem.seed, gem.scale, gem, variation)
     written = write_gemeente(world, out, truth, staging / gem.code, child_rng(gem.seed, 10))
     summary = summary_from_world(
         world, gem.seed, gem.scale, written.rijen, written.adreslinks, written.afgeschermd
@@ -83,17 +86,17 @@ def _build_gemeente(gem: Gemeente, out: Path, truth: Path, staging: Path) -> Gem
 
 
 def _results(
-    plan: list[Gemeente], out: Path, truth: Path, staging: Path, workers: int
+    plan: list[Gemeente], out: Path, truth: Path, staging: Path, workers: int, variation: WorldVariation
 ) -> Iterator[GemeenteResult]:
     """Each gemeente's result, in plan order; built in ``workers`` processes when more than one."""
     if workers <= 1 or len(plan) == 1:
         for gem in plan:
-            yield _build_gemeente(gem, out, truth, staging)
+            yield _build_gemeente(gem, out, truth, staging, variation)
         return
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(plan)), mp_context=ctx) as pool:
         n = len(plan)
-        yield from pool.map(_build_gemeente, plan, [out] * n, [truth] * n, [staging] * n)
+        yield from pool.map(_build_gemeente, plan, [out] * n, [truth] * n, [staging] * n, [variation] * n)
 
 
 def _finish(res: GemeenteResult, out: Path, truth: Path, staging: Path, offsets: dict[str, int]) -> None:
@@ -203,6 +206,7 @@ def generate_region(
     scale: float,
     workers: int = 1,
     progress: Progress | None = None,
+    variation: WorldVariation | None = None,
 ) -> GenerationSummary:
     """Write a planned region into ``out`` and ``truth`` (both existing, empty folders).
 
@@ -220,6 +224,7 @@ def generate_region(
         seed: The region's seed (recorded in the summary).
         scale: The region's size (recorded in the summary).
         workers: Processes building gemeenten at the same time (memory grows with each).
+        variation: The region's parameters, shared by its gemeenten (None: the demo's).
         progress: Called after each gemeente.
 
     Returns:
@@ -229,7 +234,8 @@ def generate_region(
     staging.mkdir()
     offsets: dict[str, int] = {}
     results: list[GemeenteResult] = []
-    for res in _results(plan, out, truth, staging, workers):
+    v = WorldVariation() if variation is None else variation
+    for res in _results(plan, out, truth, staging, workers, v):
         _finish(res, out, truth, staging, offsets)
         results.append(res)
         if progress is not None:

@@ -10,6 +10,7 @@ from vastgoed.synthetic.geography import Geo
 from vastgoed.synthetic.ids import eans
 from vastgoed.synthetic.phenomena import Plan
 from vastgoed.synthetic.population import Population
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import YEARS, Arr, HType, State, Tenure, day
 
 __all__ = ["ELEC_NORM", "Utility", "build_utility", "elec_norm"]
@@ -67,7 +68,9 @@ def _overlap(a: Arr, b: Arr, y0: int, y1: int) -> Arr:
     return out
 
 
-def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Population) -> Utility:
+def build_utility(
+    rng: np.random.Generator, geo: Geo, plan: Plan, pop: Population, v: WorldVariation
+) -> Utility:
     """Draw metered use per connection and year from Dutch norms and the true occupancy.
 
     Args:
@@ -75,6 +78,7 @@ def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Populatio
         geo: The built environment.
         plan: The true state per address.
         pop: Residents and true occupancy periods.
+        v: The world's parameters (cultivation and ghost-occupancy use, solar panels).
 
     Returns:
         Utility rows for every connection and year.
@@ -89,7 +93,7 @@ def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Populatio
     tfac = _ELEC_TYPE[ht]
     student = np.isin(st, [State.STUDENT_HOUSE, State.STUDIO])
     use_f = np.where(student, rng.uniform(0.35, 0.75, n), 1.0)
-    use_f = np.where(st == State.SPOOK, 0.85, use_f)
+    use_f = np.where(st == State.SPOOK, v.spook_verbruik, use_f)
     all_electric = dw & ((geo.bouwjaar >= 2018) | (rng.random(n) < 0.06))
     has_gas = np.where(dw, ~all_electric, rng.random(n) < 0.8)
     gevormd = st == State.NEW_BUILD
@@ -109,7 +113,9 @@ def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Populatio
             State.FRICTION,
         ],
     ) & (plan.fenomeen == "")
-    p_solar = np.where(house, np.where(plan.tenure == Tenure.OO, 0.32, 0.22), 0.075) * may_solar
+    p_solar = (
+        np.where(house, np.where(plan.tenure == Tenure.OO, 0.32, 0.22), 0.075) * may_solar * v.zonnepanelen
+    )
     solar = rng.random(n) < p_solar
     solar_year = rng.choice(np.arange(2012, 2025), size=n)
     production = np.where(house, rng.uniform(2500, 5000, n), rng.uniform(1000, 2000, n))
@@ -168,7 +174,7 @@ def build_utility(rng: np.random.Generator, geo: Geo, plan: Plan, pop: Populatio
         e = e + reno * f_work * rng.uniform(600, 2500, n)
         w = w + reno * f_work * rng.uniform(5, 20, n)
         f_hennep = _overlap(plan.hennep_start, np.full(n, 10**7), y0, y1)
-        lamps = rng.uniform(30000, 60000, n)
+        lamps = rng.uniform(v.hennep_kwh_laag, v.hennep_kwh_laag + v.hennep_kwh_bereik, n)
         e = e + np.where((st == State.HENNEP) & ~plan.tapped, f_hennep * lamps, 0.0)
         w = w + np.where(st == State.HENNEP, f_hennep * rng.uniform(5, 25, n), 0.0)
         e = np.where(bb & dw, standby_e * 1.5, e)

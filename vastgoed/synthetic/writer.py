@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -29,6 +29,7 @@ from vastgoed.synthetic.region import BSN_CLASSES, Gemeente
 from vastgoed.synthetic.reports import Reports
 from vastgoed.synthetic.surnames import SURNAME_TABLE
 from vastgoed.synthetic.utility import Utility
+from vastgoed.synthetic.variation import WorldVariation
 from vastgoed.synthetic.world import Arr, CompanyTable, PersonTable, days_to_iso
 
 __all__ = [
@@ -96,6 +97,7 @@ class World:
     permits: Permits
     reports: Reports
     inv: Investigations
+    variation: WorldVariation = field(default_factory=WorldVariation)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,11 @@ def _write_plain(path: Path, cols: dict[str, Arr]) -> None:
     pl.DataFrame([_series(k, v, Kind.STR) for k, v in cols.items()]).write_csv(path)
 
 
+def _scaled(base: float, factor: float) -> float:
+    """A noise rate of the demo world times this world's multiplier, at most 1."""
+    return min(1.0, base * factor)
+
+
 def _opt_days(days: Arr) -> Arr:
     d = np.asarray(days, dtype=np.int64)
     iso = days_to_iso(np.where((d >= OPEN) | (d < -(10**6)), -(10**7), d))
@@ -170,6 +177,7 @@ class _Writer:
     def __init__(self, world: World, rng: np.random.Generator) -> None:
         self.w = world
         self.rng = rng
+        self.v = world.variation
         g = world.geo
         #: the gemeente of a region, or None for the default municipality
         self.gem: Gemeente | None = g.gemeente
@@ -222,13 +230,16 @@ class _Writer:
 
     def address(self, vbo: Arr, street_rate: float, letter_rate: float, pc_rate: float) -> dict[str, Arr]:
         g = self.w.geo
-        letter, toev = huisletter_variants(self.rng, g.huisletter[vbo], g.toevoeging[vbo], letter_rate)
+        f = self.v.ruis_adressen
+        letter, toev = huisletter_variants(
+            self.rng, g.huisletter[vbo], g.toevoeging[vbo], _scaled(letter_rate, f)
+        )
         return {
-            "straat": street_variants(self.rng, self.street[vbo], street_rate),
+            "straat": street_variants(self.rng, self.street[vbo], _scaled(street_rate, f)),
             "huisnummer": g.huisnummer[vbo].astype(object),
             "huisletter": letter,
             "huisnummertoevoeging": toev,
-            "postcode": postcode_variants(self.rng, g.postcode[vbo], pc_rate),
+            "postcode": postcode_variants(self.rng, g.postcode[vbo], _scaled(pc_rate, f)),
         }
 
     def initials(self, persons: Arr) -> Arr:
@@ -238,7 +249,7 @@ class _Writer:
     def display_name(self, persons: Arr, typo_rate: float) -> Arr:
         """A name as a clerk writes it: ``Berg, J. van der``, ``J. van der Berg`` or ``Jan van der Berg``."""
         sur = self.w.pt.data["surname"][persons]
-        gn = name_typos(self.rng, self.gn[sur], typo_rate)
+        gn = name_typos(self.rng, self.gn[sur], _scaled(typo_rate, self.v.ruis_namen))
         vv = self.vv[sur]
         ini = self.initials(persons)
         first = np.array(
@@ -292,24 +303,39 @@ class _Writer:
         v = pop.brp_vbo[order]
         n = len(p)
         bsn = bsn_of[p].copy()
-        short = np.flatnonzero(np.char.startswith(bsn.astype(str), "0") & (rng.random(n) < 0.4))
+        short = np.flatnonzero(
+            np.char.startswith(bsn.astype(str), "0")
+            & (rng.random(n) < _scaled(0.4, self.v.ruis_identificaties))
+        )
         bsn[short] = np.array([str(b)[1:] for b in bsn[short].tolist()], dtype=object)
         sur = pt.data["surname"][p]
-        partial_person = rng.random(pt.n) < np.where(pt.data["herkomst"] == 0, 0.003, 0.04)
+        partial_person = rng.random(pt.n) < np.where(
+            pt.data["herkomst"] == 0,
+            _scaled(0.003, self.v.ruis_datums),
+            _scaled(0.04, self.v.ruis_datums),
+        )
         addr = self.address(v, 0.05, 0.2, 0.06)
         num = self.w.geo.num_id[v].copy()
-        num[rng.random(n) < 0.1] = ""
-        woonplaats = np.where(rng.random(n) < 0.03, self.plaats.upper(), self.plaats).astype(object)
+        num[rng.random(n) < _scaled(0.1, self.v.ruis_identificaties)] = ""
+        woonplaats = np.where(
+            rng.random(n) < _scaled(0.03, self.v.ruis_adressen), self.plaats.upper(), self.plaats
+        ).astype(object)
         self.link("brp_inschrijvingen", v, addr)
         rows = _write(
             folder,
             "brp_inschrijvingen",
             {
                 "bsn": bsn,
-                "geslachtsnaam": name_typos(rng, self.gn[sur], 0.02),
+                "geslachtsnaam": name_typos(rng, self.gn[sur], _scaled(0.02, self.v.ruis_namen)),
                 "voorvoegsel": self.vv[sur],
-                "voornamen": name_typos(rng, pt.data["voornamen"][p], 0.015),
-                "geboortedatum": birth_date_strings(rng, pt.data["birth"][p], partial_person[p], 0.008, 0.01),
+                "voornamen": name_typos(rng, pt.data["voornamen"][p], _scaled(0.015, self.v.ruis_namen)),
+                "geboortedatum": birth_date_strings(
+                    rng,
+                    pt.data["birth"][p],
+                    partial_person[p],
+                    _scaled(0.008, self.v.ruis_datums),
+                    _scaled(0.01, self.v.ruis_datums),
+                ),
                 "functie_adres": pop.brp_functie[order],
                 "nummeraanduiding_id": num,
                 "openbare_ruimte": addr["straat"],
@@ -385,7 +411,7 @@ class _Writer:
         p = off["person"][oo]
         pt = self.w.pt
         sur = pt.data["surname"][p]
-        gn = name_typos(rng, self.gn[sur], 0.025)
+        gn = name_typos(rng, self.gn[sur], _scaled(0.025, self.v.ruis_namen))
         vv = self.vv[sur].copy()
         merged = (vv != "") & (rng.random(len(p)) < 0.35)
         gn = np.where(merged, vv + " " + gn, gn)
@@ -393,8 +419,10 @@ class _Writer:
         vn = pt.data["voornamen"][p]
         first_only = rng.random(len(p)) < 0.1
         vn = np.where(first_only, np.array([str(x).split()[0] for x in vn.tolist()], dtype=object), vn)
-        bd = birth_date_strings(rng, pt.data["birth"][p], np.zeros(len(p), dtype=bool), 0.01)
-        bd[rng.random(len(p)) < 0.12] = ""
+        bd = birth_date_strings(
+            rng, pt.data["birth"][p], np.zeros(len(p), dtype=bool), _scaled(0.01, self.v.ruis_datums)
+        )
+        bd[rng.random(len(p)) < _scaled(0.12, self.v.ruis_datums)] = ""
         rows_f = _write(
             folder,
             "kvk_functionarissen",
@@ -437,14 +465,19 @@ class _Writer:
             ],
             dtype=object,
         )
-        linked = rng.random(g.n) < 0.96
+        linked = rng.random(g.n) < 1.0 - _scaled(0.04, self.v.ruis_identificaties)
         is_p = person >= 0
         # The Kadaster registers a natural person once: the name as written, its errors and a missing
         # birth date belong to the person and repeat on every right that person holds.
         uniq, inv = np.unique(person[is_p], return_inverse=True)
         names_u = np.asarray(self.display_name(uniq, 0.02), dtype=object)
-        bd_u = birth_date_strings(rng, self.w.pt.data["birth"][uniq], np.zeros(len(uniq), dtype=bool), 0.01)
-        bd_u[rng.random(len(uniq)) < 0.1] = ""
+        bd_u = birth_date_strings(
+            rng,
+            self.w.pt.data["birth"][uniq],
+            np.zeros(len(uniq), dtype=bool),
+            _scaled(0.01, self.v.ruis_datums),
+        )
+        bd_u[rng.random(len(uniq)) < _scaled(0.1, self.v.ruis_datums)] = ""
         names = np.empty(n, dtype=object)
         names[is_p] = names_u[inv]
         names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[ent[~is_p]]
@@ -458,7 +491,7 @@ class _Writer:
                 names[rows] = naam
                 kvk_col[rows] = number
                 self.kad_kvk[rows] = number
-        kvk_col[~is_p & (rng.random(n) < 0.03)] = ""
+        kvk_col[~is_p & (rng.random(n) < _scaled(0.03, self.v.ruis_identificaties))] = ""
         addr = self.address(v, 0.04, 0.2, 0.05)
         self.link("kadaster_eigendom", v, addr)
         koop = own.koopsom[order].astype(object)
@@ -493,7 +526,11 @@ class _Writer:
         names = np.empty(n, dtype=object)
         names[is_p] = self.display_name(pm.person[is_p], 0.02)
         names[~is_p] = np.asarray(self.w.ct.ent["name"], dtype=object)[pm.ent[~is_p]]
-        kvk_col = np.where(is_p | (rng.random(n) < 0.15), "", self.kvk_of[np.maximum(pm.ent, 0)])
+        kvk_col = np.where(
+            is_p | (rng.random(n) < _scaled(0.15, self.v.ruis_identificaties)),
+            "",
+            self.kvk_of[np.maximum(pm.ent, 0)],
+        )
         addr = self.address(pm.vbo, 0.08, 0.3, 0.1)
         self.link("vergunningen", pm.vbo, addr)
         years = (pm.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970) % 100
@@ -555,12 +592,14 @@ class _Writer:
         r, rng = self.w.reports, self.rng
         n = len(r.vbo)
         addr = self.address(r.vbo, 0.1, 0.3, 0.1)
-        no_nr = rng.random(n) < 0.08
+        no_nr = rng.random(n) < _scaled(0.08, self.v.ruis_adressen)
         for k in ("huisnummer", "huisletter", "huisnummertoevoeging"):
             addr[k] = np.where(no_nr, "", addr[k])
-        addr["postcode"] = np.where(rng.random(n) < 0.1, "", addr["postcode"])
+        addr["postcode"] = np.where(rng.random(n) < _scaled(0.1, self.v.ruis_adressen), "", addr["postcode"])
         addr["straat"] = np.where(
-            (rng.random(n) < 0.03) & (addr["postcode"] != "") & ~no_nr, "", addr["straat"]
+            (rng.random(n) < _scaled(0.03, self.v.ruis_adressen)) & (addr["postcode"] != "") & ~no_nr,
+            "",
+            addr["straat"],
         )
         self.link("meldingen", r.vbo, addr)
         years = r.datum.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
