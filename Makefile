@@ -19,7 +19,7 @@ CONFIG ?= configs/default.toml
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: help bootstrap score train experiment test test-spark bench bench-worlds lint mlflow-ui evaluate clean
+.PHONY: help bootstrap score train experiment test test-spark bench bench-worlds bench-choices lint mlflow-ui evaluate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench: $(VENV)/.synced ## Run the slow scale tests, benchmarks and the Spark bac
 # beside the checkout); VASTGOED_BENCH_WORLD_SEEDS (1,2,3), VASTGOED_BENCH_WORLD_SCALE (1.0) override.
 bench-worlds: $(VENV)/.synced ## The batch on the project's generator and on the independent world, 3 seeds each at scale 1 (out/bench/worlds.md; also in bench)
 	$(BIN)/python -m pytest -q -m slow -s -p no:cacheprovider tests/bench/test_worlds.py
+
+bench-choices: $(VENV)/.synced ## The model's choices (experiments/keuzes-werelden.toml) on every world, 2 seeds at scale 1 (out/bench/choices.md; also in bench)
+	$(BIN)/python -m pytest -q -m slow -s -p no:cacheprovider tests/bench/test_choices.py
 
 test-spark: $(VENV)/.synced ## Splink's Spark backend against DuckDB, Spark in local mode (needs Java; docs/spark.md)
 	$(SPARK_SYNC)

@@ -337,6 +337,13 @@ def experiment_run(
         "data/synthetic"
     ),
     config: Annotated[Path | None, typer.Option(help="A TOML run config (tracking, model defaults).")] = None,
+    lijsten: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write each variant's whole ranking here as <variant>.csv, to judge it against a "
+            "world's truth (make bench-choices)."
+        ),
+    ] = None,
 ) -> None:
     """Train every variant of an experiment on the same split; print and log their validation figures."""
     from vastgoed.experiment import load_experiment, run_experiment
@@ -345,7 +352,7 @@ def experiment_run(
         cfg = load_config(config)
         if not cfg.tracking.enabled:
             raise VastgoedError("experiments are logged to MLflow: set tracking.enabled = true")
-        result = run_experiment(load_experiment(spec), data, cfg, console=_console)
+        result = run_experiment(load_experiment(spec), data, cfg, console=_console, lists=lijsten)
     except VastgoedError as exc:
         raise _fail(exc) from exc
     Console(width=160).print(_frame_table(f"experiment {spec.stem}", result.table))

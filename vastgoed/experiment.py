@@ -19,11 +19,19 @@ Each variant is trained on the same time split and measured on the same validati
 investigations (average precision, precision@k, Brier) next to the logistic regression and the
 rule baseline. Variants are logged as child runs of one parent run; nothing is registered and the
 champion does not move: an experiment informs a choice, ``make train`` makes it.
+
+With ``lists`` (``vastgoed experiment run --lijsten DIR``) each variant's whole ranking is written
+as ``DIR/<variant>.csv`` (``rank, verblijfsobject_id, fenomeen, score, status``: ranked signals by
+rank, then the addresses ranked apart by score, as a run's list orders them), so that a variant can
+be judged against a world's truth by that world's own evaluator (``make bench-choices``: the
+model's choices across worlds). The lists leave out the link-certainty step of a run (an object
+whose signal rests on an uncertain link is ranked as a signal here).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +44,10 @@ from rich.console import Console
 from features import catalogue
 from vastgoed.core.config import Config, ModelConfig
 from vastgoed.core.errors import ConfigError
+from vastgoed.core.files import write_text_atomic
 from vastgoed.core.worlds import MeasuredOn, Validated
-from vastgoed.modelling import features_at, train_model, training_tables
-from vastgoed.pipeline import data_hash, prepare_features
+from vastgoed.modelling import ScoringModel, features_at, score_objects, train_model, training_tables
+from vastgoed.pipeline import Prepared, data_hash, prepare_features
 from vastgoed.tracking import log_parent_metrics, log_training_run, parent_run
 
 __all__ = ["ExperimentSpec", "Variant", "load_experiment", "run_experiment"]
@@ -123,10 +132,41 @@ class ExperimentResult:
     validated: Validated | None = None
 
 
+def variant_file(name: str) -> str:
+    """The file name of a variant's list: its name in lower case, runs of other characters as ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".csv"
+
+
+def _write_list(
+    dest: Path, model: ScoringModel, prepared: Prepared, mc: ModelConfig, drop: frozenset[str]
+) -> None:
+    """A variant's whole ranking, ordered as a run's list: ranked signals, then those ranked apart."""
+    scored = score_objects(
+        model,
+        prepared.features.drop(sorted(drop)),
+        prepared.inputs.objects,
+        prepared.outcomes,
+        prepared.inputs.peildatum,
+        mc.recent_months,
+    )
+    ordered = scored.sort(
+        [pl.col("rank").is_null(), "rank", "score", "verblijfsobject_id"],
+        descending=[False, False, True, False],
+    ).select(pl.int_range(1, pl.len() + 1).alias("rank"), "verblijfsobject_id", "fenomeen", "score", "status")
+    write_text_atomic(dest, ordered.write_csv())
+
+
 def run_experiment(
-    spec: ExperimentSpec, data_dir: Path, config: Config, console: Console | None = None
+    spec: ExperimentSpec,
+    data_dir: Path,
+    config: Config,
+    console: Console | None = None,
+    lists: Path | None = None,
 ) -> ExperimentResult:
-    """Prepare the data once, train every variant, log each as a nested run under one parent."""
+    """Prepare the data once, train every variant, log each as a nested run under one parent.
+
+    With ``lists``, write each variant's whole ranking there (:func:`variant_file`).
+    """
     console = console or Console(quiet=True)
     prepared = prepare_features(data_dir, config, console)
     at = features_at(prepared.inputs, prepared.features)
@@ -175,6 +215,9 @@ def run_experiment(
                 nested=True,
             )
             children[v.name] = logged.run_id
+            if lists is not None:
+                lists.mkdir(parents=True, exist_ok=True)
+                _write_list(lists / variant_file(v.name), tr.model, prepared, mc, drop)
             validated = Validated(world=world, cutoff=tr.cutoff, n_validation=tr.n_validation)
             m, lr, rules = (tr.validation[k] for k in ("model", "logistic", "regels"))
             rows.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 from typer.testing import CliRunner
 
 from tests.e2e.test_batch import _config
@@ -24,10 +25,24 @@ def test_an_experiment_logs_each_variant_as_a_nested_training_run(
         encoding="utf-8",
     )
     cfg = _config(tmp_path)
+    lists = tmp_path / "lijsten"
     result = CliRunner().invoke(
-        app, ["experiment", "run", str(spec), "--data", str(data), "--config", str(cfg)]
+        app,
+        ["experiment", "run", str(spec), "--data", str(data), "--config", str(cfg), "--lijsten", str(lists)],
     )
     assert result.exit_code == 0, result.output
+    # each variant's whole ranking, ordered as a run's list: ranked signals, then those ranked apart
+    bag = pl.read_csv(data / "bag_verblijfsobjecten.csv", infer_schema=False)
+    for name in ("standaard.csv", "zonder-netwerk.csv"):
+        lst = pl.read_csv(lists / name, schema_overrides={"verblijfsobject_id": pl.String})
+        assert lst.columns == ["rank", "verblijfsobject_id", "fenomeen", "score", "status"]
+        assert lst["rank"].to_list() == list(range(1, bag.height + 1))
+        assert set(lst["verblijfsobject_id"]) == set(bag["verblijfsobject_id"])
+        apart = (lst["status"] != "signaal").to_numpy()
+        first_apart = int(apart.argmax()) if apart.any() else lst.height
+        assert not apart[:first_apart].any() and apart[first_apart:].all()
+        signals = lst.head(first_apart)["score"].to_numpy()
+        assert (signals[:-1] >= signals[1:]).all()
     # the variants' validation figures name their world, and warn on the project's generator
     printed = " ".join(result.output.split())
     assert "validatie: Tijdsplitsing op de eigen onderzoeken" in printed and "seed 7" in printed
