@@ -57,7 +57,7 @@ class TrainingChoices:
     """How the training set is made; every choice is measured in the model card."""
 
     unlabelled_ratio: float = 5.0
-    unlabelled_weight: float = 0.3
+    unlabelled_weight: float = 1.0
     buurt_weighting: bool = True
     weak_min: int = 30
     weak_weight: float = 0.5

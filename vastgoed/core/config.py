@@ -183,7 +183,7 @@ class ModelConfig(_Strict):
     refit: bool = True
     buurt_weighting: bool = True
     unlabelled_negatives_ratio: float = Field(default=5.0, ge=0.0)
-    unlabelled_weight: float = Field(default=0.3, gt=0.0, le=1.0)
+    unlabelled_weight: float = Field(default=1.0, gt=0.0, le=1.0)
     #: Phenomena with fewer confirmed training labels than this get weak labels from their rule.
     weak_min: int = Field(default=10, ge=0)
     weak_weight: float = Field(default=0.5, gt=0.0, le=1.0)
