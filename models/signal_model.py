@@ -342,24 +342,26 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Probability per phenomenon, shape ``(n, 7)`` in :data:`FENOMENEN` order.
 
         The model's (:meth:`model_scores`). With ``rule_prior`` set, the norm-based evidence is added:
-        0 where the phenomenon cannot hold by its definition (:data:`models.domain.OUTSIDE_DEFINITION`),
-        and where a phenomenon's rule fires, leaning on the rule's own estimate
-        (:meth:`rule_estimates`) as far as the phenomenon's confirmations leave the model untested:
-        ``w·p + (1 − w)·max(p, r)``. Without it, the model alone.
+        where a phenomenon's rule fires, leaning on the rule's own estimate (:meth:`rule_estimates`) as
+        far as the phenomenon's confirmations leave the model untested: ``w·p + (1 − w)·max(p, r)``;
+        and 0 where the phenomenon cannot hold or cannot be shown by its definition
+        (:data:`models.domain.OUTSIDE_DEFINITION`), whatever the model or the rule says. Without
+        ``rule_prior``, the model alone.
         """
         p = self.model_scores(X)
         evidence = getattr(self, "rule_evidence_", {})
         if not evidence:
             return p
+        r = self.rule_estimates(X)
+        w = np.array([evidence.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
+        combined = w * p + (1.0 - w) * np.fmax(p, r)
+        out = np.asarray(np.where(np.isnan(r), p, combined), dtype=np.float64)
         frame = _as_polars(X)
         for j, f in enumerate(FENOMENEN):
             if f in OUTSIDE_DEFINITION and frame.height:
                 outside = frame.select(OUTSIDE_DEFINITION[f].fill_null(False)).to_series().to_numpy()
-                p[outside, j] = 0.0
-        r = self.rule_estimates(X)
-        w = np.array([evidence.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
-        combined = w * p + (1.0 - w) * np.fmax(p, r)
-        return np.asarray(np.where(np.isnan(r), p, combined), dtype=np.float64)
+                out[outside, j] = 0.0
+        return out
 
     @staticmethod
     def priority(scores: FloatArray) -> FloatArray:
