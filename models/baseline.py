@@ -16,7 +16,11 @@ A low-use rule needs a known use: where no meter reading is known, it does not f
 utility extract is no evidence of an empty dwelling).
 - overbewoning: water over 2.5 times the registered household's norm, or under 12 m² per person.
 - hennepteelt: electricity over 5 times the registered household's norm.
-- brievenbusfirma: 10 or more active establishments at the address.
+- brievenbusfirma: the data contract's "companies registered at an address where no business
+  happens": 10 or more active establishments at the address, unless over 1,800 kWh is metered there
+  (what a one-person household uses, CBS: business goes on, as in a business centre), or a company
+  at a dwelling where nobody is registered and under 1,800 kWh is metered (nobody lives there and no
+  business uses it; like the low-use rules this arm needs a known meter reading).
 - criminele_vastgoedtransactie: resold within 6 months, or 5 or more sales in 20 years.
 """
 
@@ -62,7 +66,17 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         _woning & (_c("elektriciteit_t_o_v_norm").fill_null(0) > 5),
         _c("elektriciteit_t_o_v_norm").fill_null(0) / 1000,
     ),
-    "brievenbusfirma": (_c("n_vestigingen") >= 10, _c("n_vestigingen") / 1e4),
+    "brievenbusfirma": (
+        # metered use above a household's is business going on (a business centre): no letterbox
+        ((_c("n_vestigingen") >= 10) & (_c("elektriciteit_kwh") < 1800).fill_null(value=True))
+        | (
+            _woning
+            & (_c("n_ingeschreven") == 0)
+            & (_c("n_vestigingen") >= 1)
+            & (_c("elektriciteit_kwh") < 1800).fill_null(value=False)
+        ),
+        _c("n_vestigingen") / 1e4,
+    ),
     "criminele_vastgoedtransactie": (
         (_c("snelle_doorverkoop") == 1) | (_c("verkopen_20j") >= 5),
         _c("verkopen_20j") / 100,
@@ -77,7 +91,10 @@ RULE_TEXT: dict[str, str] = {
     "schijninschrijving": "3 of meer volwassenen ingeschreven, elektriciteit onder 30% van hun norm",
     "overbewoning": "water boven 2,5 keer de norm van het huishouden of minder dan 12 m² per persoon",
     "hennepteelt": "elektriciteit boven 5 keer de norm van het huishouden",
-    "brievenbusfirma": "10 of meer actieve vestigingen op het adres",
+    "brievenbusfirma": (
+        "10 of meer actieve vestigingen op het adres, of een bedrijf op een woning waar niemand is "
+        "ingeschreven; en niet meer dan 1.800 kWh elektriciteit (een huishouden van 1 persoon)"
+    ),
     "criminele_vastgoedtransactie": "doorverkocht binnen 6 maanden of 5 of meer verkopen in 20 jaar",
 }
 

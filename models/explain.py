@@ -153,7 +153,8 @@ def _rule_lift(model: SignalModel, X: pl.DataFrame, fenomeen: str) -> npt.NDArra
     p = np.clip(model.model_scores(X)[:, j], eps, 1 - eps)
     s = np.clip(model.phenomenon_scores(X)[:, j], eps, 1 - eps)
     lift = np.log(s / (1 - s)) - np.log(p / (1 - p))
-    return np.asarray(np.where(s > p, lift, 0.0), dtype=np.float64)
+    fired = ~np.isnan(model.rule_estimates(X)[:, j])  # a silent rule lifts nothing
+    return np.asarray(np.where(fired & (s > p), lift, 0.0), dtype=np.float64)
 
 
 def _merged(reasons: list[Reason]) -> list[Reason]:

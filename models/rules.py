@@ -228,6 +228,22 @@ CHECKS: dict[str, tuple[tuple[Check, ...], tuple[Check, ...]]] = {
                     f"{_n(r, 'n_vestigingen')} actieve vestigingen op het adres, 10 of meer (Handelsregister)"
                 ),
             ),
+            Check(
+                "n_vestigingen",
+                (_c("is_woning") == 1) & (_c("n_ingeschreven") == 0) & _c("n_vestigingen").is_between(1, 9),
+                lambda r: (
+                    f"{_n(r, 'n_vestigingen')} actieve vestiging(en) op een woning waar niemand is "
+                    "ingeschreven (Handelsregister, BRP)"
+                ),
+            ),
+            Check(
+                "elektriciteit_kwh",
+                (_c("n_ingeschreven") == 0) & (_c("elektriciteit_kwh") < 1800),
+                lambda r: (
+                    f"elektriciteit {_n(r, 'elektriciteit_kwh')} kWh, onder de 1.800 kWh van een "
+                    "huishouden van 1 persoon (CBS): er wordt niet gewoond of gewerkt"
+                ),
+            ),
         ),
         (),
     ),

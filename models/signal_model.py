@@ -79,7 +79,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             confirmed investigations of the phenomenon, and ``r`` the rule's own hit rate among the
             investigated addresses it flags (Laplace-smoothed), spread by ``rule_spread`` log-odds
             from its least to its most extreme hit. Where the rule is silent the score is the
-            model's. 0: the model alone.
+            model's. A phenomenon capped for want of confirmations (``min_confirmed``) rests on its
+            rule both ways: ``w·p + (1 − w)·r``, with the rule's miss rate for ``r`` where it is
+            silent. 0: the model alone.
         rule_spread: Log-odds between the rule's least and most extreme hit (see ``rule_prior``).
     """
 
@@ -232,6 +234,7 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_positive_: dict[str, int] = {}
         self.shrink_: dict[str, tuple[float, float]] = {}
         self.rule_evidence_: dict[str, tuple[float, float]] = {}
+        self.rule_miss_rate_: dict[str, float] = {}
         self.rule_severity_range_: dict[str, tuple[float, float]] = {}
         if self.rule_prior > 0:
             fired, severity = self._rule_evidence(X)
@@ -241,6 +244,9 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 m, c = int((hit & lab).sum()), int((hit & lab & (y == i)).sum())
                 # how far the model is trusted where the rule fires, and the rule's own hit rate
                 self.rule_evidence_[f] = (n_conf / (n_conf + self.rule_prior), (c + 1) / (m + 2))
+                # and where it is silent: its miss rate (used where the model is capped, see below)
+                ms, cs = int((~hit & lab).sum()), int((~hit & lab & (y == i)).sum())
+                self.rule_miss_rate_[f] = (cs + 1) / (ms + 2)
                 sev = severity[hit, i - 1]
                 self.rule_severity_range_[f] = (
                     (float(sev.min()), float(sev.max())) if len(sev) else (float("nan"), float("nan"))
@@ -342,24 +348,36 @@ class SignalModel(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         """Probability per phenomenon, shape ``(n, 7)`` in :data:`FENOMENEN` order.
 
         The model's (:meth:`model_scores`). With ``rule_prior`` set, the norm-based evidence is added:
-        0 where the phenomenon cannot hold by its definition (:data:`models.domain.OUTSIDE_DEFINITION`),
-        and where a phenomenon's rule fires, leaning on the rule's own estimate
-        (:meth:`rule_estimates`) as far as the phenomenon's confirmations leave the model untested:
-        ``w·p + (1 − w)·max(p, r)``. Without it, the model alone.
+        where a phenomenon's rule fires, leaning on the rule's own estimate (:meth:`rule_estimates`) as
+        far as the phenomenon's confirmations leave the model untested: ``w·p + (1 − w)·max(p, r)``;
+        for a phenomenon whose model is capped (fewer than ``min_confirmed`` confirmations), the
+        rule's estimate (its miss rate where it is silent) shrunk towards the model,
+        ``w·p + (1 − w)·r``; and 0 where the phenomenon cannot hold or cannot be shown by its definition
+        (:data:`models.domain.OUTSIDE_DEFINITION`), whatever the model or the rule says. Without
+        ``rule_prior``, the model alone.
         """
         p = self.model_scores(X)
         evidence = getattr(self, "rule_evidence_", {})
         if not evidence:
             return p
+        r = self.rule_estimates(X)
+        w = np.array([evidence.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
+        combined = w * p + (1.0 - w) * np.fmax(p, r)
+        out = np.asarray(np.where(np.isnan(r), p, combined), dtype=np.float64)
+        # A capped phenomenon (fewer than ``min_confirmed`` confirmations) has no calibrated model to
+        # stand on: its probability is the rule's estimate, shrunk towards the model by the same w,
+        # both ways (the hit rate spread by severity where the rule fires, its miss rate where silent).
+        cap, miss = getattr(self, "cap_", {}), getattr(self, "rule_miss_rate_", {})
+        capped = np.array([cap.get(f, 1.0) < 1.0 and f in miss for f in FENOMENEN])
+        if capped.any():
+            estimate = np.where(np.isnan(r), np.array([miss.get(f, 0.0) for f in FENOMENEN]), r)
+            out = np.where(capped, w * p + (1.0 - w) * estimate, out)
         frame = _as_polars(X)
         for j, f in enumerate(FENOMENEN):
             if f in OUTSIDE_DEFINITION and frame.height:
                 outside = frame.select(OUTSIDE_DEFINITION[f].fill_null(False)).to_series().to_numpy()
-                p[outside, j] = 0.0
-        r = self.rule_estimates(X)
-        w = np.array([evidence.get(f, (1.0, 0.0))[0] for f in FENOMENEN])
-        combined = w * p + (1.0 - w) * np.fmax(p, r)
-        return np.asarray(np.where(np.isnan(r), p, combined), dtype=np.float64)
+                out[outside, j] = 0.0
+        return out
 
     @staticmethod
     def priority(scores: FloatArray) -> FloatArray:

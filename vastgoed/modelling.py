@@ -117,6 +117,7 @@ def model_hash(model: ScoringModel) -> str:
     h.update(repr(sorted(getattr(model, "shrink_", {}).items())).encode())
     h.update(repr(sorted(getattr(model, "rule_evidence_", {}).items())).encode())
     h.update(repr(sorted(getattr(model, "rule_severity_range_", {}).items())).encode())
+    h.update(repr(sorted(getattr(model, "rule_miss_rate_", {}).items())).encode())
     h.update(repr(getattr(model, "rule_spread", None)).encode())
     return "lgbm-" + h.hexdigest()[:12]
 

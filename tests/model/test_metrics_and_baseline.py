@@ -69,7 +69,31 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
         "drie_onbekend": {"n_volwassen": 3, "elektriciteit_kwh": None, "elektriciteit_t_o_v_norm": None},
         "spook": {"n_ingeschreven": 0, "elektriciteit_kwh": 2500.0},
         "hennep": {"elektriciteit_kwh": 40000.0, "elektriciteit_t_o_v_norm": 22.0},
-        "brievenbus": {"n_vestigingen": 40, "is_woning": 0},
+        "brievenbus": {"n_vestigingen": 40, "is_woning": 0, "elektriciteit_kwh": 600.0},
+        # many establishments where business visibly goes on (a business centre): no letterbox
+        "bedrijfsverzamelgebouw": {"n_vestigingen": 40, "is_woning": 0, "elektriciteit_kwh": 150000.0},
+        "brievenbus_geen_meter": {"n_vestigingen": 40, "is_woning": 0, "elektriciteit_kwh": None},
+        # a company at a dwelling where nobody lives and less than one household's use is metered
+        "brievenbus_woning": {
+            "n_ingeschreven": 0,
+            "n_volwassen": 0,
+            "n_vestigingen": 2,
+            "elektriciteit_kwh": 400.0,
+        },
+        "thuiszaak": {"n_vestigingen": 2, "elektriciteit_kwh": 400.0},
+        "bedrijf_in_woning": {
+            "n_ingeschreven": 0,
+            "n_volwassen": 0,
+            "n_vestigingen": 2,
+            "elektriciteit_kwh": 9000.0,
+        },
+        "bedrijf_woning_onbekend": {
+            "n_ingeschreven": 0,
+            "n_volwassen": 0,
+            "n_vestigingen": 2,
+            "elektriciteit_kwh": None,
+            "elektriciteit_t_o_v_norm": None,
+        },
         "abc": {"snelle_doorverkoop": 1},
     }
     frame = pl.DataFrame([{"verblijfsobject_id": k, **base, **v} for k, v in rows.items()])
@@ -85,6 +109,12 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
         "spook": "spookbewoning",
         "hennep": "hennepteelt",
         "brievenbus": "brievenbusfirma",
+        "bedrijfsverzamelgebouw": None,
+        "brievenbus_geen_meter": "brievenbusfirma",
+        "brievenbus_woning": "brievenbusfirma",
+        "thuiszaak": None,
+        "bedrijf_in_woning": None,
+        "bedrijf_woning_onbekend": None,
         "abc": "criminele_vastgoedtransactie",
     }
 

@@ -103,3 +103,26 @@ def test_labels_are_enough_only_from_min_confirmed_confirmed_investigations() ->
     # outcomes on or after the peildatum do not count
     late = outcomes(50, 0).with_columns(pl.lit(peil).alias("datum_onderzoek"))
     assert label_shortfall(late, peil, 50) is not None
+
+
+def test_a_letterbox_companys_reasons_name_the_establishments_and_the_household_norm() -> None:
+    from models import RuleRanker, baseline_scores
+
+    X = pl.DataFrame(
+        [
+            {**_BASE, "n_ingeschreven": 0, "n_volwassen": 0, "n_vestigingen": 2, "elektriciteit_kwh": 400.0},
+            {**_BASE, "is_woning": 0, "n_ingeschreven": 0, "n_vestigingen": 60, "elektriciteit_kwh": 300.0},
+        ]
+    )
+    assert baseline_scores(X.with_row_index("verblijfsobject_id"))["fenomeen"].to_list() == [
+        "brievenbusfirma",
+        "brievenbusfirma",
+    ]
+    why = RuleRanker().fit(X).explain(X, ["brievenbusfirma", "brievenbusfirma"], {}, 5, 3)
+    assert [r.feit for r in why[0][0]] == [
+        "2 actieve vestiging(en) op een woning waar niemand is ingeschreven (Handelsregister, BRP)",
+        "elektriciteit 400 kWh, onder de 1.800 kWh van een huishouden van 1 persoon (CBS): er wordt niet "
+        "gewoond of gewerkt",
+    ]
+    assert [r.kenmerk for r in why[1][0]] == ["n_vestigingen", "elektriciteit_kwh"]
+    assert why[1][0][0].feit == "60 actieve vestigingen op het adres, 10 of meer (Handelsregister)"

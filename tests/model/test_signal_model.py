@@ -250,6 +250,7 @@ def test_a_rule_that_fires_lifts_its_phenomenon_as_far_as_the_confirmations_leav
     ``rule_prior / (n + rule_prior)``; it never falls below the model there, and where the rule is
     silent it is the model's (issue 21: never worse than the rules, per phenomenon)."""
     from models import rule_flags
+    from models.domain import OUTSIDE_DEFINITION
 
     model = _model(trained)
     assert model.rule_prior > 0 and set(model.rule_evidence_) == set(FENOMENEN)
@@ -257,18 +258,30 @@ def test_a_rule_that_fires_lifts_its_phenomenon_as_far_as_the_confirmations_leav
     s, p, r = model.phenomenon_scores(X), model.model_scores(X), model.rule_estimates(X)
     fired = rule_flags(X).to_numpy() > 0.5
     assert (np.isnan(r) == ~fired).all()
-    outside = (X["n_vestigingen"].fill_null(0) > 0) | (X["n_ingeschreven"].fill_null(0) > 0)
-    p[outside.to_numpy(), LEEG] = 0.0
-    np.testing.assert_allclose(s[~fired], p[~fired])
-    assert (s[fired] >= p[fired] - 1e-12).all()
+    for j, f in enumerate(FENOMENEN):
+        if f in OUTSIDE_DEFINITION:
+            outside = X.select(OUTSIDE_DEFINITION[f].fill_null(False)).to_series().to_numpy()
+            p[outside, j] = 0.0
+            fired[outside, j] = False  # the definition has the last word
+    capped = np.array([model.cap_[f] < 1.0 for f in FENOMENEN])
+    trusted = np.broadcast_to(~capped, fired.shape)
+    np.testing.assert_allclose(s[~fired & trusted], p[~fired & trusted])
+    assert (s[fired & trusted] >= p[fired & trusted] - 1e-12).all()
     for j, f in enumerate(FENOMENEN):
         w, hit = model.rule_evidence_[f]
         assert 0.0 <= w < 1.0 and 0.0 < hit < 1.0
         rows = fired[:, j]
-        if rows.any():
+        if capped[j]:
+            # no calibrated model of its own: the rule's estimate, shrunk towards the model both ways
+            miss = model.rule_miss_rate_[f]
+            silent = ~rows & (p[:, j] > 0)
+            np.testing.assert_allclose(s[silent, j], w * p[silent, j] + (1 - w) * miss)
+            np.testing.assert_allclose(s[rows, j], w * p[rows, j] + (1 - w) * r[rows, j])
+        elif rows.any():
             want = w * p[rows, j] + (1 - w) * np.maximum(p[rows, j], r[rows, j])
             np.testing.assert_allclose(s[rows, j], want)
-    assert (s[fired] > p[fired] + 1e-9).any(), "the test has teeth: some rule lifts its phenomenon"
+    assert capped.any() and (~capped).any(), "the test has teeth: both forms are used"
+    assert (s[fired & trusted] > p[fired & trusted] + 1e-9).any(), "some rule lifts its phenomenon"
 
 
 def test_the_weight_on_the_model_grows_with_the_phenomenons_confirmations(trained: Trained) -> None:
@@ -305,6 +318,22 @@ def test_vacancy_scores_nothing_where_its_definition_fails(trained: Trained) -> 
     outside = ((X["n_vestigingen"].fill_null(0) > 0) | (X["n_ingeschreven"].fill_null(0) > 0)).to_numpy()
     assert outside.any() and (s[outside] == 0.0).all()
     assert (s[~outside] > 0).any()
+
+
+def test_no_meter_reading_is_no_evidence_and_no_company_no_letterbox_company(trained: Trained) -> None:
+    """Without any meter reading the use-based phenomena score nothing; without an establishment,
+    brievenbusfirma scores nothing (data contract, *Phenomena*; issue 21)."""
+    model = _model(trained)
+    X = _features(trained).drop("verblijfsobject_id")
+    meters = [c for c in X.columns if c.startswith(("elektriciteit", "water", "gas"))]
+    bare = X.with_columns(pl.lit(None, dtype=X[c].dtype).alias(c) for c in meters)
+    s = model.phenomenon_scores(bare)
+    for f in ("onverklaarbare_leegstand", "spookbewoning", "hennepteelt"):
+        assert (s[:, FENOMENEN.index(f)] == 0.0).all()
+    assert (s[:, FENOMENEN.index("schijninschrijving")] > 0).any()  # registrations can still show it
+    none = (X["n_vestigingen"].fill_null(0) == 0).to_numpy()
+    bb = model.phenomenon_scores(X)[:, FENOMENEN.index("brievenbusfirma")]
+    assert none.any() and (bb[none] == 0.0).all()
 
 
 def test_a_rule_that_lifted_the_score_is_among_the_reasons(trained: Trained) -> None:
