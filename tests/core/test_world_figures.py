@@ -115,7 +115,8 @@ def test_table_rows_for_both_worlds_in_dutch_and_english(cross: CrossWorld) -> N
     assert "| onafhankelijk geschreven gemeente | 1 |" in nl
     assert "| eigen generator van het project | 1 |" in nl
     assert f"Gemeten op {cross.day:%d-%m-%Y} bij commit {cross.commit}" in nl
-    assert "0,75" in nl and "0.75" not in nl
+    # Dutch decimals: a comma, never a point, in the table's figures
+    assert re.search(r"\| 0,\d\d", nl) and not re.search(r"[| ]0\.\d\d", nl)
     en = cross_world_md(cross, "en")
     assert "| independently written municipality | 1 |" in en and f"at commit {cross.commit}" in en
 
