@@ -140,7 +140,7 @@ def variant_file(name: str) -> str:
 def _write_list(
     dest: Path, model: ScoringModel, prepared: Prepared, mc: ModelConfig, drop: frozenset[str]
 ) -> None:
-    """A variant's whole ranking, ordered as a run's list: ranked signals, then those ranked apart."""
+    """A variant's whole ranking in :func:`score_objects`' order (ranked signals, then those ranked apart)."""
     scored = score_objects(
         model,
         prepared.features.drop(sorted(drop)),
@@ -149,11 +149,10 @@ def _write_list(
         prepared.inputs.peildatum,
         mc.recent_months,
     )
-    ordered = scored.sort(
-        [pl.col("rank").is_null(), "rank", "score", "verblijfsobject_id"],
-        descending=[False, False, True, False],
-    ).select(pl.int_range(1, pl.len() + 1).alias("rank"), "verblijfsobject_id", "fenomeen", "score", "status")
-    write_text_atomic(dest, ordered.write_csv())
+    listed = scored.select(
+        pl.int_range(1, pl.len() + 1).alias("rank"), "verblijfsobject_id", "fenomeen", "score", "status"
+    )
+    write_text_atomic(dest, listed.write_csv())
 
 
 def run_experiment(

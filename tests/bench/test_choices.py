@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.bench.worlds import (
     _ranking,
     _run,
     _vastgoed,
+    engine_env,
     independent_world_dir,
     missing_world_reason,
     write_config,
@@ -47,10 +47,7 @@ def run_choices(world: str, seed: int, scale: float, work: Path) -> dict[str, An
     data, truth, lists = work / "data", work / "truth", work / "lijsten"
     _generate(world, seed, scale, data, truth)
     real = world == "independent"
-    env = dict(os.environ)
-    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    if real:
-        env["VASTGOED_PSEUDONYM_KEY"] = secrets.token_hex(20)
+    env = engine_env(real_data=real)
     cfg = write_config(work, real_data=real)
     cmd = [
         "experiment",

@@ -146,6 +146,16 @@ def _toml_value(value: Any) -> str:
     raise TypeError(f"cannot write {value!r} as TOML")
 
 
+def engine_env(*, real_data: bool) -> dict[str, str]:
+    """The environment of a world's ``vastgoed`` process; data not marked synthetic needs a key."""
+    env = dict(os.environ)
+    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if real_data:
+        env["VASTGOED_PSEUDONYM_KEY"] = secrets.token_hex(20)
+    return env
+
+
 def write_config(work: Path, *, real_data: bool) -> Path:
     """The run's config: the base config with a fresh MLflow store in ``work``.
 
@@ -425,11 +435,7 @@ def run_world(world: str, seed: int, scale: float, work: Path, *, keep_run: bool
     r = WorldRun(world=world, seed=seed, scale=scale)
     r.generate_s = round(_generate(world, seed, scale, data, truth).seconds, 1)
     real = world == "independent"
-    env = dict(os.environ)
-    env.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    if real:
-        env["VASTGOED_PSEUDONYM_KEY"] = secrets.token_hex(20)  # not synthetic: the engine needs a key
+    env = engine_env(real_data=real)
     cfg = write_config(work, real_data=real)
     batch = _run(
         _vastgoed("run", "--data", str(data), "--out", str(out), "--config", str(cfg)),

@@ -28,6 +28,13 @@ def _features(trained: Trained) -> pl.DataFrame:
     return trained.prepared.features  # type: ignore[attr-defined, no-any-return]
 
 
+def _no_labels_but_300_investigated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class 0 everywhere, 300 random rows marked investigated: ``y``, ``labelled`` and their indices."""
+    labelled = np.zeros(n, dtype=bool)
+    labelled[np.random.default_rng(seed).choice(n, 300, replace=False)] = True
+    return np.zeros(n, dtype=np.int64), labelled, np.flatnonzero(labelled)
+
+
 def test_estimator_contract(trained: Trained) -> None:
     model = _model(trained)
     copy = clone(model)
@@ -208,12 +215,7 @@ def test_a_phenomenon_without_confirmed_investigations_cannot_crowd_the_priority
     from vastgoed.core.schema import FENOMENEN
 
     X = _features(trained).drop("verblijfsobject_id")
-    rng = np.random.default_rng(3)
-    n = X.height
-    y = np.zeros(n, dtype=np.int64)
-    labelled = np.zeros(n, dtype=bool)
-    labelled[rng.choice(n, 300, replace=False)] = True
-    lab_idx = np.flatnonzero(labelled)
+    y, labelled, lab_idx = _no_labels_but_300_investigated(X.height, seed=3)
     y[lab_idx[:60]] = 1 + FENOMENEN.index("hennepteelt")  # confirmed investigations
     crim = 1 + FENOMENEN.index("criminele_vastgoedtransactie")
     weak = np.flatnonzero(~labelled)[:80]
@@ -286,12 +288,7 @@ def test_a_rule_that_fires_lifts_its_phenomenon_as_far_as_the_confirmations_leav
 
 def test_the_weight_on_the_model_grows_with_the_phenomenons_confirmations(trained: Trained) -> None:
     X = _features(trained).drop("verblijfsobject_id")
-    rng = np.random.default_rng(5)
-    n = X.height
-    y = np.zeros(n, dtype=np.int64)
-    labelled = np.zeros(n, dtype=bool)
-    labelled[rng.choice(n, 300, replace=False)] = True
-    lab_idx = np.flatnonzero(labelled)
+    y, labelled, lab_idx = _no_labels_but_300_investigated(X.height, seed=5)
     hennep, crim = 1 + HENNEP, 1 + FENOMENEN.index("criminele_vastgoedtransactie")
     y[lab_idx[:40]] = hennep
     y[lab_idx[40:42]] = crim

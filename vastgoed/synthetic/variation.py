@@ -340,7 +340,7 @@ def draw_variation(seed: int, *, fixed: bool = False) -> WorldVariation:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:g}" if abs(v) < 1000 else f"{v:,.0f}".replace(",", ".")
+    return f"{v:g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
 def parameters_markdown() -> str:
