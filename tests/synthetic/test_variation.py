@@ -13,11 +13,28 @@ import pytest
 
 from vastgoed.synthetic import generate
 from vastgoed.synthetic.generator import build_world
-from vastgoed.synthetic.variation import PARAMETERS, WorldVariation, draw_variation, parameters_markdown
+from vastgoed.synthetic.variation import (
+    PARAMETERS,
+    SOURCES,
+    WorldVariation,
+    draw_variation,
+    parameters_markdown,
+)
 from vastgoed.synthetic.world import State
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = 0.05
+
+
+def test_the_table_and_the_record_agree() -> None:
+    """Every field of WorldVariation is a declared parameter whose seed-0 value is the field's
+    default, inside its range, with a known source."""
+    assert [f.name for f in dataclasses.fields(WorldVariation)] == [p.name for p in PARAMETERS]
+    demo = WorldVariation()
+    for p in PARAMETERS:
+        assert getattr(demo, p.name) == p.demo, p.name
+        assert p.low <= p.demo <= p.high, p.name
+        assert p.source in SOURCES, p.name
 
 
 def test_seed_zero_and_fixed_are_the_demo() -> None:

@@ -15,7 +15,7 @@ Multipliers are drawn log-uniformly (×0.5 is as likely as ×2), shares and coun
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
@@ -357,21 +357,3 @@ def parameters_markdown() -> str:
     lines.append("")
     lines.extend(f"- [{key}] {text}." for key, text in SOURCES.items())
     return "\n".join(lines)
-
-
-def _check_table() -> None:
-    """The table and the record name the same parameters, and every demo value lies in its range."""
-    names = [f.name for f in fields(WorldVariation)]
-    if names != [p.name for p in PARAMETERS]:
-        raise AssertionError("PARAMETERS and WorldVariation disagree")
-    demo = WorldVariation()
-    for p in PARAMETERS:
-        if getattr(demo, p.name) != p.demo or not p.low <= p.demo <= p.high:
-            raise AssertionError(
-                f"{p.name}: demo value {p.demo} outside {p.low}..{p.high} or not the default"
-            )
-        if p.source not in SOURCES:
-            raise AssertionError(f"{p.name}: no source {p.source!r}")
-
-
-_check_table()
