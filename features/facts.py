@@ -219,6 +219,8 @@ def _explanations(row: FeatureRow) -> list[str]:
         out.append(f"verkoop {_months(v)} geleden")
     if (v := _get(row, "leeftijd_gebouw")) is not None and v <= 2:
         out.append("nieuwbouw")
+    if (v := _get(row, "laatste_bewoner_zorgadres")) is not None and _yes(v):
+        out.append("verhuizing van de laatste bewoner naar een zorgadres")
     return out
 
 
@@ -229,7 +231,7 @@ def _leegstand_verklaard(row: FeatureRow) -> str:
     months = _get(row, "leegstand_maanden")
     if _yes(v):
         found = _explanations(row)
-        why = ", ".join(found) if found else "vergunning, verkoop, nieuwbouw of BAG-status"
+        why = ", ".join(found) if found else "vergunning, verkoop, nieuwbouw, BAG-status of zorg"
         lead = _empty_for(months, "") if months is not None and months > 0 else "leegstand"
         return f"{lead}, verklaard door {why}"
     if months is not None and months <= 0:
@@ -694,6 +696,12 @@ FACTS: dict[str, Callable[[FeatureRow], str]] = {
         "er is geen kamerverhuurvergunning verleend",
         "onbekend of er een kamerverhuurvergunning is",
     ),
+    "vakantieverhuur_vergunning": _boolean(
+        "vakantieverhuur_vergunning",
+        "er is een vakantieverhuurvergunning verleend: gasten zonder inschrijving zijn te verwachten",
+        "er is geen vakantieverhuurvergunning verleend",
+        "onbekend of er een vakantieverhuurvergunning is",
+    ),
     "horeca_of_exploitatie_vergunning": _boolean(
         "horeca_of_exploitatie_vergunning",
         "er is een drank-en-horeca- of exploitatievergunning verleend",
@@ -708,6 +716,12 @@ FACTS: dict[str, Callable[[FeatureRow], str]] = {
     ),
     # leegstand
     "leegstand_maanden": _leegstand_maanden,
+    "laatste_bewoner_zorgadres": _boolean(
+        "laatste_bewoner_zorgadres",
+        "wie hier het laatst woonde staat nu ingeschreven op een zorgadres (gezondheidszorgfunctie)",
+        "de laatste bewoner is niet naar een zorgadres in de gemeente verhuisd",
+        "geen woning, dus geen verhuizing naar een zorgadres",
+    ),
     "leegstand_verklaard": _leegstand_verklaard,
     "leegstand_onverklaard_maanden": _leegstand_onverklaard,
     # bewoning

@@ -88,6 +88,18 @@ class VacancyFeatures(FeatureBuilder):
             "lager_risico",
         ),
         FeatureSpec(
+            "vakantieverhuur_vergunning",
+            "object",
+            "vakantieverhuurvergunning",
+            "A granted holiday-letting (vakantieverhuur) permit or registration: a dwelling used by "
+            "guests, with nobody registered, is expected (Wet toeristische verhuur van woonruimte).",
+            "Verleende vakantieverhuurvergunning of -registratie: gasten zonder inschrijving zijn "
+            "te verwachten.",
+            _VERG,
+            "ja/nee",
+            "lager_risico",
+        ),
+        FeatureSpec(
             "horeca_of_exploitatie_vergunning",
             "object",
             "horeca- of exploitatievergunning",
@@ -127,6 +139,10 @@ class VacancyFeatures(FeatureBuilder):
             .any()
             .cast(pl.Int8)
             .alias("kamerverhuur_vergunning"),
+            ((pl.col("soort") == "vakantieverhuur") & (pl.col("besluit") == "verleend"))
+            .any()
+            .cast(pl.Int8)
+            .alias("vakantieverhuur_vergunning"),
             (
                 pl.col("soort").is_in(["drank_en_horeca", "exploitatievergunning"])
                 & (pl.col("besluit") == "verleend")
@@ -166,6 +182,7 @@ class VacancyFeatures(FeatureBuilder):
                     for c in (
                         "omgevingsvergunning_2j",
                         "kamerverhuur_vergunning",
+                        "vakantieverhuur_vergunning",
                         "horeca_of_exploitatie_vergunning",
                         "vergunning_geweigerd_5j",
                     )
@@ -183,7 +200,10 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
     The contract's definition of onverklaarbare leegstand: nobody registered, and no renovation,
     sale, new build or death that explains it. The BRP extract of the contract carries no reason
     for a registration's end, so a death cannot be told from a move; that explanation is left to
-    the reviewer (the reasons show the months and the end date's context).
+    the reviewer (the reasons show the months and the end date's context). A move to a care home
+    is seen: the last resident to leave is now registered at an address with
+    gezondheidszorgfunctie (BAG) in the same gemeente (a person is linked within a gemeente's
+    shard, so a move across gemeenten is not seen; see docs/features.md).
     """
 
     family = "leegstand"
@@ -200,15 +220,29 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             "maanden",
         ),
         FeatureSpec(
+            "laatste_bewoner_zorgadres",
+            "leegstand",
+            "laatste bewoner verhuisd naar een zorgadres",
+            "The dwelling is empty and the last person to leave it is now registered at an address "
+            "with gezondheidszorgfunctie in the same gemeente (moved to a care home: explained "
+            "vacancy). 0 when it is not empty. Dwellings only.",
+            "De woning staat leeg en wie er het laatst woonde staat nu ingeschreven op een adres "
+            "met gezondheidszorgfunctie in dezelfde gemeente (verhuisd naar een zorginstelling).",
+            ("brp_inschrijvingen", "bag_verblijfsobjecten"),
+            "ja/nee",
+            "lager_risico",
+        ),
+        FeatureSpec(
             "leegstand_verklaard",
             "leegstand",
-            "leegstand verklaard (vergunning, verkoop, nieuwbouw)",
+            "leegstand verklaard (vergunning, verkoop, nieuwbouw, zorg)",
             "A building permit in the last two years, an acquisition in the last twelve months, a "
-            "building at most two years old, or BAG status gevormd/verbouwing explains an empty "
-            "dwelling (0 when it is not empty).",
-            "Een omgevingsvergunning (2 jaar), een verkoop (12 maanden), nieuwbouw (2 jaar) of "
-            "BAG-status gevormd/verbouwing verklaart leegstand.",
-            ("vergunningen", "kadaster_eigendom", "bag_verblijfsobjecten"),
+            "building at most two years old, BAG status gevormd/verbouwing, or the last resident's "
+            "move to a care address explains an empty dwelling (0 when it is not empty).",
+            "Een omgevingsvergunning (2 jaar), een verkoop (12 maanden), nieuwbouw (2 jaar), "
+            "BAG-status gevormd/verbouwing of verhuizing van de laatste bewoner naar een zorgadres "
+            "verklaart leegstand.",
+            ("vergunningen", "kadaster_eigendom", "bag_verblijfsobjecten", "brp_inschrijvingen"),
             "ja/nee",
             "lager_risico",
         ),
@@ -257,6 +291,7 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             .join(per_object, on="verblijfsobject_id", how="left")
             .join(permit, on="verblijfsobject_id", how="left")
             .join(sale, on="verblijfsobject_id", how="left")
+            .join(_moved_to_care(inputs), on="verblijfsobject_id", how="left")
             .with_columns(
                 pl.when(pl.col("_bewoond").fill_null(False))
                 .then(0.0)
@@ -269,6 +304,7 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
                     | pl.col("_verkoop").fill_null(False)
                     | (pl.col("bouwjaar") >= p.year - 2).fill_null(False)
                     | pl.col("status").is_in(_EXPLAINING_STATUS).fill_null(False)
+                    | pl.col("_zorg").fill_null(False)
                 ).alias("_verklaard"),
             )
         )
@@ -278,8 +314,40 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
         return out.select(
             "verblijfsobject_id",
             pl.when(woning).then(pl.col("leegstand_maanden")).alias("leegstand_maanden"),
+            pl.when(woning)
+            .then((pl.col("_zorg").fill_null(False) & empty).cast(pl.Int8))
+            .alias("laatste_bewoner_zorgadres"),
             pl.when(woning).then((pl.col("_verklaard") & empty).cast(pl.Int8)).alias("leegstand_verklaard"),
             pl.when(woning)
             .then(pl.when(pl.col("_verklaard")).then(0.0).otherwise(pl.col("leegstand_maanden")))
             .alias("leegstand_onverklaard_maanden"),
         )
+
+
+def _moved_to_care(inputs: FeatureInputs) -> pl.DataFrame:
+    """``verblijfsobject_id, _zorg``: objects whose last resident to leave now lives at a care address.
+
+    The residents are the graph's persons (``ingeschreven_op``), so a person is followed across
+    addresses by their link, not by one spelling of their record. A care address is a
+    verblijfsobject with gezondheidszorgfunctie in the same gemeente (the first four digits of a BAG
+    identificatie are its gemeentecode).
+    """
+    p = inputs.peildatum
+    regs = inputs.netwerk.filter((pl.col("rol") == "ingeschreven_op") & (pl.col("begin") <= p))
+    care = inputs.objects.filter(
+        pl.col("gebruiksdoel").fill_null("").str.contains("gezondheidszorgfunctie")
+    ).select("verblijfsobject_id")
+    in_care = (
+        regs.filter(pl.col("einde").is_null() | (pl.col("einde") > p))
+        .join(care, on="verblijfsobject_id", how="semi")
+        .select("partij", pl.col("verblijfsobject_id").alias("_zorgadres"))
+    )
+    left = regs.filter(pl.col("einde") <= p)
+    last = left.filter(pl.col("einde") == pl.col("einde").max().over("verblijfsobject_id"))
+    gemeente = pl.col("verblijfsobject_id").str.slice(0, 4)
+    return (
+        last.join(in_care, on="partij")
+        .filter(gemeente == pl.col("_zorgadres").str.slice(0, 4))
+        .select("verblijfsobject_id", pl.lit(True).alias("_zorg"))
+        .unique()
+    )

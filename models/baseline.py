@@ -8,8 +8,9 @@ Rules (dwellings only, except brievenbusfirma):
 
 - onverklaarbare_leegstand: nobody registered, no company, under 300 kWh metered in the last year,
   and no explanation (no building permit in 2 years, not gevormd/renovated, not sold in the last
-  year, not built in the last 2 years).
-- spookbewoning: nobody registered, no company, yet over 1,000 kWh or over 20 m³ water.
+  year, not built in the last 2 years, the last resident not moved to a care address).
+- spookbewoning: nobody registered, no company, no holiday-letting permit, yet over 1,000 kWh or
+  over 20 m³ water.
 - schijninschrijving: 3 or more registered adults, yet metered electricity under 30% of their norm.
 
 A low-use rule needs a known use: where no meter reading is known, it does not fire (a gap in the
@@ -45,12 +46,14 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
         & (_c("omgevingsvergunning_2j") == 0)
         & (_c("status_niet_in_gebruik") == 0)
         & (_c("maanden_sinds_verkrijging").fill_null(999) > 12)
-        & (_c("leeftijd_gebouw") > 2),
+        & (_c("leeftijd_gebouw") > 2)
+        & (_c("laatste_bewoner_zorgadres").fill_null(0) == 0),
         _c("maanden_zonder_inschrijving") / 240,
     ),
     "spookbewoning": (
         _woning
         & _leeg
+        & (_c("vakantieverhuur_vergunning").fill_null(0) == 0)
         & ((_c("elektriciteit_kwh").fill_null(0) > 1000) | (_c("water_m3").fill_null(0) > 20)),
         _c("elektriciteit_kwh").fill_null(0) / 1e5,
     ),
@@ -87,7 +90,10 @@ RULES: dict[str, tuple[pl.Expr, pl.Expr]] = {
 #: What each rule says, in the words of the reasons (``redenen``).
 RULE_TEXT: dict[str, str] = {
     "onverklaarbare_leegstand": "niemand ingeschreven, geen bedrijf, minder dan 300 kWh en geen verklaring",
-    "spookbewoning": "niemand ingeschreven en geen bedrijf, toch meer dan 1.000 kWh of 20 m³ water",
+    "spookbewoning": (
+        "niemand ingeschreven, geen bedrijf en geen vakantieverhuurvergunning, toch meer dan "
+        "1.000 kWh of 20 m³ water"
+    ),
     "schijninschrijving": "3 of meer volwassenen ingeschreven, elektriciteit onder 30% van hun norm",
     "overbewoning": "water boven 2,5 keer de norm van het huishouden of minder dan 12 m² per persoon",
     "hennepteelt": "elektriciteit boven 5 keer de norm van het huishouden",

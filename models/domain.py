@@ -62,6 +62,7 @@ MONOTONE: dict[str, dict[str, int]] = {
         "jaren_nulverbruik": 1,
         "omgevingsvergunning_2j": -1,
         "status_niet_in_gebruik": -1,
+        "laatste_bewoner_zorgadres": -1,
         "meldingen_woonoverlast_3j": 0,
         # the phenomenon's definition (data contract): no company is established there either
         "n_vestigingen": -1,
@@ -76,6 +77,7 @@ MONOTONE: dict[str, dict[str, int]] = {
         "gas_m3": 1,
         "n_ingeschreven": -1,
         "jaren_nulverbruik": -1,
+        "vakantieverhuur_vergunning": -1,
         RULE_FEATURE["spookbewoning"]: 1,
     },
     "schijninschrijving": {

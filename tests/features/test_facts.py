@@ -30,9 +30,11 @@ TYPICAL: dict[str, float | None] = {
     "objecten_in_pand": 12.0,
     "omgevingsvergunning_2j": 0.0,
     "kamerverhuur_vergunning": 0.0,
+    "vakantieverhuur_vergunning": 0.0,
     "horeca_of_exploitatie_vergunning": 0.0,
     "vergunning_geweigerd_5j": 1.0,
     "leegstand_maanden": 0.0,
+    "laatste_bewoner_zorgadres": 0.0,
     "leegstand_verklaard": 0.0,
     "leegstand_onverklaard_maanden": 0.0,
     "n_ingeschreven": 12.0,
@@ -86,6 +88,7 @@ EMPTY: dict[str, float | None] = {
     "is_woning": 1.0,
     "oppervlakte": 80.0,
     "leegstand_maanden": 23.4,
+    "laatste_bewoner_zorgadres": 0.0,
     "leegstand_verklaard": 0.0,
     "leegstand_onverklaard_maanden": 23.4,
     "n_ingeschreven": 0.0,
@@ -104,7 +107,7 @@ def _assert_clean(name: str, text: str) -> None:
 
 def test_facts_cover_exactly_the_catalogue() -> None:
     assert set(FACTS) == set(NAMES)
-    assert len(FACTS) == len(NAMES) == 55
+    assert len(FACTS) == len(NAMES) == 57
 
 
 def test_typical_row_covers_every_feature() -> None:

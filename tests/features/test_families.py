@@ -238,6 +238,8 @@ def test_permits_by_kind_decision_and_window() -> None:
         vergunning(E, "omgevingsvergunning", "geweigerd", D(2020, 1, 2)),  # exactly 1826 days: not within
         vergunning(E, "omgevingsvergunning", "verleend", D(2025, 1, 2)),  # after the peildatum
         vergunning(E, "splitsing", "verleend", D(2024, 3, 1)),  # no feature of its own
+        vergunning(A, "vakantieverhuur", "verleend", D(2019, 4, 1)),  # a registered holiday let
+        vergunning(B, "vakantieverhuur", "geweigerd", D(2018, 4, 1)),  # refused: no holiday let
     ]
     f = features([obj(v) for v in (A, B, C, E)], vergunningen=permits)
     cols = (
@@ -248,6 +250,7 @@ def test_permits_by_kind_decision_and_window() -> None:
     )
     got = {v: tuple(f[v][c] for c in cols) for v in f}
     assert got == {A: (1, 0, 0, 0), B: (1, 1, 0, 0), C: (0, 0, 1, 1), E: (0, 0, 0, 0)}
+    assert [f[v]["vakantieverhuur_vergunning"] for v in (A, B, C, E)] == [1, 0, 0, 0]
 
 
 # ---------------------------------------------------------------- leegstand
@@ -297,6 +300,39 @@ def test_a_briefadres_fills_an_object_and_a_sale_explains_only_within_twelve_mon
     assert got == {A: (0.0, 0, 0.0), B: (10.1, 1, 0.0), C: (10.1, 0, 10.1), E: (10.1, 0, 10.1)}
     # nobody *lives* at A: the bewoning family counts woonadressen only
     assert f[A]["maanden_zonder_inschrijving"] == 10.1 and f[A]["n_briefadres"] == 1
+
+
+def test_an_empty_dwelling_whose_last_resident_moved_to_a_care_home_is_explained() -> None:
+    care = "0935010000000005"  # a care home in the same gemeente (0935)
+    elsewhere = "0917010000000006"  # a care home in another gemeente: not followed
+    objects = [obj(v) for v in (A, B, C, E)]
+    objects += [
+        obj(care, gebruiksdoel="gezondheidszorgfunctie"),
+        obj(elsewhere, gebruiksdoel="gezondheidszorgfunctie"),
+    ]
+    ties = [
+        # A: the last to leave (2023-06) now lives in the care home; the earlier one does not count
+        _tie(A, "persoon:1", "ingeschreven_op", D(2001, 1, 1), D(2023, 6, 1)),
+        _tie(care, "persoon:1", "ingeschreven_op", D(2023, 6, 1)),
+        _tie(A, "persoon:2", "ingeschreven_op", D(2001, 1, 1), D(2020, 1, 1)),
+        # B: the last to leave went elsewhere; an earlier resident is in the care home
+        _tie(B, "persoon:3", "ingeschreven_op", D(2001, 1, 1), D(2023, 6, 1)),
+        _tie(B, "persoon:4", "ingeschreven_op", D(2001, 1, 1), D(2020, 1, 1)),
+        _tie(care, "persoon:4", "ingeschreven_op", D(2020, 1, 1)),
+        # C: to a care home in another gemeente
+        _tie(C, "persoon:5", "ingeschreven_op", D(2001, 1, 1), D(2023, 6, 1)),
+        _tie(elsewhere, "persoon:5", "ingeschreven_op", D(2023, 6, 1)),
+        # E: moved to the care home, but somebody lives at E now: not empty
+        _tie(E, "persoon:6", "ingeschreven_op", D(2001, 1, 1), D(2023, 6, 1)),
+        _tie(care, "persoon:6", "ingeschreven_op", D(2023, 6, 1)),
+    ]
+    regs = [brp(v, f"N{v[-1]}", "1940-01-01", D(2001, 1, 1), D(2023, 6, 1)) for v in (A, B, C)]
+    regs.append(brp(E, "Nieuw", "1990-01-01", D(2023, 9, 1)))
+    f = features(objects, inschrijvingen=regs, netwerk=ties)
+    cols = ("laatste_bewoner_zorgadres", "leegstand_verklaard", "leegstand_onverklaard_maanden")
+    got = {v: tuple(f[v][c] for c in cols) for v in (A, B, C, E)}
+    assert got == {A: (1, 1, 0.0), B: (0, 0, 19.1), C: (0, 0, 19.1), E: (0, 0, 0.0)}
+    assert f[care]["laatste_bewoner_zorgadres"] is None  # not a dwelling
 
 
 # ---------------------------------------------------------------- bewoning

@@ -43,6 +43,8 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
         "m2_per_persoon": 60.0,
         "snelle_doorverkoop": 0,
         "verkopen_20j": 1,
+        "laatste_bewoner_zorgadres": 0,
+        "vakantieverhuur_vergunning": 0,
     }
     rows = {
         "normaal": {},
@@ -67,7 +69,21 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
             "maanden_zonder_inschrijving": 30.0,
         },
         "drie_onbekend": {"n_volwassen": 3, "elektriciteit_kwh": None, "elektriciteit_t_o_v_norm": None},
+        # the last resident moved to a care address: explained vacancy
+        "leeg_zorg": {
+            "n_ingeschreven": 0,
+            "elektriciteit_kwh": 50.0,
+            "water_m3": 0.0,
+            "maanden_zonder_inschrijving": 30.0,
+            "laatste_bewoner_zorgadres": 1,
+        },
         "spook": {"n_ingeschreven": 0, "elektriciteit_kwh": 2500.0},
+        # a holiday let with its permit: guests use it, nobody is registered
+        "vakantieverhuur": {
+            "n_ingeschreven": 0,
+            "elektriciteit_kwh": 2500.0,
+            "vakantieverhuur_vergunning": 1,
+        },
         "hennep": {"elektriciteit_kwh": 40000.0, "elektriciteit_t_o_v_norm": 22.0},
         "brievenbus": {"n_vestigingen": 40, "is_woning": 0, "elektriciteit_kwh": 600.0},
         # many establishments where business visibly goes on (a business centre): no letterbox
@@ -106,7 +122,9 @@ def test_baseline_rules_fire_on_their_signatures() -> None:
         "leeg_verbouwing": None,
         "leeg_onbekend": None,
         "drie_onbekend": None,
+        "leeg_zorg": None,
         "spook": "spookbewoning",
+        "vakantieverhuur": None,
         "hennep": "hennepteelt",
         "brievenbus": "brievenbusfirma",
         "bedrijfsverzamelgebouw": None,

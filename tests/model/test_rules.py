@@ -24,6 +24,8 @@ _BASE = {
     "m2_per_persoon": 40.0,
     "snelle_doorverkoop": 0,
     "verkopen_20j": 1,
+    "laatste_bewoner_zorgadres": 0,
+    "vakantieverhuur_vergunning": 0,
 }
 _ROWS = {
     "normaal": {},
