@@ -1,5 +1,8 @@
-"""Numbers as Dutch readers read them (the one formatter of every page, document and export), and
-the notations in which extracts may write them (read by the ingest by declared rules, never guessed)."""
+"""Numbers: how Dutch readers read them, and how extracts may write them.
+
+The one formatter of every page, document and export (:func:`format_number`), and the notations
+an extract's numbers may be written in (:class:`Getalnotatie`: read by declared rules, never guessed).
+"""
 
 from __future__ import annotations
 
@@ -77,8 +80,11 @@ class NotationRule:
 
     @property
     def pattern(self) -> str:
-        """A number in this notation: digits, or groups of three after a first group of one to three
-        digits (not a lone zero); then, optionally, the decimals."""
+        """A number in this notation, as a regular expression.
+
+        Digits, or groups of three after a first group of one to three digits (not a lone zero);
+        then, optionally, the decimals.
+        """
         t, d = re.escape(self.thousands), re.escape(self.decimal)
         return rf"^[+-]?(?:[0-9]*|[1-9][0-9]{{0,2}}(?:{t}[0-9]{{3}})+)(?:{d}[0-9]+)?$"
 
@@ -96,4 +102,3 @@ GROUPED_PATTERN = r"^[+-]?[1-9][0-9]{0,2}(?:[., \u00a0\u202f][0-9]{3})+(?:[.,][0
 AMBIGUOUS_PATTERN = r"^[+-]?[1-9][0-9]{0,2}[.,][0-9]{3}$"
 #: Without a stated notation: a decimal comma as the only separator (``12,5``), read as a point.
 DECIMAL_COMMA_PATTERN = r"^[+-]?[0-9]*,[0-9]+$"
-

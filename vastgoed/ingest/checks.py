@@ -75,7 +75,7 @@ def text_problem(raw: pl.Expr) -> pl.Expr:
 
 
 def visible(raw: pl.Expr) -> pl.Expr:
-    """The value as it may be shown in a report: invalid bytes as U+FFFD, control characters as ``\\xNN``."""
+    """The value as it may be shown in a report: invalid bytes as U+FFFD, a control character escaped."""
     return raw.str.replace_many(
         [INVALID_BYTES, *_CONTROLS], ["\ufffd", *(f"\\x{ord(c):02x}" for c in _CONTROLS)]
     )
