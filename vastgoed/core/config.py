@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from vastgoed.core.errors import ConfigError, DataError
+from vastgoed.core.numbers import Getalnotatie
 
 __all__ = [
     "Bron",
@@ -45,6 +46,8 @@ class Bron(_Strict):
     extractdatum: dt.date | None = None
     leverancier: str | None = None
     grondslag: str | None = None
+    #: How this file writes its numbers, where it differs from the manifest's ``getalnotatie``.
+    getalnotatie: Getalnotatie | None = None
 
 
 class Generator(BaseModel):
@@ -72,6 +75,17 @@ class Manifest(BaseModel):
     generator: Generator | None = None
     bronnen: dict[str, Bron] = Field(default_factory=dict)
     encoding: dict[str, str] = Field(default_factory=dict)
+    #: How the text extracts write their numbers (``nl``: ``1.234,5``; ``en``: ``1,234.5``; ``iso``:
+    #: ``1234.5``); a source's own ``getalnotatie`` in ``[bronnen]`` overrides it. Unstated, a number
+    #: whose thousands may be grouped is refused, never guessed (``vastgoed.core.numbers``).
+    getalnotatie: Getalnotatie | None = None
+
+    def notation(self, stem: str) -> Getalnotatie | None:
+        """The number notation stated for a source: its own, else the manifest's, else None."""
+        bron = self.bronnen.get(stem)
+        if bron is not None and bron.getalnotatie is not None:
+            return bron.getalnotatie
+        return self.getalnotatie
 
     def extractdatum(self, stem: str) -> dt.date:
         """The extract date of a source; the peildatum when the manifest gives none."""

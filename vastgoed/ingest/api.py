@@ -143,7 +143,9 @@ def ingest(
         bron = manifest.bronnen.get(spec.stem)
         if bron is None or bron.extractdatum is None:
             undated.append(spec.stem)
-        validated = validate_table(raw.frame, spec, manifest.peildatum)
+        validated = validate_table(
+            raw.frame, spec, manifest.peildatum, notation=manifest.notation(spec.stem), typed=raw.typed
+        )
         tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
         quarantines.append(validated.quarantine)
         nulled.append(validated.nulled)

@@ -25,9 +25,17 @@ from vastgoed.core.identifiers import (
     kvk_expr,
     postcode_expr,
 )
+from vastgoed.core.numbers import (
+    AMBIGUOUS_PATTERN,
+    DECIMAL_COMMA_PATTERN,
+    GROUPED_PATTERN,
+    NOTATION_RULES,
+    Getalnotatie,
+)
 from vastgoed.core.schema import Column, Kind
+from vastgoed.ingest.encoding import INVALID_BYTES
 
-__all__ = ["EMPTY_REASON", "KindCheck", "clean_string", "kind_check"]
+__all__ = ["EMPTY_REASON", "KindCheck", "clean_string", "kind_check", "text_problem", "visible"]
 
 #: The reason given for an empty value in a column that must have one.
 EMPTY_REASON = "empty value in a required column"
@@ -42,6 +50,35 @@ def clean_string(raw: pl.Expr) -> pl.Expr:
     """Strip surrounding whitespace; an empty string becomes null."""
     s = raw.str.strip_chars()
     return pl.when(s.str.len_bytes() > 0).then(s)
+
+
+#: Control characters no value may hold: C0 but tab, line feed and carriage return (which a quoted
+#: field may hold), and DEL. A NUL or an escape in a name or an id is damage, not data.
+_CONTROLS = [chr(c) for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F)]
+_CONTROL_CLASS = "[" + "".join(f"\\x{ord(c):02x}" for c in _CONTROLS) + "]"
+
+
+def text_problem(raw: pl.Expr) -> pl.Expr:
+    """Why a value as read is not text at all, null where it is: it costs the row in any column.
+
+    Bytes that are not valid in the file's encoding (:data:`INVALID_BYTES`, see
+    :func:`vastgoed.ingest.encoding.decode_bytes`) and control characters (:data:`_CONTROLS`).
+    """
+    return (
+        pl.when(raw.str.contains(INVALID_BYTES, literal=True))
+        .then(pl.lit("ongeldige UTF-8-bytes (invalid UTF-8 bytes)"))
+        .when(raw.str.contains("\x00", literal=True))
+        .then(pl.lit("NUL-teken in de waarde (NUL character in the value)"))
+        .when(raw.str.contains(_CONTROL_CLASS))
+        .then(pl.lit("stuurteken in de waarde (control character in the value)"))
+    )
+
+
+def visible(raw: pl.Expr) -> pl.Expr:
+    """The value as it may be shown in a report: invalid bytes as U+FFFD, a control character escaped."""
+    return raw.str.replace_many(
+        [INVALID_BYTES, *_CONTROLS], ["\ufffd", *(f"\\x{ord(c):02x}" for c in _CONTROLS)]
+    )
 
 
 def _reason(ok: pl.Expr, text: str) -> pl.Expr:
@@ -100,7 +137,40 @@ class _Str(KindCheck):
 
 
 class _Number(KindCheck):
-    """A number within the column's bounds."""
+    """A number written in the extract's notation (see :class:`Getalnotatie`), within the column's bounds.
+
+    ``prepare`` gives the number in a program's notation (``-1234.5``), or null where the notation's
+    rules refuse the value as written; ``reason`` then says why.
+    """
+
+    def __init__(self, notation: Getalnotatie | None) -> None:
+        self.notation = notation
+
+    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
+        if self.notation == Getalnotatie.ISO:
+            return s
+        rule = NOTATION_RULES.get(self.notation) if self.notation is not None else None
+        if rule is not None:
+            plain = s.str.replace_all(rule.thousands, "", literal=True).str.replace(
+                rule.decimal, ".", literal=True
+            )
+            return pl.when(s.str.contains(rule.pattern)).then(plain)
+        refused = s.str.contains(GROUPED_PATTERN) | s.str.contains(AMBIGUOUS_PATTERN)
+        comma = pl.when(s.str.contains(DECIMAL_COMMA_PATTERN)).then(s.str.replace(",", ".")).otherwise(s)
+        return pl.when(~refused).then(comma)
+
+    def reason(self, s: pl.Expr, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
+        refused = pl.when(s.is_not_null() & p.is_null()).then(pl.lit(self._refusal()))
+        return pl.coalesce(refused, super().reason(s, p, v, col))
+
+    def _refusal(self) -> str:
+        """Why a value the notation's rules refuse is not read (Dutch first: users read it)."""
+        if self.notation is None:
+            return (
+                "getal met mogelijk een scheidingsteken voor duizendtallen (1.000: duizend of één?); "
+                "het manifest noemt geen getalnotatie, dus niet geraden"
+            )
+        return f"getal niet in de getalnotatie '{self.notation}' van het manifest"
 
     def problem(self, p: pl.Expr, v: pl.Expr, col: Column) -> pl.Expr:
         in_range = pl.lit(True)
@@ -137,10 +207,6 @@ class _Int(_Number):
 class _Float(_Number):
     dtype = pl.Float64
     message = "not a finite number"
-
-    def prepare(self, s: pl.Expr, col: Column) -> pl.Expr:
-        # A decimal comma (Dutch exports) is accepted when it is the only separator.
-        return pl.when(s.str.contains(r"^[+-]?[0-9]*,[0-9]+$")).then(s.str.replace(",", ".")).otherwise(s)
 
     def parse(self, p: pl.Expr, col: Column) -> pl.Expr:
         v = p.cast(pl.Float64, strict=False)
@@ -307,8 +373,6 @@ class _MultiEnum(_Enum):
 
 _CHECKS: dict[Kind, KindCheck] = {
     Kind.STR: _Str(),
-    Kind.INT: _Int(),
-    Kind.FLOAT: _Float(),
     Kind.BOOL: _Bool(),
     Kind.DATE: _Date(),
     Kind.PARTIAL_DATE: _PartialDate(),
@@ -325,6 +389,14 @@ _CHECKS: dict[Kind, KindCheck] = {
 }
 
 
-def kind_check(kind: Kind) -> KindCheck:
-    """Return the check of a column kind."""
-    return _CHECKS[kind]
+#: The number checks, by kind and the notation they read.
+_NUMBERS: dict[tuple[Kind, Getalnotatie | None], KindCheck] = {
+    (kind, notation): check(notation)
+    for kind, check in ((Kind.INT, _Int), (Kind.FLOAT, _Float))
+    for notation in (None, *Getalnotatie)
+}
+
+
+def kind_check(kind: Kind, notation: Getalnotatie | None = None) -> KindCheck:
+    """Return the check of a column kind; a number column's reads ``notation`` (None: unstated)."""
+    return _NUMBERS.get((kind, notation)) or _CHECKS[kind]

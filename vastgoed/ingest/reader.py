@@ -50,6 +50,9 @@ class RawTable:
         ragged: ``(row, fields)`` of rows left out because their number of fields is wrong.
         parts: For a folder of parts: each part's path (relative to the data folder) and its first
             ``rij``, so that a row number can be traced to its part.
+        typed: Columns whose strings a program wrote from numbers (a Parquet number column, in
+            every part), or that the file lacks: their numbers are read as a program writes them
+            (``Getalnotatie.ISO``), not in the manifest's notation for text.
 
     """
 
@@ -58,6 +61,7 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     ragged: list[tuple[int, int]] = field(default_factory=list)
     parts: list[tuple[str, int]] = field(default_factory=list)
+    typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class Parsed:
     ragged: list[tuple[int, int]] = field(default_factory=list)
     #: Columns in the file that were not loaded (not in the contract): named, never read into memory.
     skipped: list[str] = field(default_factory=list)
+    #: Columns (as in the file) that held numbers, not text, before they were cast to strings.
+    typed: frozenset[str] = frozenset()
 
 
 def _keep(header: list[str], wanted: frozenset[str] | None) -> list[str] | None:
@@ -134,6 +140,7 @@ class ExtractReader(ABC):
         if extra:
             warnings.append(f"{spec.stem}: ignored columns not in the contract: {', '.join(extra)}")
         columns: list[pl.Expr] = []
+        typed = {c.strip().lower() for c in parsed.typed}
         for col in spec.columns:
             if col.name in frame.columns:
                 columns.append(pl.col(col.name).cast(pl.String))
@@ -141,10 +148,11 @@ class ExtractReader(ABC):
                 raise DataError(spec.stem, "required column missing", kolom=col.name)
             else:
                 columns.append(pl.lit(None, pl.String).alias(col.name))
+                typed.add(col.name)
         out = frame.select(columns).with_row_index("rij").with_columns(pl.col("rij").cast(pl.Int64))
         if parsed.rows is not None:
             out = out.with_columns(pl.Series("rij", parsed.rows, dtype=pl.Int64))
-        return RawTable(out, parsed.encoding, warnings, parsed.ragged)
+        return RawTable(out, parsed.encoding, warnings, parsed.ragged, typed=frozenset(typed))
 
     def read_path(
         self, path: Path, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
@@ -204,7 +212,8 @@ class CsvReader(ExtractReader):
         """Decode the bytes and parse them as delimited text with a header row, all columns strings."""
         decoded = decode_bytes(data, stem, declared=declared_encoding, fallback=fallback)
         # Plain UTF-8 without a BOM can go to the parser as it is; anything else is re-encoded.
-        source = data if decoded.encoding == "utf-8" and not data.startswith(b"\xef\xbb\xbf") else None
+        plain = decoded.encoding == "utf-8" and not decoded.damaged and not data.startswith(b"\xef\xbb\xbf")
+        source = data if plain else None
         payload = source if source is not None else decoded.text.encode("utf-8")
         skipped: list[str] = []
         try:
@@ -249,11 +258,12 @@ class ParquetReader(ExtractReader):
             keep = _keep(header, wanted)
             skipped = [h for h in header if keep is not None and h not in keep]
             frame = pl.read_parquet(io.BytesIO(data), columns=keep)
+            typed = frozenset(c for c, t in frame.schema.items() if t.is_numeric())
             frame = frame.with_columns(pl.all().cast(pl.String))
         except (pl.exceptions.PolarsError, OSError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DataError(stem, f"cannot be read as Parquet: {first}") from exc
-        return Parsed(frame, None, [], skipped=skipped)
+        return Parsed(frame, None, [], skipped=skipped, typed=typed)
 
 
 class ParquetFolderReader(ParquetReader):
@@ -305,6 +315,7 @@ class ParquetFolderReader(ParquetReader):
         warnings: list[str] = []
         hashes: dict[str, str] = {}
         starts: list[tuple[str, int]] = []
+        typed: frozenset[str] | None = None
         first = 0
         for part in parts:
             name = f"{path.name}/{part.relative_to(path).as_posix()}"
@@ -320,6 +331,7 @@ class ParquetFolderReader(ParquetReader):
             del data
             frames.append(raw.frame.with_columns(pl.col("rij") + first) if first else raw.frame)
             starts.append((name, first))
+            typed = raw.typed if typed is None else typed & raw.typed
             first += raw.frame.height
             warnings.extend(w for w in raw.warnings if w not in warnings)
         if not frames:
@@ -327,7 +339,7 @@ class ParquetFolderReader(ParquetReader):
         frame = pl.concat(frames, how="vertical", rechunk=False)
         if partitions is None:
             hashes[f"{path.name}/"] = folder_hash(hashes)
-        return RawTable(frame, None, warnings, parts=starts), hashes
+        return RawTable(frame, None, warnings, parts=starts, typed=typed or frozenset()), hashes
 
 
 def folder_hash(part_hashes: dict[str, str]) -> str:

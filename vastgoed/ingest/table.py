@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from vastgoed.core.numbers import Getalnotatie
 from vastgoed.core.schema import Column, FileSpec, Invalid
-from vastgoed.ingest.checks import clean_string, kind_check
+from vastgoed.ingest.checks import KindCheck, clean_string, kind_check, text_problem, visible
 from vastgoed.ingest.quarantine import QUARANTINE_SCHEMA, empty_quarantine, mask_expr
 
 __all__ = ["Validated", "validate_table"]
@@ -20,6 +21,7 @@ _VALUE = "__waarde__"
 _BAD = "__afgekeurd__"
 _FIRST = "__eerste_rij__"
 _DOUBT = "__twijfel__"
+_TEXT = "__geen_tekst__"
 
 
 @dataclass(frozen=True)
@@ -39,19 +41,29 @@ class Validated:
     nulled: pl.DataFrame
 
 
-def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None = None) -> Validated:
+def validate_table(
+    raw: pl.DataFrame,
+    spec: FileSpec,
+    peildatum: dt.date | None = None,
+    *,
+    notation: Getalnotatie | None = None,
+    typed: frozenset[str] = frozenset(),
+) -> Validated:
     """Check every value of every contract column, then the key; split good rows from bad.
 
     A row with an invalid value in a column where it costs the row is quarantined (one quarantine
     row per bad cell, its nulled ones included). An invalid value in a column where it costs only
     the value (an optional column's, a partial address's part) is nulled and reported, and its row
     kept. Among the rows that pass, a row repeating the key of an earlier row is quarantined too;
-    the first is kept.
+    the first is kept. A value that is not text (invalid bytes, a control character) costs its row
+    in any column.
 
     Args:
         raw: Column ``rij`` and the contract columns as strings (see ``ExtractReader.read``).
         spec: The file's contract.
         peildatum: The manifest's reference date, for columns that must lie before it.
+        notation: How the file writes its numbers, as the manifest states; None: not stated.
+        typed: Columns whose numbers a program wrote (``RawTable.typed``): read as ``iso``.
 
     Returns:
         The typed good rows, the quarantine and the nulled values.
@@ -60,10 +72,13 @@ def validate_table(raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None 
     # Checked in slices of rows: the checks keep three working copies of every column, which for
     # a region's or the country's utility extract (tens of millions of rows) would not fit in memory.
     # Only the duplicate-key check needs the whole table, and it runs on the typed good rows.
+    checks = {
+        c.name: kind_check(c.kind, Getalnotatie.ISO if c.name in typed else notation) for c in spec.columns
+    }
     goods, parts, nulls = [], [], []
     for start in range(0, max(raw.height, 1), _SLICE_ROWS):
         piece = raw.slice(start, _SLICE_ROWS)
-        good_piece, bad_piece, nulled_piece = _check_cells(piece, spec, peildatum)
+        good_piece, bad_piece, nulled_piece = _check_cells(piece, spec, peildatum, checks)
         goods.append(good_piece)
         parts.append(bad_piece)
         nulls.append(nulled_piece)
@@ -85,19 +100,23 @@ _SLICE_ROWS = 1_000_000
 
 
 def _check_cells(
-    raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None
+    raw: pl.DataFrame, spec: FileSpec, peildatum: dt.date | None, checks: dict[str, KindCheck]
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The typed rows to keep, one quarantine row per bad cell of the others, the nulled values."""
     # Each stage is materialised, so later stages refer to plain columns, never to repeated
     # sub-expressions (a reason refers to the value several times).
     staged = (
         raw.lazy()
-        .select(pl.col("rij"), *[clean_string(pl.col(c.name)).alias(_CLEAN + c.name) for c in spec.columns])
+        .select(
+            pl.col("rij"),
+            *[text_problem(pl.col(c.name)).alias(_TEXT + c.name) for c in spec.columns],
+            *[clean_string(pl.col(c.name)).alias(_CLEAN + c.name) for c in spec.columns],
+        )
         .collect()
         .lazy()
         .with_columns(
             [
-                kind_check(c.kind).prepare(pl.col(_CLEAN + c.name), c).alias(_PREPARED + c.name)
+                checks[c.name].prepare(pl.col(_CLEAN + c.name), c).alias(_PREPARED + c.name)
                 for c in spec.columns
             ]
         )
@@ -105,9 +124,9 @@ def _check_cells(
         .lazy()
         .with_columns(
             [
-                kind_check(c.kind)
+                checks[c.name]
                 .parse(pl.col(_PREPARED + c.name), c)
-                .cast(kind_check(c.kind).dtype)
+                .cast(checks[c.name].dtype)
                 .alias(_VALUE + c.name)
                 for c in spec.columns
             ]
@@ -117,21 +136,27 @@ def _check_cells(
     checked = staged.select(
         pl.col("rij"),
         *[pl.col(_VALUE + c.name).alias(c.name) for c in spec.columns],
+        *[pl.col(_TEXT + c.name) for c in spec.columns],
         *[
-            kind_check(c.kind)
-            .reason(pl.col(_CLEAN + c.name), pl.col(_PREPARED + c.name), pl.col(_VALUE + c.name), c)
-            .alias(_REASON + c.name)
+            pl.coalesce(
+                pl.col(_TEXT + c.name),
+                checks[c.name].reason(
+                    pl.col(_CLEAN + c.name), pl.col(_PREPARED + c.name), pl.col(_VALUE + c.name), c
+                ),
+            ).alias(_REASON + c.name)
             for c in spec.columns
         ],
     )
     del staged
     checked = checked.with_columns(_cross_field_reasons(spec, peildatum)).with_columns(_period_doubts(spec))
+    # a value that is not text costs the row in any column (_TEXT); another bad value, per column
     row_cols = [_REASON + c.name for c in spec.columns if c.costs == Invalid.ROW]
     value_cols = [c for c in spec.columns if c.costs == Invalid.VALUE]
     checked = checked.with_columns(
-        pl.any_horizontal(pl.col(row_cols).is_not_null()).alias(_BAD)
-        if row_cols
-        else pl.lit(False).alias(_BAD)
+        pl.any_horizontal(
+            *[pl.col(r).is_not_null() for r in row_cols],
+            *[pl.col(_TEXT + c.name).is_not_null() for c in spec.columns],
+        ).alias(_BAD)
     )
     bad = checked.get_column(_BAD)
     failures = _cell_failures(raw, checked, spec, bad, list(spec.columns))
@@ -215,7 +240,7 @@ def _period_doubt_findings(
                 pl.lit(spec.stem).alias("bestand"),
                 pl.col("rij"),
                 pl.lit(end).alias("kolom"),
-                mask_expr(col, pl.col("waarde")).alias("waarde"),
+                mask_expr(col, visible(pl.col("waarde"))).alias("waarde"),
                 pl.col("reden"),
             )
         )
@@ -251,7 +276,7 @@ def _cell_failures(
                 pl.lit(spec.stem).alias("bestand"),
                 pl.col("rij"),
                 pl.lit(col.name).alias("kolom"),
-                mask_expr(col, pl.col("waarde")).alias("waarde"),
+                mask_expr(col, visible(pl.col("waarde"))).alias("waarde"),
                 pl.col("reden"),
                 pl.lit(i).alias("__volgorde__"),
             )
