@@ -45,6 +45,7 @@ from features import catalogue
 from vastgoed.core.config import Config, ModelConfig
 from vastgoed.core.errors import ConfigError
 from vastgoed.core.files import write_text_atomic
+from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.modelling import ScoringModel, features_at, score_objects, train_model, training_tables
 from vastgoed.pipeline import Prepared, data_hash, prepare_features
@@ -152,7 +153,7 @@ def _write_list(
     listed = scored.select(
         pl.int_range(1, pl.len() + 1).alias("rank"), "verblijfsobject_id", "fenomeen", "score", "status"
     )
-    write_text_atomic(dest, listed.write_csv())
+    write_text_atomic(dest, spreadsheet_safe(listed).write_csv())
 
 
 def run_experiment(

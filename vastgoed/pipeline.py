@@ -51,6 +51,7 @@ from vastgoed.core.files import write_json_atomic
 from vastgoed.core.memory import peak_is_per_stage, peak_rss_mib, reset_peak
 from vastgoed.core.numbers import format_number
 from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
+from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
@@ -553,7 +554,7 @@ def export_review(data_dir: Path, out_file: Path, config: Config, console: Conso
             band = band.join(decided, on=["record_l", "record_r"], how="anti")
     out_file.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_file.with_name(f".{out_file.name}.tmp")
-    band.write_csv(tmp)
+    spreadsheet_safe(band).write_csv(tmp)
     os.replace(tmp, out_file)
     return band.height
 
@@ -2231,7 +2232,7 @@ def _finish(
     with st.stage("proxy_screen"):
         proxy = _proxy_screen(linked, config)
         if proxy is not None:
-            proxy.tabel.write_csv(tmp / "proxy_screen.csv")
+            spreadsheet_safe(proxy.tabel).write_csv(tmp / "proxy_screen.csv")
             # Fails the run (nothing is written to out/) when a feature predicts a group of residents
             # above the threshold without a written justification in the catalogue.
             proxy.check()
@@ -2279,12 +2280,10 @@ def _finish(
     with st.stage("write"):
         n_scored, n_ranked = signals.keys.height, signals.n_ranked
         # the explained rows hold the first n_top >= top_n ranked ones
-        signals.explained.filter(pl.col("rank").is_not_null()).head(config.output.top_n).select(
-            SIGNAL_COLUMNS
-        ).write_csv(tmp / "signals.csv")
-        signals.explained.filter(pl.col("status") == "recent_onderzocht").select(RECENT_COLUMNS).write_csv(
-            tmp / "recent_onderzocht.csv"
-        )
+        ranked = signals.explained.filter(pl.col("rank").is_not_null()).head(config.output.top_n)
+        spreadsheet_safe(ranked.select(SIGNAL_COLUMNS)).write_csv(tmp / "signals.csv")
+        recent = signals.explained.filter(pl.col("status") == "recent_onderzocht")
+        spreadsheet_safe(recent.select(RECENT_COLUMNS)).write_csv(tmp / "recent_onderzocht.csv")
         (tmp / "model.txt").write_text(
             "\n".join(f"# {f}\n{text}" for f, text in model.model_strings().items()), encoding="utf-8"
         )

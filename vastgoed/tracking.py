@@ -18,6 +18,7 @@ from typing import Any
 
 from vastgoed.core.binding import ModelBinding
 from vastgoed.core.config import TrackingConfig
+from vastgoed.core.spreadsheet import spreadsheet_safe
 
 __all__ = [
     "CHAMPION",
@@ -261,7 +262,7 @@ def _write_tables(tables: dict[str, Any], tmp: Path) -> list[Path]:
     for artifact_file, frame in tables.items():
         local = tmp / artifact_file
         local.parent.mkdir(parents=True, exist_ok=True)
-        frame.write_csv(local)
+        spreadsheet_safe(frame).write_csv(local)
         paths.append(local)
     return paths
 

@@ -45,6 +45,7 @@ import polars as pl
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
+from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.ethics.auditlog import AuditEntry, AuditLog
 
 __all__ = [
@@ -387,7 +388,7 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
         listed = signals.filter(pl.col("status") == "signaal").sort("rank")
         listed = listed.head(int(info.get("config", {}).get("output", {}).get("top_n", 500)))
         cols = ["rank", "verblijfsobject_id", "adres", "buurtcode", "score", "fenomeen", "redenen"]
-        listed.select([c for c in cols if c in listed.columns]).write_csv(tmp / "lijst.csv")
+        spreadsheet_safe(listed.select([c for c in cols if c in listed.columns])).write_csv(tmp / "lijst.csv")
         write_json_atomic(
             tmp / "release.json",
             {

@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from vastgoed.core.schema import Column, Kind
+from vastgoed.core.spreadsheet import spreadsheet_safe
 
 __all__ = [
     "NULLED_FILE",
@@ -92,7 +93,7 @@ def write_quarantine(quarantine: pl.DataFrame, path: Path) -> None:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            frame.write_csv(fh)
+            spreadsheet_safe(frame).write_csv(fh)
         # mkstemp makes the file private (0600); give it the permissions any other output gets
         umask = os.umask(0)
         os.umask(umask)
