@@ -56,7 +56,7 @@ from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
-from vastgoed.ethics.privacy import KnownIdentifiers, check_paths, check_paths_stored
+from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
 from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
@@ -1296,7 +1296,7 @@ def _outcomes_of(res: IngestResult) -> pl.DataFrame:
 def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Linked:
     """The run's tables from one process's build, its intermediate outputs written to ``tmp``."""
     res, am, cm, pr = b.res, b.am, b.cm, b.persons.result
-    known = KnownIdentifiers.from_tables(res.tables)
+    known = KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch)
     with st.stage("write_intermediate"):
         write_quarantine(res.quarantine, tmp / "quarantine.csv")
         write_quarantine(res.nulled, tmp / NULLED_FILE)
@@ -1429,10 +1429,10 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         coverage.write_parquet(scratch / "coverage.parquet")
         unmatched.write_parquet(scratch / "unmatched.parquet")
         companies.write_parquet(scratch / "companies.parquet")
-        known = KnownIdentifiers.from_tables(res.tables)
+        known = KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch)
         with (scratch / "known.pickle").open("wb") as fh:
             pickle.dump(known, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        known.write(scratch)  # for the scans of the run-wide files (check_paths_stored)
+        known.write(scratch)  # for the scans of the run-wide files (KnownIdentifiers.stored_for)
     with st.stage("privacy_scan_shard"):
         # What this shard adds to the run's outputs, scanned for the identifiers of its own input.
         check_paths(
@@ -1868,7 +1868,7 @@ def _merge_shards(
         # every shard's identifiers, over the outputs the shards did not scan themselves (each
         # scanned its own rows of the signals when it wrote them); only the names made of the
         # files' words are loaded: all of a country's would fill gigabytes
-        check_paths_stored(paths, dirs)
+        check_paths(paths, KnownIdentifiers.stored_for(paths, dirs))
 
     def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
         # each shard scores its objects, the list is ranked over all of them, each shard explains
