@@ -130,6 +130,7 @@ _BSN_GROUPED_RE = re.compile(
     + r"(?:[0-9]{4}(?P<s4>[-. ])[0-9]{2}(?P=s4)[0-9]{3}|[0-9]{3}(?P<s3>[-. ])[0-9]{3}(?P=s3)[0-9]{3})"
     + _NOT_BEFORE_TOKEN
 )
+_BSN_GROUPED_PREFILTER = r"[0-9]{3}[-. ][0-9]{2,3}[-. ][0-9]{3}"
 _BSN8_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{8}" + _NOT_BEFORE_TOKEN)
 _BSN_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:bsn|burgerservicenummer|sofi(?:-?nummer)?)(?![^\W_])")
 # Vectorised pre-filter (no look-around in polars): 8 or 9 digits standing alone, or the dotted form.
@@ -780,7 +781,12 @@ def _grouped_bsn_spans(text: str, known: KnownIdentifiers | None, *, bsn_context
 
 
 def _scan_text(
-    text: str, known: KnownIdentifiers | None, *, bsn_context: bool = False, names: bool = True
+    text: str,
+    known: KnownIdentifiers | None,
+    *,
+    bsn_context: bool = False,
+    names: bool = True,
+    grouped: bool = True,
 ) -> list[_Span]:
     """All identifier spans in one string (a cell, a JSON value or a line of text).
 
@@ -789,6 +795,7 @@ def _scan_text(
         known: Names and birth dates to look for, if any.
         bsn_context: The string stands where a BSN is expected (its column or key is named so).
         names: Look for known names (False when a vectorised pre-filter ruled them out).
+        grouped: Look for BSNs written in groups (False when a vectorised pre-filter ruled them out).
     """
     rows = {m.span("rij") for m in _RECORD_ROW_RE.finditer(text)} if ":" in text else set()
     spans = [
@@ -796,7 +803,8 @@ def _scan_text(
         for m in _BSN9_RE.finditer(text)
         if is_valid_bsn(m.group()) and m.span() not in rows
     ]
-    spans += _grouped_bsn_spans(text, known, bsn_context=bsn_context)
+    if grouped:
+        spans += _grouped_bsn_spans(text, known, bsn_context=bsn_context)
     if known is not None and known.bsn_pseudonyms:
         spans += [
             _Span(m.start(), m.end(), "bsn")
@@ -856,8 +864,11 @@ def _scan_many(
     if not look:
         return
     at = rest.gather(look).to_list()
-    for i, v, with_names in zip(at, vals.gather(look).to_list(), named.gather(look).to_list(), strict=True):
-        spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names))
+    grouped = vals.gather(look).str.contains(_BSN_GROUPED_PREFILTER).fill_null(False).to_list()
+    for i, v, with_names, in_groups in zip(
+        at, vals.gather(look).to_list(), named.gather(look).to_list(), grouped, strict=True
+    ):
+        spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names), grouped=in_groups)
         if spans:
             yield i, spans
 
