@@ -174,7 +174,11 @@ def test_short_bsn_needs_context_but_the_printed_form_does_not(tmp_path: Path) -
     p = tmp_path / "notes.md"
     p.write_text(f"code {BSN_SHORT}\nBSN: {BSN_SHORT}\nkaart 1234.56.782\nburgerservicenummer 1234.56.782.\n")
     res = scan_paths([p])
-    assert [(f.location, f.soort) for f in res.findings] == [("line 2", "bsn"), ("line 3", "bsn"), ("line 4", "bsn")]
+    assert [(f.location, f.soort) for f in res.findings] == [
+        ("line 2", "bsn"),
+        ("line 3", "bsn"),
+        ("line 4", "bsn"),
+    ]
     assert res.findings[0].excerpt == "BSN: 10****33"
     _assert_masked(res.findings)
 

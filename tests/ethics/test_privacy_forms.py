@@ -109,7 +109,12 @@ def test_a_run_in_shards_finds_each_form_with_the_same_scan(tmp_path: Path) -> N
         folders[-1].mkdir()
         part = PEOPLE.slice(i, 1)
         if i:  # someone the files do not name
-            other = {"bsn_pseudoniem": "p0", "geslachtsnaam": "Peeters", "voorvoegsel": None, "voornamen": "Karel"}
+            other = {
+                "bsn_pseudoniem": "p0",
+                "geslachtsnaam": "Peeters",
+                "voorvoegsel": None,
+                "voornamen": "Karel",
+            }
             part = pl.concat([part, pl.DataFrame([other], schema=PEOPLE.schema)])
         KnownIdentifiers.from_tables({"brp_inschrijvingen": part}, synthetisch=True).write(folders[-1])
     out = tmp_path / "out"
@@ -134,7 +139,9 @@ def test_a_bsn_among_amounts_counts_with_its_keyword_or_when_known() -> None:
     assert find_identifiers("10020081", unknown) == []  # no known BSN: 8 digits are not enough
     # a known BSN without a zero to lose, written as an amount
     bsn = "123456782"
-    known = KnownIdentifiers(bsn_pseudonyms=frozenset({Pseudonymiser(BUILTIN_TEST_KEY).one(bsn)}), synthetisch=True)
+    known = KnownIdentifiers(
+        bsn_pseudonyms=frozenset({Pseudonymiser(BUILTIN_TEST_KEY).one(bsn)}), synthetisch=True
+    )
     assert [f.soort for f in find_identifiers("123.456.782", known)] == ["bsn"]
 
 
@@ -148,7 +155,9 @@ def test_find_identifiers_names_line_and_kind_masked() -> None:
 def test_an_integer_column_with_a_known_bsn_that_lost_its_zero(tmp_path: Path) -> None:
     p = tmp_path / "t.parquet"
     pl.DataFrame({"nummer": [10020081, 12345678]}).write_parquet(p)
-    assert [(f.location, f.soort) for f in scan_paths([p], KNOWN).findings] == [("row 0, column nummer", "bsn")]
+    assert [(f.location, f.soort) for f in scan_paths([p], KNOWN).findings] == [
+        ("row 0, column nummer", "bsn")
+    ]
     assert scan_paths([p]).findings == ()
 
 

@@ -10,21 +10,33 @@ What is flagged, and why the rules are no wider:
 
 * ``bsn``: a 9-digit number that passes the 11-proef, standing alone: not inside a longer run of
   digits or letters (a 16-digit BAG id, a sha256 digest, a run id) and not part of a decimal
-  (``0.123456782``). Dashes, underscores and other punctuation around it do not protect it. An
-  8-digit number (a BSN whose leading zero a spreadsheet dropped) or the printed form
-  ``1234.56.782`` counts only with BSN context: in a column or JSON key named like a BSN, or
-  after the word BSN/burgerservicenummer/sofinummer in the same text (within 30 characters).
-  Without that context 8-digit numbers are mostly KvK numbers, dates (``19700101``) and the
-  first group of a UUID, and one in eleven of them passes the 11-proef.
+  (``0.123456782``). Dashes, underscores and other punctuation around it do not protect it.
+  Written in groups it counts too, when its digits pass the 11-proef: the printed form
+  ``0100.05.833`` and three groups of three (``010 005 833``, ``010-005-833``, ``010.005.833``),
+  each with one separator throughout; three groups of three joined by *dots* not starting with a
+  zero are how Dutch writes an amount (``€ 123.456.782``), so that form counts only with BSN
+  context (below) or when it is a known BSN. An 8-digit number counts when it is a known BSN of
+  the input whose leading zero was lost (``10020081`` for ``010020081``; known by its pseudonym,
+  see :class:`KnownIdentifiers`), or with BSN context: in a column or JSON key named like a BSN,
+  or after the word BSN/burgerservicenummer/sofinummer in the same text (within 30 characters).
+  Other 8-digit numbers are mostly KvK numbers, dates (``19700101``) and the first group of a
+  UUID, and one in eleven of them passes the 11-proef once padded.
   Table cells are checked when they are strings or integers; floats never (a decimal is not an
   identifier). In JSON every string value is checked, but a *number* only under a key whose name
   suggests an identifier (``bsn``, ``burgerservicenummer``, ``sofi``): counts, byte sizes and
   timings in ``run.json`` are numbers, and one in eleven 9-digit ones would pass the 11-proef.
-* ``naam``: with :class:`KnownIdentifiers`, any run of 2 or more words of a text that is a known
-  full name of a natural person (matched case-, accent- and punctuation-insensitively, with dots
-  kept in initials: ``J.P. de Vries``). A lone surname never counts: surnames are common words
-  and parts of street names (``Bakkerstraat``). Without known names no name is flagged: there is
-  no reliable way to tell a person's name from a street or a company by its shape alone.
+* ``naam``: with :class:`KnownIdentifiers`, a run of 2 or more adjacent words of a text that are,
+  *in any order*, the words of a known name (matched case-, accent- and punctuation-insensitively,
+  with dots kept in initials: ``J.P. de Vries``; commas and other punctuation between the words do
+  not count). The names of a person of the BRP or the KvK are the surname with its particles
+  together with all given names, with each given name alone, or with the initials of all given
+  names: ``Hofens, Fleur Josephina``, ``Josephina Hofens``, ``Fleur Hofens``, ``F.J. Hofens``,
+  ``Hofens, F.J.`` and ``Vries, Jan de`` are names; ``Hofens 12`` (a street that equals a surname),
+  ``F. Hofens`` (a first initial alone), ``Fleur 3 Hofens`` (a word between) are not. A lone
+  surname never counts: surnames are common words and parts of street names (``Bakkerstraat``).
+  A raw name (Kadaster, permits) is a name in any order of its own words. Without known names no
+  name is flagged: there is no reliable way to tell a person's name from a street or a company by
+  its shape alone.
 * ``geboortedatum``: (a) a date in a column or under a JSON key named like a birth date
   (``geboorte``, ``birth``, ``dob``); (b) a date right after ``geboren``, ``geboortedatum``,
   ``geb.``, ``born``, ``date of birth`` or ``dob``; (c) with known identifiers, a known birth date in the
@@ -55,7 +67,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import itertools
 import json
 import os
 import re
@@ -396,7 +407,8 @@ class KnownIdentifiers:
         words = series.str.split(" ")
         object.__setattr__(self, "_name_words", frozenset(words.explode().drop_nulls().unique().to_list()))
         object.__setattr__(self, "_anchors", _anchors(series))
-        object.__setattr__(self, "_max_words", int(words.list.len().max() or 0) if len(keys) else 0)
+        longest = words.list.len().max()
+        object.__setattr__(self, "_max_words", longest if isinstance(longest, int) else 0)
 
     def __repr__(self) -> str:
         # Never the names themselves: a repr ends up in logs and tracebacks.
@@ -677,12 +689,20 @@ def _person_names(df: pl.DataFrame) -> set[str]:
         pl.col("geslachtsnaam").cast(pl.String).fill_null("").alias("s"),
     ).unique()
     people = people.with_columns(
-        _word_lists(people["g"]).alias("G"), _word_lists(people["p"]).alias("P"), _word_lists(people["s"]).alias("S")
+        _word_lists(people["g"]).alias("G"),
+        _word_lists(people["p"]).alias("P"),
+        _word_lists(people["s"]).alias("S"),
     ).filter(pl.col("S").list.len() > 0)
     # a given name already written as initials (``J.P.``) gives its letters, not just the first
-    initials = pl.col("G").list.eval(
-        pl.when(pl.element().str.ends_with(".")).then(pl.element()).otherwise(pl.element().str.slice(0, 1) + ".")
-    ).list.join("")
+    initials = (
+        pl.col("G")
+        .list.eval(
+            pl.when(pl.element().str.ends_with("."))
+            .then(pl.element())
+            .otherwise(pl.element().str.slice(0, 1) + ".")
+        )
+        .list.join("")
+    )
     forms = pl.concat(
         [
             people.select(pl.concat_list("G", "P", "S").alias("w")),
@@ -1264,7 +1284,9 @@ class _Scanner:
             wide = s.cast(pl.Int64, strict=False)  # an Int8 cannot even be compared with 10**8
             cand = wide.filter((wide >= low) & (wide < 1_000_000_000))
             bad = [
-                v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context, known=self.known)
+                v
+                for v in cand.unique().to_list()
+                if _int_is_bsn(v, allow_short=bsn_context, known=self.known)
             ]
             if bad:
                 idx = wide.is_in(bad).fill_null(False).arg_true().to_list()
