@@ -69,7 +69,7 @@ ORDINARY = [
     "Hofens, J.",  # someone else's initials
     "Fleur 3 Hofens",
     "KvK 12345678",  # 8 digits that are no known BSN (it pads to no BSN either)
-    "kvk 10020082",
+    "KvK-nummer 10020081",  # a KvK number is 8 digits too: after its name it is never looked up
     "WOZ-waarde € 123.456.782",  # an amount, though its digits pass the 11-proef
     "2024-01-15 12:30",
     "06-12345678",
@@ -131,6 +131,12 @@ def test_a_run_in_shards_finds_each_form_with_the_same_scan(tmp_path: Path) -> N
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_streets_and_numbers_are_not_identifiers(text: str) -> None:
     assert find_identifiers(text, KNOWN) == []
+
+
+def test_a_kvk_column_is_not_looked_up_for_bsns_that_lost_their_zero(tmp_path: Path) -> None:
+    p = tmp_path / "bedrijven.parquet"
+    pl.DataFrame({"kvk_nummer": ["10020081"], "kvk": [10020081], "nummer": ["10020081"]}).write_parquet(p)
+    assert [f.location for f in scan_paths([p], KNOWN).findings] == ["row 0, column nummer"]
 
 
 def test_a_bsn_among_amounts_counts_with_its_keyword_or_when_known() -> None:

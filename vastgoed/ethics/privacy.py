@@ -143,6 +143,9 @@ _BSN_GROUPED_RE = re.compile(
 )
 _BSN_GROUPED_PREFILTER = r"[0-9]{3}[-. ][0-9]{2,3}[-. ][0-9]{3}"
 _BSN8_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{8}" + _NOT_BEFORE_TOKEN)
+# A KvK number is 8 digits too: one after this word, or in a column named so, is never looked up
+# as a BSN that lost its leading zero (in a country one in a few would be one).
+_KVK_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:kvk|kamer\s+van\s+koophandel|vestigingsnummer)")
 _BSN_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:bsn|burgerservicenummer|sofi(?:-?nummer)?)(?![^\W_])")
 # Vectorised pre-filter (no look-around in polars): 8 or 9 digits standing alone, or the dotted form.
 _BSN_PREFILTER = (
@@ -213,6 +216,11 @@ def _name_tokens(column: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)  # asked of every JSON value's key: a few distinct keys, repeated
 def _is_bsn_name(column: str) -> bool:
     return any(t in _BSN_NAME_TOKENS for t in _name_tokens(column))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_kvk_name(column: str) -> bool:
+    return any(t.startswith("kvk") or t == "vestigingsnummer" for t in _name_tokens(column))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -805,6 +813,7 @@ def _scan_text(
     known: KnownIdentifiers | None,
     *,
     bsn_context: bool = False,
+    kvk_context: bool = False,
     names: bool = True,
     grouped: bool = True,
 ) -> list[_Span]:
@@ -814,6 +823,8 @@ def _scan_text(
         text: The string.
         known: Names and birth dates to look for, if any.
         bsn_context: The string stands where a BSN is expected (its column or key is named so).
+        kvk_context: The string stands where a KvK number is expected: no 8-digit number in it is
+            looked up as a known BSN.
         names: Look for known names (False when a vectorised pre-filter ruled them out).
         grouped: Look for BSNs written in groups (False when a vectorised pre-filter ruled them out).
     """
@@ -825,11 +836,13 @@ def _scan_text(
     ]
     if grouped:
         spans += _grouped_bsn_spans(text, known, bsn_context=bsn_context)
-    if known is not None and known.bsn_pseudonyms:
+    if known is not None and known.bsn_pseudonyms and not kvk_context:
         spans += [
             _Span(m.start(), m.end(), "bsn")
             for m in _BSN8_RE.finditer(text)
-            if m.span() not in rows and known._lost_zero(m.group())
+            if m.span() not in rows
+            and not _KVK_KEYWORD_RE.search(text[max(0, m.start() - _BSN_CONTEXT_CHARS) : m.start()])
+            and known._lost_zero(m.group())
         ]
     if bsn_context or _BSN_KEYWORD_RE.search(text):
         for m in _BSN_SHORT_RE.finditer(text):
@@ -850,7 +863,7 @@ def _scan_text(
 
 
 def _scan_many(
-    values: pl.Series, known: KnownIdentifiers | None, *, bsn_context: bool = False
+    values: pl.Series, known: KnownIdentifiers | None, *, bsn_context: bool = False, kvk_context: bool = False
 ) -> Iterator[tuple[int, list[_Span]]]:
     """Spans in each of many strings (by index), with polars ruling out the strings that cannot hold any.
 
@@ -888,7 +901,14 @@ def _scan_many(
     for i, v, with_names, in_groups in zip(
         at, vals.gather(look).to_list(), named.gather(look).to_list(), grouped, strict=True
     ):
-        spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names), grouped=in_groups)
+        spans = _scan_text(
+            v,
+            known,
+            bsn_context=bsn_context,
+            kvk_context=kvk_context,
+            names=bool(with_names),
+            grouped=in_groups,
+        )
         if spans:
             yield i, spans
 
@@ -1278,16 +1298,14 @@ class _Scanner:
         ``rows``: the table's row of each value, for a nested column's field (see :meth:`_nested`).
         """
         bsn_context = _is_bsn_name(name)
+        kvk_context = _is_kvk_name(name)
+        known = None if kvk_context else self.known  # for the integers: KvK numbers are 8 digits
         if s.dtype.is_integer():
-            lost = self.known is not None and bool(self.known.bsn_pseudonyms)
+            lost = known is not None and bool(known.bsn_pseudonyms)
             low = 10_000_000 if bsn_context or lost else 100_000_000
             wide = s.cast(pl.Int64, strict=False)  # an Int8 cannot even be compared with 10**8
             cand = wide.filter((wide >= low) & (wide < 1_000_000_000))
-            bad = [
-                v
-                for v in cand.unique().to_list()
-                if _int_is_bsn(v, allow_short=bsn_context, known=self.known)
-            ]
+            bad = [v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context, known=known)]
             if bad:
                 idx = wide.is_in(bad).fill_null(False).arg_true().to_list()
                 for r, v in zip(_rows_of(rows, idx), wide.gather(idx).to_list(), strict=True):
@@ -1304,7 +1322,10 @@ class _Scanner:
         # record ids hold nothing (see _scan_many): set aside before the distinct values are found
         # (a shard's links hold millions, all distinct)
         values = values.filter(~values.str.contains(_RECORD_ID_ONLY)).unique()
-        hits = {values[i]: spans for i, spans in _scan_many(values, self.known, bsn_context=bsn_context)}
+        hits = {
+            values[i]: spans
+            for i, spans in _scan_many(values, self.known, bsn_context=bsn_context, kvk_context=kvk_context)
+        }
         if not hits:
             return set()
         excerpts = {v: _excerpts(v, spans) for v, spans in hits.items()}
