@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import platform
 import secrets
 import shutil
@@ -1429,22 +1428,8 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         coverage.write_parquet(scratch / "coverage.parquet")
         unmatched.write_parquet(scratch / "unmatched.parquet")
         companies.write_parquet(scratch / "companies.parquet")
-        known = KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch)
-        with (scratch / "known.pickle").open("wb") as fh:
-            pickle.dump(known, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        known.write(scratch)  # for the scans of the run-wide files (KnownIdentifiers.stored_for)
-    with st.stage("privacy_scan_shard"):
-        # What this shard adds to the run's outputs, scanned for the identifiers of its own input.
-        check_paths(
-            [
-                scratch / "links",
-                scratch / "graph",
-                scratch / "features.parquet",
-                scratch / "quarantine.parquet",
-                scratch / "genuld.parquet",
-            ],
-            known,
-        )
+        # for the privacy scans (KnownIdentifiers.stored_for): of the shards' slices, and run-wide
+        KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch).write(scratch)
     training = None
     if task.train_with is not None:
         outcomes = _outcomes_of(res)
@@ -1492,7 +1477,7 @@ def _score_task(task: _ScoreTask) -> int:
 
 
 def _explain_task(task: _ScoreTask) -> int:
-    """The shard's slice of the list (``signals.parquet``), privacy-scanned for its input's identifiers.
+    """The shard's slice of the list (``signals.parquet``), privacy-scanned with what the shard added.
 
     Its objects with their rank in the whole list (``ranks.parquet``, row for row) and reasons for
     those in the list's top and the recent investigations.
@@ -1507,15 +1492,12 @@ def _explain_task(task: _ScoreTask) -> int:
     )
     # small row groups: the list is put together from ranges of every shard's slice
     signals.write_parquet(d / "signals.parquet", row_group_size=_SLICE_ROW_GROUP)
-    check_paths([d / "signals.parquet"], _known(d / "known.pickle"))
+    # What the shard adds to the outputs, scanned for every shard's identifiers (a resident of one
+    # gemeente may be named in another's), as a run in one process scans them: one scan.
+    added = ["signals.parquet", "links", "graph", "features.parquet", "quarantine.parquet", "genuld.parquet"]
+    paths = [d / name for name in added]
+    check_paths(paths, KnownIdentifiers.stored_for(paths, sorted(d.parent.glob("shard-*"))))
     return signals.height
-
-
-def _known(path: Path) -> KnownIdentifiers:
-    """The identifiers of a shard's input, as the shard wrote them."""
-    with path.open("rb") as fh:
-        known: KnownIdentifiers = pickle.load(fh)  # this run's own shard wrote it, in its private scratch
-    return known
 
 
 def _concat_parquet(files: list[Path], out: Path, *, unique: str | None = None) -> None:
