@@ -2421,8 +2421,8 @@ def _unscanned_outputs(tmp: Path, linked: _Linked) -> list[Path]:
     """The outputs the final privacy scan reads.
 
     All of them; in a run in shards, those the shards did not scan themselves (their links, graph,
-    features and quarantine are scanned in the shard, each for its own input's identifiers, and put
-    together unchanged; the signals are scanned per shard, each shard's rows beside its tables).
+    features, quarantine and rows of the signals are scanned in the shard, each for every shard's
+    identifiers, and put together unchanged).
     """
     if not linked.shards:
         return [tmp]
