@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import pickle
 import platform
 import secrets
 import shutil
@@ -57,7 +56,7 @@ from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
-from vastgoed.ethics.privacy import KnownIdentifiers, check_paths, check_paths_stored
+from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
 from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
 from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
@@ -1297,7 +1296,7 @@ def _outcomes_of(res: IngestResult) -> pl.DataFrame:
 def _linked_in_process(b: _Built, tmp: Path, config: Config, st: _Stages) -> _Linked:
     """The run's tables from one process's build, its intermediate outputs written to ``tmp``."""
     res, am, cm, pr = b.res, b.am, b.cm, b.persons.result
-    known = KnownIdentifiers.from_tables(res.tables)
+    known = KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch)
     with st.stage("write_intermediate"):
         write_quarantine(res.quarantine, tmp / "quarantine.csv")
         write_quarantine(res.nulled, tmp / NULLED_FILE)
@@ -1430,22 +1429,8 @@ def _shard_task(task: _ShardTask) -> _ShardResult:
         coverage.write_parquet(scratch / "coverage.parquet")
         unmatched.write_parquet(scratch / "unmatched.parquet")
         companies.write_parquet(scratch / "companies.parquet")
-        known = KnownIdentifiers.from_tables(res.tables)
-        with (scratch / "known.pickle").open("wb") as fh:
-            pickle.dump(known, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        known.write(scratch)  # for the scans of the run-wide files (check_paths_stored)
-    with st.stage("privacy_scan_shard"):
-        # What this shard adds to the run's outputs, scanned for the identifiers of its own input.
-        check_paths(
-            [
-                scratch / "links",
-                scratch / "graph",
-                scratch / "features.parquet",
-                scratch / "quarantine.parquet",
-                scratch / "genuld.parquet",
-            ],
-            known,
-        )
+        # for the privacy scans (KnownIdentifiers.stored_for): of the shards' slices, and run-wide
+        KnownIdentifiers.from_tables(res.tables, synthetisch=res.manifest.synthetisch).write(scratch)
     training = None
     if task.train_with is not None:
         outcomes = _outcomes_of(res)
@@ -1493,7 +1478,7 @@ def _score_task(task: _ScoreTask) -> int:
 
 
 def _explain_task(task: _ScoreTask) -> int:
-    """The shard's slice of the list (``signals.parquet``), privacy-scanned for its input's identifiers.
+    """The shard's slice of the list (``signals.parquet``), privacy-scanned with what the shard added.
 
     Its objects with their rank in the whole list (``ranks.parquet``, row for row) and reasons for
     those in the list's top and the recent investigations.
@@ -1508,15 +1493,12 @@ def _explain_task(task: _ScoreTask) -> int:
     )
     # small row groups: the list is put together from ranges of every shard's slice
     signals.write_parquet(d / "signals.parquet", row_group_size=_SLICE_ROW_GROUP)
-    check_paths([d / "signals.parquet"], _known(d / "known.pickle"))
+    # What the shard adds to the outputs, scanned for every shard's identifiers (a resident of one
+    # gemeente may be named in another's), as a run in one process scans them: one scan.
+    added = ["signals.parquet", "links", "graph", "features.parquet", "quarantine.parquet", "genuld.parquet"]
+    paths = [d / name for name in added]
+    check_paths(paths, KnownIdentifiers.stored_for(paths, sorted(d.parent.glob("shard-*"))))
     return signals.height
-
-
-def _known(path: Path) -> KnownIdentifiers:
-    """The identifiers of a shard's input, as the shard wrote them."""
-    with path.open("rb") as fh:
-        known: KnownIdentifiers = pickle.load(fh)  # this run's own shard wrote it, in its private scratch
-    return known
 
 
 def _concat_parquet(files: list[Path], out: Path, *, unique: str | None = None) -> None:
@@ -1869,7 +1851,7 @@ def _merge_shards(
         # every shard's identifiers, over the outputs the shards did not scan themselves (each
         # scanned its own rows of the signals when it wrote them); only the names made of the
         # files' words are loaded: all of a country's would fill gigabytes
-        check_paths_stored(paths, dirs)
+        check_paths(paths, KnownIdentifiers.stored_for(paths, dirs))
 
     def score(scoring: _Scoring, st: _Stages, out: Path) -> _Signals:
         # each shard scores its objects, the list is ranked over all of them, each shard explains
@@ -2438,8 +2420,8 @@ def _unscanned_outputs(tmp: Path, linked: _Linked) -> list[Path]:
     """The outputs the final privacy scan reads.
 
     All of them; in a run in shards, those the shards did not scan themselves (their links, graph,
-    features and quarantine are scanned in the shard, each for its own input's identifiers, and put
-    together unchanged; the signals are scanned per shard, each shard's rows beside its tables).
+    features, quarantine and rows of the signals are scanned in the shard, each for every shard's
+    identifiers, and put together unchanged).
     """
     if not linked.shards:
         return [tmp]

@@ -10,21 +10,33 @@ What is flagged, and why the rules are no wider:
 
 * ``bsn``: a 9-digit number that passes the 11-proef, standing alone: not inside a longer run of
   digits or letters (a 16-digit BAG id, a sha256 digest, a run id) and not part of a decimal
-  (``0.123456782``). Dashes, underscores and other punctuation around it do not protect it. An
-  8-digit number (a BSN whose leading zero a spreadsheet dropped) or the printed form
-  ``1234.56.782`` counts only with BSN context: in a column or JSON key named like a BSN, or
-  after the word BSN/burgerservicenummer/sofinummer in the same text (within 30 characters).
-  Without that context 8-digit numbers are mostly KvK numbers, dates (``19700101``) and the
-  first group of a UUID, and one in eleven of them passes the 11-proef.
+  (``0.123456782``). Dashes, underscores and other punctuation around it do not protect it.
+  Written in groups it counts too, when its digits pass the 11-proef: the printed form
+  ``0100.05.833`` and three groups of three (``010 005 833``, ``010-005-833``, ``010.005.833``),
+  each with one separator throughout; three groups of three joined by *dots* not starting with a
+  zero are how Dutch writes an amount (``€ 123.456.782``), so that form counts only with BSN
+  context (below) or when it is a known BSN. An 8-digit number counts when it is a known BSN of
+  the input whose leading zero was lost (``10020081`` for ``010020081``; known by its pseudonym,
+  see :class:`KnownIdentifiers`), or with BSN context: in a column or JSON key named like a BSN,
+  or after the word BSN/burgerservicenummer/sofinummer in the same text (within 30 characters).
+  Other 8-digit numbers are mostly KvK numbers, dates (``19700101``) and the first group of a
+  UUID, and one in eleven of them passes the 11-proef once padded.
   Table cells are checked when they are strings or integers; floats never (a decimal is not an
   identifier). In JSON every string value is checked, but a *number* only under a key whose name
   suggests an identifier (``bsn``, ``burgerservicenummer``, ``sofi``): counts, byte sizes and
   timings in ``run.json`` are numbers, and one in eleven 9-digit ones would pass the 11-proef.
-* ``naam``: with :class:`KnownIdentifiers`, any run of 2 or more words of a text that is a known
-  full name of a natural person (matched case-, accent- and punctuation-insensitively, with dots
-  kept in initials: ``J.P. de Vries``). A lone surname never counts: surnames are common words
-  and parts of street names (``Bakkerstraat``). Without known names no name is flagged: there is
-  no reliable way to tell a person's name from a street or a company by its shape alone.
+* ``naam``: with :class:`KnownIdentifiers`, a run of 2 or more adjacent words of a text that are,
+  *in any order*, the words of a known name (matched case-, accent- and punctuation-insensitively,
+  with dots kept in initials: ``J.P. de Vries``; commas and other punctuation between the words do
+  not count). The names of a person of the BRP or the KvK are the surname with its particles
+  together with all given names, with each given name alone, or with the initials of all given
+  names: ``Hofens, Fleur Josephina``, ``Josephina Hofens``, ``Fleur Hofens``, ``F.J. Hofens``,
+  ``Hofens, F.J.`` and ``Vries, Jan de`` are names; ``Hofens 12`` (a street that equals a surname),
+  ``F. Hofens`` (a first initial alone), ``Fleur 3 Hofens`` (a word between) are not. A lone
+  surname never counts: surnames are common words and parts of street names (``Bakkerstraat``).
+  A raw name (Kadaster, permits) is a name in any order of its own words. Without known names no
+  name is flagged: there is no reliable way to tell a person's name from a street or a company by
+  its shape alone.
 * ``geboortedatum``: (a) a date in a column or under a JSON key named like a birth date
   (``geboorte``, ``birth``, ``dob``); (b) a date right after ``geboren``, ``geboortedatum``,
   ``geb.``, ``born``, ``date of birth`` or ``dob``; (c) with known identifiers, a known birth date in the
@@ -55,12 +67,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import html
-import itertools
 import json
 import os
 import re
 import shutil
 import unicodedata
+import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +82,7 @@ import polars as pl
 
 from vastgoed.core.errors import ConfigError, VastgoedError
 from vastgoed.core.identifiers import is_valid_bsn
+from vastgoed.core.pseudonym import Pseudonymiser, resolve_key
 from vastgoed.core.schema import CONTRACT
 
 __all__ = [
@@ -81,6 +94,7 @@ __all__ = [
     "SkippedFile",
     "Soort",
     "check_paths",
+    "find_identifiers",
     "identifiers_in_text",
     "parse_age",
     "purge_runs",
@@ -89,6 +103,8 @@ __all__ = [
 
 Soort = Literal["bsn", "naam", "geboortedatum", "identificerende_kolom"]
 
+#: The file of the findings of :func:`find_identifiers` (a text, not a file).
+_TEXT_FILE = Path("<tekst>")
 #: How many findings :class:`PrivacyError` spells out.
 _MAX_LISTED = 10
 #: Characters of (masked) context either side of a finding in its excerpt.
@@ -118,9 +134,25 @@ _BSN_KEYWORD_PREFILTER = r"(?i)bsn|burgerservicenummer|sofi"
 _BSN_SHORT_RE = re.compile(
     _NOT_AFTER_TOKEN + r"(?:[0-9]{8}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})" + _NOT_BEFORE_TOKEN
 )
+# A BSN written in groups: the printed form ``1234.56.789`` and three groups of three, each with
+# one separator (a dot, a space or a dash) used throughout.
+_BSN_GROUPED_RE = re.compile(
+    _NOT_AFTER_TOKEN
+    + r"(?:[0-9]{4}(?P<s4>[-. ])[0-9]{2}(?P=s4)[0-9]{3}|[0-9]{3}(?P<s3>[-. ])[0-9]{3}(?P=s3)[0-9]{3})"
+    + _NOT_BEFORE_TOKEN
+)
+_BSN_GROUPED_PREFILTER = r"[0-9]{3}[-. ][0-9]{2,3}[-. ][0-9]{3}"
+_BSN8_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{8}" + _NOT_BEFORE_TOKEN)
+# A KvK number is 8 digits too: one after this word, or in a column named so, is never looked up
+# as a BSN that lost its leading zero (in a country one in a few would be one).
+_KVK_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:kvk|kamer\s+van\s+koophandel|vestigingsnummer)")
 _BSN_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:bsn|burgerservicenummer|sofi(?:-?nummer)?)(?![^\W_])")
 # Vectorised pre-filter (no look-around in polars): 8 or 9 digits standing alone, or the dotted form.
-_BSN_PREFILTER = r"(?:^|[^0-9A-Za-z])(?:[0-9]{8,9}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})(?:[^0-9A-Za-z]|$)"
+_BSN_PREFILTER = (
+    r"(?:^|[^0-9A-Za-z])"
+    r"(?:[0-9]{8,9}|[0-9]{4}[-. ][0-9]{2}[-. ][0-9]{3}|[0-9]{3}[-. ][0-9]{3}[-. ][0-9]{3})"
+    r"(?:[^0-9A-Za-z]|$)"
+)
 
 _DATE_CORE = r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{1,2}(?P<sep>[-/.])[0-9]{1,2}(?P=sep)[0-9]{4})"
 _DATE_RE = re.compile(r"(?<![0-9])" + _DATE_CORE + r"(?![0-9])")
@@ -184,6 +216,11 @@ def _name_tokens(column: str) -> list[str]:
 @functools.lru_cache(maxsize=4096)  # asked of every JSON value's key: a few distinct keys, repeated
 def _is_bsn_name(column: str) -> bool:
     return any(t in _BSN_NAME_TOKENS for t in _name_tokens(column))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_kvk_name(column: str) -> bool:
+    return any(t.startswith("kvk") or t == "vestigingsnummer" for t in _name_tokens(column))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -278,54 +315,58 @@ def _is_initials(word: str) -> bool:
 
 
 def _name_key(words: Sequence[str]) -> str | None:
-    """The lookup key of a name, or None when it is not specific enough to be one.
+    """The lookup key of a name: its words in sorted order, or None when it is not specific enough.
 
     A name needs two words that are not particles (``van``, ``de``), one of them a written-out word
-    rather than initials: a lone surname, ``de Vries`` or ``J.P.`` do not single anyone out.
+    rather than initials: a lone surname, ``de Vries`` or ``J.P.`` do not single anyone out. The
+    words are sorted so that the key is the same whatever order a text writes them in.
     """
     core = [w for w in words if w not in _PARTICLES]
     if len(core) < 2 or all(_is_initials(w) for w in core):
         return None
-    return " ".join(words)
+    return " ".join(sorted(words))
 
 
-def _anchor(key: str) -> str:
-    """The longest pair of adjacent words of a name key, initials split into letters.
+def _letters(key: str) -> list[str]:
+    """A key's words with initials split into letters, as :meth:`KnownIdentifiers._candidates` reads text."""
+    return key.replace(".", " ").split()  # a key holds only words, dots and single spaces
 
-    Every text that holds the name holds this pair as adjacent words, and a pair is far rarer in
-    other text than a single word (``Maastricht`` is a surname as well as the city).
+
+def _anchor(key: str) -> tuple[str, str]:
+    """The two longest words of a name key (initials split into letters), the longer first.
+
+    Every text that holds the name holds both, in whatever order and wherever: a pair is far
+    rarer in other text than a single word (``Maastricht`` is a surname as well as the city).
     """
-    words = key.replace(".", " ").split()  # a key holds only words, dots and single spaces
-    return max((f"{a} {b}" for a, b in itertools.pairwise(words)), key=len)
+    a, b = sorted(_letters(key), key=len, reverse=True)[:2]
+    return a, b
 
 
 def _anchors(keys: pl.Series) -> pl.DataFrame:
-    """``pair``: the :func:`_anchor` of every key, each once (vectorised: a country has millions)."""
+    """``a``, ``b``: the :func:`_anchor` of every key, each pair once (vectorised: a country has millions)."""
     words = (
         pl.DataFrame({"w": keys.str.replace_all(".", " ", literal=True).str.split(" ")})
         .with_row_index("i")
-        .explode("w")
+        .with_columns(pl.int_ranges(pl.col("w").list.len()).alias("at"))
+        .explode("w", "at")
         .filter(pl.col("w") != "")
+        .with_columns(pl.col("w").str.len_chars().alias("n"))
+        # sorted() is stable: of equally long words the first in the key
+        .sort("i", "n", "at", descending=[False, True, False])
     )
-    pairs = (
-        words.with_columns(
-            pl.when(pl.col("i") == pl.col("i").shift(-1))
-            .then(pl.col("w") + " " + pl.col("w").shift(-1))
-            .alias("pair")
-        )
-        .drop_nulls("pair")
-        .with_columns(pl.col("pair").str.len_chars().alias("n"))
+    two = words.group_by("i", maintain_order=True).agg(pl.col("w").head(2))
+    return (
+        two.filter(pl.col("w").list.len() == 2)
+        .select(pl.col("w").list.get(0).alias("a"), pl.col("w").list.get(1).alias("b"))
+        .unique()
+        .sort("a", "b")
     )
-    # the longest pair of each key; of equally long ones the first, as max() picks
-    first = (
-        pairs.filter(pl.col("n") == pl.col("n").max().over("i")).group_by("i", maintain_order=True).first()
-    )
-    return first.select("pair").unique().sort("pair")
 
 
 #: The files :meth:`KnownIdentifiers.write` writes in a folder.
 _NAMES_FILE = "known_names.parquet"
 _BIRTHS_FILE = "known_births.parquet"
+_BSNS_FILE = "known_bsns.parquet"
 
 
 class _Keys(frozenset[str]):
@@ -336,21 +377,31 @@ class _Keys(frozenset[str]):
 
 @dataclass(frozen=True)
 class KnownIdentifiers:
-    """Names and birth dates of the natural persons in a run's input, to look for in its outputs.
+    """Names, birth dates and BSNs of the natural persons in a run's input, to look for in its outputs.
 
-    Names are stored normalised (case- and accent-folded, punctuation dropped except the dots of
-    initials, one space between words); names given in another form are normalised on
-    construction. Names that do not single a person out are dropped: those with fewer than two
-    words besides particles like ``van`` and ``de``, or with initials only.
+    Names are stored as keys: case- and accent-folded words (punctuation dropped except the dots
+    of initials) in sorted order, so that a text matches a name whatever order it writes the words
+    in. Names given in another form are normalised on construction. Names that do not single a
+    person out are dropped: those with fewer than two words besides particles like ``van`` and
+    ``de``, or with initials only.
+
+    BSNs are known only by their pseudonyms (the ingest drops the numbers themselves): with
+    ``synthetisch`` set, the scan computes the pseudonym of a number that may be a known BSN with its
+    leading zero lost, under the key the ingest used (:func:`~vastgoed.core.pseudonym.resolve_key`,
+    resolved in the process that scans; the key is never stored).
 
     Attributes:
-        names: Normalised full names, e.g. ``"j.p. de vries"``.
+        names: Name keys, e.g. ``"de j.p. vries"``.
         birth_dates: Known (complete) birth dates.
+        bsn_pseudonyms: Pseudonyms of the input's BSNs (``bsn_pseudoniem``).
+        synthetisch: What the manifest says, to resolve the key; None: no BSN is looked up.
     """
 
     names: frozenset[str] = frozenset()
     birth_dates: frozenset[dt.date] = frozenset()
-    _first_words: frozenset[str] = field(init=False, repr=False, compare=False)
+    bsn_pseudonyms: frozenset[str] = frozenset()
+    synthetisch: bool | None = None
+    _name_words: frozenset[str] = field(init=False, repr=False, compare=False)
     _anchors: pl.DataFrame = field(init=False, repr=False, compare=False)
     _max_words: int = field(init=False, repr=False, compare=False)
 
@@ -361,34 +412,41 @@ class KnownIdentifiers:
             keys = frozenset(k for k in (_name_key(_words(n)) for n in self.names) if k is not None)
         object.__setattr__(self, "names", keys)
         series = pl.Series("key", list(keys), dtype=pl.String)
-        object.__setattr__(self, "_first_words", frozenset(series.str.split(" ").list.first().to_list()))
+        words = series.str.split(" ")
+        object.__setattr__(self, "_name_words", frozenset(words.explode().drop_nulls().unique().to_list()))
         object.__setattr__(self, "_anchors", _anchors(series))
-        spaces = series.str.count_matches(" ", literal=True).max()
-        object.__setattr__(self, "_max_words", int(spaces) + 1 if isinstance(spaces, int) else 0)
+        longest = words.list.len().max()
+        object.__setattr__(self, "_max_words", longest if isinstance(longest, int) else 0)
 
     def __repr__(self) -> str:
         # Never the names themselves: a repr ends up in logs and tracebacks.
-        return f"KnownIdentifiers({len(self.names)} names, {len(self.birth_dates)} birth dates)"
+        return (
+            f"KnownIdentifiers({len(self.names)} names, {len(self.birth_dates)} birth dates, "
+            f"{len(self.bsn_pseudonyms)} BSNs)"
+        )
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, pl.DataFrame]) -> KnownIdentifiers:
-        """Collect the persons' names and birth dates from ingested tables.
+    def from_tables(
+        cls, tables: Mapping[str, pl.DataFrame], *, synthetisch: bool | None = None
+    ) -> KnownIdentifiers:
+        """Collect the persons' names, birth dates and BSN pseudonyms from ingested tables.
 
         Reads whatever exists of: ``geslachtsnaam``/``voorvoegsel``/``voornamen`` (BRP, KvK
-        functionarissen; as "voornamen [voorvoegsel] geslachtsnaam", "first name [voorvoegsel]
-        geslachtsnaam", "J.P. [voorvoegsel] geslachtsnaam" and Kadaster's "geslachtsnaam, J.P.
-        [voorvoegsel]"), ``eigenaar_naam`` of natural persons (Kadaster), ``aanvrager_naam`` of
-        applicants without a KvK number (permits), and every column named like a birth date.
+        functionarissen; see :func:`_person_names` for the forms), ``eigenaar_naam`` of natural
+        persons (Kadaster), ``aanvrager_naam`` of applicants without a KvK number (permits), every
+        column named like a birth date and, with ``synthetisch`` given, every ``*_pseudoniem`` column.
         Missing tables and columns are passed over.
 
         Args:
             tables: Ingested tables by file stem.
+            synthetisch: The manifest's ``synthetisch``, to resolve the pseudonymisation key.
 
         Returns:
             The known identifiers.
         """
         names: set[str] = set()
         births: set[dt.date] = set()
+        pseudonyms: set[str] = set()
         for df in tables.values():
             cols = set(df.columns)
             if {"geslachtsnaam", "voornamen"} <= cols:
@@ -400,10 +458,17 @@ class KnownIdentifiers:
             for c in df.columns:
                 if _is_birth_name(c):
                     births |= _column_dates(df.get_column(c))
-        return cls(names=_Keys(names), birth_dates=frozenset(births))
+                if synthetisch is not None and c.endswith("_pseudoniem"):
+                    pseudonyms.update(df.get_column(c).cast(pl.String).drop_nulls().unique().to_list())
+        return cls(
+            names=_Keys(names),
+            birth_dates=frozenset(births),
+            bsn_pseudonyms=frozenset(pseudonyms),
+            synthetisch=synthetisch,
+        )
 
     def write(self, folder: Path) -> None:
-        """Store the names and birth dates in ``folder`` (for :meth:`stored`, :func:`check_paths_stored`)."""
+        """Store the identifiers in ``folder`` (for :meth:`stored` and :meth:`stored_for`)."""
         keys = pl.Series("key", list(self.names), dtype=pl.String)
         pl.DataFrame(
             {
@@ -415,9 +480,18 @@ class KnownIdentifiers:
         pl.DataFrame({"datum": sorted(self.birth_dates)}, schema={"datum": pl.Date}).write_parquet(
             folder / _BIRTHS_FILE
         )
+        pl.DataFrame(
+            {"pseudoniem": sorted(self.bsn_pseudonyms), "synthetisch": self.synthetisch},
+            schema={"pseudoniem": pl.String, "synthetisch": pl.Boolean},
+        ).write_parquet(folder / _BSNS_FILE)
 
     @classmethod
-    def stored(cls, folders: Sequence[Path], words: Collection[str] | None = None) -> KnownIdentifiers:
+    def stored(
+        cls,
+        folders: Sequence[Path],
+        words: Collection[str] | None = None,
+        bsns: Collection[str] | None = None,
+    ) -> KnownIdentifiers:
         """The identifiers :meth:`write` stored in ``folders``, together.
 
         The same as :meth:`from_tables` over all the inputs' tables, without normalising the names
@@ -429,6 +503,7 @@ class KnownIdentifiers:
             words: If given, only the names whose every word is one of these are read: a country's
                 names are tens of millions, of which the few that the scanned files could hold are
                 found on their first and last word in Parquet.
+            bsns: If given, only the pseudonyms of these 9-digit numbers are read.
         """
         if not folders:
             return cls()
@@ -441,21 +516,46 @@ class KnownIdentifiers:
         if words is not None:
             keys = [k for k in keys if all(x in allowed for x in k.split(" "))]
         births = pl.scan_parquet([f / _BIRTHS_FILE for f in folders]).unique().collect().get_column("datum")
-        return cls(names=_Keys(keys), birth_dates=frozenset(births.to_list()))
+        stored = pl.scan_parquet([f / _BSNS_FILE for f in folders])
+        flags = stored.select("synthetisch").unique().collect().get_column("synthetisch").drop_nulls()
+        synthetisch = bool(flags.all()) if len(flags) else None
+        if bsns is not None:
+            wanted = [_pseudonym(b, synthetisch) for b in bsns] if synthetisch is not None else []
+            stored = stored.filter(pl.col("pseudoniem").is_in(pl.Series(wanted, dtype=pl.String).implode()))
+        pseudonyms = stored.select("pseudoniem").unique().collect().get_column("pseudoniem").to_list()
+        return cls(
+            names=_Keys(keys),
+            birth_dates=frozenset(births.to_list()),
+            bsn_pseudonyms=frozenset(pseudonyms),
+            synthetisch=synthetisch,
+        )
+
+    @classmethod
+    def stored_for(cls, paths: Iterable[Path], folders: Sequence[Path]) -> KnownIdentifiers:
+        """The identifiers stored in ``folders`` that the files at ``paths`` could hold.
+
+        What :func:`check_paths` finds with these is what it finds with all of them together: a
+        name is found only as a run of a text's words, and a BSN that lost its leading zero only as
+        an 8-digit number, so a first pass collects the words and such numbers of every text in
+        which they are looked for, and only the names made of those words and the pseudonyms of
+        those numbers are loaded (a country's names fill gigabytes). The texts include the whole
+        JSON text of every nested cell, which rule (c) reads when the cell's row holds a known name
+        and birth date.
+        """
+        collector = _WordCollector.new()
+        scan_paths(paths, collector)
+        return cls.stored(folders, collector.words, collector.bsns)
 
     def _name_spans(self, text: str) -> list[tuple[int, int]]:
         """Character spans of known names in ``text``, longest match first, not overlapping."""
         if not self.names:
-            return []
-        # Fast pass on the words alone; spans are worked out only for the rare text with a hit.
-        if not _has_name(_words(text), self.names, self._first_words, self._max_words):
             return []
         matches = list(_TOKEN_RE.finditer(text))
         words = [_fold(m.group()) for m in matches]
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(words):
-            n = _match_at(words, i, self.names, self._first_words, self._max_words)
+            n = _match_at(words, i, self.names, self._name_words, self._max_words)
             if n:
                 spans.append((matches[i].start(), matches[i + n - 1].end()))
                 i += n
@@ -463,14 +563,25 @@ class KnownIdentifiers:
                 i += 1
         return spans
 
+    def _is_bsn(self, digits: str) -> bool:
+        """Whether 9 digits are the BSN of a person in the input (by its pseudonym)."""
+        if not self.bsn_pseudonyms or self.synthetisch is None:
+            return False
+        return _pseudonym(digits, self.synthetisch) in self.bsn_pseudonyms
+
+    def _lost_zero(self, digits: str) -> bool:
+        """Whether 8 digits are a known BSN whose leading zero was lost."""
+        full = "0" + digits
+        return bool(self.bsn_pseudonyms) and is_valid_bsn(full) and self._is_bsn(full)
+
     def _candidates(self, values: pl.Series) -> pl.Series:
-        """Which strings may hold a known name (vectorised): those with the anchor pair of one."""
+        """Which strings may hold a known name (vectorised): those with both anchor words of one."""
         n = len(values)
         none = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
         if not self.names or n == 0:
             return none
         # The folding of :func:`_fold` and the words of :data:`_TOKEN_RE` with initials split into
-        # letters: a string holding a name then always holds the name's anchor pair of words.
+        # letters: a string holding a name then always holds both anchor words of the name.
         low = values.str.to_lowercase()
         odd = low.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
         if len(odd):
@@ -478,19 +589,31 @@ class KnownIdentifiers:
                 low.gather(odd).str.normalize("NFKD").str.replace_all(r"\p{M}", "").str.replace_all("ß", "ss")
             )
             low = low.scatter(odd, folded)
-        words = pl.DataFrame({"w": low.str.extract_all(r"[\p{L}\p{N}]+")}).with_row_index("i").explode("w")
-        pairs = words.select(
-            "i",
-            pl.when(pl.col("i") == pl.col("i").shift(-1))
-            .then(pl.col("w") + " " + pl.col("w").shift(-1))
-            .alias("pair"),
+        words = (
+            pl.DataFrame({"w": low.str.extract_all(r"[\p{L}\p{N}]+")})
+            .with_row_index("i")
+            .explode("w")
+            .drop_nulls("w")
+            .unique()
         )
-        hit = pairs.join(self._anchors, on="pair", how="semi").get_column("i").unique()
+        pairs = words.join(self._anchors, left_on="w", right_on="a").select("i", pl.col("b").alias("w"))
+        hit = pairs.join(words, on=["i", "w"], how="semi").get_column("i").unique()
         return none.scatter(hit, True) if len(hit) else none
 
 
+@functools.lru_cache(maxsize=2)
+def _pseudonymiser(synthetisch: bool) -> Pseudonymiser:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the ingest warned about the built-in key already
+        return Pseudonymiser(resolve_key(synthetisch=synthetisch))
+
+
+def _pseudonym(bsn: str, synthetisch: bool) -> str:
+    return _pseudonymiser(synthetisch).one(bsn)
+
+
 class _Every(frozenset[str]):
-    """A set that holds every string (the first words and names of :class:`_WordCollector`)."""
+    """A set that holds every string (the name words and names of :class:`_WordCollector`)."""
 
     __slots__ = ()
 
@@ -499,25 +622,30 @@ class _Every(frozenset[str]):
 
 
 class _WordCollector(KnownIdentifiers):
-    """Stands in for known identifiers in a scan that only collects words.
+    """Stands in for known identifiers in a scan that only collects words and 8-digit numbers.
 
     Every pre-filter lets every string through to the name lookup (any string may hold a name),
     and the lookup records the string's words instead of matching them: after a scan of some
     files, :attr:`words` holds every word of every text in which a scan with any known names
-    could have looked for one. Nothing is ever found.
+    could have looked for one, and :attr:`bsns` every 9-digit form of an 8-digit number that a
+    scan with known BSNs would look up. Nothing is ever found.
     """
 
     words: set[str]
+    bsns: set[str]
 
     @classmethod
     def new(cls) -> _WordCollector:
         out = object.__new__(cls)
         object.__setattr__(out, "names", _Every([""]))  # not empty: names are looked for
         object.__setattr__(out, "birth_dates", frozenset())
-        object.__setattr__(out, "_first_words", _Every())
+        object.__setattr__(out, "bsn_pseudonyms", _Every([""]))
+        object.__setattr__(out, "synthetisch", None)
+        object.__setattr__(out, "_name_words", _Every())
         object.__setattr__(out, "_anchors", _anchors(pl.Series([], dtype=pl.String)))
         object.__setattr__(out, "_max_words", 0)
         object.__setattr__(out, "words", set())
+        object.__setattr__(out, "bsns", set())
         return out
 
     def __repr__(self) -> str:
@@ -527,6 +655,10 @@ class _WordCollector(KnownIdentifiers):
         self.words.update(_words(text))
         return []
 
+    def _is_bsn(self, digits: str) -> bool:
+        self.bsns.add(digits)
+        return False
+
     def _candidates(self, values: pl.Series) -> pl.Series:
         return pl.repeat(True, len(values), dtype=pl.Boolean, eager=True)
 
@@ -535,26 +667,28 @@ class _WordCollector(KnownIdentifiers):
         self.words.update(_word_lists(texts.drop_nulls()).explode().drop_nulls().unique().to_list())
 
 
-def _match_at(words: Sequence[str], i: int, names: frozenset[str], first: frozenset[str], max_n: int) -> int:
-    if words[i] not in first:
-        return 0
-    for n in range(min(max_n, len(words) - i), 1, -1):
-        if " ".join(words[i : i + n]) in names:
+def _match_at(words: Sequence[str], i: int, names: frozenset[str], vocab: frozenset[str], max_n: int) -> int:
+    """The length of the longest run of words from ``i`` that is a known name in any order, or 0."""
+    run = 0
+    for w in words[i : i + max_n]:
+        if w not in vocab:
+            break
+        run += 1
+    for n in range(run, 1, -1):
+        if " ".join(sorted(words[i : i + n])) in names:
             return n
     return 0
-
-
-def _has_name(words: Sequence[str], names: frozenset[str], first: frozenset[str], max_n: int) -> bool:
-    return any(_match_at(words, i, names, first, max_n) for i, w in enumerate(words) if w in first)
 
 
 def _person_names(df: pl.DataFrame) -> set[str]:
     """The name keys of persons in a table with ``voornamen``, ``voorvoegsel``, ``geslachtsnaam``.
 
-    Four forms per person (see :meth:`KnownIdentifiers.from_tables`), each kept when
-    :func:`_name_key` would keep its words. Each distinct text is split and folded once
-    (:func:`_word_lists`); the forms are put together in polars (a shard has hundreds of thousands
-    of people).
+    Per person the surname (with its particles) together with each of: all given names, each given
+    name alone, and the initials of all given names (``Fleur Josephina`` gives ``F.J.``). Keys are
+    order-free (:func:`_name_key`), so ``Hofens, Fleur Josephina``, ``Josephina Hofens``,
+    ``Hofens, F.J.`` and ``F.J. Hofens`` are all found; a first initial alone (``F. Hofens``) is not.
+    Each form is kept when :func:`_name_key` would keep its words. Done in polars: a shard has
+    hundreds of thousands of people.
     """
     vv = pl.col("voorvoegsel") if "voorvoegsel" in df.columns else pl.lit(None, dtype=pl.String)
     people = df.select(
@@ -562,49 +696,32 @@ def _person_names(df: pl.DataFrame) -> set[str]:
         vv.cast(pl.String).fill_null("").alias("p"),
         pl.col("geslachtsnaam").cast(pl.String).fill_null("").alias("s"),
     ).unique()
-
-    # each distinct text split and counted once (vectorised)
-    pieces = pl.concat([people["p"], people["s"]]).unique()
-    counted = _word_counts(_word_lists(pieces))
-    given_texts = people["g"].unique()
-    given_words = _word_lists(given_texts)
-    written = given_words.list.len() > 0
-    given_texts, given_words = given_texts.filter(written), given_words.filter(written)
+    people = people.with_columns(
+        _word_lists(people["g"]).alias("G"),
+        _word_lists(people["p"]).alias("P"),
+        _word_lists(people["s"]).alias("S"),
+    ).filter(pl.col("S").list.len() > 0)
     # a given name already written as initials (``J.P.``) gives its letters, not just the first
-    initials = given_words.list.eval(
-        pl.when(pl.element().str.ends_with("."))
-        .then(pl.element())
-        .otherwise(pl.element().str.slice(0, 1) + ".")
-    ).list.join("")
-
-    def fields(prefix: str, c: pl.DataFrame) -> list[pl.Series]:
-        return [c[f].alias(f"{prefix}{f}") for f in ("text", "core", "written")]
-
-    g = pl.DataFrame(
+    initials = (
+        pl.col("G")
+        .list.eval(
+            pl.when(pl.element().str.ends_with("."))
+            .then(pl.element())
+            .otherwise(pl.element().str.slice(0, 1) + ".")
+        )
+        .list.join("")
+    )
+    forms = pl.concat(
         [
-            given_texts.alias("g"),
-            *fields("given_", _word_counts(given_words)),
-            *fields("first_", _word_counts(given_words.list.head(1))),
-            *fields("initials_", _word_counts(pl.select(pl.concat_list(pl.lit(initials))).to_series())),
+            people.select(pl.concat_list("G", "P", "S").alias("w")),
+            people.explode("G").drop_nulls("G").select(pl.concat_list("G", "P", "S").alias("w")),
+            people.select(pl.concat_list(pl.concat_list(initials), "P", "S").alias("w")),
         ]
     )
-    p = pl.DataFrame([pieces.alias("p"), *fields("prefix_", counted)])
-    s = pl.DataFrame([pieces.alias("s"), *fields("surname_", counted)])
-    joined = people.join(g, on="g").join(p, on="p").join(s, on="s").filter(pl.col("surname_text") != "")
-    out: set[str] = set()
-    for form in (
-        ("given", "prefix", "surname"),
-        ("first", "prefix", "surname"),
-        ("initials", "prefix", "surname"),
-        ("surname", "initials", "prefix"),
-    ):
-        text = [pl.when(pl.col(f"{f}_text") != "").then(pl.col(f"{f}_text")) for f in form]
-        keys = joined.filter(
-            (pl.sum_horizontal(*(pl.col(f"{f}_core") for f in form)) >= 2)
-            & (pl.sum_horizontal(*(pl.col(f"{f}_written") for f in form)) >= 1)
-        ).select(pl.concat_str(text, separator=" ", ignore_nulls=True).alias("k"))
-        out.update(keys["k"].unique().to_list())
-    return out
+    words = forms.get_column("w").list.eval(pl.element().filter(pl.element() != ""))
+    counted = _word_counts(words)
+    keep = (counted["core"] >= 2) & (counted["written"] >= 1)
+    return set(words.filter(keep).list.sort().list.join(" ").unique().to_list())
 
 
 def _raw_names(df: pl.DataFrame, name_col: str, type_col: str | None, kvk_col: str) -> set[str]:
@@ -620,7 +737,7 @@ def _raw_names(df: pl.DataFrame, name_col: str, type_col: str | None, kvk_col: s
     company = words.list.eval(pl.element().is_in(sorted(_LEGAL_FORMS))).list.any()
     # as _name_key: two words besides particles, one of them written out
     keep = ~company & (counted["core"] >= 2) & (counted["written"] >= 1)
-    return set(counted["text"].filter(keep).to_list())
+    return set(words.filter(keep).list.sort().list.join(" ").to_list())
 
 
 def _column_dates(s: pl.Series) -> set[dt.date]:
@@ -669,8 +786,36 @@ def _known_date_spans(text: str, known: KnownIdentifiers) -> list[_Span]:
     ]
 
 
+def _grouped_bsn_spans(text: str, known: KnownIdentifiers | None, *, bsn_context: bool) -> list[_Span]:
+    """BSNs written in groups (``0100.05.833``, ``010 005 833``, ``010-005-833``) that pass the 11-proef.
+
+    Three groups of three joined by dots are how Dutch text writes an amount (``123.456.789``):
+    that form counts only when it starts with a zero (an amount never does), in a BSN's column or
+    after a BSN keyword, or when it is a known BSN.
+    """
+    if not any(c in text for c in ".- "):
+        return []
+    out: list[_Span] = []
+    for m in _BSN_GROUPED_RE.finditer(text):
+        digits = re.sub(r"[-. ]", "", m.group())
+        if not is_valid_bsn(digits):
+            continue
+        if m.group("s3") == "." and not digits.startswith("0") and not bsn_context:
+            before = text[max(0, m.start() - _BSN_CONTEXT_CHARS) : m.start()]
+            if not _BSN_KEYWORD_RE.search(before) and not (known is not None and known._is_bsn(digits)):
+                continue
+        out.append(_Span(m.start(), m.end(), "bsn"))
+    return out
+
+
 def _scan_text(
-    text: str, known: KnownIdentifiers | None, *, bsn_context: bool = False, names: bool = True
+    text: str,
+    known: KnownIdentifiers | None,
+    *,
+    bsn_context: bool = False,
+    kvk_context: bool = False,
+    names: bool = True,
+    grouped: bool = True,
 ) -> list[_Span]:
     """All identifier spans in one string (a cell, a JSON value or a line of text).
 
@@ -678,7 +823,10 @@ def _scan_text(
         text: The string.
         known: Names and birth dates to look for, if any.
         bsn_context: The string stands where a BSN is expected (its column or key is named so).
+        kvk_context: The string stands where a KvK number is expected: no 8-digit number in it is
+            looked up as a known BSN.
         names: Look for known names (False when a vectorised pre-filter ruled them out).
+        grouped: Look for BSNs written in groups (False when a vectorised pre-filter ruled them out).
     """
     rows = {m.span("rij") for m in _RECORD_ROW_RE.finditer(text)} if ":" in text else set()
     spans = [
@@ -686,6 +834,16 @@ def _scan_text(
         for m in _BSN9_RE.finditer(text)
         if is_valid_bsn(m.group()) and m.span() not in rows
     ]
+    if grouped:
+        spans += _grouped_bsn_spans(text, known, bsn_context=bsn_context)
+    if known is not None and known.bsn_pseudonyms and not kvk_context:
+        spans += [
+            _Span(m.start(), m.end(), "bsn")
+            for m in _BSN8_RE.finditer(text)
+            if m.span() not in rows
+            and not _KVK_KEYWORD_RE.search(text[max(0, m.start() - _BSN_CONTEXT_CHARS) : m.start()])
+            and known._lost_zero(m.group())
+        ]
     if bsn_context or _BSN_KEYWORD_RE.search(text):
         for m in _BSN_SHORT_RE.finditer(text):
             if not is_valid_bsn(m.group().replace(".", "")):
@@ -705,7 +863,7 @@ def _scan_text(
 
 
 def _scan_many(
-    values: pl.Series, known: KnownIdentifiers | None, *, bsn_context: bool = False
+    values: pl.Series, known: KnownIdentifiers | None, *, bsn_context: bool = False, kvk_context: bool = False
 ) -> Iterator[tuple[int, list[_Span]]]:
     """Spans in each of many strings (by index), with polars ruling out the strings that cannot hold any.
 
@@ -739,8 +897,18 @@ def _scan_many(
     if not look:
         return
     at = rest.gather(look).to_list()
-    for i, v, with_names in zip(at, vals.gather(look).to_list(), named.gather(look).to_list(), strict=True):
-        spans = _scan_text(v, known, bsn_context=bsn_context, names=bool(with_names))
+    grouped = vals.gather(look).str.contains(_BSN_GROUPED_PREFILTER).fill_null(False).to_list()
+    for i, v, with_names, in_groups in zip(
+        at, vals.gather(look).to_list(), named.gather(look).to_list(), grouped, strict=True
+    ):
+        spans = _scan_text(
+            v,
+            known,
+            bsn_context=bsn_context,
+            kvk_context=kvk_context,
+            names=bool(with_names),
+            grouped=in_groups,
+        )
         if spans:
             yield i, spans
 
@@ -760,7 +928,7 @@ def _may_hold_name(values: pl.Series, known: KnownIdentifiers) -> pl.Series:
     """
     prefix = values.str.extract(_PREFIXED_ID, 1)
     prefixes = prefix.drop_nulls().unique().to_list()
-    starts = [p for p in prefixes if p.lower() in known._first_words]
+    starts = [p for p in prefixes if p.lower() in known._name_words]
     one = values.str.contains(_ONE_WORD).fill_null(False)
     by_prefix = prefix.is_null() | prefix.is_in(pl.Series(starts, dtype=pl.String).implode())
     return by_prefix.fill_null(True) & ~one
@@ -778,7 +946,7 @@ def _resolve(spans: list[_Span]) -> list[_Span]:
 
 def _mask(soort: Soort, value: str) -> str:
     if soort == "bsn":
-        digits = value.replace(".", "")
+        digits = re.sub(r"[-. ]", "", value)
         return digits[:2] + "*" * (len(digits) - 4) + digits[-2:]
     if soort == "naam":
         # First letter of each word stays, so a reviewer can still find the place in the file.
@@ -1130,11 +1298,14 @@ class _Scanner:
         ``rows``: the table's row of each value, for a nested column's field (see :meth:`_nested`).
         """
         bsn_context = _is_bsn_name(name)
+        kvk_context = _is_kvk_name(name)
+        known = None if kvk_context else self.known  # for the integers: KvK numbers are 8 digits
         if s.dtype.is_integer():
-            low = 10_000_000 if bsn_context else 100_000_000
+            lost = known is not None and bool(known.bsn_pseudonyms)
+            low = 10_000_000 if bsn_context or lost else 100_000_000
             wide = s.cast(pl.Int64, strict=False)  # an Int8 cannot even be compared with 10**8
             cand = wide.filter((wide >= low) & (wide < 1_000_000_000))
-            bad = [v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context)]
+            bad = [v for v in cand.unique().to_list() if _int_is_bsn(v, allow_short=bsn_context, known=known)]
             if bad:
                 idx = wide.is_in(bad).fill_null(False).arg_true().to_list()
                 for r, v in zip(_rows_of(rows, idx), wide.gather(idx).to_list(), strict=True):
@@ -1151,7 +1322,10 @@ class _Scanner:
         # record ids hold nothing (see _scan_many): set aside before the distinct values are found
         # (a shard's links hold millions, all distinct)
         values = values.filter(~values.str.contains(_RECORD_ID_ONLY)).unique()
-        hits = {values[i]: spans for i, spans in _scan_many(values, self.known, bsn_context=bsn_context)}
+        hits = {
+            values[i]: spans
+            for i, spans in _scan_many(values, self.known, bsn_context=bsn_context, kvk_context=kvk_context)
+        }
         if not hits:
             return set()
         excerpts = {v: _excerpts(v, spans) for v, spans in hits.items()}
@@ -1255,9 +1429,13 @@ def _date_cells(value: str) -> Iterator[re.Match[str]]:
     yield from re.finditer(r"(?<![0-9])[0-9]{8}(?![0-9])", value)
 
 
-def _int_is_bsn(value: int, *, allow_short: bool) -> bool:
-    low = 10_000_000 if allow_short else 100_000_000
-    return low <= value < 1_000_000_000 and is_valid_bsn(str(value))
+def _int_is_bsn(value: int, *, allow_short: bool, known: KnownIdentifiers | None = None) -> bool:
+    """A BSN as a number: 9 digits, or 8 (a lost leading zero) in a BSN's column or when known."""
+    if 100_000_000 <= value < 1_000_000_000:
+        return is_valid_bsn(str(value))
+    if not 10_000_000 <= value < 100_000_000:
+        return False
+    return (allow_short and is_valid_bsn(str(value))) or (known is not None and known._lost_zero(str(value)))
 
 
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w:-]*|/?>|<!--|-->|data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+")
@@ -1389,29 +1567,6 @@ def check_paths(paths: Iterable[Path], known: KnownIdentifiers | None = None) ->
     return result
 
 
-def scan_paths_stored(paths: Iterable[Path], folders: Sequence[Path]) -> ScanResult:
-    """:func:`scan_paths` for the identifiers that :meth:`KnownIdentifiers.write` stored in ``folders``.
-
-    Finds what :func:`scan_paths` finds with all those identifiers together, without loading them
-    all (a country's names fill gigabytes): a name is found only as a run of a text's words, so a
-    first scan collects the words of every text in which a name is looked for, and only the names
-    made of those words are loaded for the second. The texts include the whole JSON text of every
-    nested cell, which rule (c) reads when the cell's row holds a known name and birth date.
-    """
-    paths = list(paths)
-    collector = _WordCollector.new()
-    scan_paths(paths, collector)
-    return scan_paths(paths, KnownIdentifiers.stored(folders, collector.words))
-
-
-def check_paths_stored(paths: Iterable[Path], folders: Sequence[Path]) -> ScanResult:
-    """Scan like :func:`scan_paths_stored` and fail when anything is found (as :func:`check_paths`)."""
-    result = scan_paths_stored(paths, folders)
-    if result.findings:
-        raise PrivacyError(result.findings)
-    return result
-
-
 def identifiers_in_text(text: str, known: KnownIdentifiers | None = None) -> list[str]:
     """The identifiers in one free text (a rationale, a note), each as a masked excerpt.
 
@@ -1421,6 +1576,21 @@ def identifiers_in_text(text: str, known: KnownIdentifiers | None = None) -> lis
     """
     spans = _scan_text(text, known)
     return [f"{sp.soort}: {ex}" for sp, ex in zip(spans, _excerpts(text, spans), strict=True)]
+
+
+def find_identifiers(text: str, known: KnownIdentifiers | None = None) -> list[Finding]:
+    """The identifiers in one free text (a note, a rationale), found as in a run's outputs.
+
+    The same rules as :func:`check_paths` applies to a text file: with ``known`` (a run's
+    :class:`KnownIdentifiers`, or :meth:`KnownIdentifiers.stored` of a run in shards) its persons'
+    names in any word order and BSNs with a lost leading zero as well. Each finding's file is
+    ``<tekst>``, its location ``line N`` and its excerpt masked.
+    """
+    lines = text.splitlines() or [text]
+    scanner = _Scanner(known)
+    for i, spans in _scan_many(pl.Series(lines, dtype=pl.String), known):
+        scanner.add(_TEXT_FILE, f"line {i + 1}", lines[i], spans)
+    return scanner.findings
 
 
 # --- retention --------------------------------------------------------------------------------
