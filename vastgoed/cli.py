@@ -569,12 +569,11 @@ def audit_verify(
     ),
 ) -> None:
     """Check that no audit-log entry was altered, removed or reordered."""
-    from vastgoed.ethics.auditlog import verify
-    from vastgoed.ethics.review import audit_log_path, unlogged_runs
+    from vastgoed.ethics.review import audit_log, audit_log_path, unlogged_runs
 
     path = audit_log_path(out)
     try:
-        result = verify(path)
+        result = audit_log(out).verify()
         problems = list(result.problems)
         if result.ok:
             # A deleted log verifies as an empty one: the runs in OUT say what it should hold.

@@ -131,8 +131,10 @@ def audit_log_path(out_dir: Path) -> Path:
 
 
 def audit_log(out_dir: Path) -> AuditLog:
-    """The audit log of the runs in ``OUT``."""
-    return AuditLog(audit_log_path(out_dir))
+    """The audit log of the runs in ``OUT``, with its key and anchor (:func:`~vastgoed.ethics.anchor.anchor_for`)."""
+    from vastgoed.ethics.anchor import anchor_for
+
+    return AuditLog(audit_log_path(out_dir), anchor=anchor_for(out_dir))
 
 
 def _now() -> str:
