@@ -190,7 +190,8 @@ def test_modified_or_missing_head_file(tmp_path: Path) -> None:
     head.write_text(sealed(4, "a" * 64))
     assert "head file records only 4 entries" in verify(path).problems[0]
     head.write_text(json.dumps({"seq": 5, "hash": "a" * 64, "mac": "b" * 64, "anker": False}))
-    assert verify(path).problems == ["the head file audit.jsonl.head: its MAC does not verify with the audit key"]
+    bad_mac = "the head file audit.jsonl.head: its MAC does not verify with the audit key"
+    assert verify(path).problems == [bad_mac]
     head.write_text("{not json")
     assert "is not valid JSON" in verify(path).problems[0]
     head.unlink()

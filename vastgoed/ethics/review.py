@@ -131,7 +131,7 @@ def audit_log_path(out_dir: Path) -> Path:
 
 
 def audit_log(out_dir: Path) -> AuditLog:
-    """The audit log of the runs in ``OUT``, with its key and anchor (:func:`~vastgoed.ethics.anchor.anchor_for`)."""
+    """The audit log of the runs in ``OUT``, with its key and anchor (see :mod:`vastgoed.ethics.anchor`)."""
     from vastgoed.ethics.anchor import anchor_for
 
     return AuditLog(audit_log_path(out_dir), anchor=anchor_for(out_dir))
