@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from vastgoed.ethics import review
+from vastgoed.ethics.auditlog import AuditLog, AuditLogError
 from vastgoed.ethics.freetext import (
     ERASED,
     TEXTS_FILE,
@@ -126,15 +127,17 @@ def test_a_refused_decision_writes_nothing_and_logs_no_text(
     assert all(t not in caplog.text for t in ISSUE_TEXTS)
 
 
-def test_a_failed_append_leaves_no_text(tmp_path: Path) -> None:
+def test_a_failed_append_leaves_no_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "out"
     run = _run(out)
-    log = out / "governance" / "audit.jsonl"
-    log.write_bytes(log.read_bytes().replace(b"batch:ops", b"batch:xxx"))  # the log no longer verifies
-    with pytest.raises(ReviewError, match="does not verify"):
+
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise AuditLogError("disk full")
+
+    monkeypatch.setattr(AuditLog, "append", failing)
+    with pytest.raises(AuditLogError, match="disk full"):
         record_decision(run, decision="approve", role=REVIEW_ROLE, actor="eva", rationale="Gewogen.")
-    store = TextStore(out / "governance")
-    with sqlite3.connect(store.path) as conn:  # the text was stored first, and removed again
+    with sqlite3.connect(TextStore(out / "governance").path) as conn:  # stored first, removed again
         assert conn.execute("SELECT count(*) FROM teksten").fetchone() == (0,)
 
 
