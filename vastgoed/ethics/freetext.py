@@ -63,7 +63,6 @@ _BIRTH_PHRASE_RE = re.compile(
     r"(?i)(?<![^\W\d_])(?:geboren|geboorte\s?datum|geb\.|born|date\s+of\s+birth|dob)(?![^\W\d_])"
     r"[^\n]{0,20}?(?<![0-9])[0-9]{1,2}\s*(?:" + _MONTHS + r")\.?\s*[0-9]{2,4}(?![0-9])"
 )
-_KIND_WORDS = {"bsn": "een BSN", "naam": "een naam", "geboortedatum": "een geboortedatum"}
 
 
 class FreeTextRefused(VastgoedError):
@@ -71,12 +70,10 @@ class FreeTextRefused(VastgoedError):
 
     def __init__(self, found: Mapping[str, list[str]]) -> None:
         self.found = {name: list(kinds) for name, kinds in found.items()}
-        parts = "; ".join(
-            f"{name}: {', '.join(_KIND_WORDS.get(k, k) for k in kinds)}" for name, kinds in self.found.items()
-        )
+        parts = "; ".join(f"{name}: {', '.join(kinds)}" for name, kinds in self.found.items())
         super().__init__(
-            f"geweigerd: de tekst bevat een direct identificerend gegeven ({parts}). Schrijf wat is "
-            "gevonden, niet wie (de tekst wordt niet herhaald en is niet opgeslagen)."
+            f"refused: the text holds a direct identifier ({parts}); the audit record must not hold "
+            "one: write what was found, not who (the text is not repeated and was not stored)"
         )
 
 
