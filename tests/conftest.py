@@ -15,6 +15,9 @@ _hypothesis_settings.load_profile("vastgoed")
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# The audit log's key (held by operations in production; see vastgoed/ethics/auditlog.py). Set here so
+# that subprocesses (the command line in end-to-end tests) inherit it.
+os.environ.setdefault("VASTGOED_AUDIT_KEY", "test-audit-key-of-at-least-32-characters")
 
 SMALL_SCALE = 0.03
 

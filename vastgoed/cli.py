@@ -569,12 +569,11 @@ def audit_verify(
     ),
 ) -> None:
     """Check that no audit-log entry was altered, removed or reordered."""
-    from vastgoed.ethics.auditlog import verify
-    from vastgoed.ethics.review import audit_log_path, unlogged_runs
+    from vastgoed.ethics.review import audit_log, audit_log_path, unlogged_runs
 
     path = audit_log_path(out)
     try:
-        result = verify(path)
+        result = audit_log(out).verify()
         problems = list(result.problems)
         if result.ok:
             # A deleted log verifies as an empty one: the runs in OUT say what it should hold.
@@ -590,6 +589,26 @@ def audit_verify(
         _console.print(f"[red]audit log {path} does NOT verify[/red]")
         raise typer.Exit(1)
     _console.print(f"audit log {path}: {result.n_entries} entries, chain intact")
+
+
+@audit_app.command("erase")
+def audit_erase(
+    entry: Annotated[int, typer.Argument(help="The audit entry (seq) whose free text is erased.")],
+    reason: Annotated[str, typer.Option(help="Why (e.g. a request under GDPR art. 17); no identifiers.")],
+    out: Annotated[Path, typer.Option(help="The output folder (holding governance/audit.jsonl).")] = Path(
+        "out"
+    ),
+) -> None:
+    """Erase an entry's free text (rationale, conditions, note) from the text store; logged, chain intact."""
+    from vastgoed.ethics.review import erase_text
+
+    try:
+        done = erase_text(out, entry, reason=reason, actor=f"beheerder:{_actor(None)}")
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(
+        f"text of entry {entry} erased ({', '.join(done.details['velden'])}); logged as entry {done.seq}"
+    )
 
 
 @app.command()

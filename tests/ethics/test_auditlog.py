@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vastgoed.core.errors import VastgoedError
-from vastgoed.ethics.auditlog import AuditEntry, AuditLog, AuditLogError, verify
+from vastgoed.ethics.auditlog import AuditEntry, AuditLog, AuditLogError, checkpoint_mac, load_key, verify
 
 T0 = dt.datetime(2025, 3, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
 
@@ -55,7 +55,12 @@ def test_appended_entries_verify_and_chain(tmp_path: Path) -> None:
     assert entries[0].tijd == "2025-03-01T09:30:15+00:00"
     assert entries[2].details["gemeente"] == "Súdwest-Fryslân — €"
     head = json.loads((path.parent / "audit.jsonl.head").read_text())
-    assert head == {"seq": 5, "hash": entries[-1].hash}
+    assert head == {
+        "seq": 5,
+        "hash": entries[-1].hash,
+        "mac": checkpoint_mac(load_key(path), 5, entries[-1].hash),
+        "anker": False,
+    }
     first_line = _lines(path)[0].decode()
     stored = entries[0].to_dict()
     assert first_line == json.dumps(stored, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
@@ -172,12 +177,21 @@ def test_removed_last_entry_is_caught_by_the_head(tmp_path: Path) -> None:
 def test_modified_or_missing_head_file(tmp_path: Path) -> None:
     path = _filled(tmp_path)
     head = path.parent / "audit.jsonl.head"
-    head.write_text(json.dumps({"seq": 5, "hash": "a" * 64}))
+    key = load_key(path)
+
+    def sealed(seq: int, entry_hash: str) -> str:
+        mac = checkpoint_mac(key, seq, entry_hash)
+        return json.dumps({"seq": seq, "hash": entry_hash, "mac": mac, "anker": False})
+
+    head.write_text(sealed(5, "a" * 64))
     assert verify(path).problems == [
         "entry 5 (line 5): the head file records a different hash, so the entry or the head file was altered"
     ]
-    head.write_text(json.dumps({"seq": 4, "hash": "a" * 64}))
+    head.write_text(sealed(4, "a" * 64))
     assert "head file records only 4 entries" in verify(path).problems[0]
+    head.write_text(json.dumps({"seq": 5, "hash": "a" * 64, "mac": "b" * 64, "anker": False}))
+    bad_mac = "the head file audit.jsonl.head: its MAC does not verify with the audit key"
+    assert verify(path).problems == [bad_mac]
     head.write_text("{not json")
     assert "is not valid JSON" in verify(path).problems[0]
     head.unlink()
@@ -260,7 +274,7 @@ def test_what_this_process_verified_before_is_checked_again(tmp_path: Path) -> N
     from vastgoed.ethics import auditlog
 
     path = _filled(tmp_path, n=30)  # each append verified the log: the prefix is remembered
-    assert str(path.resolve()) in auditlog._VERIFIED
+    assert any(k.startswith(f"{path.resolve()}\x00") for k in auditlog._VERIFIED)
     log = AuditLog(path, clock=_clock)
     log.append("view", actor="analist:bo", run_id="run-1", details={"rank": 3})
     result, entries = log.verified_entries()

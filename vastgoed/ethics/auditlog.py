@@ -5,8 +5,8 @@ line in canonical JSON (sorted keys, no whitespace, non-ASCII characters as them
 the fields ``seq`` (1, 2, 3, ...), ``tijd`` (UTC, ISO-8601 to the second), ``actie`` (``"run"``,
 ``"review"``, ``"release"``, ``"verdict"``, ``"purge"``, ``"view"``, ...), ``actor`` (a role and/or
 user name, as given), ``run_id``, ``details`` (a JSON object), ``vorige`` (the hash of the entry
-before it; 64 zeros for the first) and ``hash``, the SHA-256 of the canonical JSON of the entry
-without ``hash``.
+before it; 64 zeros for the first), ``hash``, the SHA-256 of the canonical JSON of the entry
+without ``hash`` and ``mac``, and ``mac``, the HMAC-SHA256 of that hash under the audit key.
 
 **Why a chain and a head.** Editing an entry breaks its own hash; removing or reordering entries
 breaks the ``seq`` numbering and the ``vorige`` links. Removing the *last* entries leaves a shorter
@@ -16,9 +16,28 @@ disk. A log is also required to be *exactly* the canonical serialisation of its 
 edit which keeps the parsed content (``1E+16`` for ``1e+16``, ``\u001F`` for ``\u001f``) is caught
 too: every altered byte is detected.
 
-What the chain does not do: it has no secret, so someone with write access who recomputes every hash
-and the head can rewrite history undetected. It detects edits, accidents and careless tampering;
-against a determined insider the log must also be copied to storage they cannot write.
+**The key: tamper evidence against write access to the folder.** A hash chain alone has no secret:
+whoever can write the folder can remove entries, recompute every hash and the head, and the chain
+verifies. So every entry and the head file carry an HMAC-SHA256 under a key the folder does not
+hold (:func:`load_key`): ``VASTGOED_AUDIT_KEY_FILE`` names a file outside the log's folder (refused
+inside it), or ``VASTGOED_AUDIT_KEY`` holds the key itself; at least 32 characters. The key is
+held by the municipality's operations (like the database password), never in ``governance/`` or in
+the repository; whoever holds it can write entries, so the batch, the web application and the
+reviewers' command line run with it, and a person with only access to the folder does not have it.
+Appending and verifying both need it: an entry or head whose MAC does not verify (an entry written,
+edited or re-chained without the key) is a problem that names the entry.
+
+**The anchor: a second place for the head.** The MAC does not stop someone from putting back an
+older log together with its (genuine) older head file: a truncation. So after every append the
+checkpoint (``seq``, ``hash``, its MAC) is also written to an :class:`Anchor`: the web
+application's database (table ``audit_anker``, append-only: triggers refuse UPDATE and DELETE, in
+PostgreSQL also TRUNCATE, and UPDATE/DELETE/TRUNCATE are revoked from PUBLIC), see
+:mod:`vastgoed.ethics.anchor`. Verification reads the latest anchored checkpoint, checks its MAC,
+and requires the log to hold that entry with that hash: a log truncated or rewritten below the
+anchored head no longer verifies. The head file records whether it was anchored (``anker``), so a
+log whose database was removed does not verify as unanchored. The anchor is a second place only
+when the database lies outside the folder (PostgreSQL, or a SQLite file elsewhere): the default
+SQLite file in ``OUT/governance`` can be replaced with the folder.
 
 **Appending** (:meth:`AuditLog.append`) takes an exclusive ``flock`` on ``<log>.lock``, so processes
 cannot interleave, and verifies the whole log first: an entry is never chained onto a log that does
@@ -31,7 +50,9 @@ from __future__ import annotations
 import copy
 import fcntl
 import hashlib
+import hmac
 import json
+import logging
 import os
 import re
 import tempfile
@@ -39,19 +60,110 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from vastgoed.core.errors import VastgoedError
 
-__all__ = ["AuditEntry", "AuditLog", "AuditLogError", "VerifyResult", "verify"]
+__all__ = [
+    "KEY_ENV",
+    "KEY_FILE_ENV",
+    "Anchor",
+    "AuditEntry",
+    "AuditLog",
+    "AuditLogError",
+    "Checkpoint",
+    "VerifyResult",
+    "checkpoint_mac",
+    "load_key",
+    "verify",
+]
 
+_LOG = logging.getLogger(__name__)
 _ZERO_HASH = "0" * 64
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_FIELDS = frozenset({"seq", "tijd", "actie", "actor", "run_id", "details", "vorige", "hash"})
+_FIELDS = frozenset({"seq", "tijd", "actie", "actor", "run_id", "details", "vorige", "hash", "mac"})
+_HEAD_FIELDS = frozenset({"seq", "hash", "mac", "anker"})
+#: The environment variable naming the key file (outside the log's folder), and the one holding the key.
+KEY_FILE_ENV = "VASTGOED_AUDIT_KEY_FILE"
+KEY_ENV = "VASTGOED_AUDIT_KEY"
+_MIN_KEY = 32
 
 
 class AuditLogError(VastgoedError):
     """The audit log cannot be read, or may not be appended to because it does not verify."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The head of the log at one moment: its last entry's ``seq`` and ``hash``, and their MAC."""
+
+    seq: int
+    hash: str
+    mac: str
+
+
+class Anchor(Protocol):
+    """A second, append-only place for the log's checkpoints (the web application's database)."""
+
+    def latest(self) -> Checkpoint | None:
+        """The checkpoint anchored last (highest ``seq``); None when none was."""
+        ...
+
+    def record(self, checkpoint: Checkpoint) -> None:
+        """Anchor a checkpoint (one with a ``seq`` not above the latest's may be ignored)."""
+        ...
+
+
+def load_key(log_path: Path) -> bytes:
+    """The audit key: from the file ``$VASTGOED_AUDIT_KEY_FILE`` names, else ``$VASTGOED_AUDIT_KEY``.
+
+    Raises:
+        AuditLogError: No key is configured, the key file lies inside the log's folder or cannot be
+            read, or the key has fewer than 32 characters.
+    """
+    named = os.environ.get(KEY_FILE_ENV, "").strip()
+    if named:
+        key_file = Path(named).resolve()
+        folder = Path(log_path).resolve().parent
+        if key_file.is_relative_to(folder):
+            raise AuditLogError(
+                f"${KEY_FILE_ENV} points into the audit log's folder {folder}: whoever can write the "
+                "log could then read the key; keep the key file where operations alone can read it"
+            )
+        try:
+            key = key_file.read_bytes().strip()
+        except OSError as exc:
+            raise AuditLogError(f"${KEY_FILE_ENV}: the audit key file cannot be read: {exc}") from exc
+        source = f"the key file ${KEY_FILE_ENV}"
+    else:
+        key = os.environ.get(KEY_ENV, "").strip().encode("utf-8")
+        source = f"${KEY_ENV}"
+        if not key:
+            raise AuditLogError(
+                f"no audit key: set ${KEY_FILE_ENV} to a file outside the log's folder, or ${KEY_ENV} "
+                "(at least 32 characters, held by operations); the log is neither written nor "
+                "verified without it"
+            )
+    if len(key) < _MIN_KEY:
+        raise AuditLogError(f"{source} holds fewer than {_MIN_KEY} characters: not a usable audit key")
+    return key
+
+
+def checkpoint_mac(key: bytes, seq: int, entry_hash: str) -> str:
+    """The MAC of a checkpoint (head file, anchored row): HMAC-SHA256 over ``head``, seq and hash."""
+    return _mac(key, f"head\x00{seq}\x00{entry_hash}")
+
+
+def _entry_mac(key: bytes, entry_hash: str) -> str:
+    return _mac(key, f"entry\x00{entry_hash}")
+
+
+def _mac(key: bytes, message: str) -> str:
+    return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("utf-8"), b.encode("utf-8"))
 
 
 @dataclass(frozen=True)
@@ -66,7 +178,8 @@ class AuditEntry:
         run_id: The run concerned, if any.
         details: Free-form facts of the action (a JSON object).
         vorige: Hash of the entry before it; 64 zeros for the first entry.
-        hash: SHA-256 (hex) of the canonical JSON of this entry without ``hash``.
+        hash: SHA-256 (hex) of the canonical JSON of this entry without ``hash`` and ``mac``.
+        mac: HMAC-SHA256 (hex) of ``hash`` under the audit key.
     """
 
     seq: int
@@ -77,6 +190,7 @@ class AuditEntry:
     details: Mapping[str, Any]
     vorige: str
     hash: str
+    mac: str
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as a plain dict, the JSON object stored on its line."""
@@ -89,6 +203,7 @@ class AuditEntry:
             "details": copy.deepcopy(dict(self.details)),
             "vorige": self.vorige,
             "hash": self.hash,
+            "mac": self.mac,
         }
 
 
@@ -113,11 +228,29 @@ class AuditLog:
     Args:
         path: The log file; its head file is ``<path>.head`` and its lock file ``<path>.lock``.
         clock: Returns the current time, timezone-aware; defaults to the system clock in UTC.
+        key: The audit key; default :func:`load_key` (read when first needed).
+        anchor: Where checkpoints are anchored besides the head file, if anywhere.
     """
 
-    def __init__(self, path: Path, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        key: bytes | None = None,
+        anchor: Anchor | None = None,
+    ) -> None:
         self.path = Path(path)
         self._clock = clock if clock is not None else _utc_now
+        self._key = key
+        self.anchor = anchor
+
+    @property
+    def key(self) -> bytes:
+        """The audit key (see :func:`load_key`)."""
+        if self._key is None:
+            self._key = load_key(self.path)
+        return self._key
 
     def append(
         self,
@@ -146,6 +279,7 @@ class AuditLog:
         if run_id is not None:
             _require_text("run_id", run_id)
         stored_details = _normalise_details(details)
+        key = self.key
 
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +289,7 @@ class AuditLog:
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
             # The last entry is read under the lock: another process may have appended meanwhile.
-            result, last = _inspect(self.path)
+            result, last = _inspect(self.path, key, self.anchor)
             if not result.ok:
                 raise AuditLogError(
                     f"audit log {self.path} does not verify ({len(result.problems)} problem(s), the "
@@ -173,17 +307,33 @@ class AuditLog:
                 "vorige": last.hash if last is not None else _ZERO_HASH,
             }
             body["hash"] = _entry_hash(body)
+            body["mac"] = _entry_mac(key, body["hash"])
             line = _encode_line(body)
+            checkpoint = Checkpoint(body["seq"], body["hash"], checkpoint_mac(key, body["seq"], body["hash"]))
             try:
                 _append_durably(self.path, line, created=last is None)
-                _write_head(self.path, body["seq"], body["hash"])
+                _write_head(self.path, checkpoint, anchored=self.anchor is not None)
             except OSError as exc:
                 raise AuditLogError(
                     f"audit log {self.path}: cannot append entry {body['seq']}: {exc}"
                 ) from exc
+            self._anchor(checkpoint)
         finally:
             os.close(lock_fd)  # closing the descriptor releases the flock
         return _entry_from_dict(body)
+
+    def _anchor(self, checkpoint: Checkpoint) -> None:
+        """Anchor the new head; the entry is written already, so a failure is reported, not raised.
+
+        The next append anchors a later checkpoint; until then the anchor lags, which verification
+        allows (the log must extend the anchored head, not equal it).
+        """
+        if self.anchor is None:
+            return
+        try:
+            self.anchor.record(checkpoint)
+        except Exception as exc:  # the anchor's own errors (a database); the entry is in the log
+            _LOG.warning("audit log %s: entry %s not anchored: %s", self.path, checkpoint.seq, exc)
 
     def entries(self) -> list[AuditEntry]:
         """All entries, in file order, without checking the chain (use :func:`verify` for that).
@@ -201,8 +351,8 @@ class AuditLog:
         return out
 
     def verify(self) -> VerifyResult:
-        """Verify this log; see :func:`verify`."""
-        return verify(self.path)
+        """Verify this log with its key and anchor; see :func:`verify`."""
+        return verify(self.path, key=self.key, anchor=self.anchor)
 
     def verified_entries(self) -> tuple[VerifyResult, list[AuditEntry]]:
         """Verify this log and, when it verifies, return its entries (parsed once, see ``_VERIFIED``).
@@ -210,8 +360,8 @@ class AuditLog:
         Returns:
             The verdict, and the entries in file order (empty when the log does not verify).
         """
-        result = verify(self.path)
-        cached = _VERIFIED.get(str(self.path.resolve())) if result.ok else None
+        result = self.verify()
+        cached = _VERIFIED.get(_cache_key(self.path, self.key)) if result.ok else None
         if not result.ok:
             return result, []
         return result, list(cached.entries) if cached is not None else []
@@ -223,8 +373,8 @@ class AuditLog:
         return now.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def verify(path: Path) -> VerifyResult:
-    """Check an audit log: every entry's hash, the chain, the numbering, and the head file.
+def verify(path: Path, *, key: bytes | None = None, anchor: Anchor | None = None) -> VerifyResult:
+    """Check an audit log: every entry's hash and MAC, the chain, the numbering, the head file and anchor.
 
     Never raises on a corrupt log: each problem is reported in :attr:`VerifyResult.problems`, naming
     the entry (``seq``; for an unreadable line, the ``seq`` expected there) and its line number. An
@@ -232,15 +382,18 @@ def verify(path: Path) -> VerifyResult:
 
     Args:
         path: The log file.
+        key: The audit key; default :func:`load_key`.
+        anchor: The second place of the head, if any: the log must hold its latest checkpoint.
 
     Returns:
         The verdict, the number of entry lines and the problems found.
 
     Raises:
         AuditLogError: If the input is unusable: its folder does not exist, or the log is not a
-            readable file.
+            readable file; or no audit key is configured.
     """
     path = Path(path)
+    key = key if key is not None else load_key(path)
     lock = _lock_path(path)
     try:
         # A shared lock so that an append in progress is not mistaken for a truncation; a log that
@@ -251,7 +404,7 @@ def verify(path: Path) -> VerifyResult:
     try:
         if lock_fd is not None:
             fcntl.flock(lock_fd, fcntl.LOCK_SH)
-        return _inspect(path)[0]
+        return _inspect(path, key, anchor)[0]
     finally:
         if lock_fd is not None:
             os.close(lock_fd)
@@ -274,11 +427,16 @@ class _Verified:
 _VERIFIED: dict[str, _Verified] = {}
 
 
-def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
+def _cache_key(path: Path, key: bytes) -> str:
+    """Per log file and key: a prefix verified under one key says nothing about another."""
+    return f"{Path(path).resolve()}\x00{hashlib.sha256(key).hexdigest()}"
+
+
+def _inspect(path: Path, key: bytes, anchor: Anchor | None) -> tuple[VerifyResult, AuditEntry | None]:
     """Verify without locking; also return the last entry when the log verifies."""
     data = _read_log(path)
-    key = str(Path(path).resolve())
-    known_prefix = _VERIFIED.get(key)
+    cache_key = _cache_key(path, key)
+    known_prefix = _VERIFIED.get(cache_key)
     start = 0
     before: tuple[AuditEntry, ...] = ()
     running = hashlib.sha256()  # the whole file's hash, built on the prefix's (one pass over the bytes)
@@ -307,8 +465,13 @@ def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
             continue
         entry, canonical = item
         label = f"entry {entry.seq} (line {number})"
-        if _entry_hash(_without_hash(entry.to_dict())) != entry.hash:
+        if _entry_hash(entry.to_dict()) != entry.hash:
             problems.append(f"{label}: hash does not match its contents")
+        elif not _same(_entry_mac(key, entry.hash), entry.mac):
+            problems.append(
+                f"{label}: its MAC does not verify with the audit key (written, edited or re-chained "
+                "without the key)"
+            )
         if not canonical:
             problems.append(f"{label}: the line is not in canonical JSON form, so it was edited")
         if number == 1:
@@ -325,16 +488,39 @@ def _inspect(path: Path) -> tuple[VerifyResult, AuditEntry | None]:
     last_item: tuple[AuditEntry, bool] | str | None = (
         parsed[-1] if parsed else ((before[-1], True) if before else None)
     )
-    problems.extend(_head_problems(path, last_item, n_lines))
+    problems.extend(_head_problems(path, last_item, n_lines, key, anchor))
+    entries = before + tuple(item[0] for item in parsed if not isinstance(item, str))
+    problems.extend(_anchor_problems(anchor, entries, key))
 
     last_entry = last_item[0] if last_item is not None and not isinstance(last_item, str) else None
     result = VerifyResult(ok=not problems, n_entries=n_lines, problems=problems)
     if result.ok:
-        entries = before + tuple(item[0] for item in parsed if not isinstance(item, str))
-        _VERIFIED[key] = _Verified(len(data), running.digest(), entries)
+        _VERIFIED[cache_key] = _Verified(len(data), running.digest(), entries)
     else:
-        _VERIFIED.pop(key, None)
+        _VERIFIED.pop(cache_key, None)
     return result, last_entry
+
+
+def _anchor_problems(anchor: Anchor | None, entries: tuple[AuditEntry, ...], key: bytes) -> list[str]:
+    """The log must hold the anchored checkpoint: the entry of its ``seq``, with its hash."""
+    if anchor is None:
+        return []
+    try:
+        anchored = anchor.latest()
+    except Exception as exc:  # the anchor's own errors (a database that cannot be read)
+        return [f"the anchored head cannot be read ({exc}), so truncation cannot be ruled out"]
+    if anchored is None:
+        return []
+    where = f"the head anchored in the database (entry {anchored.seq})"
+    if not _same(checkpoint_mac(key, anchored.seq, anchored.hash), anchored.mac):
+        return [f"{where}: its MAC does not verify with the audit key, so it was not written by the log"]
+    held = {e.seq: e for e in entries}
+    if anchored.seq not in held:
+        n = max(held, default=0)
+        return [f"{where}: the log holds only {n} entries, so entries were removed (truncated)"]
+    if held[anchored.seq].hash != anchored.hash:
+        return [f"{where}: the log's entry {anchored.seq} has another hash, so the log was rewritten"]
+    return []
 
 
 def _first_link_problems(label: str, entry: AuditEntry) -> list[str]:
@@ -366,17 +552,32 @@ def _link_problems(
     return problems
 
 
-def _head_problems(path: Path, last: tuple[AuditEntry, bool] | str | None, n_lines: int) -> list[str]:
+def _head_problems(
+    path: Path,
+    last: tuple[AuditEntry, bool] | str | None,
+    n_lines: int,
+    key: bytes,
+    anchor: Anchor | None,
+) -> list[str]:
     head_path = _head_path(path)
     head = _read_head(head_path)
+    if isinstance(head, _Head):
+        if not _same(checkpoint_mac(key, head.seq, head.hash), head.mac):
+            return [f"the head file {head_path.name}: its MAC does not verify with the audit key"]
+        if head.anker and anchor is None:
+            return [
+                f"the head file {head_path.name} was anchored in the web application's database, "
+                "but no database is configured or found: set VASTGOED_DATABASE_URL as the web "
+                "application has it (a removed database cannot rule out truncation)"
+            ]
     if last is None:
-        if head is None or head == (0, _ZERO_HASH):
+        if head is None:
             return []
         if isinstance(head, str):
             return [f"the log has no entries and its head file {head_path.name} {head}"]
         return [
-            f"the log has no entries but its head file records {head[0]}, so "
-            f"{_entries_are(list(range(1, head[0] + 1)))} missing (the log was truncated or removed)"
+            f"the log has no entries but its head file records {head.seq}, so "
+            f"{_entries_are(list(range(1, head.seq + 1)))} missing (the log was truncated or removed)"
         ]
     if isinstance(last, str):
         return []  # the unreadable last line is reported already; it cannot be compared with the head
@@ -389,7 +590,7 @@ def _head_problems(path: Path, last: tuple[AuditEntry, bool] | str | None, n_lin
         ]
     if isinstance(head, str):
         return [f"{label}: the head file {head_path.name} {head}"]
-    head_seq, head_hash = head
+    head_seq, head_hash = head.seq, head.hash
     if head_seq > entry.seq:
         missing = _entries_are(list(range(entry.seq + 1, head_seq + 1)))
         return [
@@ -414,8 +615,18 @@ def _entries_are(seqs: list[int]) -> str:
     return "entries " + ", ".join(str(s) for s in seqs) + " are"
 
 
-def _read_head(head_path: Path) -> tuple[int, str] | str | None:
-    """The head's (seq, hash); None when absent; a reason (completing a sentence) when unusable."""
+@dataclass(frozen=True)
+class _Head:
+    """The head file: the last entry's seq and hash, their MAC, and whether it was anchored."""
+
+    seq: int
+    hash: str
+    mac: str
+    anker: bool
+
+
+def _read_head(head_path: Path) -> _Head | str | None:
+    """The head; None when absent; a reason (completing a sentence) when unusable."""
     try:
         text = head_path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -428,14 +639,17 @@ def _read_head(head_path: Path) -> tuple[int, str] | str | None:
         return f"is not valid JSON ({exc})"
     if (
         not isinstance(head, dict)
-        or set(head) != {"seq", "hash"}
+        or set(head) != _HEAD_FIELDS
         or not _is_int(head["seq"])
-        or head["seq"] < 0
-        or not isinstance(head["hash"], str)
-        or not _HEX64.fullmatch(head["hash"])
+        or head["seq"] < 1
+        or not isinstance(head["anker"], bool)
+        or not all(isinstance(head[k], str) and _HEX64.fullmatch(head[k]) for k in ("hash", "mac"))
     ):
-        return 'is not of the form {"hash": <64 hex digits>, "seq": <entry number>}'
-    return head["seq"], head["hash"]
+        return (
+            'is not of the form {"anker": <true/false>, "hash": <64 hex digits>, "mac": <64 hex '
+            'digits>, "seq": <entry number>}'
+        )
+    return _Head(seq=head["seq"], hash=head["hash"], mac=head["mac"], anker=head["anker"])
 
 
 def _parse_line(raw: bytes) -> tuple[AuditEntry, bool] | str:
@@ -474,7 +688,7 @@ def _field_problem(obj: dict[str, Any]) -> str | None:
         return "'run_id' is neither a string nor null"
     if not isinstance(obj["details"], dict):
         return "'details' is not a JSON object"
-    for name in ("vorige", "hash"):
+    for name in ("vorige", "hash", "mac"):
         if not isinstance(obj[name], str) or not _HEX64.fullmatch(obj[name]):
             return f"'{name}' is not 64 lowercase hex digits"
     return None
@@ -490,6 +704,7 @@ def _entry_from_dict(obj: Mapping[str, Any]) -> AuditEntry:
         details=obj["details"],
         vorige=obj["vorige"],
         hash=obj["hash"],
+        mac=obj["mac"],
     )
 
 
@@ -515,12 +730,10 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def _without_hash(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in obj.items() if key != "hash"}
-
-
 def _entry_hash(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(_canonical(_without_hash(body)).encode("utf-8")).hexdigest()
+    """SHA-256 of the canonical JSON of the entry without ``hash`` and ``mac``."""
+    unsealed = {key: value for key, value in body.items() if key not in ("hash", "mac")}
+    return hashlib.sha256(_canonical(unsealed).encode("utf-8")).hexdigest()
 
 
 def _encode_line(body: Mapping[str, Any]) -> bytes:
@@ -601,12 +814,13 @@ def _append_durably(path: Path, line: bytes, *, created: bool) -> None:
         _fsync_dir(path.parent)
 
 
-def _write_head(path: Path, seq: int, entry_hash: str) -> None:
+def _write_head(path: Path, checkpoint: Checkpoint, *, anchored: bool) -> None:
     head_path = _head_path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{head_path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write((_canonical({"seq": seq, "hash": entry_hash}) + "\n").encode("utf-8"))
+            head = {"seq": checkpoint.seq, "hash": checkpoint.hash, "mac": checkpoint.mac, "anker": anchored}
+            handle.write((_canonical(head) + "\n").encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, head_path)

@@ -24,8 +24,14 @@ entry) come from the log, which must verify first. So a hand-written ``besluiten
 flag list or a ``signals.parquet`` changed after the run or after the review cannot pass the gate.
 Nothing is changed before its audit entry can be written: a decision and a verdict are appended
 first (the append refuses a log that does not verify) and then copied to their files; a release is
-moved into place and removed again if its entry cannot be appended. Free text (rationale,
-conditions, note, actor) that holds a BSN or a birth date is refused: the log can never be edited.
+moved into place and removed again if its entry cannot be appended.
+
+**Free text stays out of the chain** (:mod:`vastgoed.ethics.freetext`). A rationale, conditions, a
+note or a reason is checked against the run's own known identifiers and by form (a BSN, a birth
+date) and refused, naming the kind and never the text; accepted text is kept in the erasable text
+store beside the log, and the entry holds its reference and salted hash (``details["teksten"]``).
+:func:`erase_text` removes an entry's text (logged as an ``erase`` entry) and the log still
+verifies; readers then see :data:`~vastgoed.ethics.freetext.ERASED`.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ from vastgoed.core.files import write_json_atomic
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.ethics.auditlog import AuditEntry, AuditLog
+from vastgoed.ethics.freetext import FreeTextRefused, TextStore, check_texts, run_identifiers
+from vastgoed.ethics.privacy import KnownIdentifiers
 
 __all__ = [
     "DECISIONS",
@@ -58,6 +66,8 @@ __all__ = [
     "ReviewError",
     "audit_log",
     "audit_log_path",
+    "entry_text",
+    "erase_text",
     "governance_dir",
     "latest_decision",
     "read_decisions",
@@ -132,8 +142,10 @@ def audit_log_path(out_dir: Path) -> Path:
 
 
 def audit_log(out_dir: Path) -> AuditLog:
-    """The audit log of the runs in ``OUT``."""
-    return AuditLog(audit_log_path(out_dir))
+    """The audit log of the runs in ``OUT``, with its key and anchor (see :mod:`vastgoed.ethics.anchor`)."""
+    from vastgoed.ethics.anchor import anchor_for
+
+    return AuditLog(audit_log_path(out_dir), anchor=anchor_for(out_dir))
 
 
 def _now() -> str:
@@ -208,39 +220,69 @@ def _altered(run_dir: Path, entry: AuditEntry) -> list[str]:
     ]
 
 
-def _refuse_identifiers(**texts: str) -> None:
-    from vastgoed.ethics.privacy import identifiers_in_text
-
-    found = [f"{name}: {hit}" for name, text in texts.items() for hit in identifiers_in_text(text)]
-    if found:
-        raise ReviewError(
-            "refused: the audit log can never be edited, and this text holds a direct identifier "
-            "(write what was found, not who):\n" + "\n".join(f"  - {f}" for f in found)
-        )
+def _texts(out_dir: Path) -> TextStore:
+    return TextStore(governance_dir(out_dir))
 
 
-def _decision_from(entry: AuditEntry) -> Decision:
+def _sealed_texts(
+    out_dir: Path, texts: dict[str, str], *, known: KnownIdentifiers | None, forms_only: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    """Check the free text (``forms_only``: by form, as an actor) and store it; what the entry holds.
+
+    Raises:
+        ReviewError: a text holds an identifier; the message names the field and kind, not the text.
+    """
+    try:
+        check_texts(texts, known)
+        check_texts(forms_only)
+    except FreeTextRefused as exc:
+        raise ReviewError(str(exc)) from exc
+    return _texts(out_dir).put(texts)
+
+
+def entry_text(out_dir: Path, entry: AuditEntry, name: str) -> str:
+    """A free text of an entry: from the text store (or the details, for an entry of an older version)."""
+    sealed = (entry.details.get("teksten") or {}).get(name)
+    if sealed is None:
+        return str(entry.details.get(name, "") or "")
+    return _texts(out_dir).get(sealed)
+
+
+def _append_with_texts(
+    out_dir: Path, actie: str, *, actor: str, run_id: str | None, details: dict[str, Any]
+) -> AuditEntry:
+    """Append; when the append fails, the texts it would have referred to are removed again."""
+    try:
+        return audit_log(out_dir).append(actie, actor=actor, run_id=run_id, details=details)
+    except BaseException:
+        _texts(out_dir).erase(s["ref"] for s in details.get("teksten", {}).values())
+        raise
+
+
+def _decision_from(entry: AuditEntry, store: TextStore) -> Decision:
     d = entry.details
+    sealed = d.get("teksten") or {}
     return Decision(
         decision=str(d["decision"]),
         role=str(d["role"]),
         actor=str(d["actor"]),
-        rationale=str(d["rationale"]),
+        rationale=store.get(sealed["rationale"]) if "rationale" in sealed else str(d.get("rationale", "")),
         accepted_flags=tuple(d.get("accepted_flags", [])),
-        conditions=str(d.get("conditions", "")),
+        conditions=store.get(sealed.get("conditions")) if sealed else str(d.get("conditions", "")),
         tijd=entry.tijd,
         seq=entry.seq,
     )
 
 
-def _decisions(entries: Sequence[AuditEntry], run_id: str) -> list[Decision]:
-    return [_decision_from(e) for e in entries if e.actie == "review" and e.run_id == run_id]
+def _decisions(entries: Sequence[AuditEntry], run_id: str, out_dir: Path) -> list[Decision]:
+    store = _texts(out_dir)
+    return [_decision_from(e, store) for e in entries if e.actie == "review" and e.run_id == run_id]
 
 
 def read_decisions(run_dir: Path) -> list[Decision]:
     """Every decision on the run, oldest first, from the (verified) audit log."""
     run_dir = run_dir.resolve()
-    return _decisions(_entries(run_dir.parent), _run_info(run_dir)["run_id"])
+    return _decisions(_entries(run_dir.parent), _run_info(run_dir)["run_id"], run_dir.parent)
 
 
 def latest_decision(run_dir: Path) -> Decision | None:
@@ -282,7 +324,6 @@ def record_decision(
         raise ReviewError("--rationale is required: a decision without its reasons cannot be checked")
     if decision == "conditions" and not conditions.strip():
         raise ReviewError("a 'conditions' decision needs --conditions: which conditions")
-    _refuse_identifiers(rationale=rationale, conditions=conditions, actor=actor)
     entries = _entries(run_dir.parent)
     run_entry = _require_run_entry(entries, run_dir, info["run_id"])
     altered = _altered(run_dir, run_entry)
@@ -293,7 +334,10 @@ def record_decision(
     unknown = [f for f in accepted if f not in flags]
     if unknown:
         raise ReviewError(f"--accept-flag names flags this run does not have: {', '.join(unknown)}")
-    entry = audit_log(run_dir.parent).append(
+    texts = {"rationale": rationale.strip(), "conditions": conditions.strip()}
+    sealed = _sealed_texts(run_dir.parent, texts, known=run_identifiers(run_dir), forms_only={"actor": actor})
+    entry = _append_with_texts(
+        run_dir.parent,
         "review",
         actor=f"{role}:{actor}",
         run_id=info["run_id"],
@@ -301,18 +345,21 @@ def record_decision(
             "decision": decision,
             "role": role,
             "actor": actor,
-            "rationale": rationale.strip(),
+            "teksten": sealed,
             "accepted_flags": accepted,
-            "conditions": conditions.strip(),
             "bestanden_sha256": run_file_hashes(run_dir),
         },
     )
-    d = _decision_from(entry)
+    _write_decision_copies(run_dir, info["run_id"])
+    return _decision_from(entry, _texts(run_dir.parent))
+
+
+def _write_decision_copies(run_dir: Path, run_id: str) -> None:
+    """``RUN/ethics/besluiten.json``: a readable copy of the run's decisions (texts as they are now)."""
     path = run_dir / "ethics" / _DECISIONS_FILE
     path.parent.mkdir(exist_ok=True)
-    copies = [x.to_dict() for x in _decisions(audit_log(run_dir.parent).entries(), info["run_id"])]
+    copies = [x.to_dict() for x in _decisions(audit_log(run_dir.parent).entries(), run_id, run_dir.parent)]
     write_json_atomic(path, copies)
-    return d
 
 
 def _release_reasons(run_dir: Path, entries: Sequence[AuditEntry], run_id: str) -> list[str]:
@@ -325,7 +372,7 @@ def _release_reasons(run_dir: Path, entries: Sequence[AuditEntry], run_id: str) 
     altered = _altered(run_dir, run_entry)
     if altered:
         reasons.append("the run changed after it was written: " + "; ".join(altered))
-    decisions = _decisions(entries, run_id)
+    decisions = _decisions(entries, run_id, run_dir.parent)
     decision = decisions[-1] if decisions else None
     if decision is None:
         reasons.append(
@@ -379,7 +426,7 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
     reasons = _release_reasons(run_dir, entries, run_id)
     if reasons:
         raise ReleaseRefused(run_dir, reasons)
-    decision = _decisions(entries, run_id)[-1]
+    decision = _decisions(entries, run_id, run_dir.parent)[-1]
     tmp = run_dir / f".{_RELEASE_DIR}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
@@ -414,7 +461,6 @@ def release(run_dir: Path, *, actor: str, clock: Callable[[], str] = _now) -> Pa
                 "rows": listed.height,
                 "decision_seq": decision.seq,
                 "decision_at": decision.tijd,
-                "conditions": decision.conditions,
                 "lijst_sha256": lijst_hash,
             },
         )
@@ -457,7 +503,6 @@ def record_verdict(
     datum = datum or today
     if datum > today:
         raise ReviewError(f"--datum {datum.isoformat()} lies in the future: the day the outcome was found")
-    _refuse_identifiers(note=note, actor=actor)
     entries = _entries(run_dir.parent)
     releases = [e for e in entries if e.actie == "release" and e.run_id == run_id]
     listed_path = run_dir / _RELEASE_DIR / "lijst.csv"
@@ -465,7 +510,7 @@ def record_verdict(
         raise ReviewError(f"{run_dir}: not released; verdicts are recorded on released lists only")
     if _sha256(listed_path) != releases[-1].details.get("lijst_sha256"):
         raise ReviewError(f"{listed_path}: differs from the list that was released")
-    last = _decisions(entries, run_id)[-1]
+    last = _decisions(entries, run_id, run_dir.parent)[-1]
     if last.decision == "reject":
         raise ReviewError(f"run {run_id} was rejected after its release ({last.tijd}): no new verdicts")
     listed = pl.read_csv(listed_path, schema_overrides={"verblijfsobject_id": pl.String})
@@ -473,7 +518,10 @@ def record_verdict(
     if row.height == 0:
         raise ReviewError(f"{verblijfsobject_id} is not on the released list of run {run_id}")
     r = row.row(0, named=True)
-    verdict = {
+    sealed = _sealed_texts(
+        run_dir.parent, {"note": note.strip()}, known=run_identifiers(run_dir), forms_only={"actor": actor}
+    )
+    verdict: dict[str, Any] = {
         "run_id": run_id,
         "model_version": info.get("model", {}).get("model_version"),
         "verblijfsobject_id": verblijfsobject_id,
@@ -482,20 +530,56 @@ def record_verdict(
         "fenomeen": fenomeen or r.get("fenomeen"),
         "outcome": outcome,
         "datum": datum.isoformat(),
-        "note": note,
+        "teksten": sealed,
         "actor": actor,
         "role": role,
     }
-    entry = audit_log(run_dir.parent).append(
-        "verdict", actor=f"{role}:{actor}", run_id=run_id, details=verdict
+    entry = _append_with_texts(
+        run_dir.parent, "verdict", actor=f"{role}:{actor}", run_id=run_id, details=verdict
     )
     verdict["tijd"] = entry.tijd
+    verdict["seq"] = entry.seq
     path = governance_dir(run_dir.parent) / "verdicten.jsonl"
     with path.open("a", encoding="utf-8") as fh:
+        # the copy holds the note's reference, not the note: the text lives in the erasable store
         fh.write(json.dumps(verdict, ensure_ascii=False, sort_keys=True) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
-    return verdict
+    return verdict | {"note": note.strip()}
+
+
+def erase_text(out_dir: Path, seq: int, *, reason: str, actor: str) -> AuditEntry:
+    """Erase the free text of entry ``seq`` (its rationale, conditions, note or reason), logged as ``erase``.
+
+    The text and its salt leave the text store (overwritten on disk); the entry keeps its reference
+    and hash, so the chain still verifies, and readers see :data:`~vastgoed.ethics.freetext.ERASED`.
+    The run's ``besluiten.json`` copy is rewritten. The reason is free text too, checked by form.
+
+    Raises:
+        ReviewError: the log does not verify, no entry ``seq`` exists or it holds no stored text.
+        ReviewError: also when the reason holds an identifier.
+    """
+    entries = _entries(out_dir)
+    target = next((e for e in entries if e.seq == seq), None)
+    sealed = dict(target.details.get("teksten") or {}) if target is not None else {}
+    if target is None or not sealed:
+        raise ReviewError(f"audit entry {seq} does not exist or holds no free text in the text store")
+    if not reason.strip():
+        raise ReviewError("--reason is required: why the text is erased")
+    run_dir = out_dir / target.run_id if target.run_id else None
+    known = run_identifiers(run_dir) if run_dir is not None else None
+    reden = _sealed_texts(out_dir, {"reden": reason.strip()}, known=known, forms_only={"actor": actor})
+    entry = _append_with_texts(
+        out_dir,
+        "erase",
+        actor=actor,
+        run_id=target.run_id,
+        details={"entry": seq, "velden": sorted(sealed), "teksten": reden},
+    )
+    _texts(out_dir).erase(str(s["ref"]) for s in sealed.values())
+    if target.actie == "review" and run_dir is not None and (run_dir / "run.json").is_file():
+        _write_decision_copies(run_dir.resolve(), str(target.run_id))
+    return entry
 
 
 def verdict_labels(out_dir: Path, peildatum: dt.date) -> pl.DataFrame:

@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vastgoed.core.errors import VastgoedError
 from vastgoed.core.schema import FENOMENEN
 from vastgoed.core.worlds import Lang, Validated
+from vastgoed.ethics.anchor import use_database
 from vastgoed.ethics.review import (
     DECISIONS,
     OUTCOMES,
@@ -159,6 +160,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     settings.check()
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
+    use_database(settings.out_dir, settings.resolved_database_url())  # the audit log's anchor
     sessions = sessionmaker(engine, expire_on_commit=False)
     templates = Jinja2Templates(directory=str(_HERE / "templates"))
     app = FastAPI(title="vastgoed", docs_url=None, redoc_url=None, openapi_url=None)

@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from vastgoed.ethics.auditlog import AuditEntry, AuditLogError
-from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path
+from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, entry_text
 
 __all__ = [
     "BANDS",
@@ -205,8 +205,8 @@ def _run_info(path: Path, info: dict[str, Any], entries: Sequence[AuditEntry], e
         decisions=tuple(
             {"seq": e.seq, "tijd": e.tijd, **{k: e.details.get(k) for k in ("decision", "role", "actor")}}
             | {
-                "rationale": e.details.get("rationale", ""),
-                "conditions": e.details.get("conditions", ""),
+                "rationale": entry_text(path.parent, e, "rationale"),
+                "conditions": entry_text(path.parent, e, "conditions"),
                 "accepted_flags": list(e.details.get("accepted_flags", [])),
             }
             for e in reviews
