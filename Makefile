@@ -19,15 +19,29 @@ CONFIG ?= configs/default.toml
 export MLFLOW_DISABLE_TELEMETRY := true
 export OMP_WAIT_POLICY := PASSIVE
 
+# The audit log's key (docs/security.md): held outside the log's folder. Unless the operator names
+# one ($VASTGOED_AUDIT_KEY_FILE or $VASTGOED_AUDIT_KEY), a key is made once for this checkout in
+# .secrets/ (mode 0600, git-ignored): enough for the synthetic municipality; a municipality keeps its
+# key where operations alone can read it.
+ifeq ($(strip $(VASTGOED_AUDIT_KEY)$(VASTGOED_AUDIT_KEY_FILE)),)
+AUDIT_KEY_FILE := $(CURDIR)/.secrets/audit.key
+export VASTGOED_AUDIT_KEY_FILE := $(AUDIT_KEY_FILE)
+endif
+
 .PHONY: help bootstrap score train experiment test test-spark bench bench-worlds bench-choices lint mlflow-ui evaluate clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
-$(VENV)/.synced: pyproject.toml uv.lock
+$(VENV)/.synced: pyproject.toml uv.lock $(AUDIT_KEY_FILE)
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --compile-bytecode --python 3.11
 	@touch $@
+
+$(CURDIR)/.secrets/audit.key:
+	@mkdir -p -m 700 $(dir $@)
+	@(umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@)
+	@echo "audit key made for this checkout: $@ (docs/security.md)"
 
 bootstrap: $(VENV)/.synced ## Install uv if missing, create .venv and sync the lock
 

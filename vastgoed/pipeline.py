@@ -53,6 +53,7 @@ from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
 from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
+from vastgoed.ethics.auditlog import load_key
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
@@ -620,6 +621,8 @@ def run_batch(
     console = console or Console(quiet=True)
     # Refuses to start while a required ethics entry is empty (EthicsIncomplete lists them all).
     meta = load_ethics(config.ethics.metadata_path())
+    # Without the audit key nothing can be logged: say so now, not after the batch.
+    load_key(audit_log_path(out_dir))
     # A run's entry can only be chained onto a log that verifies: say so now, not after the batch.
     check = audit_log(out_dir).verify() if audit_log_path(out_dir).parent.is_dir() else None
     if check is not None and not check.ok:
