@@ -79,6 +79,9 @@ class FeatureSpec:
         proxy_risk: Known risk that it stands in for a protected attribute, and why it is kept.
         proxy_justification: Why the feature is kept although the proxy screen finds it predicts
             a group attribute above the threshold (empty: it must not).
+        person_links: It follows persons across records through the graph (Splink's person
+            clusters): where it carries evidence (a value above 0), a signal rests on the person
+            links of the object as well as on its address links (``koppeling_onzeker``).
     """
 
     name: str
@@ -91,6 +94,7 @@ class FeatureSpec:
     direction: Direction = "hoger_risico"
     proxy_risk: str = "laag"
     proxy_justification: str = ""
+    person_links: bool = False
 
     @property
     def legal_basis(self) -> str:

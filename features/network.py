@@ -58,6 +58,7 @@ class NetworkFeatures(FeatureBuilder):
             (*_SOURCES, *_OUTCOMES),
             "adressen",
             proxy_risk=_PROXY,
+            person_links=True,
         ),
         FeatureSpec(
             "netwerk_max_bevestigde_objecten",
@@ -68,6 +69,7 @@ class NetworkFeatures(FeatureBuilder):
             (*_SOURCES, *_OUTCOMES),
             "adressen",
             proxy_risk=_PROXY,
+            person_links=True,
         ),
         FeatureSpec(
             "netwerk_eigenaar_bevestigd",
@@ -78,6 +80,7 @@ class NetworkFeatures(FeatureBuilder):
             ("kadaster_eigendom", *_SOURCES[:1], *_OUTCOMES),
             "ja/nee",
             proxy_risk=_PROXY,
+            person_links=True,
         ),
         FeatureSpec(
             "functionarissen_max_objecten",
@@ -89,6 +92,7 @@ class NetworkFeatures(FeatureBuilder):
             "betrokken is.",
             ("kvk_vestigingen", "kvk_functionarissen", "brp_inschrijvingen", "kadaster_eigendom"),
             "adressen",
+            person_links=True,
         ),
     )
 

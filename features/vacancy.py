@@ -231,6 +231,7 @@ class UnexplainedVacancyFeatures(FeatureBuilder):
             ("brp_inschrijvingen", "bag_verblijfsobjecten"),
             "ja/nee",
             "lager_risico",
+            person_links=True,
         ),
         FeatureSpec(
             "leegstand_verklaard",

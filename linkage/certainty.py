@@ -30,7 +30,9 @@ def object_link_certainty(
 
     Returns:
         ``verblijfsobject_id, koppeling_min_zekerheid, n_koppelingen, zwakste_koppelingen`` (a list
-        of :data:`LINK_SCHEMA`, weakest first).
+        of :data:`LINK_SCHEMA`, weakest first), and the weakest of each kind:
+        ``koppeling_min_zekerheid_adres`` (a record's address link) and
+        ``koppeling_min_zekerheid_persoon`` (a person record's link to its cluster; null without one).
     """
     addr = address_links.select(
         "verblijfsobject_id",
@@ -55,4 +57,11 @@ def object_link_certainty(
         pl.col("zekerheid").min().alias("koppeling_min_zekerheid"),
         pl.len().cast(pl.Int64).alias("n_koppelingen"),
         pl.struct("record", "soort", "methode", "zekerheid").head(n_weakest).alias("zwakste_koppelingen"),
+        *(
+            pl.col("zekerheid")
+            .filter(pl.col("soort") == soort)
+            .min()
+            .alias(f"koppeling_min_zekerheid_{soort}")
+            for soort in ("adres", "persoon")
+        ),
     )

@@ -1034,6 +1034,7 @@ def _signals(
     st: _Stages | None = None,
 ) -> pl.DataFrame:
     """Every object scored and ranked; the top and the recent investigations explained."""
+    certainty = certainty.join(signal_link_certainty(certainty, feats), on="verblijfsobject_id", how="left")
     with st.stage("score") if st is not None else contextlib.nullcontext():
         scored = _scored(scoring, feats, objects, certainty)
     with st.stage("explain") if st is not None else contextlib.nullcontext():
@@ -1043,7 +1044,10 @@ def _signals(
 def _scored(
     scoring: _Scoring, feats: pl.DataFrame, objects: pl.DataFrame, certainty: pl.DataFrame
 ) -> pl.DataFrame:
-    uncertain = certainty.filter(pl.col("koppeling_min_zekerheid") < scoring.threshold)["verblijfsobject_id"]
+    # a signal resting on a link below the threshold (signal_link_certainty) is not ranked
+    uncertain = certainty.filter(pl.col("koppeling_zekerheid_signaal") < scoring.threshold)[
+        "verblijfsobject_id"
+    ]
     scored = score_objects(
         scoring.model,
         feats,
@@ -1055,6 +1059,30 @@ def _scored(
         uncertain=uncertain,
     )
     return scored
+
+
+def signal_link_certainty(certainty: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
+    """Per object, the weakest link its signal rests on: ``verblijfsobject_id, koppeling_zekerheid_signaal``.
+
+    A signal rests on the address links of the records at its object, and on the person links there
+    only where a feature that follows persons through the graph (``FeatureSpec.person_links``)
+    carries evidence for it (a value above 0): a past owner whose cluster is uncertain does not make
+    a signal of metered use uncertain, but an owner tied to a confirmed address elsewhere does.
+    """
+    person_cols = [s.name for s in catalogue() if s.person_links and s.name in feats.columns]
+    uses_persons = feats.select(
+        "verblijfsobject_id",
+        pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in person_cols] or [pl.lit(False)]).alias(
+            "_persoon"
+        ),
+    )
+    return certainty.join(uses_persons, on="verblijfsobject_id", how="left").select(
+        "verblijfsobject_id",
+        pl.min_horizontal(
+            "koppeling_min_zekerheid_adres",
+            pl.when(pl.col("_persoon").fill_null(False)).then(pl.col("koppeling_min_zekerheid_persoon")),
+        ).alias("koppeling_zekerheid_signaal"),
+    )
 
 
 def _explained(

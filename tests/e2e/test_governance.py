@@ -71,10 +71,12 @@ def test_signals_carry_their_dossier_and_uncertain_links_are_not_ranked(governed
     } <= set(signals.columns)
     assert "brp_inschrijvingen=" in signals["actualiteit"][0]
     onzeker = signals.filter(pl.col("status") == "koppeling_onzeker")
-    assert onzeker["rank"].null_count() == onzeker.height
-    assert (onzeker["koppeling_min_zekerheid"] < 0.9).all()
+    assert onzeker.height and onzeker["rank"].null_count() == onzeker.height
+    # the weakest link a signal rests on decides (signal_link_certainty), not the weakest at the object
+    assert (onzeker["koppeling_zekerheid_signaal"] < 0.9).all()
+    assert (onzeker["koppeling_min_zekerheid"] <= onzeker["koppeling_zekerheid_signaal"]).all()
     ranked = signals.filter(pl.col("rank").is_not_null())
-    assert (ranked["koppeling_min_zekerheid"].fill_null(1.0) >= 0.9).all()
+    assert (ranked["koppeling_zekerheid_signaal"].fill_null(1.0) >= 0.9).all()
 
 
 def test_no_output_scores_a_person(governed: tuple[Path, Path]) -> None:
@@ -465,3 +467,27 @@ def test_purge_keeps_the_retention_period_and_logs_before_it_removes(
     last = json.loads((out / "governance" / "audit.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     assert last["actie"] == "purge" and last["details"]["runs"] == [run_dir.name]
     assert RUNNER.invoke(app, ["audit", "verify", "--out", str(out)]).exit_code == 0
+
+
+def test_a_signal_rests_on_person_links_only_where_it_follows_persons() -> None:
+    from vastgoed.pipeline import signal_link_certainty
+
+    certainty = pl.DataFrame(
+        {
+            "verblijfsobject_id": ["a", "b", "c", "d"],
+            "koppeling_min_zekerheid": [0.6, 0.6, 0.8, 0.99],
+            "koppeling_min_zekerheid_adres": [0.99, 0.99, 0.8, 0.99],
+            "koppeling_min_zekerheid_persoon": [0.6, 0.6, None, None],
+        }
+    )
+    feats = pl.DataFrame(
+        {
+            "verblijfsobject_id": ["a", "b", "c", "d"],
+            "netwerk_eigenaar_bevestigd": [1, 0, 0, 0],  # a: evidence through an owner's cluster
+            "netwerk_bevestigde_adressen": [0, 0, 0, 0],
+            "elektriciteit_kwh": [100.0, 40000.0, 40000.0, 40000.0],
+        }
+    )
+    got = dict(signal_link_certainty(certainty, feats).iter_rows())
+    # a rests on its weak person link; b's weak person link feeds nothing it shows; c's address link is weak
+    assert got == {"a": 0.6, "b": 0.99, "c": 0.8, "d": 0.99}

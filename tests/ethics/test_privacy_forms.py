@@ -212,3 +212,33 @@ def test_a_run_with_identifiers_in_street_names_refuses_to_publish(
             assert raw not in f.excerpt and raw not in f.location, f
     # nothing was published: no run folder, no list
     assert not [p for p in out.iterdir() if not p.name.startswith(".") and p.name != "governance"]
+
+
+def test_three_groups_inside_a_list_of_numbers_are_not_a_bsn() -> None:
+    """A model file lists numbers in groups of three digits (``tree_sizes=352 363 362 ...``): one in
+    eleven triples passes the 11-proef, but a triple inside a longer run is no BSN written in groups."""
+    import itertools
+
+    from vastgoed.ethics.privacy import find_identifiers, is_valid_bsn
+
+    triples = next(
+        (a, b, c) for a, b, c in itertools.product(range(300, 400), repeat=3) if is_valid_bsn(f"{a}{b}{c}")
+    )
+    listed = "tree_sizes=352 " + " ".join(map(str, triples)) + " 361 362"
+    assert find_identifiers(listed, None) == []
+    alone = "BSN " + " ".join(map(str, triples)) + " bekend"
+    assert [f.soort for f in find_identifiers(alone, None)] == ["bsn"]
+    # counts of mixed widths after it (LightGBM's ``internal_count=...``), and a number group before it
+    assert find_identifiers("internal_count=" + " ".join(map(str, triples)) + " 64 32", None) == []
+    assert find_identifiers("leaf_count=12 " + " ".join(map(str, triples)), None) == []
+
+
+def test_three_counts_of_a_model_file_are_not_a_bsn() -> None:
+    """LightGBM writes a three-node tree's counts as ``internal_count=282 272 264`` (282272264 passes
+    the 11-proef): numbers grouped by spaces count only with a leading zero, a BSN keyword or when known."""
+    from vastgoed.ethics.privacy import find_identifiers, is_valid_bsn
+
+    assert is_valid_bsn("282272264")
+    assert find_identifiers("internal_count=282 272 264", None) == []
+    assert [f.soort for f in find_identifiers("BSN: 282 272 264", None)] == ["bsn"]
+    assert [f.soort for f in find_identifiers("notitie 010 005 833", None)] == ["bsn"]

@@ -135,10 +135,15 @@ _BSN_SHORT_RE = re.compile(
     _NOT_AFTER_TOKEN + r"(?:[0-9]{8}|[0-9]{4}\.[0-9]{2}\.[0-9]{3})" + _NOT_BEFORE_TOKEN
 )
 # A BSN written in groups: the printed form ``1234.56.789`` and three groups of three, each with
-# one separator (a dot, a space or a dash) used throughout.
+# one separator (a dot, a space or a dash) used throughout, standing alone: three groups inside a
+# list of numbers (a model file's ``tree_sizes=352 363 362 ...``, ``internal_count=283 364 364 64``:
+# a number group before them, or two after) are not a BSN (one in eleven triples passes the
+# 11-proef); one number after them (a house number) does not make a list.
 _BSN_GROUPED_RE = re.compile(
     _NOT_AFTER_TOKEN
+    + r"(?<![0-9][-. ])"
     + r"(?:[0-9]{4}(?P<s4>[-. ])[0-9]{2}(?P=s4)[0-9]{3}|[0-9]{3}(?P<s3>[-. ])[0-9]{3}(?P=s3)[0-9]{3})"
+    + r"(?![-. ][0-9]+[-. ][0-9])"
     + _NOT_BEFORE_TOKEN
 )
 _BSN_GROUPED_PREFILTER = r"[0-9]{3}[-. ][0-9]{2,3}[-. ][0-9]{3}"
@@ -789,9 +794,10 @@ def _known_date_spans(text: str, known: KnownIdentifiers) -> list[_Span]:
 def _grouped_bsn_spans(text: str, known: KnownIdentifiers | None, *, bsn_context: bool) -> list[_Span]:
     """BSNs written in groups (``0100.05.833``, ``010 005 833``, ``010-005-833``) that pass the 11-proef.
 
-    Three groups of three joined by dots are how Dutch text writes an amount (``123.456.789``):
-    that form counts only when it starts with a zero (an amount never does), in a BSN's column or
-    after a BSN keyword, or when it is a known BSN.
+    Three groups of three joined by dots are how Dutch text writes an amount (``123.456.789``), and
+    joined by spaces how SI writes one and how a model file lists counts (LightGBM's
+    ``internal_count=282 272 264``): those forms count only when they start with a zero (an amount
+    or a count never does), in a BSN's column or after a BSN keyword, or when they are a known BSN.
     """
     if not any(c in text for c in ".- "):
         return []
@@ -800,7 +806,7 @@ def _grouped_bsn_spans(text: str, known: KnownIdentifiers | None, *, bsn_context
         digits = re.sub(r"[-. ]", "", m.group())
         if not is_valid_bsn(digits):
             continue
-        if m.group("s3") == "." and not digits.startswith("0") and not bsn_context:
+        if m.group("s3") in (".", " ") and not digits.startswith("0") and not bsn_context:
             before = text[max(0, m.start() - _BSN_CONTEXT_CHARS) : m.start()]
             if not _BSN_KEYWORD_RE.search(before) and not (known is not None and known._is_bsn(digits)):
                 continue
