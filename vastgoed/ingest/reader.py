@@ -481,7 +481,7 @@ def _reject_duplicates(names: list[str], stem: str, required: list[str]) -> None
         return
     name, where = next(iter(doubled.items()))
     missing = [c for c in required if c not in positions]
-    lacking = f"; de kopregel mist {', '.join(missing)} (overschreven door de dubbele naam?)" if missing else ""
+    lacking = f"; de kopregel mist {', '.join(missing)} (overschreven door de dubbele naam?)" * bool(missing)
     others = [f"{n} (kolom {', '.join(map(str, p))})" for n, p in list(doubled.items())[1:]]
     also = f"; ook dubbel: {', '.join(others)}" if others else ""
     raise DataError(
