@@ -181,6 +181,7 @@ def test_composite_key_and_masked_bsn(tmp_path: Path, builder: FolderBuilder) ->
 def test_identifiers_are_masked_in_the_quarantine(tmp_path: Path, builder: FolderBuilder) -> None:
     rows = builder.rows()
     bad_bsn = BSNS[0][:8] + str((int(BSNS[0][8]) + 1) % 10)
+    rows["brp_inschrijvingen"].append(dict(rows["brp_inschrijvingen"][0]))  # one good row: not refused
     rows["brp_inschrijvingen"][0]["bsn"] = bad_bsn
     rows["brp_inschrijvingen"][1]["geboortedatum"] = "1985-02-31"
     rows["brp_inschrijvingen"][2]["voornamen"] = ""

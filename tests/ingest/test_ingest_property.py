@@ -10,10 +10,12 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from conftest import KEY, FolderBuilder, make_bsn
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from vastgoed.core.errors import DataError
 from vastgoed.core.schema import Invalid, file_spec
 from vastgoed.ingest import ingest
 
@@ -129,7 +131,14 @@ def test_quarantine_is_exactly_the_damaged_cells(
             broken_cells.add((stem, row, column))
     bad_rows = {(s, r) for s, r, c in broken_cells if file_spec(s).column(c).costs == Invalid.ROW}
     expected = {cell for cell in broken_cells if cell[:2] in bad_rows}
+    # a required file whose every row is quarantined is refused, naming it (test_clear_errors.py)
+    refused = {s for s, n in sizes.items() if all((s, r) in bad_rows for r in range(n))}
     with tempfile.TemporaryDirectory() as tmp:
+        if refused:
+            with pytest.raises(DataError, match="geen enkele geldige rij") as err:
+                ingest(builder.write(Path(tmp), rows, fmt=fmt), key=KEY)
+            assert err.value.bestand.split(".")[0] in refused
+            return
         result = ingest(builder.write(Path(tmp), rows, fmt=fmt), key=KEY)
     got = set(result.quarantine.select("bestand", "rij", "kolom").iter_rows())
     assert got == expected

@@ -406,7 +406,18 @@ def _expected_investigations(
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     y = investigated > 0
-    if y.all() or not y.any():
+    # Fitted on every investigated object and at most _FIT_NEGATIVES others, weighted back to
+    # their number (case-control sampling: the probabilities keep their scale); a region or the
+    # country has millions of objects and the fit would otherwise dominate the audit.
+    fit = np.arange(len(y))
+    weight = None
+    neg = np.flatnonzero(~y)
+    if len(neg) > _FIT_NEGATIVES:
+        keep = np.sort(np.random.default_rng(seed).choice(neg, _FIT_NEGATIVES, replace=False))
+        fit = np.sort(np.concatenate([np.flatnonzero(y), keep]))
+        weight = np.where(y[fit], 1.0, len(neg) / _FIT_NEGATIVES)
+    informative = _informative_columns(features[fit])
+    if y.all() or not y.any() or not informative:
         p = np.full(len(y), 1.0)
     else:
         model = HistGradientBoostingClassifier(
@@ -418,17 +429,7 @@ def _expected_investigations(
             early_stopping=False,
             random_state=seed,
         )
-        # Fitted on every investigated object and at most _FIT_NEGATIVES others, weighted back to
-        # their number (case-control sampling: the probabilities keep their scale); a region or the
-        # country has millions of objects and the fit would otherwise dominate the audit.
-        fit = np.arange(len(y))
-        weight = None
-        neg = np.flatnonzero(~y)
-        if len(neg) > _FIT_NEGATIVES:
-            keep = np.sort(np.random.default_rng(seed).choice(neg, _FIT_NEGATIVES, replace=False))
-            fit = np.sort(np.concatenate([np.flatnonzero(y), keep]))
-            weight = np.where(y[fit], 1.0, len(neg) / _FIT_NEGATIVES)
-        X = features.drop(_VBO)  # no copy: converted a block of rows at a time
+        X = features.select(informative)  # no copy: converted a block of rows at a time
 
         def matrix(rows: pl.DataFrame) -> npt.NDArray[np.float64]:
             return rows.fill_nan(None).to_numpy().astype(np.float64)
@@ -440,8 +441,21 @@ def _expected_investigations(
                 for a in range(0, X.height, _PREDICT_BLOCK)
             ]
         )
-    out: npt.NDArray[np.float64] = p * investigated.sum() / p.sum()
+    out: npt.NDArray[np.float64] = p * investigated.sum() / p.sum() if len(p) else p
     return out
+
+
+def _informative_columns(features: pl.DataFrame) -> list[str]:
+    """The numeric feature columns with at least one value among ``features``' rows.
+
+    A column of nulls (a cut-down extract's) has no bins: the boosted model's binning refused it
+    with ``window shape cannot be larger than input array shape``.
+    """
+    numeric = [c for c, t in features.schema.items() if c != _VBO and (t.is_numeric() or t == pl.Boolean)]
+    if not numeric or features.height == 0:
+        return []
+    counts = features.select(pl.col(c).cast(pl.Float64).fill_nan(None).count() for c in numeric).row(0)
+    return [c for c, n in zip(numeric, counts, strict=True) if n > 0]
 
 
 def _representation(
@@ -731,7 +745,9 @@ def fairness_audit(
         "onbekend"
     )
     names = sorted(set(buurt.to_list()))
-    codes = buurt.replace_strict(names, list(range(len(names))), return_dtype=pl.Int64).to_numpy()
+    codes = np.asarray(
+        buurt.replace_strict(names, list(range(len(names))), return_dtype=pl.Int64).to_numpy(), dtype=np.int64
+    )
     label_rows = _representation_of_codes("buurt", codes, names, counts, expected, inv_object, settings)
     for a, weights in shares.items():
         label_rows += _representation(a, weights, counts, expected, inv_object, settings)
@@ -741,6 +757,7 @@ def fairness_audit(
         else pl.DataFrame(schema=_LABEL_SCHEMA)
     )
     n_inv = outcomes.height
+    notes += _few_observations(ranked.height, known.height, int(inv_object.size), settings)
     n_conf = int((outcomes["uitkomst"] == "bevestigd").sum()) if n_inv else 0
     record = {
         "onderzoeken": n_inv,
@@ -773,6 +790,22 @@ def fairness_audit(
         proxy=proxy,
         notes=notes,
     )
+
+
+def _few_observations(ranked: int, known: int, investigated: int, settings: FairnessSettings) -> list[str]:
+    """Notes for figures that rest on too few cases to judge (Dutch first: users read them)."""
+    m = settings.min_groepsgrootte
+    checks = (
+        (ranked, "gerangschikte adressen", "de selectiecijfers"),
+        (known, "adressen met een bekende uitkomst", "de fout- en kalibratiecijfers"),
+        (investigated, "onderzochte adressen", "de herkomst van de labels"),
+    )
+    return [
+        f"te weinig waarnemingen: {n} {what} (minder dan min_groepsgrootte {m}); {figures} zijn niet te "
+        "beoordelen en er wordt niets gevlagd. Lever een volledig extract voor een bruikbare audit."
+        for n, what, figures in checks
+        if n < m
+    ]
 
 
 _MODEL_SCHEMA = {

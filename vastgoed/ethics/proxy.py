@@ -278,7 +278,25 @@ class ProxyScreenError(VastgoedError):
             f"{lines}\n"
             "Drop the feature, or fill `proxy_justification` of its FeatureSpec in the catalogue "
             "(the `specs` of its family's builder in features/) with why it is kept despite this."
+            + _few_objects_note(self.violations)
         )
+
+
+#: Below this many objects screened, an AUC is mostly chance: the screen's error says so.
+FEW_OBJECTS = 1000
+
+
+def _few_objects_note(violations: Sequence[ProxyViolation]) -> str:
+    """A note when the screened figures rest on few objects (a small or cut-down extract)."""
+    n = max((v.n_objecten for v in violations), default=0)
+    if n >= FEW_OBJECTS:
+        return ""
+    return (
+        f"\nLet op: deze cijfers rusten op weinig objecten ({n} objecten gescreend, minder dan "
+        f"{FEW_OBJECTS}): bij een klein of ingekort extract bepaalt toeval een AUC sterk. Draai op het "
+        "volledige extract van de gemeente; blijft de melding dan staan, laat het kenmerk weg of vul "
+        "proxy_justification. (Few objects: on a small or cut-down extract these AUCs are mostly chance.)"
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from vastgoed.core.config import Manifest, load_manifest
 from vastgoed.core.errors import DataError
 from vastgoed.core.pseudonym import Pseudonymiser, resolve_key
 from vastgoed.core.schema import CONTRACT, FileSpec, Kind
+from vastgoed.ingest.plausible import check_dates, check_gemeenten, is_blank_file
 from vastgoed.ingest.quarantine import empty_quarantine
 from vastgoed.ingest.reader import ParquetFolderReader, find_extract
 from vastgoed.ingest.table import validate_table
@@ -78,6 +80,7 @@ def ingest(
     key: bytes | None = None,
     fallback_encoding: str = "cp1252",
     partitions: frozenset[str] | None = None,
+    today: dt.date | None = None,
 ) -> IngestResult:
     """Read and validate a data folder that follows the data contract.
 
@@ -94,13 +97,16 @@ def ingest(
         partitions: Read only these partition folders (``gemeente=0935``) of every extract, for one
             shard of a run in shards; every extract must then be a folder of parts. Rows keep the
             ``rij`` of a read of the whole folder; the hashes are the parts' own (no folder hash).
+        today: The date the manifest's dates are checked against (by default the system's date).
 
     Returns:
         The validated tables, the quarantine, counts, warnings, the manifest and input hashes.
 
     Raises:
-        DataError: The manifest is missing or invalid; a required file is missing, cannot be decoded
-            or parsed, or lacks a required column.
+        DataError: The manifest is missing or invalid, its dates are implausible (see
+            :func:`~vastgoed.ingest.plausible.check_dates`) or its gemeentecode disagrees with the
+            BAG (:func:`~vastgoed.ingest.plausible.check_gemeenten`); a required file is missing, empty,
+            cannot be decoded or parsed, lacks a required column, or has no valid row.
         ConfigError: No key is given and none can be resolved.
 
     """
@@ -109,12 +115,24 @@ def ingest(
     pseudonymiser = Pseudonymiser(key if key is not None else resolve_key(synthetisch=manifest.synthetisch))
     tables: dict[str, pl.DataFrame] = {}
     counts: dict[str, FileCounts] = {}
-    warnings: list[str] = []
+    warnings = check_dates(manifest, today or dt.date.today())
     quarantines = [empty_quarantine()]
     nulled = [empty_quarantine()]
     undated: list[str] = []
     for spec in CONTRACT:
         found = find_extract(data_dir, spec.stem)
+        if found is not None and is_blank_file(found[0]):
+            if not spec.optional_file:
+                raise DataError(
+                    found[0].name,
+                    "leeg bestand (0 bytes, of alleen witruimte): een verplicht extract heeft minstens een "
+                    "kopregel en een gegevensrij nodig; lever het extract opnieuw aan",
+                )
+            warnings.append(
+                f"{found[0].name}: leeg bestand (0 bytes, of alleen witruimte), behandeld als afwezig "
+                "(optioneel bestand)"
+            )
+            continue
         if found is None:
             if not spec.optional_file:
                 raise DataError(
@@ -146,10 +164,14 @@ def ingest(
         validated = validate_table(
             raw.frame, spec, manifest.peildatum, notation=manifest.notation(spec.stem), typed=raw.typed
         )
+        if validated.table.height == 0 and _must_have_rows(spec, partitions):
+            raise _no_valid_row(path, raw.frame.height + len(raw.ragged) + len(raw.headers))
         tables[spec.stem] = _pseudonymise(validated.table, spec, pseudonymiser)
         quarantines.append(validated.quarantine)
         nulled.append(validated.nulled)
-        ragged = _ragged_quarantine(spec.stem, raw.ragged)
+        ragged = pl.concat(
+            [_ragged_quarantine(spec.stem, raw.ragged), _header_quarantine(spec.stem, raw.headers)]
+        )
         quarantines.append(ragged)
         counts[spec.stem] = FileCounts(
             rows_read=raw.frame.height + ragged.height,
@@ -164,6 +186,7 @@ def ingest(
             f"no extractdatum in the manifest for {', '.join(undated)}: "
             f"taken as the peildatum {manifest.peildatum}"
         )
+    warnings.extend(check_gemeenten(manifest, tables["bag_verblijfsobjecten"]))
     kleinverbruik = data_dir / "kleinverbruik"
     for path in sorted(kleinverbruik.glob("*.csv")) if kleinverbruik.is_dir() else []:
         hashes[path.relative_to(data_dir).as_posix()] = _sha256(path.read_bytes())
@@ -175,6 +198,29 @@ def ingest(
         warnings=warnings,
         manifest=manifest,
         hashes=hashes,
+    )
+
+
+def _must_have_rows(spec: FileSpec, partitions: frozenset[str] | None) -> bool:
+    """Whether a file with no valid row is refused: a required one; in a shard only the BAG.
+
+    (A shard's few gemeenten may lack, say, vergunningen; a shard without objects is no shard.)
+    """
+    if spec.optional_file:
+        return False
+    return partitions is None or spec.stem == "bag_verblijfsobjecten"
+
+
+def _no_valid_row(path: Path, rows: int) -> DataError:
+    name = path.name + ("/" if path.is_dir() else "")
+    if rows == 0:
+        why = "bevat alleen een kopregel, geen gegevensrijen"
+    else:
+        why = f"geen enkele geldige rij: alle {rows} rijen staan in de quarantaine (quarantine.csv)"
+    return DataError(
+        name,
+        f"{why}. Een verplicht extract zonder geldige rij kan niet worden gebruikt; controleer de export "
+        "(zie de redenen met `vastgoed validate --out`) en lever het opnieuw aan",
     )
 
 
@@ -209,6 +255,20 @@ def _ragged_quarantine(stem: str, ragged: list[tuple[int, int]]) -> pl.DataFrame
             ],
         }
     ).cast(empty_quarantine().schema)
+
+
+def _header_quarantine(stem: str, rows: list[int]) -> pl.DataFrame:
+    """Quarantine entries for rows that repeat the header line."""
+    return pl.DataFrame(
+        {
+            "bestand": [stem] * len(rows),
+            "rij": rows,
+            "kolom": [None] * len(rows),
+            "waarde": [None] * len(rows),
+            "reden": ["herhaalde kopregel: de rij herhaalt de kolomnamen en is geen gegevensrij"] * len(rows),
+        },
+        schema=empty_quarantine().schema,
+    )
 
 
 def _sha256(data: bytes) -> str:

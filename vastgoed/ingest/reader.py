@@ -53,6 +53,8 @@ class RawTable:
         typed: Columns whose strings a program wrote from numbers (a Parquet number column, in
             every part), or that the file lacks: their numbers are read as a program writes them
             (``Getalnotatie.ISO``), not in the manifest's notation for text.
+        headers: Rows left out because they repeat the header (a second export appended, say): to
+            be quarantined as ``herhaalde kopregel``.
 
     """
 
@@ -62,6 +64,7 @@ class RawTable:
     ragged: list[tuple[int, int]] = field(default_factory=list)
     parts: list[tuple[str, int]] = field(default_factory=list)
     typed: frozenset[str] = frozenset()
+    headers: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ class ExtractReader(ABC):
             data, spec.stem, declared_encoding, fallback_encoding, wanted=frozenset(spec.names)
         )
         names = [c.strip().lower() for c in parsed.frame.columns]
-        _reject_duplicates(names, spec.stem)
+        _reject_duplicates(names, spec.stem, [c.name for c in spec.columns if c.required])
         frame = parsed.frame.rename(dict(zip(parsed.frame.columns, names, strict=True)))
         warnings = list(parsed.warnings)
         if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
@@ -152,7 +155,12 @@ class ExtractReader(ABC):
         out = frame.select(columns).with_row_index("rij").with_columns(pl.col("rij").cast(pl.Int64))
         if parsed.rows is not None:
             out = out.with_columns(pl.Series("rij", parsed.rows, dtype=pl.Int64))
-        return RawTable(out, parsed.encoding, warnings, parsed.ragged, typed=frozenset(typed))
+        headers = _repeated_headers(out.select("rij", *(c for c in spec.names if c in frame.columns)))
+        if headers:
+            out = out.filter(~pl.col("rij").is_in(headers))
+        return RawTable(
+            out, parsed.encoding, warnings, parsed.ragged, typed=frozenset(typed), headers=headers
+        )
 
     def read_path(
         self, path: Path, spec: FileSpec, *, declared_encoding: str | None, fallback_encoding: str
@@ -218,7 +226,7 @@ class CsvReader(ExtractReader):
         skipped: list[str] = []
         try:
             header = pl.read_csv(io.BytesIO(payload), separator=separator, n_rows=0).columns
-            keep = _keep(header, wanted) if len(set(header)) == len(header) else None
+            keep = None if _doubled(header) else _keep(header, wanted)
             skipped = [h for h in header if keep is not None and h not in keep]
             frame = pl.read_csv(
                 io.BytesIO(payload),
@@ -316,6 +324,7 @@ class ParquetFolderReader(ParquetReader):
         hashes: dict[str, str] = {}
         starts: list[tuple[str, int]] = []
         typed: frozenset[str] | None = None
+        headers: list[int] = []
         first = 0
         for part in parts:
             name = f"{path.name}/{part.relative_to(path).as_posix()}"
@@ -332,14 +341,16 @@ class ParquetFolderReader(ParquetReader):
             frames.append(raw.frame.with_columns(pl.col("rij") + first) if first else raw.frame)
             starts.append((name, first))
             typed = raw.typed if typed is None else typed & raw.typed
-            first += raw.frame.height
+            headers += [first + r for r in raw.headers]
+            first += raw.frame.height + len(raw.headers)
             warnings.extend(w for w in raw.warnings if w not in warnings)
         if not frames:
             raise DataError(f"{path.name}/", f"no part under the partitions {sorted(partitions or ())}")
         frame = pl.concat(frames, how="vertical", rechunk=False)
         if partitions is None:
             hashes[f"{path.name}/"] = folder_hash(hashes)
-        return RawTable(frame, None, warnings, parts=starts, typed=typed or frozenset()), hashes
+        raw_table = RawTable(frame, None, warnings, parts=starts, typed=typed or frozenset(), headers=headers)
+        return raw_table, hashes
 
 
 def folder_hash(part_hashes: dict[str, str]) -> str:
@@ -444,14 +455,49 @@ def _salvage(text: str, separator: str) -> tuple[pl.DataFrame, list[int], list[t
     return frame, rows, ragged
 
 
-def _reject_duplicates(names: list[str], stem: str) -> None:
-    present = set(names)
-    for name in names:
-        m = _DUPLICATE.match(name)
-        if m and m.group("base") in present:
-            raise DataError(stem, "column appears more than once in the header", kolom=m.group("base"))
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise DataError(stem, "column appears more than once in the header", kolom=name)
-        seen.add(name)
+def _bases(names: list[str]) -> list[str]:
+    """Each name as the header wrote it: polars' ``soort_duplicated_0`` is a second ``soort``."""
+    return [m.group("base") if (m := _DUPLICATE.match(n)) and m.group("base") in names else n for n in names]
+
+
+def _doubled(header: list[str]) -> bool:
+    """Whether a header names a column twice (then every column is loaded, to name the copies)."""
+    bases = [b.strip().lower() for b in _bases(header)]
+    return len(set(bases)) < len(bases)
+
+
+def _reject_duplicates(names: list[str], stem: str, required: list[str]) -> None:
+    """Refuse a header naming a column more than once, with the positions (1-based) of each copy.
+
+    Polars renames a second ``soort`` to ``soort_duplicated_0``; both count as ``soort`` here. The
+    required columns the header lacks are named too: a doubled name often overwrote one of them.
+    """
+    bases = _bases(names)
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(bases, start=1):
+        positions.setdefault(name, []).append(i)
+    doubled = {n: p for n, p in positions.items() if len(p) > 1}
+    if not doubled:
+        return
+    name, where = next(iter(doubled.items()))
+    missing = [c for c in required if c not in positions]
+    lacking = f"; de kopregel mist {', '.join(missing)} (overschreven door de dubbele naam?)" * bool(missing)
+    others = [f"{n} (kolom {', '.join(map(str, p))})" for n, p in list(doubled.items())[1:]]
+    also = f"; ook dubbel: {', '.join(others)}" if others else ""
+    raise DataError(
+        stem,
+        f"kolomnaam staat {len(where)} keer in de kopregel (kolom {' en '.join(map(str, where))}){also}"
+        f"{lacking}. Geef elke kolom een eigen naam en lever het bestand opnieuw aan",
+        kolom=name,
+    )
+
+
+def _repeated_headers(frame: pl.DataFrame) -> list[int]:
+    """The ``rij`` of rows that repeat the header: every contract column holds its own name."""
+    present = [c for c in frame.columns if c != "rij"]
+    if frame.height == 0 or not present:
+        return []
+    same = pl.all_horizontal(
+        [pl.col(c).str.strip_chars().str.to_lowercase().eq(c).fill_null(False) for c in present]
+    )
+    return frame.filter(same).get_column("rij").to_list()
