@@ -62,12 +62,22 @@ def _fail(exc: VastgoedError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+#: Files the commands create are owner-only (0600, folders 0700): runs, governance/ (the audit log,
+#: the verdicts, the web store) hold personal data and decisions. Restored when the command ends.
+_UMASK = 0o077
+
+
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False) -> None:
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False,
+) -> None:
     # Before LightGBM's OpenMP runtime starts: spinning worker threads slow training several-fold
     # on a shared 2-core machine. MLflow must not phone home.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    previous = os.umask(_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous))
     _fit_console()
     _setup_logging(verbose)
 
