@@ -339,7 +339,8 @@ def begin_login(
     session.add(attempt)
     session.commit()
     failures, last = _failures_before(session, naam, attempt.id)
-    locked = failures and now < last + policy.wait_s(failures)
+    wait_s = policy.wait_s(failures)
+    locked = wait_s > 0 and now < last + wait_s
     if not locked and by_address:
         recent = (
             select(func.count())
