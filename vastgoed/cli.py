@@ -62,12 +62,22 @@ def _fail(exc: VastgoedError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+#: Files the commands create are owner-only (0600, folders 0700): runs, governance/ (the audit log,
+#: the verdicts, the web store) hold personal data and decisions. Restored when the command ends.
+_UMASK = 0o077
+
+
 @app.callback()
-def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False) -> None:
+def _main(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="More log output.")] = False,
+) -> None:
     # Before LightGBM's OpenMP runtime starts: spinning worker threads slow training several-fold
     # on a shared 2-core machine. MLflow must not phone home.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    previous = os.umask(_UMASK)
+    ctx.call_on_close(lambda: os.umask(previous))
     _fit_console()
     _setup_logging(verbose)
 
@@ -767,3 +777,56 @@ def serve(
         _console.print("[yellow]session cookies are Secure: use TLS, or --allow-http for local use[/yellow]")
     _console.print(f"vastgoed web on http://{host}:{port}/ (runs in {settings.out_dir})")
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+
+
+account_app = typer.Typer(
+    help="Accounts of the web application, the operator's way (on the server).", no_args_is_help=True
+)
+app.add_typer(account_app, name="account")
+
+
+@account_app.command("add")
+def account_add(
+    naam: Annotated[str, typer.Argument(help="The account's login name.")],
+    rol: Annotated[str, typer.Option(help="analist, reviewer or beheerder.")] = "analist",
+    out: Annotated[Path, typer.Option(help="The output folder (runs and governance/).")] = Path("out"),
+    database_url: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL of the store (default as for `vastgoed serve`).")
+    ] = None,
+) -> None:
+    """Create an approved account whose holder types their own password here (asked twice).
+
+    The way to a second beheerder where there is one: in the web application a reviewer or
+    beheerder account needs the approval of a beheerder other than the one who asked for it.
+    """
+    from sqlalchemy.orm import sessionmaker
+
+    from vastgoed.ethics.review import audit_log
+    from vastgoed.web import WebSettings
+    from vastgoed.web.security import create_account
+    from vastgoed.web.store import make_engine, migrate
+
+    try:
+        settings = WebSettings.from_env(out_dir=out, database_url=database_url)
+        engine = make_engine(settings.resolved_database_url())
+        migrate(engine)
+        password = typer.prompt(f"password for {naam}", hide_input=True, confirmation_prompt=True)
+        with sessionmaker(engine)() as db:
+            account = create_account(db, naam, rol, password)
+        audit_log(settings.out_dir).append(
+            "account",
+            actor=f"operator:{_os_user()}",
+            details={"account": account.naam, "rol": rol, "wat": "aangemaakt"},
+        )
+    except VastgoedError as exc:
+        raise _fail(exc) from exc
+    _console.print(f"{rol} account {account.naam!r} created")
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())

@@ -22,7 +22,7 @@ def write_text_atomic(path: Path, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        tmp.chmod(0o644)
+        tmp.chmod(0o600)  # owner-only: run outputs and governance files hold personal data
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

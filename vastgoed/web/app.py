@@ -73,10 +73,12 @@ from vastgoed.web.security import (
     SECURITY_HEADERS,
     AccountError,
     AccountExists,
-    LoginLimits,
+    LoginPolicy,
+    PasswordRefused,
     Principal,
+    approve_account,
     begin_login,
-    create_account,
+    change_password,
     csrf_ok,
     end_account_sessions,
     end_session,
@@ -84,12 +86,13 @@ from vastgoed.web.security import (
     load_session,
     new_token,
     purge_sessions,
-    set_password,
+    request_account,
+    reset_password,
     start_session,
     verify_password,
 )
 from vastgoed.web.settings import WebSettings
-from vastgoed.web.store import ROLES, Account, VerdictRow, make_engine, migrate, sync_index
+from vastgoed.web.store import PRIVILEGED, ROLES, Account, VerdictRow, make_engine, migrate, sync_index
 
 __all__ = ["create_app"]
 
@@ -131,6 +134,10 @@ _REGISTER_FIELDS = (
 )
 
 
+class _MustChangePassword(Exception):
+    """The principal logged in with a one-time password: every page but the change page waits."""
+
+
 class WebError(Exception):
     """A request the application refuses: rendered as the error page with its status."""
 
@@ -158,6 +165,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         WebSettingsError: The settings do not fit together (see :meth:`WebSettings.check`).
     """
     settings.check()
+    (settings.out_dir / "governance").mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
     use_database(settings.out_dir, settings.resolved_database_url())  # the audit log's anchor
@@ -171,11 +179,12 @@ def create_app(settings: WebSettings) -> FastAPI:
     out_dir = settings.out_dir
     idle_s = settings.session_minutes * 60.0
     max_age_s = settings.session_max_hours * 3600.0
-    limits = LoginLimits(
-        per_name_address=settings.login_max_failures,
-        per_address=settings.login_max_failures * settings.login_address_factor,
-        per_name=settings.login_max_failures * settings.login_name_factor,
-        window_s=settings.login_window_minutes * 60.0,
+    policy = LoginPolicy(
+        threshold=settings.login_max_failures,
+        base_s=float(settings.login_backoff_seconds),
+        cap_s=settings.login_backoff_max_minutes * 60.0,
+        address_failures=settings.login_address_max_failures,
+        address_window_s=settings.login_window_minutes * 60.0,
     )
     trusted = frozenset(settings.trusted_proxies)
     sso_secret = settings.sso_secret.get_secret_value().encode("utf-8") if settings.sso_secret else b""
@@ -255,7 +264,11 @@ def create_app(settings: WebSettings) -> FastAPI:
                 return principal
             if principal is not None:
                 end_session(db, token)
-            account = db.scalar(select(Account).where(Account.naam == name, Account.actief.is_(True)))
+            account = db.scalar(
+                select(Account).where(
+                    Account.naam == name, Account.actief.is_(True), Account.goedgekeurd.is_(True)
+                )
+            )
             if account is None:
                 _LOG.warning("single sign-on user %r has no active account", name[:64])
                 return None
@@ -288,6 +301,10 @@ def create_app(settings: WebSettings) -> FastAPI:
     async def _web_error(request: Request, exc: WebError) -> Response:
         return error_page(request, exc.status, exc.key, exc.detail)
 
+    @app.exception_handler(_MustChangePassword)
+    async def _must_change(request: Request, exc: _MustChangePassword) -> Response:
+        return RedirectResponse("/wachtwoord", status_code=303)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code if 400 <= exc.status_code < 600 else 400
@@ -303,9 +320,15 @@ def create_app(settings: WebSettings) -> FastAPI:
         request.state.principal = principal
         return _Ctx(request, db, principal, language(request))
 
-    def need(ctx: _Ctx, *roles: str) -> Principal:
+    def need(ctx: _Ctx, *roles: str, one_time: bool = False) -> Principal:
+        """The principal, when logged in with one of ``roles`` (any role when none is given).
+
+        A principal with a one-time password is sent to the change page, unless ``one_time``.
+        """
         if ctx.principal is None:
             raise WebError(401)
+        if ctx.principal.wachtwoord_wijzigen and not one_time:
+            raise _MustChangePassword()
         if roles and ctx.principal.rol not in roles:
             raise WebError(403)
         return ctx.principal
@@ -349,8 +372,12 @@ def create_app(settings: WebSettings) -> FastAPI:
     def append(ctx: _Ctx, actie: str, run_id: str | None, details: dict[str, Any]) -> None:
         """Append an entry for the request's principal; no view or export without it."""
         assert ctx.principal is not None
+        record(actie, actor(ctx.principal), details, run_id)
+
+    def record(actie: str, who: str, details: dict[str, Any], run_id: str | None = None) -> None:
+        """Append an entry to the audit log; the request fails (409) when it cannot be written."""
         try:
-            audit_log(out_dir).append(actie, actor=actor(ctx.principal), run_id=run_id, details=details)
+            audit_log(out_dir).append(actie, actor=who, run_id=run_id, details=details)
         except VastgoedError as exc:
             raise WebError(409, "error.409_log", str(exc)) from exc
 
@@ -363,7 +390,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             raise WebError(403)
         return run
 
-    def actor(principal: Principal) -> str:
+    def actor(principal: Principal | Account) -> str:
         return f"{_ENGINE_ROLE[principal.rol]}:{principal.naam}"
 
     def verdicts_of(ctx: _Ctx, run_id: str) -> dict[str, str]:
@@ -394,30 +421,82 @@ def create_app(settings: WebSettings) -> FastAPI:
             naam = field(form, "naam", 64).lower()
             password = field(form, "wachtwoord", 1024)
             client = client_address(request)
-            attempt = begin_login(db, naam, client, limits)
+            attempt = begin_login(db, naam, client, policy, by_address=from_proxy(request))
             if attempt is None:
                 return render(ctx, "login.html", 429, fout="login.too_many")
-            account = db.scalar(select(Account).where(Account.naam == naam, Account.actief.is_(True)))
+            account = db.scalar(
+                select(Account).where(
+                    Account.naam == naam, Account.actief.is_(True), Account.goedgekeurd.is_(True)
+                )
+            )
             ok = verify_password(account, password)  # an unknown name costs the same Argon2 work
-            finish_login(db, attempt, ok)
+            wait_s = finish_login(db, attempt, ok and account is not None, policy)
             if account is None or not ok:
-                _LOG.info("failed login from %s", client)
+                login_failed(account, client, wait_s)
                 return render(ctx, "login.html", 401, fout="login.failed")
+            record("login", actor(account), {"adres": client})
             purge_sessions(db, idle_s=idle_s, max_age_s=max_age_s)
             token = start_session(db, account)
-            response = RedirectResponse("/runs", status_code=303)
+            target = "/wachtwoord" if account.tijdelijk_wachtwoord else "/runs"
+            response = RedirectResponse(target, status_code=303)
             set_cookie(response, SESSION_COOKIE, token)
             return response
+
+    def login_failed(account: Account | None, client: str, wait_s: float) -> None:
+        """Audit a failed login, and the lock-out it starts.
+
+        A name without an active account is not written (it may be a mistyped password): only
+        that the name is unknown.
+        """
+        naam = account.naam if account is not None else None
+        _LOG.info("failed login from %s", client)
+        record("login_mislukt", "anoniem", {"account": naam, "adres": client})
+        if wait_s:
+            record("lockout", "systeem", {"account": naam, "adres": client, "seconden": int(wait_s)})
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
         with sessions() as db:
             ctx = context(request, db)
-            need(ctx)
+            principal = need(ctx, one_time=True)
             await form_of(ctx)
             end_session(db, request.cookies.get(SESSION_COOKIE))
+            record("logout", actor(principal), {})
             response = RedirectResponse("/", status_code=303)
             response.delete_cookie(SESSION_COOKIE, path="/")
+            return response
+
+    def password_page(ctx: _Ctx, status: int = 200, fout: str = "") -> HTMLResponse:
+        return render(ctx, "password.html", status, fout=fout)
+
+    @app.get("/wachtwoord", response_class=HTMLResponse)
+    def password_view(request: Request) -> Response:
+        with sessions() as db:
+            ctx = context(request, db)
+            need(ctx, one_time=True)
+            return password_page(ctx)
+
+    @app.post("/wachtwoord", response_class=HTMLResponse)
+    async def password_change(request: Request) -> Response:
+        """The account holder replaces a one-time password (or their own) with one of their choice."""
+        with sessions() as db:
+            ctx = context(request, db)
+            principal = need(ctx, one_time=True)
+            form = await form_of(ctx)
+            current, new = field(form, "huidig", 1024), field(form, "nieuw", 1024)
+            if new != field(form, "herhaal", 1024):
+                return password_page(ctx, 400, "password.repeat")
+            account = db.get(Account, principal.account_id)
+            assert account is not None  # the session is live, so the account is
+            try:
+                change_password(db, account, current, new)
+            except PasswordRefused as exc:
+                return password_page(ctx, 400, exc.problem.value)
+            except AccountError:
+                return password_page(ctx, 400, "password.current_wrong")
+            record("account", actor(principal), {"account": account.naam, "wat": "wachtwoord_gewijzigd"})
+            response = RedirectResponse("/runs", status_code=303)
+            set_cookie(response, SESSION_COOKIE, start_session(db, account))
             return response
 
     @app.get("/taal/{code}")
@@ -771,29 +850,36 @@ def create_app(settings: WebSettings) -> FastAPI:
 
     @app.post("/beheer/accounts", response_class=HTMLResponse)
     async def accounts_create(request: Request) -> Response:
+        """Create an account (see :func:`~vastgoed.web.security.request_account`).
+
+        An analist gets a one-time password; a reviewer or beheerder waits for a second beheerder.
+        """
         with sessions() as db:
             ctx = context(request, db)
             principal = need(ctx, "beheerder")
             form = await form_of(ctx)
             naam, rol = field(form, "naam", 64), field(form, "rol", 16)
             password = field(form, "wachtwoord", 1024) or None
-            if password is None and not settings.sso_header:  # no password only for single sign-on
+            needs_password = rol not in PRIVILEGED and not settings.sso_header
+            if password is None and needs_password:  # no password only for single sign-on
                 return accounts_page(ctx, 400, translate("accounts.password_required", ctx.lang))
             try:
-                create_account(db, naam, rol, password)
+                account = request_account(db, naam, rol, password, door=principal.account_id)
             except AccountExists:
                 db.rollback()
                 return accounts_page(ctx, 409, translate("accounts.exists", ctx.lang))
             except AccountError as exc:
                 db.rollback()
                 _LOG.info("account not created: %s", exc)
-                return accounts_page(ctx, 400, translate("accounts.invalid", ctx.lang))
-            audit_log(out_dir).append(
-                "account",
-                actor=actor(principal),
-                details={"account": naam.lower(), "rol": rol, "wat": "aangemaakt"},
-            )
-            return RedirectResponse("/beheer/accounts?melding=accounts.created", status_code=303)
+                return accounts_page(ctx, 400, account_error(exc, ctx.lang))
+            wat = "aangemaakt" if account.goedgekeurd else "aangevraagd"
+            record("account", actor(principal), {"account": account.naam, "rol": rol, "wat": wat})
+            melding = "accounts.created" if account.goedgekeurd else "accounts.requested"
+            return RedirectResponse(f"/beheer/accounts?melding={melding}", status_code=303)
+
+    def account_error(exc: AccountError, lang: str) -> str:
+        key = exc.problem.value if isinstance(exc, PasswordRefused) else "accounts.invalid"
+        return translate(key, lang)
 
     @app.post("/beheer/accounts/wijzig", response_class=HTMLResponse)
     async def accounts_change(request: Request) -> Response:
@@ -806,29 +892,43 @@ def create_app(settings: WebSettings) -> FastAPI:
             except ValueError:
                 account = None
             wat = field(form, "wat", 16)
-            if account is None or wat not in ("activeren", "blokkeren", "wachtwoord"):
+            if account is None or wat not in _ACCOUNT_CHANGES:
                 raise WebError(400)
-            if account.id == principal.account_id and wat == "blokkeren":
-                return accounts_page(ctx, 400, translate("error.409", ctx.lang))
+            if account.id == principal.account_id and wat in ("blokkeren", "wachtwoord", "goedkeuren"):
+                return accounts_page(ctx, 400, translate(f"accounts.not_own_{wat}", ctx.lang))
+            password = field(form, "wachtwoord", 1024) or None
             try:
-                if wat == "wachtwoord":
-                    set_password(db, account, field(form, "wachtwoord", 1024))
-                else:
-                    account.actief = wat == "activeren"
-                    db.commit()
-                    if not account.actief:  # a blocked account's sessions end now
-                        end_account_sessions(db, account.id)
+                wat = change_account(db, account, wat, password, principal.account_id)
             except AccountError as exc:
+                db.rollback()
                 _LOG.info("account not changed: %s", exc)
-                return accounts_page(ctx, 400, translate("accounts.invalid", ctx.lang))
-            audit_log(out_dir).append(
-                "account", actor=actor(principal), details={"account": account.naam, "wat": wat}
-            )
-            return RedirectResponse("/beheer/accounts?melding=accounts.changed", status_code=303)
+                return accounts_page(ctx, 400, account_error(exc, ctx.lang))
+            record("account", actor(principal), {"account": account.naam, "rol": account.rol, "wat": wat})
+            melding = "accounts.reset_requested" if wat == "wachtwoord_aangevraagd" else "accounts.changed"
+            return RedirectResponse(f"/beheer/accounts?melding={melding}", status_code=303)
+
+    def change_account(db: Session, account: Account, wat: str, password: str | None, door: int) -> str:
+        """Carry out a change of the accounts page; returns what was done, for the audit log."""
+        if wat == "wachtwoord":
+            if password is None and account.rol not in PRIVILEGED:
+                raise AccountError("a reset needs a one-time password")
+            done = reset_password(db, account, password or "", door=door)
+            return "wachtwoord_gereset" if done else "wachtwoord_aangevraagd"
+        if wat == "goedkeuren":
+            if password is None and not settings.sso_header:
+                raise AccountError("an approval sets a one-time password")
+            approve_account(db, account, password, door=door)
+            return "goedgekeurd"
+        account.actief = wat == "activeren"
+        db.commit()
+        if not account.actief:  # a blocked account's sessions end now
+            end_account_sessions(db, account.id)
+        return wat
 
     return app
 
 
+_ACCOUNT_CHANGES = ("activeren", "blokkeren", "wachtwoord", "goedkeuren")
 _ABSOLUTE = re.compile(r"(?<![\w.~/])/(?:[\w.@+-]+/)+[\w.@+-]*")
 _KNOWN_ERRORS = {"error.400", "error.401", "error.403", "error.404", "error.405", "error.409", "error.429"}
 _FEATURE_CACHE: dict[Path, tuple[int, pl.DataFrame]] = {}
@@ -855,6 +955,8 @@ def _melding(request: Request) -> str:
         "review.saved",
         "review.release_saved",
         "accounts.created",
+        "accounts.requested",
         "accounts.changed",
+        "accounts.reset_requested",
     }
     return key if key in allowed else ""

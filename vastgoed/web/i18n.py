@@ -28,9 +28,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Unknown user name or wrong password.",
     ),
     "login.too_many": (
-        "Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.",
-        "Too many failed attempts. Try again in a quarter of an hour.",
+        "Te veel mislukte pogingen. Probeer het over enkele minuten opnieuw; na elke nieuwe mislukte "
+        "poging duurt het wachten langer (ten hoogste een half uur).",
+        "Too many failed attempts. Try again in a few minutes; each further failed attempt makes the "
+        "wait longer (at most half an hour).",
     ),
+    "nav.password": ("Wachtwoord wijzigen", "Change password"),
+    "password.title": ("Wachtwoord wijzigen", "Change password"),
+    "password.one_time": (
+        "U bent ingelogd met een eenmalig wachtwoord van een beheerder. Kies eerst een eigen wachtwoord; "
+        "daarna kunt u verder.",
+        "You logged in with a one-time password from an administrator. Choose your own password first; "
+        "then you can go on.",
+    ),
+    "password.current": ("Huidig wachtwoord", "Current password"),
+    "password.new": ("Nieuw wachtwoord", "New password"),
+    "password.repeat_label": ("Herhaal het nieuwe wachtwoord", "Repeat the new password"),
+    "password.submit": ("Wachtwoord opslaan", "Save password"),
+    "password.rules": (
+        "Minstens 12 tekens. Een zin van een paar woorden is goed. Niet toegestaan: veelgebruikte "
+        "wachtwoorden (ook met cijfers erachter), herhalingen en reeksen, en uw gebruikersnaam.",
+        "At least 12 characters. A sentence of a few words is good. Not allowed: common passwords (also "
+        "with digits after them), repetitions and sequences, and your user name.",
+    ),
+    "password.too_short": (
+        "Dit wachtwoord is te kort: kies minstens 12 tekens.",
+        "This password is too short: choose at least 12 characters.",
+    ),
+    "password.common": (
+        "Dit wachtwoord is te bekend (het staat op een lijst van veelgebruikte wachtwoorden). "
+        "Kies een ander.",
+        "This password is too common (it is on a list of frequently used passwords). Choose another.",
+    ),
+    "password.pattern": (
+        "Dit wachtwoord is een herhaling of een reeks (zoals aaaa, abcabc of 1234). Kies een ander.",
+        "This password is a repetition or a sequence (such as aaaa, abcabc or 1234). Choose another.",
+    ),
+    "password.name": (
+        "Dit wachtwoord bevat de gebruikersnaam. Kies een ander.",
+        "This password contains the user name. Choose another.",
+    ),
+    "password.same": (
+        "Het nieuwe wachtwoord is gelijk aan het huidige. Kies een ander.",
+        "The new password is the same as the current one. Choose another.",
+    ),
+    "password.repeat": (
+        "De twee nieuwe wachtwoorden zijn niet gelijk.",
+        "The two new passwords differ.",
+    ),
+    "password.current_wrong": ("Het huidige wachtwoord klopt niet.", "The current password is wrong."),
     "role.analist": ("analist", "analyst"),
     "role.reviewer": ("reviewer (moreel beraad)", "reviewer (moral deliberation)"),
     "role.beheerder": ("beheerder", "administrator"),
@@ -174,8 +220,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accounts.role": ("Rol", "Role"),
     "accounts.active": ("Actief", "Active"),
     "accounts.password": (
-        "Wachtwoord (minstens 12 tekens; leeg: alleen single sign-on)",
-        "Password (12+ characters; empty: single sign-on only)",
+        "Eenmalig wachtwoord (minstens 12 tekens; leeg: alleen single sign-on). Een reviewer of "
+        "beheerder krijgt het van een tweede beheerder, bij de goedkeuring.",
+        "One-time password (12+ characters; empty: single sign-on only). A reviewer or administrator "
+        "gets it from a second administrator, at the approval.",
+    ),
+    "accounts.requested": (
+        "Account aangevraagd. Een andere beheerder moet het goedkeuren en het eenmalige wachtwoord "
+        "instellen.",
+        "Account requested. Another administrator must approve it and set its one-time password.",
+    ),
+    "accounts.reset_requested": (
+        "Wachtwoordherstel aangevraagd. Een andere beheerder moet het goedkeuren en het eenmalige "
+        "wachtwoord instellen; tot dan kan het account niet inloggen.",
+        "Password reset requested. Another administrator must approve it and set the one-time password; "
+        "until then the account cannot log in.",
+    ),
+    "accounts.waiting": ("wacht op goedkeuring", "awaiting approval"),
+    "accounts.approve": ("Goedkeuren met eenmalig wachtwoord", "Approve with one-time password"),
+    "accounts.one_time": ("eenmalig wachtwoord", "one-time password"),
+    "accounts.reset_note": (
+        "Een nieuw wachtwoord is eenmalig: de houder moet het bij de eerste login vervangen. Voor een "
+        "reviewer of beheerder is het een aanvraag die een tweede beheerder goedkeurt.",
+        "A new password is one-time: the holder must replace it at the first login. For a reviewer or "
+        "administrator it is a request that a second administrator approves.",
+    ),
+    "accounts.not_own_blokkeren": (
+        "U kunt uw eigen account niet blokkeren.",
+        "You cannot block your own account.",
+    ),
+    "accounts.not_own_wachtwoord": (
+        "Uw eigen wachtwoord wijzigt u met 'Wachtwoord wijzigen' (met uw huidige wachtwoord).",
+        "You change your own password with 'Change password' (with your current password).",
+    ),
+    "accounts.not_own_goedkeuren": (
+        "Een account wordt goedgekeurd door een andere beheerder, niet door uzelf.",
+        "An account is approved by another administrator, not by yourself.",
     ),
     "accounts.create": ("Account aanmaken", "Create account"),
     "accounts.created": ("Account aangemaakt.", "Account created."),
@@ -185,10 +265,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "accounts.new_password": ("Nieuw wachtwoord", "New password"),
     "accounts.set_password": ("Wachtwoord instellen", "Set password"),
     "accounts.invalid": (
-        "Niet geldig: een naam heeft 1-64 tekens (letters, cijfers en . _ - @), een wachtwoord "
-        "minstens 12 tekens.",
-        "Not valid: a name has 1-64 characters (letters, digits and . _ - @), a password at least "
-        "12 characters.",
+        "Niet geldig: een naam heeft 1-64 tekens (letters, cijfers en . _ - @); een goedkeuring of "
+        "herstel kan alleen door een andere beheerder dan de aanvrager, met een eenmalig wachtwoord.",
+        "Not valid: a name has 1-64 characters (letters, digits and . _ - @); an approval or reset "
+        "can only be given by an administrator other than the one who asked, with a one-time password.",
     ),
     "accounts.exists": ("Er bestaat al een account met deze naam.", "An account of this name exists."),
     "accounts.password_required": (

@@ -8,10 +8,19 @@ which every form posts back. Before login the CSRF token lives in a cookie of it
 
 Login attempts are counted in the store. An attempt is recorded *before* the password is checked
 (:func:`begin_login`) and counted at once, so parallel requests cannot all pass the check before any
-failure is written; it is marked a success afterwards (:func:`finish_login`). The limits: per account
-name from one address, per address (any name), and per name from all addresses together (higher),
-so one attacker cannot lock an account out for everyone. An unknown name costs the same Argon2
-verification as a known one (against a dummy hash), so the timing does not tell which names exist.
+failure is written; it is marked a success afterwards (:func:`finish_login`). The lock-out is **per
+account name** with exponential backoff (OWASP Authentication Cheat Sheet; NIST SP 800-63B 5.2.2):
+after ``threshold`` consecutive failures the name waits ``base_s``, doubling with each further
+failure up to ``cap_s``; a successful login resets the count. An address (any name) is throttled
+only when the caller says the address is a client's as told by a trusted proxy: without one, the
+address may be a proxy or an office's NAT, and locking it would lock out everyone behind it. An
+unknown name costs the same Argon2 verification as a known one (against a dummy hash), so the
+timing does not tell which names exist.
+
+Passwords follow :mod:`vastgoed.web.passwords`. A beheerder's reset sets a one-time password that
+the account holder must change at the next login (:func:`change_password`); a ``reviewer`` or
+``beheerder`` account made or reset by a beheerder waits for a second beheerder's approval
+(:func:`approve_account`), who sets the one-time password: the one who asked never knows it.
 """
 
 from __future__ import annotations
@@ -29,15 +38,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vastgoed.core.errors import VastgoedError
-from vastgoed.web.store import ROLES, Account, LoginAttempt, WebSession
+from vastgoed.web.passwords import PasswordProblem, password_problem
+from vastgoed.web.store import PRIVILEGED, ROLES, Account, LoginAttempt, WebSession
 
 __all__ = [
     "SECURITY_HEADERS",
     "AccountError",
     "AccountExists",
-    "LoginLimits",
+    "LoginPolicy",
+    "PasswordRefused",
     "Principal",
+    "approve_account",
     "begin_login",
+    "change_password",
     "create_account",
     "csrf_ok",
     "end_account_sessions",
@@ -47,7 +60,8 @@ __all__ = [
     "load_session",
     "new_token",
     "purge_sessions",
-    "set_password",
+    "request_account",
+    "reset_password",
     "start_session",
     "verify_password",
 ]
@@ -69,7 +83,6 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Cache-Control": "no-store",
 }
-_MIN_PASSWORD = 12
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
 
@@ -81,25 +94,54 @@ class AccountExists(AccountError):
     """An account of that name exists (also when another request created it a moment ago)."""
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    """Failed logins allowed within ``window_s``: per name from one address, per address, per name."""
+class PasswordRefused(AccountError):
+    """A password the policy refuses; ``problem`` names why (its value is the message key)."""
 
-    per_name_address: int
-    per_address: int
-    per_name: int
-    window_s: float
+    def __init__(self, problem: PasswordProblem) -> None:
+        super().__init__(f"password refused: {problem.name.lower()}")
+        self.problem = problem
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoginPolicy:
+    """The login lock-out: per account name with backoff; per address only behind a trusted proxy.
+
+    Attributes:
+        threshold: Consecutive failed logins of a name before it waits.
+        base_s: The first wait; each further failure doubles it.
+        cap_s: The longest wait.
+        address_failures: Failed logins (any name) from one client address within ``address_window_s``
+            before that address waits for the rest of the window; applied only to addresses told
+            by a trusted proxy.
+        address_window_s: The window of the address limit.
+    """
+
+    threshold: int = 5
+    base_s: float = 60.0
+    cap_s: float = 1800.0
+    address_failures: int = 100
+    address_window_s: float = 900.0
+
+    def wait_s(self, failures: int) -> float:
+        """How long a name waits after ``failures`` consecutive failures (0 below the threshold)."""
+        if failures < self.threshold:
+            return 0.0
+        return float(min(self.base_s * 2 ** min(failures - self.threshold, 30), self.cap_s))
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: the account, its role, and the session's CSRF token."""
+    """Who is asking: the account, its role, the session's CSRF token.
+
+    ``wachtwoord_wijzigen``: it logged in with a one-time password and must replace it first.
+    """
 
     account_id: int
     naam: str
     rol: str
     csrf: str
     session_id: str
+    wachtwoord_wijzigen: bool = False
 
 
 def new_token() -> str:
@@ -134,18 +176,49 @@ def verify_password(account: Account | None, password: str) -> bool:
     return True
 
 
-def _check_password(password: str) -> None:
-    if len(password) < _MIN_PASSWORD:
-        raise AccountError(f"a password needs at least {_MIN_PASSWORD} characters")
+def _check_password(password: str, naam: str) -> None:
+    problem = password_problem(password, naam)
+    if problem is not None:
+        raise PasswordRefused(problem)
 
 
 def create_account(session: Session, naam: str, rol: str, password: str | None) -> Account:
-    """Create a local account; ``password`` None makes an account for single sign-on only.
+    """Create an approved local account (the operator's way: the command line, the first beheerder).
+
+    ``password`` None makes an account for single sign-on only; the password is the holder's own.
 
     Raises:
         AccountError: The name is taken or not a plain login name, the role unknown, or the password
-            too short.
+            refused by the policy (:class:`PasswordRefused`).
     """
+    return _add_account(session, naam, rol, password)
+
+
+def request_account(session: Session, naam: str, rol: str, password: str | None, *, door: int) -> Account:
+    """Create an account for beheerder ``door`` (the web's way).
+
+    An ``analist`` gets ``password`` as a one-time password. A privileged role (``reviewer``,
+    ``beheerder``) is created waiting, without a password (``password`` is ignored): a second
+    beheerder approves it and sets its one-time password (:func:`approve_account`).
+
+    Raises:
+        AccountError: As :func:`create_account`.
+    """
+    if rol in PRIVILEGED:
+        return _add_account(session, naam, rol, None, goedgekeurd=False, verzocht_door=door)
+    return _add_account(session, naam, rol, password, tijdelijk=password is not None)
+
+
+def _add_account(
+    session: Session,
+    naam: str,
+    rol: str,
+    password: str | None,
+    *,
+    tijdelijk: bool = False,
+    goedgekeurd: bool = True,
+    verzocht_door: int | None = None,
+) -> Account:
     naam = naam.strip().lower()
     if not naam or len(naam) > 64 or not set(naam) <= _NAME_CHARS:
         raise AccountError("an account name has 1-64 characters: letters, digits and . _ - @")
@@ -154,13 +227,16 @@ def create_account(session: Session, naam: str, rol: str, password: str | None) 
     if _name_taken(session, naam):
         raise AccountExists(f"account {naam!r} exists")
     if password is not None:
-        _check_password(password)
+        _check_password(password, naam)
     account = Account(
         naam=naam,
         rol=rol,
         wachtwoord_hash=hash_password(password) if password is not None else None,
         actief=True,
         aangemaakt=time.time(),
+        tijdelijk_wachtwoord=tijdelijk,
+        goedgekeurd=goedgekeurd,
+        verzocht_door=verzocht_door,
     )
     session.add(account)
     try:
@@ -175,28 +251,86 @@ def _name_taken(session: Session, naam: str) -> bool:
     return session.scalar(select(Account.id).where(Account.naam == naam)) is not None
 
 
-def set_password(session: Session, account: Account, password: str) -> None:
-    """Set an account's password and end its sessions.
+def reset_password(session: Session, account: Account, password: str, *, door: int) -> bool:
+    """Beheerder ``door`` resets another account's password; its sessions end.
+
+    An ``analist`` gets ``password`` as a one-time password, to be changed at the next login. A
+    privileged account loses its password and waits for a second beheerder (:func:`approve_account`).
+
+    Returns:
+        True when the reset is done, False when it waits for a second beheerder.
 
     Raises:
-        AccountError: The password is too short.
+        AccountError: ``door`` is the account itself (its own password is changed with the current
+            one, :func:`change_password`), or the password is refused.
     """
-    _check_password(password)
-    account.wachtwoord_hash = hash_password(password)
+    if door == account.id:
+        raise AccountError("an own password is changed with the current one, not reset")
+    done = account.rol not in PRIVILEGED
+    if done:
+        _check_password(password, account.naam)
+        account.wachtwoord_hash = hash_password(password)
+    else:
+        account.wachtwoord_hash = None
+        account.goedgekeurd = False
+        account.verzocht_door = door
+    account.tijdelijk_wachtwoord = done
+    session.execute(delete(WebSession).where(WebSession.account_id == account.id))
+    session.commit()
+    return done
+
+
+def approve_account(session: Session, account: Account, password: str | None, *, door: int) -> None:
+    """Beheerder ``door`` approves a waiting account and sets its one-time password.
+
+    ``password`` None leaves it without one (single sign-on only).
+
+    Raises:
+        AccountError: Nothing waits, ``door`` asked for it or is the account, or the password is refused.
+    """
+    if account.goedgekeurd:
+        raise AccountError(f"account {account.naam!r} does not wait for approval")
+    if door in (account.verzocht_door, account.id):
+        raise AccountError("a second beheerder approves, not the one who asked nor the account itself")
+    if password is not None:
+        _check_password(password, account.naam)
+    account.wachtwoord_hash = hash_password(password) if password is not None else None
+    account.tijdelijk_wachtwoord = password is not None
+    account.goedgekeurd = True
+    account.verzocht_door = None
+    session.commit()
+
+
+def change_password(session: Session, account: Account, current: str, new: str) -> None:
+    """The account holder replaces their password (a one-time one, or their own); every session ends.
+
+    Raises:
+        AccountError: ``current`` is wrong, ``new`` equals it, or the policy refuses ``new``.
+    """
+    if not verify_password(account, current):
+        raise AccountError("the current password is wrong")
+    if hmac.compare_digest(current.encode("utf-8"), new.encode("utf-8")):
+        raise PasswordRefused(PasswordProblem.SAME)
+    _check_password(new, account.naam)
+    account.wachtwoord_hash = hash_password(new)
+    account.tijdelijk_wachtwoord = False
     session.execute(delete(WebSession).where(WebSession.account_id == account.id))
     session.commit()
 
 
-def begin_login(session: Session, naam: str, adres: str, limits: LoginLimits) -> int | None:
-    """Record a login attempt as failed, then check the limits; None when it is refused.
+def begin_login(
+    session: Session, naam: str, adres: str, policy: LoginPolicy, *, by_address: bool
+) -> int | None:
+    """Record a login attempt as failed, then check the lock-out; None when it is refused.
 
-    The attempt is written and committed before it is counted (its own row included), so of many
-    parallel attempts at most the limit get through to the password check. A refused attempt is
-    removed again: it never reached the password, and keeping it would let an attacker extend the
-    lock-out for ever. Attempts older than a day are forgotten.
+    The attempt is written and committed before it is counted, so of many parallel attempts at
+    most the threshold get through to the password check (each counts those recorded before it,
+    finished or not). A refused attempt is removed again: it never reached the password, and
+    keeping it would let an attacker extend the lock-out for ever. Attempts older than a day are
+    forgotten. ``by_address``: also apply the address limit (the address came from a trusted proxy).
 
     Returns:
-        The attempt's id (for :func:`finish_login`), or None when a limit is reached.
+        The attempt's id (for :func:`finish_login`), or None when the name or address must wait.
     """
     now = time.time()
     naam, adres = naam[:64], adres[:64]
@@ -204,28 +338,60 @@ def begin_login(session: Session, naam: str, adres: str, limits: LoginLimits) ->
     attempt = LoginAttempt(naam=naam, adres=adres, tijd=now, gelukt=False)
     session.add(attempt)
     session.commit()
-    failed = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.tijd >= now - limits.window_s, LoginAttempt.gelukt.is_(False))
-    )
-    by_pair = session.scalar(failed.where(LoginAttempt.naam == naam, LoginAttempt.adres == adres)) or 0
-    by_address = session.scalar(failed.where(LoginAttempt.adres == adres)) or 0
-    by_name = session.scalar(failed.where(LoginAttempt.naam == naam)) or 0
-    if by_pair > limits.per_name_address or by_address > limits.per_address or by_name > limits.per_name:
+    failures, last = _failures_before(session, naam, attempt.id)
+    wait_s = policy.wait_s(failures)
+    locked = wait_s > 0 and now < last + wait_s
+    if not locked and by_address:
+        recent = (
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.adres == adres,
+                LoginAttempt.id < attempt.id,
+                LoginAttempt.gelukt.is_(False),
+                LoginAttempt.tijd >= now - policy.address_window_s,
+            )
+        )
+        locked = (session.scalar(recent) or 0) >= policy.address_failures
+    if locked:
         session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
         session.commit()
         return None
     return int(attempt.id)
 
 
-def finish_login(session: Session, attempt_id: int, gelukt: bool) -> None:
-    """Mark an attempt of :func:`begin_login` a success (a failure is recorded already)."""
+def _failures_before(session: Session, naam: str, before_id: int) -> tuple[int, float]:
+    """Failed attempts of ``naam`` since its last success and before ``before_id``; the last one's time."""
+    success = select(func.max(LoginAttempt.id)).where(
+        LoginAttempt.naam == naam, LoginAttempt.gelukt.is_(True)
+    )
+    since = session.scalar(success) or 0
+    count, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.tijd)).where(
+            LoginAttempt.naam == naam,
+            LoginAttempt.gelukt.is_(False),
+            LoginAttempt.id > since,
+            LoginAttempt.id < before_id,
+        )
+    ).one()
+    return int(count or 0), float(last or 0.0)
+
+
+def finish_login(session: Session, attempt_id: int, gelukt: bool, policy: LoginPolicy) -> float:
+    """Mark an attempt of :func:`begin_login` a success, or keep it a failure.
+
+    Returns:
+        After a failure, how long the name now waits (0 when it does not): a lock-out starts.
+    """
+    row = session.get(LoginAttempt, attempt_id)
+    if row is None:
+        return 0.0
     if gelukt:
-        row = session.get(LoginAttempt, attempt_id)
-        if row is not None:
-            row.gelukt = True
+        row.gelukt = True
         session.commit()
+        return 0.0
+    failures, _ = _failures_before(session, row.naam, attempt_id + 1)
+    return policy.wait_s(failures)
 
 
 def start_session(session: Session, account: Account) -> str:
@@ -256,6 +422,7 @@ def load_session(session: Session, token: str | None, *, idle_s: float, max_age_
     if (
         account is None
         or not account.actief
+        or not account.goedgekeurd
         or now - row.laatst_gezien > idle_s
         or now - row.aangemaakt > max_age_s
     ):
@@ -265,7 +432,7 @@ def load_session(session: Session, token: str | None, *, idle_s: float, max_age_
     if now - row.laatst_gezien > 60:  # no write on every request
         row.laatst_gezien = now
         session.commit()
-    return Principal(account.id, account.naam, account.rol, row.csrf, row.id)
+    return Principal(account.id, account.naam, account.rol, row.csrf, row.id, account.tijdelijk_wachtwoord)
 
 
 def purge_sessions(session: Session, *, idle_s: float, max_age_s: float) -> None:

@@ -47,8 +47,8 @@ class WebSettings(BaseModel):
         allow_http: Send the session cookie without the ``Secure`` flag. Only for local use on
             ``127.0.0.1`` without TLS; behind a reverse proxy with TLS leave it off.
         trusted_proxies: Addresses of the reverse proxies in front of the application. Only from
-            these is ``X-Forwarded-For`` read (the client's address, for the login rate limit) and
-            the single sign-on header considered. Default: none.
+            these is ``X-Forwarded-For`` read (the client's address, for the login address limit)
+            and the single sign-on header considered. Default: none.
         sso_header: The header a reverse proxy sets to the authenticated user (e.g.
             ``X-Remote-User``); None (the default) trusts no header.
         sso_secret: The secret the proxy sends in ``sso_secret_header`` with every request; the SSO
@@ -57,13 +57,18 @@ class WebSettings(BaseModel):
         sso_secret_header: The header carrying ``sso_secret``.
         session_minutes: A session ends after this much inactivity.
         session_max_hours: A session ends this long after login, however active.
-        login_max_failures: Failed logins per account name from one client address within
-            ``login_window_minutes`` before that address is refused for that name with 429.
-        login_address_factor: Failed logins per client address (any name): this times
-            ``login_max_failures``.
-        login_name_factor: Failed logins per account name from all addresses together: this times
-            ``login_max_failures`` (the guard against guessing from many addresses).
-        login_window_minutes: The window of the login rate limit.
+        login_max_failures: Consecutive failed logins of one account name (from any address) before
+            it waits: ``login_backoff_seconds`` the first time, doubling with each further failure up
+            to ``login_backoff_max_minutes``. A successful login resets the count. Defaults 5, 60 s,
+            30 min (OWASP Authentication Cheat Sheet; at most about 50 guesses a day per name, well
+            under NIST SP 800-63B's limit of 100 consecutive failures).
+        login_backoff_seconds: The first wait of a name.
+        login_backoff_max_minutes: The longest wait of a name.
+        login_address_max_failures: Failed logins (any name) from one client address within
+            ``login_window_minutes`` before that address waits for the rest of the window. Applied
+            only to a client address told by a trusted proxy (``X-Forwarded-For``): a direct address
+            may be a proxy or an office's NAT, and would lock out everyone behind it. Default 100.
+        login_window_minutes: The window of the address limit.
         page_size: Signals per page of the ranked list.
         default_language: ``nl`` (Dutch, the default) or ``en``.
     """
@@ -80,8 +85,9 @@ class WebSettings(BaseModel):
     session_minutes: int = Field(default=480, ge=5)
     session_max_hours: int = Field(default=12, ge=1)
     login_max_failures: int = Field(default=5, ge=1)
-    login_address_factor: int = Field(default=4, ge=1)
-    login_name_factor: int = Field(default=20, ge=1)
+    login_backoff_seconds: int = Field(default=60, ge=1)
+    login_backoff_max_minutes: int = Field(default=30, ge=1)
+    login_address_max_failures: int = Field(default=100, ge=1)
     login_window_minutes: int = Field(default=15, ge=1)
     page_size: int = Field(default=50, ge=5, le=500)
     default_language: str = "nl"

@@ -12,6 +12,7 @@ and hash of the last entry copied, so each page copies only what was appended si
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from vastgoed.ethics.auditlog import AuditEntry
 
 __all__ = [
+    "PRIVILEGED",
     "ROLES",
     "Account",
     "Base",
@@ -47,6 +49,8 @@ __all__ = [
 
 #: The web application's roles: analysts, the moral-deliberation board, administrators.
 ROLES: tuple[str, ...] = ("analist", "reviewer", "beheerder")
+#: Roles that a beheerder cannot give, nor reset the password of, alone: a second beheerder approves.
+PRIVILEGED: frozenset[str] = frozenset({"reviewer", "beheerder"})
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -55,7 +59,12 @@ class Base(DeclarativeBase):
 
 
 class Account(Base):
-    """A local account (a person of the municipality's staff), with one role."""
+    """A local account (a person of the municipality's staff), with one role.
+
+    A ``reviewer`` or ``beheerder`` account made in the web application, and such an account whose
+    password a beheerder resets, waits (``goedgekeurd`` False) until a second beheerder, not the
+    one who asked (``verzocht_door``), approves it and sets its one-time password.
+    """
 
     __tablename__ = "accounts"
 
@@ -65,6 +74,12 @@ class Account(Base):
     wachtwoord_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     actief: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     aangemaakt: Mapped[float] = mapped_column(Float, nullable=False)
+    #: A one-time password (set by a beheerder): the next login leads only to the change page.
+    tijdelijk_wachtwoord: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: False while a second beheerder has to approve the account (a privileged role, or a reset).
+    goedgekeurd: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    #: The beheerder who asked for the pending approval; they cannot give it themselves.
+    verzocht_door: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class WebSession(Base):
@@ -129,13 +144,23 @@ class IndexState(Base):
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite files get their folder and a busy timeout (several threads)."""
+    """An engine for ``url``; SQLite files get their folder and a busy timeout (several threads).
+
+    A new SQLite file is created owner-only (0600, its folder 0700) before SQLite opens it: it
+    holds the password hashes, and SQLite gives its journal and WAL files the same mode.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_file(Path(path))
         return create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     return create_engine(url, pool_pre_ping=True)
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    path.chmod(0o600)
 
 
 def migrate(engine: Engine) -> None:
