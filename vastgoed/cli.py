@@ -579,11 +579,13 @@ def audit_verify(
     ),
 ) -> None:
     """Check that no audit-log entry was altered, removed or reordered."""
-    from vastgoed.ethics.review import audit_log, audit_log_path, unlogged_runs
+    from vastgoed.ethics.review import audit_log, audit_log_path, pending_runs, unlogged_runs
 
     path = audit_log_path(out)
     try:
-        result = audit_log(out).verify()
+        result = audit_log(out).verify()  # an append interrupted by a crash is recovered first
+        for recovered in result.recovered:
+            _console.print(f"[yellow]hersteld: {recovered}[/yellow]", highlight=False)
         problems = list(result.problems)
         if result.ok:
             # A deleted log verifies as an empty one: the runs in OUT say what it should hold.
@@ -591,6 +593,12 @@ def audit_verify(
                 f"run folder {out / r} has no 'run' entry: entries were removed or the log was replaced"
                 for r in unlogged_runs(out)
             ]
+            for run_id in pending_runs(out):
+                _console.print(
+                    f"run {run_id} is begun but not published: still going, or killed (the next "
+                    "`vastgoed run` removes what it left and logs it as failed)",
+                    highlight=False,
+                )
     except VastgoedError as exc:
         raise _fail(exc) from exc
     if problems:

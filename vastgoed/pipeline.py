@@ -3,6 +3,18 @@
 The only module that knows the order of the stages. Outputs are written into a hidden temporary
 folder and moved into place in one rename at the end, so a run that fails or is killed never
 leaves a partial signal list; ``OUT/latest`` points at the newest complete run.
+
+**A run's life in the audit log** (crash-safe by rule, :func:`run_batch`): ``run_gestart`` is
+appended before anything of the run exists (its id, start, process id and host); the folder is
+renamed into ``OUT/<run_id>`` after that and only then does ``run`` (status ``gepubliceerd``, the
+files' SHA-256) publish it; ``latest`` follows. A run that fails removes what it left (its folder,
+its MLflow runs) and appends ``run_mislukt`` (the error's class and the stage, never the error's
+text, which could hold data). A run that is killed cannot, so the next run resolves it first
+(:func:`_resolve_unfinished`): a ``run_gestart`` without ``run`` or ``run_mislukt`` whose process is
+gone on this host is a run that was never published, and so is a run folder the log does not know
+at all (left by an engine before ``run_gestart``): its folder (complete or ``.tmp-``) is removed,
+its MLflow runs (tag ``vastgoed.run_id``) deleted with their models, and ``run_mislukt`` with
+``fout = "afgebroken"`` (or ``"onbekend"``) appended. A folder is published only by its ``run`` entry.
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ from vastgoed.core.binding import (
 )
 from vastgoed.core.config import Config, Manifest, ModelConfig, load_manifest
 from vastgoed.core.errors import DataError
+from vastgoed.core.faults import fault_point
 from vastgoed.core.files import write_json_atomic
 from vastgoed.core.memory import peak_is_per_stage, peak_rss_mib, reset_peak
 from vastgoed.core.numbers import format_number
@@ -53,13 +66,24 @@ from vastgoed.core.schema import AUDIT_ONLY_FILES, FENOMENEN
 from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.ethics import ProxyReport, object_groups, proxy_screen
-from vastgoed.ethics.auditlog import load_key
+from vastgoed.ethics.auditlog import AuditEntry, load_key
 from vastgoed.ethics.documents import RunFacts, write_documents
 from vastgoed.ethics.fairness import FairnessReport, FairnessSettings, fairness_audit, fairness_html
 from vastgoed.ethics.metadata import EthicsIncomplete, EthicsMetadata, load_ethics
 from vastgoed.ethics.privacy import KnownIdentifiers, check_paths
 from vastgoed.ethics.proxy import AUDIT_ATTRIBUTES, known_column
-from vastgoed.ethics.review import ReviewError, audit_log, audit_log_path, run_file_hashes, verdict_labels
+from vastgoed.ethics.review import (
+    RUN_FAILED,
+    RUN_PUBLISHED,
+    RUN_STARTED,
+    ReviewError,
+    audit_log,
+    audit_log_path,
+    pending_runs,
+    run_file_hashes,
+    unlogged_runs,
+    verdict_labels,
+)
 from vastgoed.ingest import FileCounts, IngestResult, ingest, read_kleinverbruik, write_quarantine
 from vastgoed.ingest.quarantine import NULLED_FILE
 from vastgoed.ingest.reader import extract_parts, folder_hash
@@ -84,6 +108,7 @@ from vastgoed.tracking import (
     champion_version,
     champions,
     delete_run,
+    delete_runs_of,
     download_artifacts,
     latest_linkage_model,
     load_champion,
@@ -151,9 +176,13 @@ class _Stages:
         self.timings: dict[str, float] = {}
         #: Peak resident memory per stage (MiB): the process's high-water mark during the stage.
         self.peaks: dict[str, float] = {}
+        #: The stage begun last (what a failed run records as the stage it failed in).
+        self.current: str | None = None
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        fault_point(f"fase.{name}")  # a stage boundary: the crash-safety tests end the run here
+        self.current = name
         reset_peak()
         start = time.perf_counter()
         with self.console.status(f"[bold]{name}[/bold] …"):
@@ -584,6 +613,57 @@ def _clean_stale(out_dir: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+def _batch_actor() -> str:
+    return f"batch:{os.environ.get('USER', 'onbekend')}"
+
+
+def _owner_alive(started: AuditEntry) -> bool:
+    """Whether the process that began a pending run still runs (known on its own host only)."""
+    pid = started.details.get("pid")
+    if started.details.get("host") != platform.node() or not isinstance(pid, int):
+        return False
+    return pid > 0 and _alive(pid)
+
+
+def _resolve_unfinished(out_dir: Path, config: Config, console: Console) -> None:
+    """Resolve what killed runs left, before a new run begins (the rule of the module's text)."""
+    for run_id, started in pending_runs(out_dir).items():
+        if not _owner_alive(started):
+            _discard(out_dir, run_id, config, console, fout="afgebroken", fase=None)
+    _clean_stale(out_dir)  # what remains: temporary folders of engines before ``run_gestart``
+    for run_id in unlogged_runs(out_dir):
+        _discard(out_dir, run_id, config, console, fout="onbekend", fase=None)
+
+
+def _discard(
+    out_dir: Path, run_id: str, config: Config, console: Console, *, fout: str, fase: str | None
+) -> None:
+    """Remove what an unpublished run left (folders, MLflow runs) and append its ``run_mislukt`` entry.
+
+    Never raises: it runs while another error is on its way up, or before a new run.
+    """
+    folders = [p for p in (out_dir / f".tmp-{run_id}", out_dir / run_id) if p.is_dir() and not p.is_symlink()]
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    mlflow_runs: list[str] = []
+    if config.tracking.enabled:
+        try:
+            mlflow_runs = delete_runs_of(config.tracking, run_id)
+        except Exception as exc:  # the store's own errors: the entry below still records the failure
+            console.print(f"[yellow]MLflow runs of {run_id} not removed: {type(exc).__name__}[/yellow]")
+    details = {
+        "status": "mislukt",
+        "fout": fout,
+        "fase": fase,
+        "opgeruimd": [p.name for p in folders],
+        "mlflow_verwijderd": mlflow_runs,
+    }
+    try:
+        audit_log(out_dir).append(RUN_FAILED, actor=_batch_actor(), run_id=run_id, details=details)
+    except Exception as exc:  # a log that does not verify: verification says why
+        console.print(f"[yellow]run {run_id} failed and could not be logged as failed: {exc}[/yellow]")
+
+
 def _point_latest(out_dir: Path, run_id: str) -> None:
     tmp_link = out_dir / f".latest-{run_id}"
     tmp_link.symlink_to(run_id, target_is_directory=True)
@@ -633,31 +713,30 @@ def run_batch(
     started = dt.datetime.now(dt.UTC)
     run_id = f"{started:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out_dir)
+    _resolve_unfinished(out_dir, config, console)
+    log = audit_log(out_dir)
+    # Before anything of the run exists: from here a killed run leaves an entry the next run resolves.
+    begun = {"status": "gestart", "gestart": started.isoformat(), "pid": os.getpid(), "host": platform.node()}
+    log.append(RUN_STARTED, actor=_batch_actor(), run_id=run_id, details=begun)
+    fault_point("run.na_gestart")
     tmp = out_dir / f".tmp-{run_id}"
-    (tmp / "links").mkdir(parents=True)
-    (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
     st = _Stages(console)
     try:
+        (tmp / "links").mkdir(parents=True)
+        (tmp / _OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
         result = _run(
             data_dir, tmp, run_id, started, config, st, meta, out_dir, train=train, no_train=no_train
         )
         (tmp / _OWNER_FILE).unlink()
         os.replace(tmp, out_dir / run_id)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    result.run_dir = out_dir / run_id
-    try:
-        audit_log(out_dir).append(
-            "run",
-            actor=f"batch:{os.environ.get('USER', 'onbekend')}",
-            run_id=run_id,
-            details=result.audit | {"bestanden_sha256": run_file_hashes(result.run_dir)},
-        )
-    except BaseException:
-        # A run the audit log does not record is not published.
-        shutil.rmtree(result.run_dir, ignore_errors=True)
+        fault_point("run.na_verplaatsing")  # visible, not yet published: the window the log resolves
+        result.run_dir = out_dir / run_id
+        published = {"status": "gepubliceerd", "bestanden_sha256": run_file_hashes(result.run_dir)}
+        log.append(RUN_PUBLISHED, actor=_batch_actor(), run_id=run_id, details=result.audit | published)
+    except BaseException as exc:
+        # A run the audit log does not record as published is not published: its folder and MLflow
+        # runs go, and the log says it failed (the error's class, not its text, which could hold data).
+        _discard(out_dir, run_id, config, console, fout=type(exc).__name__, fase=st.current)
         raise
     _point_latest(out_dir, run_id)
     return result

@@ -25,6 +25,7 @@ __all__ = [
     "LINKAGE_BINDING_TAG_PREFIX",
     "LINKAGE_MODEL_ARTIFACT",
     "MODEL_NAME",
+    "RUN_ID_TAG",
     "Champion",
     "RegisteredVersion",
     "StoredLinkageModel",
@@ -35,6 +36,7 @@ __all__ = [
     "champion_version",
     "champions",
     "delete_run",
+    "delete_runs_of",
     "download_artifacts",
     "latest_linkage_model",
     "load_champion",
@@ -519,3 +521,35 @@ def delete_run(cfg: TrackingConfig, run_id: str) -> None:
     for folder in folders:
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+#: The tag naming the engine's run on every MLflow run a batch logs (its batch run and its training).
+RUN_ID_TAG = "vastgoed.run_id"
+
+
+def delete_runs_of(cfg: TrackingConfig, run_id: str) -> list[str]:
+    """Delete every MLflow run of an engine run that was never published; return their ids.
+
+    Found by their tag :data:`RUN_ID_TAG`: the batch run and a training run, with their logged
+    models and the registered versions trained in them (a champion alias on such a version goes
+    with it, so the next run trains or says that no champion fits). Returns an empty list when the
+    store has no such run or no experiment yet.
+    """
+    import mlflow
+
+    os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+    mlflow.set_tracking_uri(cfg.tracking_uri)
+    runs = mlflow.search_runs(
+        search_all_experiments=True,
+        filter_string=f"tags.`{RUN_ID_TAG}` = '{run_id}'",
+        output_format="list",
+    )
+    client = mlflow.MlflowClient()
+    deleted = []
+    for run in runs:
+        mlflow_id = str(run.info.run_id)
+        for version in client.search_model_versions(f"run_id = '{mlflow_id}'"):
+            client.delete_model_version(version.name, version.version)
+        delete_run(cfg, mlflow_id)
+        deleted.append(mlflow_id)
+    return deleted

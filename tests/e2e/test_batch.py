@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from vastgoed.cli import app
 from vastgoed.core.identifiers import is_valid_bsn
+from vastgoed.ethics.review import audit_log
 
 SIGNAL_COLUMNS = [
     "rank",
@@ -241,7 +242,10 @@ def test_a_failing_run_leaves_no_list(
         app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp_path))]
     )
     assert result.exit_code != 0
-    assert list(out.iterdir()) == []
+    assert [p.name for p in out.iterdir()] == ["governance"]  # no list; the log says it failed
+    failed = [e for e in audit_log(out).entries() if e.actie == "run_mislukt"]
+    assert len(failed) == 1 and failed[0].details["fout"] == "RuntimeError"
+    assert failed[0].details["fase"] == "explain" and "killed" not in json.dumps(failed[0].to_dict())
 
 
 def test_a_running_batch_keeps_its_work_when_another_starts(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def test_a_long_verdict_line_is_one_line_at_any_width(
     out = tmp_path / ("uitvoer-" + "x" * 70) / ("runs-" + "y" * 70)
     log = out / "governance" / "audit.jsonl"
     log.parent.mkdir(parents=True)
-    log.write_text("geen json\n", encoding="utf-8")
+    log.write_text("geen json\nook geen json\n", encoding="utf-8")  # no interrupted append: not recovered
     monkeypatch.setenv("COLUMNS", columns)
     result = CliRunner().invoke(app, ["audit", "verify", "--out", str(out)])
     assert result.exit_code == 1, result.output

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from tests.e2e.test_batch import _config
 from tests.worlds import TEST_PSEUDONYM_KEY, generate_independent_world, own_ethics
 from vastgoed.cli import app
+from vastgoed.ethics.review import audit_log
 
 RUNNER = CliRunner()
 
@@ -202,7 +203,8 @@ def test_no_train_stops_before_any_stage_when_the_champion_was_trained_on_other_
     assert mismatch in said
     assert "no Splink model has been trained on real extracts of gemeente 0935 yet" in said
     assert f"`vastgoed run --train --data {real} --out {out} --config {cfg}`" in said
-    assert not out.exists() or not any(out.iterdir())
+    assert [p.name for p in out.iterdir()] == ["governance"]  # no run folder; logged as failed
+    assert [e.details.get("fout") for e in audit_log(out).entries()] == [None, "ModelMismatchError"]
 
 
 def test_train_and_no_train_together_are_refused(tmp_path: Path) -> None:

@@ -43,11 +43,38 @@ SQLite file in ``OUT/governance`` can be replaced with the folder.
 cannot interleave, and verifies the whole log first: an entry is never chained onto a log that does
 not verify, since that would paper over the tampering. :func:`verify` never raises on a corrupt log;
 it lists the problems, each naming the entry and its line.
+
+**Crash recovery: a rule, like a write-ahead log's.** An append is three writes in this order: the
+entry line (one ``write``, then ``fsync``), the head file (written aside, ``fsync``, renamed), the
+anchor. A crash between them leaves one of two windows, and the next append, or
+:meth:`AuditLog.verify` on a log that does not verify (``vastgoed audit verify``, a run's check,
+every web page), applies the rule under the exclusive lock before anything else:
+
+* the bytes after the entry the head file records are at most one line (an append writes one
+  line before it moves the head, and appends are serialised by the lock); if that line is
+  **complete** (it ends in a newline), parses, chains onto the head's entry and its hash and MAC
+  verify, the append is **rolled forward**: the line is synced, the head moved onto it, the anchor
+  given the new checkpoint;
+* **anything less** (a line without its newline, one that does not parse, chain or verify) is
+  **rolled back**: the log is truncated to the end of the head's entry and synced;
+* either way the recovery is recorded as its own entry, ``herstel`` (direction, entry, and for a
+  roll-back the number and SHA-256 of the bytes removed);
+* nothing the head file or the anchor already covers is ever rolled back: the state recovery
+  would leave is verified (chain, MACs, head, anchor) before it is written, and when it would not
+  verify, or more than one line follows the head, or the head file is unusable, nothing is changed
+  and verification reports the problems. A log shorter than its head or its anchored head is
+  truncation, not a crash.
+
+A crash after the head but before the anchor needs no recovery: the anchor may lag the head (the
+next append anchors a later checkpoint). ``tests/e2e/test_crash_safety.py`` kills appends in both
+windows (:mod:`vastgoed.core.faults`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import dataclasses
 import fcntl
 import hashlib
 import hmac
@@ -56,13 +83,14 @@ import logging
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, Literal, NoReturn, Protocol
 
 from vastgoed.core.errors import VastgoedError
+from vastgoed.core.faults import fault_point
 
 __all__ = [
     "KEY_ENV",
@@ -72,6 +100,7 @@ __all__ = [
     "AuditLog",
     "AuditLogError",
     "Checkpoint",
+    "Recovery",
     "VerifyResult",
     "checkpoint_mac",
     "load_key",
@@ -215,11 +244,13 @@ class VerifyResult:
         ok: True when the log, its chain and its head file are intact.
         n_entries: Number of entry lines in the log, readable or not.
         problems: One human-readable sentence per problem, each naming the entry and line.
+        recovered: What :meth:`AuditLog.verify` rolled forward or back before verifying, if anything.
     """
 
     ok: bool
     n_entries: int
     problems: list[str]
+    recovered: tuple[str, ...] = ()
 
 
 class AuditLog:
@@ -280,7 +311,22 @@ class AuditLog:
             _require_text("run_id", run_id)
         stored_details = _normalise_details(details)
         key = self.key
+        with self._locked():
+            # The last entry is read under the lock: another process may have appended meanwhile.
+            result, last = _inspect(self.path, key, self.anchor)
+            if not result.ok and self._recover_locked(key) is not None:
+                result, last = _inspect(self.path, key, self.anchor)
+            if not result.ok:
+                raise AuditLogError(
+                    f"audit log {self.path} does not verify ({len(result.problems)} problem(s), the "
+                    f"first: {result.problems[0]}); nothing was appended. Run `vastgoed audit verify "
+                    f"{self.path}` for the full list."
+                )
+            return self._write_entry(last, actie, actor, run_id, stored_details)
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the exclusive ``flock`` on ``<log>.lock`` (created with its folder when absent)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o644)
@@ -288,39 +334,68 @@ class AuditLog:
             raise AuditLogError(f"audit log {self.path}: cannot open its lock file: {exc}") from exc
         try:
             fcntl.flock(lock_fd, fcntl.LOCK_EX)
-            # The last entry is read under the lock: another process may have appended meanwhile.
-            result, last = _inspect(self.path, key, self.anchor)
-            if not result.ok:
-                raise AuditLogError(
-                    f"audit log {self.path} does not verify ({len(result.problems)} problem(s), the "
-                    f"first: {result.problems[0]}); nothing was appended. Run `vastgoed audit verify "
-                    f"{self.path}` for the full list."
-                )
-            body: dict[str, Any] = {
-                "seq": last.seq + 1 if last is not None else 1,
-                # Read under the lock, so that the times follow the order of the entries.
-                "tijd": self._timestamp(),
-                "actie": actie,
-                "actor": actor,
-                "run_id": run_id,
-                "details": stored_details,
-                "vorige": last.hash if last is not None else _ZERO_HASH,
-            }
-            body["hash"] = _entry_hash(body)
-            body["mac"] = _entry_mac(key, body["hash"])
-            line = _encode_line(body)
-            checkpoint = Checkpoint(body["seq"], body["hash"], checkpoint_mac(key, body["seq"], body["hash"]))
-            try:
-                _append_durably(self.path, line, created=last is None)
-                _write_head(self.path, checkpoint, anchored=self.anchor is not None)
-            except OSError as exc:
-                raise AuditLogError(
-                    f"audit log {self.path}: cannot append entry {body['seq']}: {exc}"
-                ) from exc
-            self._anchor(checkpoint)
+            yield
         finally:
             os.close(lock_fd)  # closing the descriptor releases the flock
+
+    def _write_entry(
+        self, last: AuditEntry | None, actie: str, actor: str, run_id: str | None, details: dict[str, Any]
+    ) -> AuditEntry:
+        """Write one entry after ``last`` (under the lock, on a log that verifies): line, head, anchor."""
+        key = self.key
+        body: dict[str, Any] = {
+            "seq": last.seq + 1 if last is not None else 1,
+            # Read under the lock, so that the times follow the order of the entries.
+            "tijd": self._timestamp(),
+            "actie": actie,
+            "actor": actor,
+            "run_id": run_id,
+            "details": details,
+            "vorige": last.hash if last is not None else _ZERO_HASH,
+        }
+        body["hash"] = _entry_hash(body)
+        body["mac"] = _entry_mac(key, body["hash"])
+        line = _encode_line(body)
+        checkpoint = Checkpoint(body["seq"], body["hash"], checkpoint_mac(key, body["seq"], body["hash"]))
+        try:
+            _append_durably(self.path, line, created=last is None)
+            fault_point(f"audit.na_regel.{actie}")  # window 1: the line is on disk, the head is not
+            _write_head(self.path, checkpoint, anchored=self.anchor is not None)
+        except OSError as exc:
+            raise AuditLogError(f"audit log {self.path}: cannot append entry {body['seq']}: {exc}") from exc
+        fault_point(f"audit.na_kop.{actie}")  # window 2: the head is written, the anchor is not
+        self._anchor(checkpoint)
         return _entry_from_dict(body)
+
+    def recover(self) -> Recovery | None:
+        """Apply the recovery rule (see the module's text) to the log's tail, under the lock.
+
+        Returns:
+            What was rolled forward or back (also appended as a ``herstel`` entry); None when the
+            tail needed nothing, or when what is wrong is no interrupted append (verify reports it).
+
+        Raises:
+            AuditLogError: The log or its lock file cannot be written.
+        """
+        if not self.path.is_file():
+            return None
+        with self._locked():
+            return self._recover_locked(self.key)
+
+    def _recover_locked(self, key: bytes) -> Recovery | None:
+        try:
+            recovery = _recover_tail(self.path, key, self.anchor)
+        except OSError as exc:
+            raise AuditLogError(f"audit log {self.path}: recovery cannot write: {exc}") from exc
+        if recovery is None:
+            return None
+        if recovery.checkpoint is not None:
+            self._anchor(recovery.checkpoint)
+        _LOG.warning("audit log %s: %s", self.path, recovery.describe())
+        result, last = _inspect(self.path, key, self.anchor)
+        if result.ok:
+            self._write_entry(last, "herstel", "auditlog:herstel", None, recovery.details())
+        return recovery
 
     def _anchor(self, checkpoint: Checkpoint) -> None:
         """Anchor the new head; the entry is written already, so a failure is reported, not raised.
@@ -351,8 +426,24 @@ class AuditLog:
         return out
 
     def verify(self) -> VerifyResult:
-        """Verify this log with its key and anchor; see :func:`verify`."""
-        return verify(self.path, key=self.key, anchor=self.anchor)
+        """Verify this log with its key and anchor (see :func:`verify`), after recovery if it needs it.
+
+        A log that does not verify is first given to :meth:`recover`: an append interrupted by a
+        crash is completed or undone (and logged), and the log verified again. A log that cannot be
+        written (a read-only copy) is verified as it is.
+        """
+        result = verify(self.path, key=self.key, anchor=self.anchor)
+        if result.ok:
+            return result
+        try:
+            recovery = self.recover()
+        except AuditLogError as exc:
+            _LOG.warning("%s", exc)
+            return result
+        if recovery is None:
+            return result
+        again = verify(self.path, key=self.key, anchor=self.anchor)
+        return dataclasses.replace(again, recovered=(recovery.describe(),))
 
     def verified_entries(self) -> tuple[VerifyResult, list[AuditEntry]]:
         """Verify this log and, when it verifies, return its entries (parsed once, see ``_VERIFIED``).
@@ -432,9 +523,20 @@ def _cache_key(path: Path, key: bytes) -> str:
     return f"{Path(path).resolve()}\x00{hashlib.sha256(key).hexdigest()}"
 
 
-def _inspect(path: Path, key: bytes, anchor: Anchor | None) -> tuple[VerifyResult, AuditEntry | None]:
-    """Verify without locking; also return the last entry when the log verifies."""
-    data = _read_log(path)
+def _inspect(
+    path: Path,
+    key: bytes,
+    anchor: Anchor | None,
+    *,
+    data: bytes | None = None,
+    head: _Head | None = None,
+) -> tuple[VerifyResult, AuditEntry | None]:
+    """Verify without locking; also return the last entry when the log verifies.
+
+    ``data`` and ``head`` stand in for the log's bytes and head file when given: recovery checks the
+    state it would leave before it writes it.
+    """
+    data = _read_log(path) if data is None else data
     cache_key = _cache_key(path, key)
     known_prefix = _VERIFIED.get(cache_key)
     start = 0
@@ -488,7 +590,8 @@ def _inspect(path: Path, key: bytes, anchor: Anchor | None) -> tuple[VerifyResul
     last_item: tuple[AuditEntry, bool] | str | None = (
         parsed[-1] if parsed else ((before[-1], True) if before else None)
     )
-    problems.extend(_head_problems(path, last_item, n_lines, key, anchor))
+    head_read = _read_head(_head_path(path)) if head is None else head
+    problems.extend(_head_problems(path, head_read, last_item, n_lines, key, anchor))
     entries = before + tuple(item[0] for item in parsed if not isinstance(item, str))
     problems.extend(_anchor_problems(anchor, entries, key))
 
@@ -499,6 +602,103 @@ def _inspect(path: Path, key: bytes, anchor: Anchor | None) -> tuple[VerifyResul
     else:
         _VERIFIED.pop(cache_key, None)
     return result, last_entry
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What the recovery rule did to the log's tail (see the module's text).
+
+    Attributes:
+        richting: ``"vooruit"``: the head was moved onto a complete last entry; ``"terug"``: an
+            incomplete or unverifiable last line was removed.
+        seq: The entry rolled forward onto; or the entry the log ends with after the roll-back (0: none).
+        removed_bytes: How many bytes were removed (0 when rolled forward).
+        removed_sha256: The SHA-256 of the removed bytes, so that what was removed is on record.
+        checkpoint: The new head when rolled forward (anchored too).
+    """
+
+    richting: Literal["vooruit", "terug"]
+    seq: int
+    removed_bytes: int = 0
+    removed_sha256: str | None = None
+    checkpoint: Checkpoint | None = None
+
+    def describe(self) -> str:
+        """One sentence saying what was done and why."""
+        if self.richting == "vooruit":
+            return (
+                f"entry {self.seq} was complete but the head file did not record it yet (an interrupted "
+                "append): the head was rolled forward onto it"
+            )
+        return (
+            f"the line after entry {self.seq} was incomplete or did not verify ({self.removed_bytes} bytes, "
+            "an interrupted append): it was rolled back"
+        )
+
+    def details(self) -> dict[str, Any]:
+        """The ``herstel`` entry's details."""
+        done: dict[str, Any] = {"richting": self.richting, "seq": self.seq}
+        if self.richting == "terug":
+            done |= {"verwijderd_bytes": self.removed_bytes, "verwijderd_sha256": self.removed_sha256}
+        return done
+
+
+def _recover_tail(path: Path, key: bytes, anchor: Anchor | None) -> Recovery | None:
+    """Roll the log's tail forward or back when it is one interrupted append; None otherwise.
+
+    Called under the exclusive lock. Only the bytes after the entry the head file records are
+    considered, and only when they are at most one line: an append writes one line before it moves
+    the head, under the lock, so a crash leaves at most one. The state recovery would leave is
+    verified (chain, MACs, head, anchor) before it is written: nothing the head or the anchor covers
+    is ever removed, and a log with other problems is left for :func:`verify` to report.
+    """
+    data = _read_log(path)
+    head = _read_head(_head_path(path))
+    if isinstance(head, str):
+        return None  # the head file is replaced atomically: an unusable one is no crash
+    covered = _covered_end(data, head)
+    if covered is None:
+        return None
+    tail = data[covered:]
+    if not tail or b"\n" in tail[:-1]:
+        return None
+    forward = _forward_head(path, key, anchor, data, tail)
+    if forward is not None:
+        with open(path, "rb") as handle:  # the entry is made durable before the head points at it
+            os.fsync(handle.fileno())
+        checkpoint = Checkpoint(forward.seq, forward.hash, forward.mac)
+        _write_head(path, checkpoint, anchored=forward.anker)
+        return Recovery("vooruit", forward.seq, checkpoint=checkpoint)
+    if not _inspect(path, key, anchor, data=data[:covered])[0].ok:
+        return None
+    os.truncate(path, covered)
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+    seq = head.seq if head is not None else 0
+    return Recovery("terug", seq, len(tail), hashlib.sha256(tail).hexdigest())
+
+
+def _covered_end(data: bytes, head: _Head | None) -> int | None:
+    """The offset just after the line of the entry the head records; None when the log is shorter."""
+    end = 0
+    for _ in range(head.seq if head is not None else 0):
+        newline = data.find(b"\n", end)
+        if newline < 0:
+            return None
+        end = newline + 1
+    return end
+
+
+def _forward_head(path: Path, key: bytes, anchor: Anchor | None, data: bytes, tail: bytes) -> _Head | None:
+    """The head onto the complete last line, when the log verifies with it; else None."""
+    if not tail.endswith(b"\n"):
+        return None
+    parsed = _parse_line(tail[:-1])
+    if isinstance(parsed, str):
+        return None
+    entry = parsed[0]
+    head = _Head(entry.seq, entry.hash, checkpoint_mac(key, entry.seq, entry.hash), anker=anchor is not None)
+    return head if _inspect(path, key, anchor, data=data, head=head)[0].ok else None
 
 
 def _anchor_problems(anchor: Anchor | None, entries: tuple[AuditEntry, ...], key: bytes) -> list[str]:
@@ -554,13 +754,13 @@ def _link_problems(
 
 def _head_problems(
     path: Path,
+    head: _Head | str | None,
     last: tuple[AuditEntry, bool] | str | None,
     n_lines: int,
     key: bytes,
     anchor: Anchor | None,
 ) -> list[str]:
     head_path = _head_path(path)
-    head = _read_head(head_path)
     if isinstance(head, _Head):
         if not _same(checkpoint_mac(key, head.seq, head.hash), head.mac):
             return [f"the head file {head_path.name}: its MAC does not verify with the audit key"]

@@ -61,6 +61,9 @@ __all__ = [
     "HASHED_FILES",
     "OUTCOMES",
     "REVIEW_ROLE",
+    "RUN_FAILED",
+    "RUN_PUBLISHED",
+    "RUN_STARTED",
     "Decision",
     "ReleaseRefused",
     "ReviewError",
@@ -70,6 +73,7 @@ __all__ = [
     "erase_text",
     "governance_dir",
     "latest_decision",
+    "pending_runs",
     "read_decisions",
     "record_decision",
     "record_verdict",
@@ -616,13 +620,34 @@ def verdict_labels(out_dir: Path, peildatum: dt.date) -> pl.DataFrame:
     )
 
 
-def unlogged_runs(out_dir: Path) -> list[str]:
-    """Run folders in ``OUT`` that have no ``run`` entry in its audit log.
+#: The entries of a run's life in the log: begun (before anything of it exists in ``OUT``),
+#: published (its folder complete and visible, with its files' hashes), failed (what it left removed).
+RUN_STARTED, RUN_PUBLISHED, RUN_FAILED = "run_gestart", "run", "run_mislukt"
 
-    Such a folder means entries were removed, or the log was deleted and started afresh. Hidden
-    folders and symlinks (``latest``) are not runs.
+
+def pending_runs(out_dir: Path) -> dict[str, AuditEntry]:
+    """The runs the log records as begun but neither published nor failed, with their ``run_gestart`` entry.
+
+    Such a run is still going, or was killed: the next batch run resolves it (``vastgoed.pipeline``).
     """
-    logged = {e.run_id for e in _entries(out_dir) if e.actie == "run"}
+    pending: dict[str, AuditEntry] = {}
+    for e in _entries(out_dir):
+        if e.actie == RUN_STARTED and e.run_id:
+            pending[e.run_id] = e
+        elif e.actie in (RUN_PUBLISHED, RUN_FAILED) and e.run_id:
+            pending.pop(e.run_id, None)
+    return pending
+
+
+def unlogged_runs(out_dir: Path) -> list[str]:
+    """Run folders in ``OUT`` that have no ``run`` entry in its audit log and are not pending.
+
+    Such a folder means entries were removed, or the log was deleted and started afresh (or a run
+    of an engine before ``run_gestart`` was killed between its rename and its entry). A folder of a
+    pending run (:func:`pending_runs`) is not one of them: that run is going, or the next run
+    resolves it. Hidden folders and symlinks (``latest``) are not runs.
+    """
+    logged = {e.run_id for e in _entries(out_dir) if e.actie == RUN_PUBLISHED} | set(pending_runs(out_dir))
     return sorted(
         child.name
         for child in (out_dir.iterdir() if out_dir.is_dir() else [])
