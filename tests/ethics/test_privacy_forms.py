@@ -242,3 +242,25 @@ def test_three_counts_of_a_model_file_are_not_a_bsn() -> None:
     assert find_identifiers("internal_count=282 272 264", None) == []
     assert [f.soort for f in find_identifiers("BSN: 282 272 264", None)] == ["bsn"]
     assert [f.soort for f in find_identifiers("notitie 010 005 833", None)] == ["bsn"]
+
+
+def test_a_kvk_number_in_the_graph_and_a_model_files_numbers_are_no_lost_zero_bsn(tmp_path: Path) -> None:
+    """The graph names a company ``bedrijf:<kvk>`` and labels it ``<rechtsvorm> <kvk>``: a KvK number
+    that equals a resident's BSN without its leading zero is still a KvK number there. A model file's
+    lines of numbers (``leaf_count=...``) hold no data values. The same number as a street is found."""
+    out = tmp_path / "out"
+    (out / "graph").mkdir(parents=True)
+    pl.DataFrame(
+        {
+            "knoop": ["bedrijf:10020081", "vestiging:100200810001"],
+            "label": ["bv 10020081", "eenmanszaak 10020081"],
+        }
+    ).write_parquet(out / "graph" / "knopen.parquet")
+    (out / "model.txt").write_text(
+        "tree\nleaf_count=10020081 90\ninternal_count=282 272 264\n", encoding="utf-8"
+    )
+    check_paths([out], KNOWN)  # nothing found
+    pl.DataFrame({"adres": ["10020081 7"]}).write_csv(out / "signals.csv")
+    with pytest.raises(PrivacyError) as err:
+        check_paths([out], KNOWN)
+    assert {(f.file.name, f.soort) for f in err.value.findings} == {("signals.csv", "bsn")}

@@ -148,9 +148,18 @@ _BSN_GROUPED_RE = re.compile(
 )
 _BSN_GROUPED_PREFILTER = r"[0-9]{3}[-. ][0-9]{2,3}[-. ][0-9]{3}"
 _BSN8_RE = re.compile(_NOT_AFTER_TOKEN + r"[0-9]{8}" + _NOT_BEFORE_TOKEN)
+# A text line that is a key and a list of numbers only (polars regex: no look-around).
+_NUMBERS_LINE = r"^\s*[A-Za-z_][A-Za-z0-9_.\[\]-]*\s*=\s*[-+0-9.eE,; \t]*$"
 # A KvK number is 8 digits too: one after this word, or in a column named so, is never looked up
 # as a BSN that lost its leading zero (in a country one in a few would be one).
-_KVK_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:kvk|kamer\s+van\s+koophandel|vestigingsnummer)")
+# The graph names a company ``bedrijf:<kvk>`` and labels it ``<rechtsvorm> <kvk>`` (linkage.graph):
+# the Handelsregister's legal forms, and those node ids, are KvK contexts too (measured: two of the
+# independent world's 15,000 KvK numbers equal a resident's BSN without its leading zero).
+_KVK_KEYWORD_RE = re.compile(
+    r"(?i)(?<![^\W_])(?:bedrijf:|vestiging:|(?:kvk|kamer\s+van\s+koophandel|vestigingsnummer|onderneming"
+    r"|eenmanszaak|b\.?v\.?|n\.?v\.?|v\.?o\.?f\.?|c\.?v\.?|maatschap|vereniging|stichting"
+    r"|co[oö]peratie|publiekrechtelijke\s+rechtspersoon)(?![^\W_]))"
+)
 _BSN_KEYWORD_RE = re.compile(r"(?i)(?<![^\W_])(?:bsn|burgerservicenummer|sofi(?:-?nummer)?)(?![^\W_])")
 # Vectorised pre-filter (no look-around in polars): 8 or 9 digits standing alone, or the dotted form.
 _BSN_PREFILTER = (
@@ -1090,7 +1099,12 @@ class _Scanner:
         lines = content.splitlines()
         if is_html:
             lines = [_html_line(line) for line in lines]
-        for i, spans in _scan_many(pl.Series(lines, dtype=pl.String), self.known):
+        # A line that is a key and nothing but numbers (a model file's ``leaf_count=448 284 90``,
+        # ``threshold=1.5``) holds no data value: its numbers are the model's, not a resident's.
+        series = pl.Series(lines, dtype=pl.String)
+        numbers = series.str.contains(_NUMBERS_LINE) & ~series.str.contains(_BSN_KEYWORD_PREFILTER)
+        series = pl.select(pl.when(numbers).then(pl.lit("")).otherwise(series)).to_series()
+        for i, spans in _scan_many(series, self.known):
             self.add(path, f"line {i + 1}", lines[i], spans)
 
     # json --------------------------------------------------------------------------------------
