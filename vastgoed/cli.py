@@ -929,7 +929,7 @@ def account_add(
         engine = make_engine(settings.resolved_database_url())
         migrate(engine)
         password = typer.prompt(f"password for {naam}", hide_input=True, confirmation_prompt=True)
-        with sessionmaker(engine)() as db:
+        with sessionmaker(engine, expire_on_commit=False)() as db:  # the account is read after
             account = create_account(db, naam, rol, password)
         audit_log(settings.out_dir).append(
             "account",
