@@ -524,10 +524,13 @@ def _signed_in(run: Path, user: str, database_url: str | None, roles: tuple[str,
     from vastgoed.web.security import authenticate, login_entries, login_policy
     from vastgoed.web.store import make_engine, migrate
 
+    if not (run / "run.json").is_file():  # before a store or a log is made in a mistyped OUT
+        raise ConfigError(f"{run}: not a run folder (no run.json)")
     out = run.resolve().parent
     settings = WebSettings.from_env(out_dir=out, database_url=database_url)
     url = settings.resolved_database_url()
     engine = make_engine(url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the schema's steps are not this command's news
     try:
         migrate(engine)
         use_database(out, url)  # the audit log's anchor, as the web application's

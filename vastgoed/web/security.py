@@ -15,7 +15,9 @@ failure up to ``cap_s``; a successful login resets the count. An address (any na
 only when the caller says the address is a client's as told by a trusted proxy: without one, the
 address may be a proxy or an office's NAT, and locking it would lock out everyone behind it. An
 unknown name costs the same Argon2 verification as a known one (against a dummy hash), so the
-timing does not tell which names exist.
+timing does not tell which names exist. The web's login form and the command line's ``review``,
+``release`` and ``verdict`` both log in through :func:`authenticate`, and audit it alike
+(:func:`login_entries`).
 
 Passwords follow :mod:`vastgoed.web.passwords`. A beheerder's reset sets a one-time password that
 the account holder must change at the next login (:func:`change_password`); a ``reviewer`` or
