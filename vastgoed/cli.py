@@ -21,6 +21,7 @@ from vastgoed.core.numbers import format_number
 from vastgoed.core.worlds import Validated
 
 if TYPE_CHECKING:
+    from vastgoed.web.security import Login
     from vastgoed.web.store import Account
 
 __all__ = ["app", "main"]
@@ -483,7 +484,7 @@ def _roles(config: Path | None) -> list[str]:
 _CLI = "opdrachtregel"
 _USER_HELP = (
     "Your account of the web application (the password from $VASTGOED_PASSWORD, else asked); "
-    "your role is the account's"
+    "your role is the account's."
 )
 _DATABASE_HELP = "SQLAlchemy URL of the store (default as for `vastgoed serve`)."
 _NO_ROLE_HELP = "Gone: the role comes from the --user account."
@@ -505,22 +506,43 @@ def _no_role_options(role: str | None, actor: str | None) -> None:
 
 
 def _signed_in(run: Path, user: str, database_url: str | None, roles: tuple[str, ...], what: str) -> Account:
-    """Log ``user`` in as the web application does (its store and lock-out) and check the role.
-
-    The password comes from ``$VASTGOED_PASSWORD``, else it is asked (hidden). The login is
-    audit-logged in the run's OUT (``via: opdrachtregel``). Returns the account.
+    """Log ``user`` in as the web application does (:func:`_login`) and check the account's role.
 
     Raises:
         VastgoedError: a wrong password or a name without an active, approved account (one
             message for both), a name that waits after failed logins, a one-time password, or a
             role that may not do ``what``.
     """
+    from vastgoed.web.i18n import translate
+
+    found = _login(run, user, database_url)
+    if found.locked:
+        raise _AuthRefused(translate("login.too_many", "nl"))
+    account = found.account
+    if account is None:
+        raise _AuthRefused(translate("login.failed", "nl"))
+    if account.tijdelijk_wachtwoord:
+        raise _AuthRefused(
+            f"{account.naam} heeft een eenmalig wachtwoord: wijzig eerst je wachtwoord in de webapplicatie"
+        )
+    if account.rol not in roles:
+        raise _AuthRefused(
+            f"een {account.rol}-account mag niet {what}: daarvoor is een {' of '.join(roles)}-account nodig"
+        )
+    return account
+
+
+def _login(run: Path, user: str, database_url: str | None) -> Login:
+    """The web application's login against its store (that of the run's OUT), audit-logged there.
+
+    The password comes from ``$VASTGOED_PASSWORD``, else it is asked (hidden). The entries are the
+    web's, with ``via: opdrachtregel`` and the shell user.
+    """
     from sqlalchemy.orm import sessionmaker
 
     from vastgoed.ethics.anchor import use_database
     from vastgoed.ethics.review import audit_log
     from vastgoed.web import WebSettings
-    from vastgoed.web.i18n import translate
     from vastgoed.web.security import authenticate, login_entries, login_policy
     from vastgoed.web.store import make_engine, migrate
 
@@ -545,20 +567,7 @@ def _signed_in(run: Path, user: str, database_url: str | None, roles: tuple[str,
         audit_log(out).append(
             entry.actie, actor=entry.actor, details=entry.details | {"systeemgebruiker": _os_user()}
         )
-    if found.locked:
-        raise _AuthRefused(translate("login.too_many", "nl"))
-    account = found.account
-    if account is None:
-        raise _AuthRefused(translate("login.failed", "nl"))
-    if account.tijdelijk_wachtwoord:
-        raise _AuthRefused(
-            f"{account.naam} heeft een eenmalig wachtwoord: wijzig eerst je wachtwoord in de webapplicatie"
-        )
-    if account.rol not in roles:
-        raise _AuthRefused(
-            f"een {account.rol}-account mag niet {what}: daarvoor is een {' of '.join(roles)}-account nodig"
-        )
-    return account
+    return found
 
 
 _User = Annotated[str, typer.Option("--user", help=_USER_HELP)]
