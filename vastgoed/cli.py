@@ -7,7 +7,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -19,6 +19,10 @@ from vastgoed.core.config import load_config
 from vastgoed.core.errors import ConfigError, VastgoedError
 from vastgoed.core.numbers import format_number
 from vastgoed.core.worlds import Validated
+
+if TYPE_CHECKING:
+    from vastgoed.web.security import Login
+    from vastgoed.web.store import Account
 
 __all__ = ["app", "main"]
 
@@ -476,29 +480,129 @@ def _roles(config: Path | None) -> list[str]:
     return list(meta.rollen.model_dump().keys())
 
 
+#: Where the command line's logins come from, for the lock-out and the audit log.
+_CLI = "opdrachtregel"
+_USER_HELP = (
+    "Your account of the web application (the password from $VASTGOED_PASSWORD, else asked); "
+    "your role is the account's."
+)
+_DATABASE_HELP = "SQLAlchemy URL of the store (default as for `vastgoed serve`)."
+_NO_ROLE_HELP = "Gone: the role comes from the --user account."
+
+
+class _AuthRefused(VastgoedError):
+    """The command line's login or the account's role does not allow the command."""
+
+
+def _no_role_options(role: str | None, actor: str | None) -> None:
+    """Refuse the options that once named the role and the person: the account says both now."""
+    if role is not None or actor is not None:
+        raise _fail(
+            ConfigError(
+                "--role en --actor bestaan niet meer: de rol en de naam komen uit het account van --user "
+                "(the role and the name come from the --user account)"
+            )
+        )
+
+
+def _signed_in(run: Path, user: str, database_url: str | None, roles: tuple[str, ...], what: str) -> Account:
+    """Log ``user`` in as the web application does (:func:`_login`) and check the account's role.
+
+    Raises:
+        VastgoedError: a wrong password or a name without an active, approved account (one
+            message for both), a name that waits after failed logins, a one-time password, or a
+            role that may not do ``what``.
+    """
+    from vastgoed.web.i18n import translate
+
+    found = _login(run, user, database_url)
+    if found.locked:
+        raise _AuthRefused(translate("login.too_many", "nl"))
+    account = found.account
+    if account is None:
+        raise _AuthRefused(translate("login.failed", "nl"))
+    if account.tijdelijk_wachtwoord:
+        raise _AuthRefused(
+            f"{account.naam} heeft een eenmalig wachtwoord: wijzig eerst je wachtwoord in de webapplicatie"
+        )
+    if account.rol not in roles:
+        raise _AuthRefused(
+            f"een {account.rol}-account mag niet {what}: daarvoor is een {' of '.join(roles)}-account nodig"
+        )
+    return account
+
+
+def _login(run: Path, user: str, database_url: str | None) -> Login:
+    """The web application's login against its store (that of the run's OUT), audit-logged there.
+
+    The password comes from ``$VASTGOED_PASSWORD``, else it is asked (hidden). The entries are the
+    web's, with ``via: opdrachtregel`` and the shell user.
+    """
+    from sqlalchemy.orm import sessionmaker
+
+    from vastgoed.ethics.anchor import use_database
+    from vastgoed.ethics.review import audit_log
+    from vastgoed.web import WebSettings
+    from vastgoed.web.security import authenticate, login_entries, login_policy
+    from vastgoed.web.store import make_engine, migrate
+
+    if not (run / "run.json").is_file():  # before a store or a log is made in a mistyped OUT
+        raise ConfigError(f"{run}: not a run folder (no run.json)")
+    out = run.resolve().parent
+    settings = WebSettings.from_env(out_dir=out, database_url=database_url)
+    url = settings.resolved_database_url()
+    engine = make_engine(url)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the schema's steps are not this command's news
+    try:
+        migrate(engine)
+        use_database(out, url)  # the audit log's anchor, as the web application's
+        password = os.environ.get("VASTGOED_PASSWORD") or typer.prompt(
+            f"wachtwoord van {user}", hide_input=True
+        )
+        with sessionmaker(engine, expire_on_commit=False)() as db:
+            found = authenticate(db, user, password, login_policy(settings), adres=_CLI)
+    finally:
+        engine.dispose()
+    for entry in login_entries(found, _CLI, via=_CLI):
+        audit_log(out).append(
+            entry.actie, actor=entry.actor, details=entry.details | {"systeemgebruiker": _os_user()}
+        )
+    return found
+
+
+_User = Annotated[str, typer.Option("--user", help=_USER_HELP)]
+_DatabaseUrl = Annotated[str | None, typer.Option(help=_DATABASE_HELP)]
+_Role = Annotated[str | None, typer.Option("--role", hidden=True, help=_NO_ROLE_HELP)]
+_Actor = Annotated[str | None, typer.Option("--actor", hidden=True, help=_NO_ROLE_HELP)]
+
+
 @app.command()
 def review(
     run: Annotated[Path, typer.Argument(help="A run folder, OUT/<run_id>.")],
     decision: Annotated[str, typer.Option(help="approve, reject or conditions.")],
-    role: Annotated[str, typer.Option(help="Your role, as in configs/ethics.toml (moreel_beraad decides).")],
     rationale: Annotated[str, typer.Option(help="Why: the reasons of the decision, in words.")],
+    user: _User,
     accept_flag: Annotated[
         list[str] | None,
         typer.Option("--accept-flag", help="A fairness flag id the review accepts (repeatable; 'all')."),
     ] = None,
     conditions: Annotated[str, typer.Option(help="The conditions of a 'conditions' decision.")] = "",
-    actor: Annotated[str | None, typer.Option(help="Who decides (default: $USER).")] = None,
     config: Annotated[Path | None, typer.Option(help="A TOML run config (which ethics metadata).")] = None,
+    database_url: _DatabaseUrl = None,
+    role: _Role = None,
+    actor: _Actor = None,
 ) -> None:
-    """Record the moral-deliberation decision on a run (and in the audit log)."""
-    from vastgoed.ethics.review import record_decision
+    """Record the moral-deliberation decision on a run (and in the audit log); a reviewer account decides."""
+    from vastgoed.ethics.review import REVIEW_ROLE, record_decision
 
+    _no_role_options(role, actor)
     try:
+        account = _signed_in(run, user, database_url, ("reviewer",), "beoordelen")
         d = record_decision(
             run,
             decision=decision,
-            role=role,
-            actor=_actor(actor),
+            role=REVIEW_ROLE,
+            actor=account.naam,
             rationale=rationale,
             accept_flags=accept_flag or [],
             conditions=conditions,
@@ -514,13 +618,21 @@ def review(
 @app.command()
 def release(
     run: Annotated[Path, typer.Argument(help="A run folder, OUT/<run_id>.")],
-    actor: Annotated[str | None, typer.Option(help="Who releases (default: $USER).")] = None,
+    user: _User,
+    database_url: _DatabaseUrl = None,
+    actor: _Actor = None,
 ) -> None:
-    """Release a run's list to the working group: only with an approving decision and a complete bundle."""
-    from vastgoed.ethics.review import release as do_release
+    """Release a run's list to the working group: only with an approving decision and a complete bundle.
 
+    A reviewer account releases.
+    """
+    from vastgoed.ethics.review import release as do_release
+    from vastgoed.web.security import actor_of
+
+    _no_role_options(None, actor)
     try:
-        target = do_release(run, actor=_actor(actor))
+        account = _signed_in(run, user, database_url, ("reviewer",), "vrijgeven")
+        target = do_release(run, actor=actor_of(account))
     except VastgoedError as exc:
         raise _fail(exc) from exc
     typer.echo(str(target))
@@ -533,6 +645,7 @@ def verdict(
     outcome: Annotated[
         str, typer.Option(help="bevestigd, niet_bevestigd, geen_toegang, lopend or verklaard.")
     ],
+    user: _User,
     note: Annotated[
         str, typer.Option(help="What was found, not who: no names, BSNs or birth dates (a BSN is refused).")
     ] = "",
@@ -540,24 +653,33 @@ def verdict(
     datum: Annotated[
         str | None, typer.Option(help="The day the outcome was found, YYYY-MM-DD (default: today).")
     ] = None,
-    actor: Annotated[str | None, typer.Option(help="Who (default: $USER).")] = None,
+    database_url: _DatabaseUrl = None,
+    role: _Role = None,
+    actor: _Actor = None,
 ) -> None:
-    """Record an analyst's verdict on a released signal; confirmed or not, it becomes a label."""
+    """Record an analyst's verdict on a released signal; confirmed or not, it becomes a label.
+
+    An analist or reviewer account records it.
+    """
+    import datetime as dt
+
     from vastgoed.ethics.review import record_verdict
+    from vastgoed.web.security import ENGINE_ROLE
 
+    _no_role_options(role, actor)
     try:
-        import datetime as dt
-
         try:
             day = dt.date.fromisoformat(datum) if datum else None
         except ValueError as exc:
             raise ConfigError(f"--datum {datum!r} is not a date (YYYY-MM-DD)") from exc
+        account = _signed_in(run, user, database_url, ("analist", "reviewer"), "een uitkomst vastleggen")
         v = record_verdict(
             run,
             verblijfsobject_id,
             outcome=outcome,
             note=note,
-            actor=_actor(actor),
+            actor=account.naam,
+            role=ENGINE_ROLE[account.rol],
             fenomeen=fenomeen,
             datum=day,
         )
@@ -819,7 +941,7 @@ def account_add(
         engine = make_engine(settings.resolved_database_url())
         migrate(engine)
         password = typer.prompt(f"password for {naam}", hide_input=True, confirmation_prompt=True)
-        with sessionmaker(engine)() as db:
+        with sessionmaker(engine, expire_on_commit=False)() as db:  # the account is read after
             account = create_account(db, naam, rol, password)
         audit_log(settings.out_dir).append(
             "account",

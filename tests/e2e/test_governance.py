@@ -8,11 +8,13 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
+from tests.e2e.accounts import ANALIST, PASSWORD, REVIEWER, add_accounts, as_user
 from tests.e2e.test_batch import _config
 from vastgoed.cli import app
 from vastgoed.ethics.documents import missing_register_fields
@@ -32,7 +34,27 @@ def governed(
         app, ["run", "--data", str(data), "--out", str(out), "--config", str(_config(tmp))]
     )
     assert result.exit_code == 0, result.output
+    add_accounts(out)
     return Path(result.stdout.strip().splitlines()[-1]), out
+
+
+def _release(run_dir: Path) -> Result:
+    return as_user(RUNNER, REVIEWER, "release", str(run_dir))
+
+
+def _verdict(run_dir: Path, *args: str) -> Result:
+    return as_user(RUNNER, ANALIST, "verdict", str(run_dir), *args)
+
+
+def _actions(log: Path) -> list[str]:
+    return [json.loads(line)["actie"] for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def _besides_logins(log: Path) -> list[str]:
+    """The log's entries other than the command line's logins (which a refused command still makes)."""
+    return [
+        line for line in log.read_text(encoding="utf-8").splitlines() if json.loads(line)["actie"] != "login"
+    ]
 
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -100,36 +122,26 @@ def test_release_needs_an_approving_review_and_writes_nothing_before(governed: t
     log = out / "governance" / "audit.jsonl"
     before, log_before = _tree(run_dir), log.read_bytes()
 
-    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    refused = _release(run_dir)
     assert refused.exit_code != 0
     assert "no moral-deliberation decision" in refused.output and "nothing was written" in refused.output
-    assert _tree(run_dir) == before and log.read_bytes() == log_before
+    # the reviewer's login is logged; nothing else
+    assert _tree(run_dir) == before and log.read_bytes().startswith(log_before)
+    assert _actions(log)[len(log_before.splitlines()) :] == ["login"]
 
-    ok = RUNNER.invoke(
-        app,
-        [
-            "review",
-            str(run_dir),
-            "--decision",
-            "approve",
-            "--role",
-            "moreel_beraad",
-            "--rationale",
-            "Afgewogen.",
-        ],
+    ok = as_user(
+        RUNNER, REVIEWER, "review", str(run_dir), "--decision", "approve", "--rationale", "Afgewogen."
     )
     assert ok.exit_code == 0, ok.output
     # (an approval that leaves a flag open does not release: test_the_gate_takes_flags_...)
-    ok = RUNNER.invoke(
-        app,
-        [
-            "review", str(run_dir), "--decision", "approve", "--role", "moreel_beraad",
-            "--rationale", "Vlaggen besproken: selectie in het verleden, lijst wordt gecontroleerd.",
-            "--accept-flag", "all",
-        ],
+    ok = as_user(
+        RUNNER, REVIEWER,
+        "review", str(run_dir), "--decision", "approve",
+        "--rationale", "Vlaggen besproken: selectie in het verleden, lijst wordt gecontroleerd.",
+        "--accept-flag", "all",
     )  # fmt: skip
     assert ok.exit_code == 0, ok.output
-    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    released = _release(run_dir)
     assert released.exit_code == 0, released.output
     lijst = pl.read_csv(
         run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
@@ -140,16 +152,18 @@ def test_release_needs_an_approving_review_and_writes_nothing_before(governed: t
 
     # a verdict on a released signal is stored with provenance and becomes a label
     vbo = lijst["verblijfsobject_id"][0]
-    v = RUNNER.invoke(app, ["verdict", str(run_dir), vbo, "--outcome", "bevestigd", "--note", "aangetroffen"])
+    v = _verdict(run_dir, vbo, "--outcome", "bevestigd", "--note", "aangetroffen")
     assert v.exit_code == 0, v.output
     stored = json.loads((out / "governance" / "verdicten.jsonl").read_text(encoding="utf-8").splitlines()[-1])
     assert stored["run_id"] == run_dir.name and stored["rank"] == 1 and stored["outcome"] == "bevestigd"
-    bad = RUNNER.invoke(app, ["verdict", str(run_dir), "0000000000000000", "--outcome", "bevestigd"])
+    bad = _verdict(run_dir, "0000000000000000", "--outcome", "bevestigd")
     assert bad.exit_code != 0 and "not on the released list" in bad.output
 
-    # the audit log holds the run, both reviews, the release and the verdict, and verifies
-    actions = [json.loads(line)["actie"] for line in log.read_text(encoding="utf-8").splitlines()]
-    assert actions[0] == "run" and actions[-3:] == ["review", "release", "verdict"]
+    # the audit log holds the run, both reviews, the release and the verdict, each after its login
+    # (the last login is the refused verdict's), and verifies
+    actions = _actions(log)
+    assert actions.index("run") < actions.index("account") < actions.index("review")
+    assert actions[-7:] == ["login", "review", "login", "release", "login", "verdict", "login"]
     verified = RUNNER.invoke(app, ["audit", "verify", "--out", str(out)])
     assert verified.exit_code == 0, verified.output
 
@@ -179,15 +193,14 @@ def _copy_run(governed: tuple[Path, Path], tmp_path: Path, flags: list[str]) -> 
         run_id=run_dir.name,
         details={"fairness_flags": flags, "bestanden_sha256": run_file_hashes(copy)},
     )
+    add_accounts(out)
     return copy, out
 
 
 def _review(run_dir: Path, *extra: str, decision: str = "approve") -> object:
-    return RUNNER.invoke(
-        app,
-        ["review", str(run_dir), "--decision", decision, "--role", "moreel_beraad", "--rationale", "Gewogen.",
-         *extra],
-    )  # fmt: skip
+    return as_user(
+        RUNNER, REVIEWER, "review", str(run_dir), "--decision", decision, "--rationale", "Gewogen.", *extra
+    )
 
 
 FLAG = "model:buurt:BU09359999:selectie"
@@ -203,12 +216,12 @@ def test_the_gate_takes_flags_and_decisions_from_the_log_not_from_editable_files
                      "accepted_flags": [FLAG], "conditions": "", "tijd": "2025-01-01T00:00:00+00:00"}]),
         encoding="utf-8",
     )  # fmt: skip
-    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    refused = _release(run_dir)
     assert refused.exit_code != 0 and "no moral-deliberation decision" in refused.output
     assert not (run_dir / "vrijgegeven").exists()
 
     assert _review(run_dir).exit_code == 0  # approves, but leaves the flag open
-    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    refused = _release(run_dir)
     assert refused.exit_code != 0 and "not explicitly accepted" in refused.output and FLAG in refused.output
 
     # emptying the flag list of fairness.json changes the run, and the flag stays open (from the log)
@@ -217,7 +230,7 @@ def test_the_gate_takes_flags_and_decisions_from_the_log_not_from_editable_files
     doc = json.loads(original)
     doc["vlaggen"] = []
     fairness.write_text(json.dumps(doc), encoding="utf-8")
-    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    refused = _release(run_dir)
     assert refused.exit_code != 0
     assert "ethics/fairness.json differs" in refused.output and "not explicitly accepted" in refused.output
     fairness.write_bytes(original)
@@ -229,15 +242,15 @@ def test_the_gate_takes_flags_and_decisions_from_the_log_not_from_editable_files
     signals = run_dir / "signals.parquet"
     kept = signals.read_bytes()
     pl.read_parquet(signals).with_columns(pl.col("score") * 0.5).write_parquet(signals)
-    refused = RUNNER.invoke(app, ["release", str(run_dir)])
+    refused = _release(run_dir)
     assert refused.exit_code != 0 and "signals.parquet differs" in refused.output
     signals.write_bytes(kept)
 
-    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    released = _release(run_dir)
     assert released.exit_code == 0, released.output
     lijst = pl.read_csv(run_dir / "vrijgegeven" / "lijst.csv", n_rows=1).columns
     assert "verblijfsobject_id" in lijst and not set(lijst) & PERSON_KEYS  # property-level, also released
-    again = RUNNER.invoke(app, ["release", str(run_dir)])
+    again = _release(run_dir)
     assert again.exit_code != 0 and "already released" in again.output
 
 
@@ -269,7 +282,7 @@ def test_nothing_changes_when_the_audit_log_is_broken(governed: tuple[Path, Path
     before = _tree(run_dir)
     review = _review(run_dir, "--accept-flag", "all")
     assert review.exit_code != 0 and "does not verify" in review.output
-    released = RUNNER.invoke(app, ["release", str(run_dir)])
+    released = _release(run_dir)
     assert released.exit_code != 0 and "does not verify" in released.output
     assert _tree(run_dir) == before
 
@@ -278,37 +291,119 @@ def test_identifiers_in_free_text_are_refused(governed: tuple[Path, Path], tmp_p
     run_dir, out = _copy_run(governed, tmp_path, [])
     log = out / "governance" / "audit.jsonl"
     assert _review(run_dir).exit_code == 0  # a clean rationale is fine
-    before = log.read_bytes()
-    leaky = RUNNER.invoke(
-        app,
-        ["review", str(run_dir), "--decision", "approve", "--role", "moreel_beraad",
-         "--rationale", "Huurder met BSN 111222333 gesproken."],
+    before = _besides_logins(log)
+    leaky = as_user(
+        RUNNER, REVIEWER, "review", str(run_dir), "--decision", "approve",
+        "--rationale", "Huurder met BSN 111222333 gesproken.",
     )  # fmt: skip
     assert leaky.exit_code != 0 and "direct identifier" in leaky.output and "111222333" not in leaky.output
-    assert log.read_bytes() == before
-    assert RUNNER.invoke(app, ["release", str(run_dir)]).exit_code == 0
+    assert _besides_logins(log) == before
+    assert _release(run_dir).exit_code == 0
     lijst = pl.read_csv(
         run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
     )
     vbo = lijst["verblijfsobject_id"][0]
-    before = log.read_bytes()
-    note = RUNNER.invoke(
-        app,
-        [
-            "verdict",
-            str(run_dir),
-            vbo,
-            "--outcome",
-            "bevestigd",
-            "--note",
-            "bewoner geb. 01-02-1980 aanwezig",
-        ],
-    )
-    assert note.exit_code != 0 and "geboortedatum" in note.output and log.read_bytes() == before
-    wrong = RUNNER.invoke(
-        app, ["verdict", str(run_dir), vbo, "--outcome", "bevestigd", "--fenomeen", "fraude"]
-    )
+    before = _besides_logins(log)
+    note = _verdict(run_dir, vbo, "--outcome", "bevestigd", "--note", "bewoner geb. 01-02-1980 aanwezig")
+    assert note.exit_code != 0 and "geboortedatum" in note.output and _besides_logins(log) == before
+    wrong = _verdict(run_dir, vbo, "--outcome", "bevestigd", "--fenomeen", "fraude")
     assert wrong.exit_code != 0 and "--fenomeen must be one of" in wrong.output
+
+
+def _entries(log: Path, actie: str) -> list[dict[str, Any]]:
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return [e for e in map(json.loads, lines) if e["actie"] == actie]
+
+
+def _error(result: Result) -> str:
+    assert result.exit_code != 0
+    return " ".join(result.output.split())
+
+
+FAILED = "Onbekende gebruikersnaam of onjuist wachtwoord."
+
+
+def test_the_command_line_decides_and_releases_only_with_a_reviewer_account(
+    governed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Issue 22: who decides is an account of the web application, not a shell user or an option."""
+    import getpass
+
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    log = out / "governance" / "audit.jsonl"
+    approve = ("review", str(run_dir), "--decision", "approve", "--rationale", "Gewogen.")
+    missing = RUNNER.invoke(app, list(approve), env={"VASTGOED_PASSWORD": PASSWORD})
+    assert missing.exit_code != 0 and "--user" in missing.output
+
+    # a shell user without an account: refused, whatever the command
+    shell = getpass.getuser()
+    for args in (approve, ("release", str(run_dir)), ("verdict", str(run_dir), "0", "--outcome", "lopend")):
+        assert FAILED in _error(as_user(RUNNER, shell, *args))
+    # an analist neither decides nor releases, and --role / --actor raise no role
+    assert "een analist-account mag niet beoordelen" in _error(as_user(RUNNER, ANALIST, *approve))
+    assert "mag niet vrijgeven" in _error(as_user(RUNNER, ANALIST, "release", str(run_dir)))
+    for extra in (("--role", "moreel_beraad"), ("--actor", REVIEWER)):
+        said = _error(as_user(RUNNER, ANALIST, *approve, *extra))
+        assert "de rol en de naam komen uit het account van --user" in said
+    assert "komen uit het account" in _error(
+        as_user(RUNNER, ANALIST, "release", str(run_dir), "--actor", "x")
+    )
+    # a wrong password says no more than an unknown name, and is logged without the password
+    wrong = _error(as_user(RUNNER, REVIEWER, *approve, password="fout-wachtwoord-123"))
+    assert FAILED in wrong and wrong == _error(as_user(RUNNER, "niemand", *approve))
+    assert not _entries(log, "review") and not (run_dir / "vrijgegeven").exists()
+    failed = _entries(log, "login_mislukt")
+    assert [e["details"]["account"] for e in failed] == [None, None, None, REVIEWER, None]
+    assert all(e["actor"] == "anoniem" and e["details"]["via"] == "opdrachtregel" for e in failed)
+    assert "fout-wachtwoord-123" not in log.read_text(encoding="utf-8")
+
+    # the reviewer decides and releases under their own name, each time after a logged login
+    assert as_user(RUNNER, REVIEWER, *approve).exit_code == 0
+    assert _release(run_dir).exit_code == 0
+    (review,) = _entries(log, "review")
+    (release,) = _entries(log, "release")
+    assert review["actor"] == release["actor"] == f"moreel_beraad:{REVIEWER}"
+    logins = _entries(log, "login")
+    assert [e["actor"] for e in logins] == [f"analist:{ANALIST}"] * 2 + [f"moreel_beraad:{REVIEWER}"] * 2
+    assert logins[-1]["details"] == {
+        "adres": "opdrachtregel",
+        "via": "opdrachtregel",
+        "systeemgebruiker": shell,
+    }
+
+
+def test_the_command_line_keeps_the_web_lockout_and_refuses_one_time_passwords(
+    governed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from sqlalchemy.orm import sessionmaker
+
+    from vastgoed.web import WebSettings
+    from vastgoed.web.security import approve_account, request_account
+    from vastgoed.web.store import make_engine
+
+    run_dir, out = _copy_run(governed, tmp_path, [])
+    log = out / "governance" / "audit.jsonl"
+    approve = ("review", str(run_dir), "--decision", "approve", "--rationale", "Gewogen.")
+    for _ in range(5):
+        assert FAILED in _error(as_user(RUNNER, REVIEWER, *approve, password="fout-wachtwoord-123"))
+    (lock,) = _entries(log, "lockout")
+    assert lock["details"]["account"] == REVIEWER and lock["details"]["seconden"] == 60
+    # the right password waits too: the name is locked out, from the web as from here
+    assert "Te veel mislukte pogingen" in _error(as_user(RUNNER, REVIEWER, *approve))
+
+    # one-time passwords (set by a beheerder, who knows them) do not decide nor record a verdict
+    engine = make_engine(WebSettings.from_env(out_dir=out).resolved_database_url())
+    with sessionmaker(engine)() as db:
+        request_account(db, "tim", "analist", "eenmalig-wachtwoord-7", door=1)
+        rik = request_account(db, "rik", "reviewer", None, door=1)
+        approve_account(db, rik, "eenmalig-wachtwoord-8", door=2)
+    engine.dispose()
+    said = _error(as_user(RUNNER, "rik", *approve, password="eenmalig-wachtwoord-8"))
+    assert "wijzig eerst je wachtwoord in de webapplicatie" in said
+    verdict = ("verdict", str(run_dir), "0", "--outcome", "lopend")
+    said = _error(as_user(RUNNER, "tim", *verdict, password="eenmalig-wachtwoord-7"))
+    assert "wijzig eerst je wachtwoord in de webapplicatie" in said
+    assert not _entries(log, "review") and not _entries(log, "verdict")
 
 
 def test_a_deleted_audit_log_does_not_verify_while_runs_remain(
@@ -329,16 +424,21 @@ def test_verdicts_become_labels_of_a_later_run(
     data, _ = small_municipality
     run_dir, out = _copy_run(governed, tmp_path, [])
     assert _review(run_dir).exit_code == 0
-    assert RUNNER.invoke(app, ["release", str(run_dir)]).exit_code == 0
+    assert _release(run_dir).exit_code == 0
     lijst = pl.read_csv(
         run_dir / "vrijgegeven" / "lijst.csv", schema_overrides={"verblijfsobject_id": pl.String}
     )
     vbo = lijst["verblijfsobject_id"][0]
-    v = RUNNER.invoke(
-        app,
-        ["verdict", str(run_dir), vbo, "--outcome", "niet_bevestigd",
-         "--note", "leeg aangetroffen, verbouwing", "--datum", "2024-11-01"],
-    )  # fmt: skip
+    v = _verdict(
+        run_dir,
+        vbo,
+        "--outcome",
+        "niet_bevestigd",
+        "--note",
+        "leeg aangetroffen, verbouwing",
+        "--datum",
+        "2024-11-01",
+    )
     assert v.exit_code == 0, v.output
     # an edited copy of the verdicts is not where labels come from
     copy = out / "governance" / "verdicten.jsonl"

@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 from typer.testing import CliRunner
 
+from tests.e2e.accounts import ANALIST, REVIEWER, add_accounts, as_user
 from vastgoed.cli import app
 
 RUNNER = CliRunner()
@@ -51,12 +52,17 @@ def _run(data: Path, out: Path, cfg: Path) -> Path:
     return Path(stdout.strip().splitlines()[-1])
 
 
+def _as(naam: str, *args: str) -> None:
+    result = as_user(RUNNER, naam, *args)
+    assert result.exit_code == 0, result.output
+
+
 def _release(run_dir: Path) -> pl.DataFrame:
-    _invoke(
-        "review", str(run_dir), "--decision", "approve", "--role", "moreel_beraad",
+    _as(
+        REVIEWER, "review", str(run_dir), "--decision", "approve",
         "--rationale", "Regelgebaseerde startlijst besproken.", "--accept-flag", "all",
     )  # fmt: skip
-    _invoke("release", str(run_dir))
+    _as(REVIEWER, "release", str(run_dir))
     lijst = run_dir / "vrijgegeven" / "lijst.csv"
     return pl.read_csv(lijst, schema_overrides={"verblijfsobject_id": pl.String})
 
@@ -87,6 +93,7 @@ def test_a_start_without_labels_ranks_by_the_rules_and_verdicts_train_the_next_c
     cfg, out = _config(tmp_path), tmp_path / "out"
 
     first = _run(data, out, cfg)
+    add_accounts(out)
     signals = pl.read_csv(first / "signals.csv", schema_overrides={"verblijfsobject_id": pl.String})
     assert signals.height > 0
     assert signals["model_version"].unique().to_list()[0].startswith("regels-")
@@ -122,7 +129,7 @@ def test_a_start_without_labels_ranks_by_the_rules_and_verdicts_train_the_next_c
             args += ["--outcome", "bevestigd", "--fenomeen", found]
         else:
             args += ["--outcome", "niet_bevestigd"]
-        _invoke(*args)
+        _as(ANALIST, *args)
 
     second = _run(data, out, cfg)
     info = json.loads((second / "run.json").read_text(encoding="utf-8"))["model"]

@@ -73,23 +73,23 @@ from vastgoed.web.security import (
     SECURITY_HEADERS,
     AccountError,
     AccountExists,
-    LoginPolicy,
     PasswordRefused,
     Principal,
+    actor_of,
     approve_account,
-    begin_login,
+    authenticate,
     change_password,
     csrf_ok,
     end_account_sessions,
     end_session,
-    finish_login,
     load_session,
+    login_entries,
+    login_policy,
     new_token,
     purge_sessions,
     request_account,
     reset_password,
     start_session,
-    verify_password,
 )
 from vastgoed.web.settings import WebSettings
 from vastgoed.web.store import PRIVILEGED, ROLES, Account, VerdictRow, make_engine, migrate, sync_index
@@ -101,8 +101,6 @@ _HERE = Path(__file__).parent
 SESSION_COOKIE = "vg_sessie"
 PRE_COOKIE = "vg_pre"
 LANG_COOKIE = "vg_taal"
-#: The engine's role name of each web role, as written to the audit log.
-_ENGINE_ROLE = {"analist": "analist", "reviewer": REVIEW_ROLE, "beheerder": "beheerder"}
 _BUURT = re.compile(r"BU\d{8}")
 _DOCS = {"modelkaart": "model_card.html", "fairness": "fairness.html", "datasheet": "datasheet.html"}
 
@@ -179,13 +177,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     out_dir = settings.out_dir
     idle_s = settings.session_minutes * 60.0
     max_age_s = settings.session_max_hours * 3600.0
-    policy = LoginPolicy(
-        threshold=settings.login_max_failures,
-        base_s=float(settings.login_backoff_seconds),
-        cap_s=settings.login_backoff_max_minutes * 60.0,
-        address_failures=settings.login_address_max_failures,
-        address_window_s=settings.login_window_minutes * 60.0,
-    )
+    policy = login_policy(settings)
     trusted = frozenset(settings.trusted_proxies)
     sso_secret = settings.sso_secret.get_secret_value().encode("utf-8") if settings.sso_secret else b""
 
@@ -391,7 +383,7 @@ def create_app(settings: WebSettings) -> FastAPI:
         return run
 
     def actor(principal: Principal | Account) -> str:
-        return f"{_ENGINE_ROLE[principal.rol]}:{principal.naam}"
+        return actor_of(principal)
 
     def verdicts_of(ctx: _Ctx, run_id: str) -> dict[str, str]:
         db = ctx.db
@@ -421,38 +413,21 @@ def create_app(settings: WebSettings) -> FastAPI:
             naam = field(form, "naam", 64).lower()
             password = field(form, "wachtwoord", 1024)
             client = client_address(request)
-            attempt = begin_login(db, naam, client, policy, by_address=from_proxy(request))
-            if attempt is None:
+            found = authenticate(db, naam, password, policy, adres=client, by_address=from_proxy(request))
+            if found.locked:
                 return render(ctx, "login.html", 429, fout="login.too_many")
-            account = db.scalar(
-                select(Account).where(
-                    Account.naam == naam, Account.actief.is_(True), Account.goedgekeurd.is_(True)
-                )
-            )
-            ok = verify_password(account, password)  # an unknown name costs the same Argon2 work
-            wait_s = finish_login(db, attempt, ok and account is not None, policy)
-            if account is None or not ok:
-                login_failed(account, client, wait_s)
+            for entry in login_entries(found, client):
+                record(entry.actie, entry.actor, entry.details)
+            account = found.account
+            if account is None:
+                _LOG.info("failed login from %s", client)
                 return render(ctx, "login.html", 401, fout="login.failed")
-            record("login", actor(account), {"adres": client})
             purge_sessions(db, idle_s=idle_s, max_age_s=max_age_s)
             token = start_session(db, account)
             target = "/wachtwoord" if account.tijdelijk_wachtwoord else "/runs"
             response = RedirectResponse(target, status_code=303)
             set_cookie(response, SESSION_COOKIE, token)
             return response
-
-    def login_failed(account: Account | None, client: str, wait_s: float) -> None:
-        """Audit a failed login, and the lock-out it starts.
-
-        A name without an active account is not written (it may be a mistyped password): only
-        that the name is unknown.
-        """
-        naam = account.naam if account is not None else None
-        _LOG.info("failed login from %s", client)
-        record("login_mislukt", "anoniem", {"account": naam, "adres": client})
-        if wait_s:
-            record("lockout", "systeem", {"account": naam, "adres": client, "seconden": int(wait_s)})
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:

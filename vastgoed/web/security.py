@@ -15,7 +15,9 @@ failure up to ``cap_s``; a successful login resets the count. An address (any na
 only when the caller says the address is a client's as told by a trusted proxy: without one, the
 address may be a proxy or an office's NAT, and locking it would lock out everyone behind it. An
 unknown name costs the same Argon2 verification as a known one (against a dummy hash), so the
-timing does not tell which names exist.
+timing does not tell which names exist. The web's login form and the command line's ``review``,
+``release`` and ``verdict`` both log in through :func:`authenticate`, and audit it alike
+(:func:`login_entries`).
 
 Passwords follow :mod:`vastgoed.web.passwords`. A beheerder's reset sets a one-time password that
 the account holder must change at the next login (:func:`change_password`); a ``reviewer`` or
@@ -29,7 +31,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -38,17 +41,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from vastgoed.core.errors import VastgoedError
+from vastgoed.ethics.review import REVIEW_ROLE
 from vastgoed.web.passwords import PasswordProblem, password_problem
+from vastgoed.web.settings import WebSettings
 from vastgoed.web.store import PRIVILEGED, ROLES, Account, LoginAttempt, WebSession
 
 __all__ = [
+    "ENGINE_ROLE",
     "SECURITY_HEADERS",
     "AccountError",
     "AccountExists",
+    "Login",
+    "LoginEntry",
     "LoginPolicy",
     "PasswordRefused",
     "Principal",
+    "actor_of",
     "approve_account",
+    "authenticate",
     "begin_login",
     "change_password",
     "create_account",
@@ -58,6 +68,8 @@ __all__ = [
     "finish_login",
     "hash_password",
     "load_session",
+    "login_entries",
+    "login_policy",
     "new_token",
     "purge_sessions",
     "request_account",
@@ -84,6 +96,8 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
 }
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+#: The engine's role of an account's role: the prefix of the account's actor in the audit log.
+ENGINE_ROLE: dict[str, str] = {"analist": "analist", "reviewer": REVIEW_ROLE, "beheerder": "beheerder"}
 
 
 class AccountError(VastgoedError):
@@ -392,6 +406,90 @@ def finish_login(session: Session, attempt_id: int, gelukt: bool, policy: LoginP
         return 0.0
     failures, _ = _failures_before(session, row.naam, attempt_id + 1)
     return policy.wait_s(failures)
+
+
+def login_policy(settings: WebSettings) -> LoginPolicy:
+    """The lock-out the settings ask for: the same for the web's login and the command line's."""
+    return LoginPolicy(
+        threshold=settings.login_max_failures,
+        base_s=float(settings.login_backoff_seconds),
+        cap_s=settings.login_backoff_max_minutes * 60.0,
+        address_failures=settings.login_address_max_failures,
+        address_window_s=settings.login_window_minutes * 60.0,
+    )
+
+
+@dataclass(frozen=True)
+class Login:
+    """The outcome of :func:`authenticate`.
+
+    Attributes:
+        account: The account, when the name is an active, approved account and the password its own.
+        locked: The name (or address) waits: the password was not checked.
+        known: After a wrong password, the name of the active account it was tried on (None for a
+            name without one: it may be a mistyped password, and is not written down).
+        wait_s: After a failure, the lock-out it starts (0 when none).
+    """
+
+    account: Account | None
+    locked: bool = False
+    known: str | None = None
+    wait_s: float = 0.0
+
+
+def authenticate(
+    session: Session, naam: str, password: str, policy: LoginPolicy, *, adres: str, by_address: bool = False
+) -> Login:
+    """Check a name and password against the accounts, under the lock-out (the web's and the CLI's login).
+
+    Only an active, approved account can log in; any other name is checked against a dummy hash,
+    so a refusal takes as long and says as little whether the name exists. The attempt is counted
+    per name (:func:`begin_login`), and per ``adres`` when ``by_address``.
+    """
+    naam = naam.strip().lower()
+    attempt = begin_login(session, naam, adres, policy, by_address=by_address)
+    if attempt is None:
+        return Login(None, locked=True)
+    account = session.scalar(
+        select(Account).where(Account.naam == naam, Account.actief.is_(True), Account.goedgekeurd.is_(True))
+    )
+    ok = verify_password(account, password) and account is not None
+    wait_s = finish_login(session, attempt, ok, policy)
+    if not ok:
+        return Login(None, known=account.naam if account is not None else None, wait_s=wait_s)
+    return Login(account)
+
+
+def actor_of(account: Account | Principal) -> str:
+    """An account's actor in the audit log: its engine role and name (``moreel_beraad:eva``)."""
+    return f"{ENGINE_ROLE[account.rol]}:{account.naam}"
+
+
+@dataclass(frozen=True)
+class LoginEntry:
+    """An audit-log entry a login makes: what, by whom, and its details."""
+
+    actie: str
+    actor: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def login_entries(login: Login, adres: str, *, via: str | None = None) -> list[LoginEntry]:
+    """The audit entries of a login: ``login``; or ``login_mislukt``, and ``lockout`` when one starts.
+
+    A refused attempt of a waiting name writes nothing (it never reached the password). ``via``
+    names the way in other than the web (``opdrachtregel``).
+    """
+    extra = {"via": via} if via else {}
+    if login.locked:
+        return []
+    if login.account is not None:
+        return [LoginEntry("login", actor_of(login.account), {"adres": adres, **extra})]
+    failed = {"account": login.known, "adres": adres, **extra}
+    entries = [LoginEntry("login_mislukt", "anoniem", failed)]
+    if login.wait_s:
+        entries.append(LoginEntry("lockout", "systeem", failed | {"seconden": int(login.wait_s)}))
+    return entries
 
 
 def start_session(session: Session, account: Account) -> str:
