@@ -1113,7 +1113,6 @@ def _signals(
     st: _Stages | None = None,
 ) -> pl.DataFrame:
     """Every object scored and ranked; the top and the recent investigations explained."""
-    certainty = certainty.join(signal_link_certainty(certainty, feats), on="verblijfsobject_id", how="left")
     with st.stage("score") if st is not None else contextlib.nullcontext():
         scored = _scored(scoring, feats, objects, certainty)
     with st.stage("explain") if st is not None else contextlib.nullcontext():
@@ -1124,6 +1123,7 @@ def _scored(
     scoring: _Scoring, feats: pl.DataFrame, objects: pl.DataFrame, certainty: pl.DataFrame
 ) -> pl.DataFrame:
     # a signal resting on a link below the threshold (signal_link_certainty) is not ranked
+    certainty = _with_signal_certainty(certainty, feats)
     uncertain = certainty.filter(pl.col("koppeling_zekerheid_signaal") < scoring.threshold)[
         "verblijfsobject_id"
     ]
@@ -1138,6 +1138,13 @@ def _scored(
         uncertain=uncertain,
     )
     return scored
+
+
+def _with_signal_certainty(certainty: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
+    """``certainty`` with ``koppeling_zekerheid_signaal`` (for one process and a shard alike)."""
+    if "koppeling_zekerheid_signaal" in certainty.columns:
+        return certainty
+    return certainty.join(signal_link_certainty(certainty, feats), on="verblijfsobject_id", how="left")
 
 
 def signal_link_certainty(certainty: pl.DataFrame, feats: pl.DataFrame) -> pl.DataFrame:
@@ -1174,7 +1181,7 @@ def _explained(
         .join(
             _previous_investigations(scoring.outcomes, scoring.peildatum), on="verblijfsobject_id", how="left"
         )
-        .join(certainty, on="verblijfsobject_id", how="left")
+        .join(_with_signal_certainty(certainty, feats), on="verblijfsobject_id", how="left")
     )
     return signals.select(*SIGNAL_COLUMNS, *(c for c in signals.columns if c not in SIGNAL_COLUMNS))
 

@@ -329,7 +329,7 @@ class AuditLog:
         """Hold the exclusive ``flock`` on ``<log>.lock`` (created with its folder when absent)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o644)
+            lock_fd = os.open(_lock_path(self.path), os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as exc:
             raise AuditLogError(f"audit log {self.path}: cannot open its lock file: {exc}") from exc
         try:
@@ -1000,7 +1000,7 @@ def _split_lines(data: bytes) -> tuple[list[bytes], bool]:
 
 
 def _append_durably(path: Path, line: bytes, *, created: bool) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         written = 0
         while written < len(line):

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import sqlite3
@@ -134,6 +135,8 @@ class TextStore:
         self.path = Path(folder) / TEXTS_FILE
 
     def _connect(self) -> sqlite3.Connection:
+        if not self.path.exists():  # owner-only from the start, whatever the caller's umask
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         conn = sqlite3.connect(self.path, timeout=30)
         conn.execute("PRAGMA secure_delete = ON")  # erased text is overwritten, not left in free pages
         conn.execute("CREATE TABLE IF NOT EXISTS teksten (ref TEXT PRIMARY KEY, zout TEXT, tekst TEXT)")

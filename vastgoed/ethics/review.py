@@ -544,7 +544,7 @@ def record_verdict(
     verdict["tijd"] = entry.tijd
     verdict["seq"] = entry.seq
     path = governance_dir(run_dir.parent) / "verdicten.jsonl"
-    with path.open("a", encoding="utf-8") as fh:
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "a", encoding="utf-8") as fh:
         # the copy holds the note's reference, not the note: the text lives in the erasable store
         fh.write(json.dumps(verdict, ensure_ascii=False, sort_keys=True) + "\n")
         fh.flush()
