@@ -1156,18 +1156,23 @@ def signal_link_certainty(certainty: pl.DataFrame, feats: pl.DataFrame) -> pl.Da
     a signal of metered use uncertain, but an owner tied to a confirmed address elsewhere does.
     """
     person_cols = [s.name for s in catalogue() if s.person_links and s.name in feats.columns]
-    uses_persons = feats.select(
-        "verblijfsobject_id",
-        pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in person_cols] or [pl.lit(False)]).alias(
-            "_persoon"
-        ),
+    uses_persons = (
+        feats.select(
+            "verblijfsobject_id",
+            pl.any_horizontal([pl.col(c).fill_null(0) > 0 for c in person_cols]).alias("_persoon"),
+        )
+        if person_cols and "verblijfsobject_id" in feats.columns
+        else pl.DataFrame(schema={"verblijfsobject_id": pl.String, "_persoon": pl.Boolean})
     )
+    # without the split by kind (a certainty table of before it), every link counts
+    split = {"koppeling_min_zekerheid_adres", "koppeling_min_zekerheid_persoon"} <= set(certainty.columns)
+    address = pl.col("koppeling_min_zekerheid_adres" if split else "koppeling_min_zekerheid")
+    person = pl.col("koppeling_min_zekerheid_persoon") if split else pl.lit(None, dtype=pl.Float64)
     return certainty.join(uses_persons, on="verblijfsobject_id", how="left").select(
         "verblijfsobject_id",
-        pl.min_horizontal(
-            "koppeling_min_zekerheid_adres",
-            pl.when(pl.col("_persoon").fill_null(False)).then(pl.col("koppeling_min_zekerheid_persoon")),
-        ).alias("koppeling_zekerheid_signaal"),
+        pl.min_horizontal(address, pl.when(pl.col("_persoon").fill_null(False)).then(person)).alias(
+            "koppeling_zekerheid_signaal"
+        ),
     )
 
 

@@ -378,7 +378,8 @@ def test_a_small_shard_explains_its_objects_in_the_whole_lists_top(monkeypatch: 
             "status": ["signaal"] * 3,
         }
     )
-    out = pipeline._explained(scoring, scored, pl.DataFrame(), pl.DataFrame({"verblijfsobject_id": ["a"]}))
+    certainty = pl.DataFrame({"verblijfsobject_id": ["a"], "koppeling_zekerheid_signaal": [0.99]})
+    out = pipeline._explained(scoring, scored, pl.DataFrame(), certainty)
     assert seen == [2_000]
     assert out["redenen"].to_list() == ["reden", "reden", None]
 
