@@ -130,3 +130,35 @@ def test_runs_killed_anywhere_leave_a_log_that_verifies_and_the_next_run_works(
     assert [e.details["richting"] for e in entries if e.actie == "herstel"] == ["vooruit", "vooruit"]
     assert outcome[final].actie == "run" and (out / "latest").readlink() == Path(final)
     assert not list(out.glob(".tmp-*"))
+
+
+@pytest.mark.slow
+def test_a_run_killed_at_every_stage_boundary_leaves_a_log_that_verifies(
+    setup: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Every stage a run passes (read from a finished run's ``run.json``), killed at its start, and both
+    windows of the publishing entry; after each kill the log verifies, and the next run is published.
+
+    Slow (a run per stage, about 20 stages): in ``make bench``; the fast test above kills six points."""
+    import json
+
+    data, cfg = setup
+    out = tmp_path / "out"
+    first = _run(data, out, cfg, None)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    stages = list(json.loads((out / "latest" / "run.json").read_text(encoding="utf-8"))["timings_s"])
+    assert len(stages) >= 10
+    points = [f"fase.{s}" for s in stages] + ["audit.na_regel.run", "audit.na_kop.run"]
+    for point in points:
+        killed = _run(data, out, cfg, point)
+        assert killed.returncode == KILLED, (point, killed.stdout[-2000:], killed.stderr[-2000:])
+        _verify(out)
+    done = _run(data, out, cfg, None)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "begun but not published" not in _verify(out)
+    entries = audit_log(out).entries()
+    begun = [e.run_id for e in entries if e.actie == "run_gestart"]
+    assert len(begun) == len(points) + 2
+    outcome = {e.run_id: e.actie for e in entries if e.actie in ("run", "run_mislukt")}
+    assert all(r in outcome for r in begun), "every begun run is resolved: published or failed"
+    assert not list(out.glob(".tmp-*"))

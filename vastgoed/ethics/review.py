@@ -2,8 +2,8 @@
 
 A run's ranked list is not for the working group until a person has decided it may be. The flow:
 
-1. ``vastgoed review RUN --decision approve|reject|conditions --role ROLE --rationale TEXT``
-   records a decision in the audit log (and a readable copy in ``RUN/ethics/besluiten.json``). A
+1. ``vastgoed review RUN --user NAME --decision approve|reject|conditions --rationale TEXT`` (a
+   reviewer's account of the web application; the role is the account's) records a decision in the audit log (and a readable copy in ``RUN/ethics/besluiten.json``). A
    decision may accept fairness flags by id (``--accept-flag``; ``--accept-flag all`` accepts every
    flag the run has); the latest decision is the one that counts.
 2. ``vastgoed release RUN`` writes ``RUN/vrijgegeven/`` (the released list and ``release.json``)
@@ -380,8 +380,8 @@ def _release_reasons(run_dir: Path, entries: Sequence[AuditEntry], run_id: str) 
     decision = decisions[-1] if decisions else None
     if decision is None:
         reasons.append(
-            "the run has no moral-deliberation decision: run `vastgoed review RUN --decision approve "
-            f"--role {REVIEW_ROLE} --rationale ...` first"
+            "the run has no moral-deliberation decision: a reviewer decides first (in the web "
+            "application, or `vastgoed review RUN --user NAAM --decision approve --rationale ...`)"
         )
     elif decision.decision == "reject":
         reasons.append(f"the latest decision ({decision.tijd}, {decision.role}) rejected the run")
