@@ -3,9 +3,10 @@
 A run's ranked list is not for the working group until a person has decided it may be. The flow:
 
 1. ``vastgoed review RUN --user NAME --decision approve|reject|conditions --rationale TEXT`` (a
-   reviewer's account of the web application; the role is the account's) records a decision in the audit log (and a readable copy in ``RUN/ethics/besluiten.json``). A
-   decision may accept fairness flags by id (``--accept-flag``; ``--accept-flag all`` accepts every
-   flag the run has); the latest decision is the one that counts.
+   reviewer's account of the web application; the role is the account's) records a decision in
+   the audit log (and a readable copy in ``RUN/ethics/besluiten.json``). A decision may accept
+   fairness flags by id (``--accept-flag``; ``--accept-flag all`` accepts every flag the run
+   has); the latest decision is the one that counts.
 2. ``vastgoed release RUN`` writes ``RUN/vrijgegeven/`` (the released list and ``release.json``)
    only when the latest decision approves (``approve``, or ``conditions``, whose conditions travel
    with the release), it was taken by the review board's role, the ethics bundle is complete
