@@ -193,6 +193,37 @@ def test_verdicts_views_and_exports_are_audit_logged(web: Web) -> None:
     assert [e["details"]["formaat"] for e in _entries(web, "export")] == ["csv", "xlsx"]  # type: ignore[index]
 
 
+def test_the_verdict_form_has_no_default_outcome_and_keeps_choices_not_the_note(web: Web) -> None:
+    """One careless click must not make a training label: the outcome starts unchosen. A refused
+    verdict shows its error at the top and keeps the outcome, fenomeen and date, never the note."""
+    client = web.client("analist")
+    page = client.get(f"/runs/{web.released}/signalen/2")
+    assert re.search(r'<option value="" disabled selected>', page.text)
+    assert not re.search(r'<option value="bevestigd" selected', page.text)
+    before = len(_entries(web, "verdict"))
+    unchosen = client.post(
+        f"/runs/{web.released}/signalen/2/verdict",
+        data={"csrf": csrf_of(page.text), "datum": "2025-01-10", "toelichting": "niets"},
+    )
+    assert unchosen.status_code == 400 and 'role="alert"' in unchosen.text
+    assert unchosen.text.index('role="alert"') < unchosen.text.index('id="verdicts"')
+    refused = client.post(
+        f"/runs/{web.released}/signalen/2/verdict",
+        data={
+            "csrf": csrf_of(page.text),
+            "uitkomst": "niet_bevestigd",
+            "fenomeen": "hennepteelt",
+            "datum": "2025-01-09",
+            "toelichting": "bewoner 111222333 gesproken",
+        },
+    )
+    assert refused.status_code == 400
+    assert '<option value="niet_bevestigd" selected>' in refused.text
+    assert '<option value="hennepteelt" selected>' in refused.text and 'value="2025-01-09"' in refused.text
+    assert "111222333" not in refused.text
+    assert len(_entries(web, "verdict")) == before
+
+
 def test_verdicts_given_on_the_command_line_reach_the_filter(web: Web) -> None:
     lijst = pl.read_csv(
         web.out / web.released / "vrijgegeven" / "lijst.csv",

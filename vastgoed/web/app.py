@@ -557,8 +557,19 @@ def create_app(settings: WebSettings) -> FastAPI:
         return rows.row(0, named=True)
 
     def signal_page(
-        ctx: _Ctx, run: RunInfo, rank: int, row: dict[str, Any], status: int = 200, fout: str = ""
+        ctx: _Ctx,
+        run: RunInfo,
+        rank: int,
+        row: dict[str, Any],
+        status: int = 200,
+        fout: str = "",
+        ingevuld: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
+        """The signal's dossier, with the verdict form.
+
+        After a refused verdict: its error at the top, and the form's choices kept (never the note: a
+        refused note may hold what must not be shown again).
+        """
         from features.registry import catalogue
 
         vbo = str(row["verblijfsobject_id"])
@@ -618,6 +629,7 @@ def create_app(settings: WebSettings) -> FastAPI:
             fenomenen=FENOMENEN,
             today=dt.date.today().isoformat(),
             fout=fout,
+            ingevuld=dict(ingevuld or {}),
             melding=_melding(ctx.request),
         )
 
@@ -656,12 +668,13 @@ def create_app(settings: WebSettings) -> FastAPI:
             outcome = field(form, "uitkomst", 32)
             fenomeen = field(form, "fenomeen", 64) or None
             note = field(form, "toelichting", 2000)
+            kept = {"uitkomst": outcome, "fenomeen": fenomeen or "", "datum": field(form, "datum", 10)}
             try:
                 datum = dt.date.fromisoformat(field(form, "datum", 10)) if form.get("datum") else None
             except ValueError:
-                return signal_page(ctx, run, rank, row, 400, "YYYY-MM-DD")
+                return signal_page(ctx, run, rank, row, 400, translate("verdict.bad_date", ctx.lang), kept)
             if outcome not in OUTCOMES or (fenomeen is not None and fenomeen not in FENOMENEN):
-                return signal_page(ctx, run, rank, row, 400, translate("error.400", ctx.lang))
+                return signal_page(ctx, run, rank, row, 400, translate("verdict.choose", ctx.lang), kept)
             try:
                 record_verdict(
                     run.path,
@@ -675,7 +688,7 @@ def create_app(settings: WebSettings) -> FastAPI:
                 )
             except ReviewError as exc:
                 _LOG.info("verdict refused: %s", exc)
-                return signal_page(ctx, run, rank, row, 400, public(str(exc)))
+                return signal_page(ctx, run, rank, row, 400, public(str(exc)), kept)
             sync_index(db, entries())
             return RedirectResponse(
                 f"/runs/{run.run_id}/signalen/{rank}?melding=verdict.saved", status_code=303

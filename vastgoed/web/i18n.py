@@ -176,6 +176,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "signal.back": ("Terug naar de lijst", "Back to the list"),
     "verdict.title": ("Verdict", "Verdict"),
     "verdict.outcome": ("Uitkomst", "Outcome"),
+    "verdict.choose": (
+        "Kies een uitkomst (er is geen standaardkeuze)",
+        "Choose an outcome (there is no default)",
+    ),
+    "verdict.bad_date": ("Datum als jjjj-mm-dd", "Date as yyyy-mm-dd"),
+    "verdict.refused": ("Het verdict is niet vastgelegd", "The verdict was not recorded"),
     "verdict.date": ("Datum van de bevinding", "Date of the finding"),
     "verdict.fenomeen": ("Gevonden fenomeen (als anders)", "Phenomenon found (if different)"),
     "verdict.note": ("Toelichting: wat is gevonden, niet wie", "Note: what was found, not who"),
