@@ -49,7 +49,7 @@ from vastgoed.core.spreadsheet import spreadsheet_safe
 from vastgoed.core.worlds import MeasuredOn, Validated
 from vastgoed.modelling import ScoringModel, features_at, score_objects, train_model, training_tables
 from vastgoed.pipeline import Prepared, data_hash, prepare_features
-from vastgoed.tracking import log_parent_metrics, log_training_run, parent_run
+from vastgoed.tracking import log_parent_metrics, log_training_run, parent_run, source_tags
 
 __all__ = ["ExperimentSpec", "Variant", "load_experiment", "run_experiment"]
 
@@ -182,8 +182,9 @@ def run_experiment(
         "experiment": spec.name,
         "peildatum": prepared.inputs.peildatum.isoformat(),
         "gemeentecode": prepared.res.manifest.gemeentecode,
-        "data_sha256": data_hash(prepared.res)[:16],
+        "data_sha256": data_hash(prepared.res),
         "vastgoed.gemeten_op": world.describe("nl"),
+        **source_tags(),
     }
     with parent_run(
         config.tracking, f"experiment-{spec.name}", {"description": spec.description}, tags

@@ -114,6 +114,7 @@ from vastgoed.tracking import (
     load_champion,
     load_linkage_model,
     log_batch_run,
+    source_tags,
 )
 
 __all__ = [
@@ -2305,9 +2306,10 @@ def _scoring_model(
                 "peildatum": manifest.peildatum.isoformat(),
                 "gemeentecode": manifest.gemeentecode,
                 "synthetisch": str(manifest.synthetisch).lower(),
-                "data_sha256": data_hash(linked)[:16],
+                "data_sha256": data_hash(linked),
                 # the validation metrics of this training run were measured on this world
                 "vastgoed.gemeten_op": MeasuredOn.of_manifest(manifest).describe("nl"),
+                **source_tags(),
             },
             binding=models.signal.looked_for,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -47,6 +48,7 @@ __all__ = [
     "note_version",
     "parent_run",
     "promote",
+    "source_tags",
 ]
 
 #: The registered model every training adds a version to.
@@ -553,3 +555,23 @@ def delete_runs_of(cfg: TrackingConfig, run_id: str) -> list[str]:
         delete_run(cfg, mlflow_id)
         deleted.append(mlflow_id)
     return deleted
+
+
+def source_tags() -> dict[str, str]:
+    """MLflow's own lineage tag for the code that ran (``mlflow.source.git.commit``, the full revision).
+
+    MLflow sets it only for a script inside a git checkout; the batch runs from the installed
+    command, so it is set here. Empty outside a checkout (an installed package): no tag then.
+    """
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"mlflow.source.git.commit": commit} if commit else {}

@@ -57,6 +57,9 @@ def test_an_experiment_logs_each_variant_as_a_nested_training_run(
     for child in children:
         tags = child.data.tags
         assert tags["data_sha256"] and tags["validation_data_sha256"] and tags["model_hash"]
+        # lineage a data scientist can follow: the whole data hash and the code's commit
+        assert len(tags["data_sha256"]) == 64
+        assert len(tags.get("mlflow.source.git.commit", "")) == 40
         assert "eigen generator van het project" in tags["vastgoed.gemeten_op"]
         files = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {"feature_importance.csv", "feature_catalogue.csv", "calibration_validation.csv"} <= files
