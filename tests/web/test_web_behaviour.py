@@ -184,6 +184,10 @@ def test_verdicts_views_and_exports_are_audit_logged(web: Web) -> None:
     assert response.status_code == 303
     verdict = _entries(web, "verdict")[-1]["details"]
     assert verdict["verblijfsobject_id"] == vbo and verdict["outcome"] == "bevestigd"  # type: ignore[index]
+    # the history says when it was found and what, not only when it was typed and by whom
+    history = client.get(f"/runs/{web.released}/signalen/1").text
+    found = history.split('id="verdicts"')[1].split("</ul>")[0]
+    assert "gevonden op 10-01-2025" in found and str(verdict["fenomeen"]) in found  # type: ignore[index]
     listed = client.get(f"/runs/{web.released}?verdict=bevestigd").text
     assert re.search(r'id="total">1<', listed)
     export = client.get(f"/runs/{web.released}/export.csv")

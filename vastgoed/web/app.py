@@ -603,7 +603,9 @@ def create_app(settings: WebSettings) -> FastAPI:
         except VastgoedError:
             regs, edges = None, []
         verdicts = ctx.db.execute(
-            select(VerdictRow.uitkomst, VerdictRow.actor, VerdictRow.tijd)
+            select(
+                VerdictRow.uitkomst, VerdictRow.actor, VerdictRow.tijd, VerdictRow.datum, VerdictRow.fenomeen
+            )
             .where(VerdictRow.run_id == run.run_id, VerdictRow.verblijfsobject_id == vbo)
             .order_by(VerdictRow.seq)
         ).all()

@@ -181,6 +181,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Choose an outcome (there is no default)",
     ),
     "verdict.bad_date": ("Datum als jjjj-mm-dd", "Date as yyyy-mm-dd"),
+    "verdict.found_on": ("gevonden op", "found on"),
     "verdict.refused": ("Het verdict is niet vastgelegd", "The verdict was not recorded"),
     "verdict.date": ("Datum van de bevinding", "Date of the finding"),
     "verdict.fenomeen": ("Gevonden fenomeen (als anders)", "Phenomenon found (if different)"),

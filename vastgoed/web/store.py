@@ -131,6 +131,9 @@ class VerdictRow(Base):
     uitkomst: Mapped[str] = mapped_column(String(32), nullable=False)
     actor: Mapped[str] = mapped_column(String(128), nullable=False)
     tijd: Mapped[str] = mapped_column(String(32), nullable=False)
+    #: The day the outcome was found (ISO) and the phenomenon found, as the verdict gave them.
+    datum: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    fenomeen: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class IndexState(Base):
@@ -242,5 +245,7 @@ def _index_entry(session: Session, e: AuditEntry) -> None:
                 uitkomst=str(e.details.get("outcome")),
                 actor=e.actor[:128],
                 tijd=e.tijd,
+                datum=str(e.details["datum"])[:10] if e.details.get("datum") else None,
+                fenomeen=str(e.details["fenomeen"])[:64] if e.details.get("fenomeen") else None,
             )
         )
