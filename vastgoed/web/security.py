@@ -36,7 +36,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -337,11 +337,12 @@ def begin_login(
 ) -> int | None:
     """Record a login attempt as failed, then check the lock-out; None when it is refused.
 
-    The attempt is written and committed before it is counted, so of many parallel attempts at
-    most the threshold get through to the password check (each counts those recorded before it,
-    finished or not). A refused attempt is removed again: it never reached the password, and
-    keeping it would let an attacker extend the lock-out for ever. Attempts older than a day are
-    forgotten. ``by_address``: also apply the address limit (the address came from a trusted proxy).
+    The attempt is written and counted in one transaction that holds the name
+    (:func:`_one_attempt_of`), so of many parallel attempts at most the threshold get through to the
+    password check (each counts those recorded before it, finished or not). A refused attempt is
+    removed again: it never reached the password, and keeping it would let an attacker extend the
+    lock-out for ever. Attempts older than a day are forgotten. ``by_address``: also apply the
+    address limit (the address came from a trusted proxy).
 
     Returns:
         The attempt's id (for :func:`finish_login`), or None when the name or address must wait.
@@ -350,8 +351,9 @@ def begin_login(
     naam, adres = naam[:64], adres[:64]
     session.execute(delete(LoginAttempt).where(LoginAttempt.tijd < now - 86_400))
     attempt = LoginAttempt(naam=naam, adres=adres, tijd=now, gelukt=False)
+    _one_attempt_of(session, naam)
     session.add(attempt)
-    session.commit()
+    session.flush()  # counted in the same transaction, which holds the name until its commit
     failures, last = _failures_before(session, naam, attempt.id)
     wait_s = policy.wait_s(failures)
     locked = wait_s > 0 and now < last + wait_s
@@ -371,7 +373,19 @@ def begin_login(
         session.execute(delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
         session.commit()
         return None
+    session.commit()
     return int(attempt.id)
+
+
+def _one_attempt_of(session: Session, naam: str) -> None:
+    """Hold the name for this transaction, so parallel attempts of one name are counted one by one.
+
+    In PostgreSQL a transaction-level advisory lock on the name (measured: without it, 6 of 20
+    parallel wrong logins got past a limit of 5, each counting before the others had committed);
+    SQLite serialises writing transactions by itself.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:naam))"), {"naam": naam})
 
 
 def _failures_before(session: Session, naam: str, before_id: int) -> tuple[int, float]:
