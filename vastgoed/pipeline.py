@@ -28,7 +28,6 @@ import os
 import platform
 import secrets
 import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -110,6 +109,7 @@ from vastgoed.tracking import (
     delete_run,
     delete_runs_of,
     download_artifacts,
+    git_revision,
     latest_linkage_model,
     load_champion,
     load_linkage_model,
@@ -242,17 +242,7 @@ def _versions() -> dict[str, str]:
 
 
 def _code_version() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
+    return git_revision(short=True) or "unknown"
 
 
 def _linked(table: pl.DataFrame, stem: str, links: pl.DataFrame) -> pl.DataFrame:

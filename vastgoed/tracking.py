@@ -557,21 +557,22 @@ def delete_runs_of(cfg: TrackingConfig, run_id: str) -> list[str]:
     return deleted
 
 
+def git_revision(*, short: bool = False) -> str:
+    """The git revision of the code that runs (full, or git's short form); empty outside a checkout."""
+    command = ["git", "rev-parse", *(["--short"] if short else []), "HEAD"]
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, check=True, cwd=Path(__file__).parent, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
 def source_tags() -> dict[str, str]:
     """MLflow's own lineage tag for the code that ran (``mlflow.source.git.commit``, the full revision).
 
     MLflow sets it only for a script inside a git checkout; the batch runs from the installed
     command, so it is set here. Empty outside a checkout (an installed package): no tag then.
     """
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return {}
+    commit = git_revision()
     return {"mlflow.source.git.commit": commit} if commit else {}
